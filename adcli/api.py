@@ -1,0 +1,398 @@
+"""The Python API, which the CLI also uses: parse, evaluate, gradient, jacobian, jvp, vjp.
+
+Every function returns a plain `Result` (values, Jacobian, warnings, cost); nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError, AdcliWarning
+from adcli.graph import variables
+from adcli.modes import forward, reverse
+from adcli.primitives import CONSTANTS, FUNCTIONS
+from adcli.printing import to_text
+from adcli.syntax import Binding, Parsed, parse, parse_point, unknown_function
+from adcli.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
+
+PointLike = Mapping[str, float] | str | Sequence[str] | None
+MODES = ("reverse", "forward", "auto")
+
+
+@dataclass
+class Problem:
+    """A parsed expression with its point and column order: everything a mode needs."""
+
+    parsed: Parsed
+    point: dict[str, float]
+    wrt: list[str]
+    tape: Tape
+    warnings: list[AdcliWarning] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    """What a computation found; the renderers turn this into tables, JSON or text."""
+
+    input: str
+    read_as: str
+    outputs: list[str]
+    wrt: list[str]
+    at: dict[str, float]
+    mode: str | None
+    sweeps: int
+    value: list[float]
+    jacobian: list[list[float]] | None = None
+    jvp: list[float] | None = None
+    direction: dict[str, float] | None = None
+    vjp: list[float] | None = None
+    cotangent: list[float] | None = None
+    warnings: list[AdcliWarning] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    cost: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def gradient(self) -> list[float] | None:
+        return self.jacobian[0] if self.jacobian is not None and len(self.jacobian) == 1 else None
+
+    def to_dict(self, command: str = "jac") -> dict[str, Any]:
+        """The JSON object of the README's schema (floats at full precision)."""
+        out: dict[str, Any] = {
+            "input": self.input,
+            "read_as": self.read_as,
+            "outputs": self.outputs,
+            "wrt": self.wrt,
+            "at": self.at,
+            "mode": self.mode,
+            "sweeps": self.sweeps,
+            "value": self.value,
+        }
+        if command != "eval":
+            out["jacobian"] = self.jacobian
+        if command == "grad":
+            out["gradient"] = self.gradient
+        if self.jvp is not None:
+            out.update(direction=self.direction, jvp=self.jvp)
+        if self.vjp is not None:
+            out.update(cotangent=self.cotangent, vjp=self.vjp)
+        out["warnings"] = [w.to_dict() for w in self.warnings]
+        out["notes"] = list(self.notes)
+        out["cost"] = dict(self.cost)
+        return out
+
+
+# ---- points -------------------------------------------------------------------------------------
+
+
+def _bindings(point: PointLike) -> list[Binding]:
+    if point is None:
+        return []
+    if isinstance(point, str):
+        return parse_point(point)
+    if isinstance(point, Mapping):
+        return [Binding(str(k), [float(v)]) for k, v in point.items()]
+    return [b for text in point for b in parse_point(text)]
+
+
+def _merge_point(parsed: Parsed, given: list[Binding]) -> dict[str, float]:
+    """The text's `at` point, with the command line's values added and overriding."""
+    point: dict[str, float] = {}
+    assigned = {name for name, _ in parsed.assignments}
+    for b in [*parsed.point, *given]:
+        if b.name in CONSTANTS:
+            raise AdcliError(
+                "usage_error", f"{b.name} is a constant ({CONSTANTS[b.name]!r}); it cannot be given a value"
+            )
+        if b.name in assigned:
+            raise AdcliError("usage_error", f"{b.name} is assigned in the expression; it cannot be given a value")
+        if b.name in FUNCTIONS:
+            raise AdcliError("usage_error", f"{b.name} is a function name, not a variable")
+        if b.kind != "value":
+            raise AdcliError(
+                "usage_error", f"{b.name}: several points at once (a span or a list) are not supported here"
+            )
+        point.pop(b.name, None)  # the later binding also takes the later place in the column order
+        point[b.name] = b.values[0]
+    return point
+
+
+def _hint(name: str, bound: Mapping[str, float]) -> str:
+    """`xy` when x and y have values: did you mean x*y? `sinx`: did you mean sin(x)?"""
+    for k in range(2, len(name)):
+        head, tail = name[:k], name[k:]
+        if head in FUNCTIONS and (tail in bound or tail.isdigit()):
+            return f"{name}: did you mean {head}({tail})?"
+    if len(name) > 1 and all(ch in bound for ch in name):
+        return f"{name}: did you mean {'*'.join(name)}?"
+    return ""
+
+
+def _check_names(parsed: Parsed, point: Mapping[str, float]) -> None:
+    for token in parsed.maybe_calls:
+        if token.value not in point and token.value not in {n for n, _ in parsed.assignments}:
+            raise unknown_function(token, parsed.source)
+    missing = [n for n in variables(parsed.outputs) if n not in point]
+    if missing:
+        hints = [h for h in (_hint(n, point) for n in missing) if h]
+        first = next((parsed.positions[n] for n in parsed.positions if n.op == "var" and n.payload == missing[0]), None)
+        message = "no value for " + ", ".join(missing) + (" (" + "; ".join(hints) + ")" if hints else "")
+        if not hints:
+            message += f"; give {'them' if len(missing) > 1 else 'it'} one with --at {missing[0]}=…"
+        line, column = first or (None, None)
+        raise AdcliError("unbound_variable", message, line=line, column=column, source=parsed.source)
+
+
+def _column_order(
+    parsed: Parsed, point: Mapping[str, float], wrt: Sequence[str] | None
+) -> tuple[list[str], list[AdcliWarning]]:
+    present = variables(parsed.outputs)
+    warnings: list[AdcliWarning] = []
+    if wrt is None:
+        return [n for n in point if n in present], warnings
+    for name in wrt:
+        if name in CONSTANTS:
+            raise AdcliError("usage_error", f"--wrt {name}: {name} is a constant, not a variable")
+        if name not in present:
+            warnings.append(
+                AdcliWarning("unused_variable", f"{name} does not appear in the expression: its derivatives are 0")
+            )
+    if len(set(wrt)) != len(wrt):
+        raise AdcliError("usage_error", "--wrt names a variable twice")
+    return list(wrt), warnings
+
+
+def prepare(text: str, at: PointLike = None, wrt: Sequence[str] | None = None, *, strict: bool = False) -> Problem:
+    """Parse, bind the point, check every name and build the tape."""
+    parsed = parse(text, strict=strict)
+    point = _merge_point(parsed, _bindings(at))
+    _check_names(parsed, point)
+    columns, warnings = _column_order(parsed, point, wrt)
+    for name in columns:
+        point.setdefault(name, 0.0) if name not in variables(parsed.outputs) else None
+    present = variables(parsed.outputs)
+    names = columns + [n for n in present if n not in columns]
+    tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source)
+    return Problem(parsed, point, columns, tape, warnings)
+
+
+# ---- computations -------------------------------------------------------------------------------
+
+
+def _inputs(problem: Problem) -> list[Any]:
+    return [np.float64(problem.point.get(name, 0.0)) for name in problem.tape.names]
+
+
+def _finite(matrix: Sequence[Sequence[Any]], problem: Problem, what: str, warnings: list[AdcliWarning]) -> None:
+    for i, row in enumerate(matrix):
+        for k, entry in enumerate(row):
+            if not np.all(np.isfinite(entry)):
+                wrt = problem.wrt[k] if k < len(problem.wrt) else str(k)
+                message = f"the {what} entry d(f{i + 1})/d({wrt}) is not finite"
+                raise AdcliError("nonfinite", message, warnings=warnings)
+
+
+def _float(x: Any) -> Any:
+    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float).tolist()
+
+
+def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> Result:
+    parsed = problem.parsed
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        values = [_float(vals[o]) for o in problem.tape.outputs]
+    return Result(
+        input=parsed.source,
+        read_as=parsed.read_as(),
+        outputs=[to_text(n, parsed.labels) for n in parsed.outputs],
+        wrt=list(problem.wrt),
+        at=dict(problem.point),
+        mode=mode,
+        sweeps=sweeps,
+        value=values,
+        warnings=list(problem.warnings),
+        notes=list(parsed.notes),
+    )
+
+
+def _edges(tape: Tape, active: Sequence[bool]) -> int:
+    return sum(1 for s in range(tape.first_op, len(tape.nodes)) if active[s] for j in tape.args[s] if active[j])
+
+
+def evaluate_problem(problem: Problem) -> Result:
+    tape = problem.tape
+    started = time.perf_counter()
+    vals = evaluate(tape, _inputs(problem))
+    result = _base(problem, vals, None, 0)
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _choose(mode: str, n_in: int, n_out: int) -> str:
+    if mode not in MODES:
+        raise AdcliError("usage_error", f"unknown mode {mode!r}: choose {', '.join(MODES)}")
+    if mode == "auto":
+        return "forward" if n_in <= n_out else "reverse"
+    return mode
+
+
+def differentiate(
+    problem: Problem,
+    mode: str = "auto",
+    direction: Mapping[str, float] | None = None,
+    cotangent: Sequence[float] | None = None,
+) -> Result:
+    """Value and Jacobian (or a JVP along direction, or a VJP with cotangent) by forward or reverse AD."""
+    tape = problem.tape
+    started = time.perf_counter()
+    n_in, n_out = len(problem.wrt), len(tape.outputs)
+    if direction is not None:
+        mode = "forward"
+    elif cotangent is not None:
+        mode = "reverse"
+    mode = _choose(mode, n_in, n_out)
+    warnings = list(problem.warnings)
+    active = tape.active(problem.wrt)
+    vals = evaluate(tape, _inputs(problem), active, warnings)
+    partials = local_partials(tape, vals, active, warnings)
+    edges = _edges(tape, active)
+    try:
+        result = _sweeps(problem, vals, partials, mode, direction, cotangent, warnings)
+    except FloatingPointError as exc:
+        raise AdcliError("nonfinite", f"a derivative overflowed ({exc})", warnings=warnings) from None
+    result.warnings = warnings
+    per_sweep = {"forward": "tangent_ops", "reverse": "adjoint_ops"}[mode]
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "partials": edges, per_sweep: edges * result.sweeps}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _sweeps(problem, vals, partials, mode, direction, cotangent, warnings) -> Result:  # noqa: ANN001, PLR0913
+    tape = problem.tape
+    if direction is not None:
+        unknown = [n for n in direction if n not in problem.wrt]
+        if unknown:
+            raise AdcliError("usage_error", f"--dir names {', '.join(unknown)}, not among the variables {problem.wrt}")
+        seed = [np.float64(direction.get(n, 0.0)) for n in tape.names]
+        result = _base(problem, vals, "forward", 1)
+        result.direction = {n: float(direction.get(n, 0.0)) for n in problem.wrt}
+        result.jvp = [_float(t) for t in forward.jvp(tape, vals, partials, seed)]
+        _finite([result.jvp], problem, "JVP", warnings)
+        return result
+    if cotangent is not None:
+        if len(cotangent) != len(tape.outputs):
+            raise AdcliError(
+                "usage_error", f"--cot has {len(cotangent)} weights; the expression has {len(tape.outputs)} outputs"
+            )
+        result = _base(problem, vals, "reverse", 1)
+        result.cotangent = [float(c) for c in cotangent]
+        adj = reverse.vjp(tape, vals, partials, [np.float64(c) for c in cotangent])
+        result.vjp = [_float(a) for a in adj[: len(problem.wrt)]]
+        _finite([result.vjp], problem, "VJP", warnings)
+        return result
+    module = forward if mode == "forward" else reverse
+    sweeps = len(problem.wrt) if mode == "forward" else len(tape.outputs)
+    matrix = module.jacobian(tape, vals, partials, len(problem.wrt))
+    result = _base(problem, vals, mode, sweeps)
+    result.jacobian = [[_float(e) for e in row] for row in matrix]
+    _finite(result.jacobian, problem, "Jacobian", warnings)
+    return result
+
+
+# ---- the short forms ----------------------------------------------------------------------------
+
+
+def _point(at: PointLike, kwargs: Mapping[str, float]) -> PointLike:
+    if kwargs:
+        merged = dict(at) if isinstance(at, Mapping) else {}
+        if at is not None and not isinstance(at, Mapping):
+            return [*([at] if isinstance(at, str) else at), ",".join(f"{k}={v!r}" for k, v in kwargs.items())]
+        merged.update(kwargs)
+        return merged
+    return at
+
+
+def value(text: str, at: PointLike = None, **point: float) -> Result:
+    """`adcli.value("sin(x)*y", x=1, y=2)`: the value(s) only."""
+    return evaluate_problem(prepare(text, _point(at, point)))
+
+
+def gradient(
+    text: str, at: PointLike = None, *, wrt: Sequence[str] | None = None, mode: str = "reverse", **point: float
+) -> Result:
+    """`adcli.gradient("sin(x)*y", x=1, y=2).gradient` -> [y*cos(x), sin(x)] at the point."""
+    problem = prepare(text, _point(at, point), wrt)
+    if len(problem.tape.outputs) != 1:
+        raise AdcliError(
+            "usage_error", f"grad needs one output; this expression has {len(problem.tape.outputs)}: use jac"
+        )
+    return differentiate(problem, mode)
+
+
+def jacobian(
+    text: str, at: PointLike = None, *, wrt: Sequence[str] | None = None, mode: str = "auto", **point: float
+) -> Result:
+    """The full Jacobian (rows = outputs, columns = wrt)."""
+    return differentiate(prepare(text, _point(at, point), wrt), mode)
+
+
+def jvp(text: str, direction: Mapping[str, float], at: PointLike = None, **point: float) -> Result:
+    return differentiate(prepare(text, _point(at, point)), "forward", direction=direction)
+
+
+def vjp(text: str, cotangent: Sequence[float], at: PointLike = None, **point: float) -> Result:
+    return differentiate(prepare(text, _point(at, point)), "reverse", cotangent=cotangent)
+
+
+def is_finite(x: float) -> bool:
+    return math.isfinite(x)
+
+
+def constants(text: str) -> list[float]:
+    """`1, 0, -pi/2` -> numbers: a list of constant expressions (for --cot)."""
+    parsed = parse(text)
+    if variables(parsed.outputs):
+        raise AdcliError("usage_error", f"{text!r}: weights must be numbers or constant expressions")
+    from adcli.tape import constant_value
+
+    return [constant_value(node, text, parsed.positions) for node in parsed.outputs]
+
+
+def point_values(text: str) -> dict[str, float]:
+    """`x=1, y=0` -> {"x": 1.0, "y": 0.0} (for --dir)."""
+    return {b.name: b.values[0] for b in parse_point(text)}
+
+
+def function_table() -> list[dict[str, str]]:
+    """Every primitive with its arity, domain and derivative rule, printed from the table itself."""
+    from adcli.graph import make, var
+    from adcli.primitives import TABLE
+
+    rows = []
+    for name, prim in TABLE.items():
+        if prim.operator and name != "pow":
+            continue
+        args = [var(p) for p in prim.params]
+        out = make(name, args)
+        rules = []
+        for param, rule in zip(prim.params, prim.partials, strict=True):
+            partial = rule(*args, out)
+            d = f"d/d{param}" if prim.arity > 1 else "d/dx"
+            rules.append(f"{d} = {to_text(partial) if hasattr(partial, 'op') else partial}")
+        aliases = f" (also {', '.join(prim.aliases)})" if prim.aliases else ""
+        rows.append(
+            {
+                "name": f"{to_text(out)}{aliases}",
+                "arity": str(prim.arity),
+                "domain": prim.domain_text,
+                "derivative": "; ".join(rules),
+                "kinks": "; ".join(f"left {k.left}, right {k.right}, used {k.convention}" for k in prim.kinks),
+            }
+        )
+    return rows

@@ -1,0 +1,195 @@
+"""The command line: one Typer function per subcommand; options in, a Result out to render."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from adcli import __version__
+
+app = typer.Typer(
+    name="adcli",
+    help="A derivative calculator: forward and reverse automatic differentiation of math expressions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+Expr = Annotated[str, typer.Argument(help="The expression, e.g. 'sin(x)*y'; '-' reads it from stdin.")]
+At = Annotated[
+    list[str] | None, typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.")
+]
+Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).")]
+Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
+Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
+Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
+
+
+def _read(expr: str) -> str:
+    return sys.stdin.read() if expr == "-" else expr
+
+
+def _format(fmt: str | None) -> str:
+    from adcli.render import FORMATS
+
+    if fmt is None:
+        return "table" if sys.stdout.isatty() else "plain"
+    if fmt not in FORMATS:
+        from adcli.errors import AdcliError
+
+        raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
+    return fmt
+
+
+def _wrt(wrt: str | None) -> list[str] | None:
+    return None if wrt is None else [w.strip() for w in wrt.split(",") if w.strip()]
+
+
+def _show(result: Any, command: str, fmt: str, precision: int) -> None:
+    from adcli import render
+
+    if fmt == "json":
+        sys.stdout.write(render.as_json(result, command) + "\n")
+    elif fmt == "plain":
+        render.plain(result, precision, sys.stdout, sys.stderr)
+    else:
+        from rich.console import Console
+
+        render.table(result, precision, Console())
+
+
+def _fail(exc: Any, fmt: str | None) -> None:
+    from adcli import render
+
+    if fmt == "json":
+        sys.stdout.write(render.error_json(exc) + "\n")
+    else:
+        sys.stderr.write(render.error_text(exc) + "\n")
+    raise typer.Exit(exc.exit_code)
+
+
+def _run(command: str, fmt: str | None, precision: int, compute: Any) -> None:
+    """Compute, render, and turn an AdcliError into its one-line message and exit code."""
+    from adcli.errors import AdcliError
+
+    try:
+        chosen = _format(fmt)
+        _show(compute(), command, chosen, precision)
+    except AdcliError as exc:
+        _fail(exc, fmt)
+
+
+@app.command()
+def grad(
+    expr: Expr,
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[str, typer.Option("--mode", help="reverse | forward")] = "reverse",
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """Value and gradient of a single-output expression (reverse mode by default).
+
+    Example: adcli grad "sin(x)*y" --at x=1,y=2
+    """
+    from adcli import api
+
+    def compute() -> Any:
+        if mode not in ("reverse", "forward"):
+            raise api.AdcliError("usage_error", f"grad --mode is reverse or forward, not {mode!r}")
+        problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
+        if len(problem.tape.outputs) != 1:
+            n = len(problem.tape.outputs)
+            raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
+        return api.differentiate(problem, mode)
+
+    _run("grad", fmt, precision, compute)
+
+
+@app.command()
+def jac(
+    expr: Expr,
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse")] = "auto",
+    direction: Annotated[str | None, typer.Option("--dir", help="JVP along a direction: x=1,y=0 (one sweep).")] = None,
+    cot: Annotated[str | None, typer.Option("--cot", help="VJP with output weights: 1,0 (one sweep).")] = None,
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """The Jacobian of a (multi-output) expression; auto mode picks forward when inputs <= outputs.
+
+    Example: adcli jac "x*y, x+y, sin(x)" --at x=1,y=2
+    """
+    from adcli import api
+
+    def compute() -> Any:
+        problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
+        d = api.point_values(direction) if direction is not None else None
+        c = api.constants(cot) if cot is not None else None
+        if d is not None and c is not None:
+            raise api.AdcliError("usage_error", "--dir and --cot ask for different sweeps: give one")
+        return api.differentiate(problem, mode, direction=d, cotangent=c)
+
+    _run("jac", fmt, precision, compute)
+
+
+@app.command("eval")
+def evaluate(expr: Expr, at: At = None, fmt: Format = None, precision: Precision = 10, strict: Strict = False) -> None:
+    """The value(s) of an expression at a point.
+
+    Example: adcli eval "x^2 + 1, sqrt(x)" --at x=4
+    """
+    from adcli import api
+
+    _run("eval", fmt, precision, lambda: api.evaluate_problem(api.prepare(_read(expr), at, strict=strict)))
+
+
+@app.command()
+def functions(fmt: Format = None) -> None:
+    """Every function adcli knows, with its arity, domain and derivative rule (printed from the rule table).
+
+    Example: adcli functions --format plain
+    """
+    from adcli import api, render
+
+    rows = api.function_table()
+    chosen = "table" if fmt is None and sys.stdout.isatty() else (fmt or "plain")
+    if chosen == "json":
+        import json
+
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+    elif chosen == "table":
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        grid = Table("name", "arity", "domain", "derivative", title="adcli functions")
+        for r in rows:
+            grid.add_row(Text(r["name"]), r["arity"], Text(r["domain"]), Text(r["derivative"]))
+        Console().print(grid)
+    else:
+        sys.stdout.write(render.functions_rows(rows) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"adcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """adcli: differentiate math expressions, and see how each mode gets its answer."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,75 @@
+"""Error kinds, exit codes and warnings: every failure a user can cause is a value with a place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: kind -> exit code (DESIGN.md, "Error kinds and exit codes").
+EXIT_CODES: dict[str, int] = {
+    "syntax_error": 2,
+    "unknown_function": 2,
+    "unbound_variable": 2,
+    "arity_error": 2,
+    "usage_error": 2,
+    "limit_exceeded": 2,
+    "domain_error": 1,
+    "nonfinite": 1,
+}
+
+
+class AdcliError(Exception):
+    """A user-caused failure: a kind, a one-line message and, where the text is to blame, a place."""
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        source: str | None = None,
+        warnings: list[AdcliWarning] | None = None,
+    ) -> None:
+        if kind not in EXIT_CODES:
+            raise ValueError(f"unknown error kind {kind!r}")
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source = source
+        self.warnings = list(warnings or [])
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.kind]
+
+    def caret(self) -> str | None:
+        """The offending source line and a caret under the column, or None when there is no place."""
+        if self.source is None or self.line is None or self.column is None:
+            return None
+        lines = self.source.split("\n")
+        if not 1 <= self.line <= len(lines):
+            return None
+        text = lines[self.line - 1].rstrip("\r")
+        return f"{text}\n{' ' * (self.column - 1)}^"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True)
+class AdcliWarning:
+    """A reported condition that does not stop the answer (exit stays 0)."""
+
+    kind: str  # "nondifferentiable" | "inaccurate" | "note" | "unused_variable"
+    message: str
+    details: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "message": self.message, **self.details}
+
+
+def worst_exit(codes: list[int]) -> int:
+    """The exit code of a batch: the worst one seen (2 beats 1 beats 0)."""
+    return max(codes, default=0)

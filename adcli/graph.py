@@ -1,0 +1,215 @@
+"""The expression graph: immutable, hash-consed nodes forming a DAG, and loops (never recursion) over it.
+
+Equal subexpressions are one node: a node is interned on its operation, its payload and its
+children's serial numbers, so building is O(1) per node and nothing hashes a whole subtree.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import operator
+import weakref
+from collections.abc import Callable, Iterable
+
+Number = int | float
+
+_serials = itertools.count()
+_interned: weakref.WeakValueDictionary[tuple, Node] = weakref.WeakValueDictionary()
+
+
+class Node:
+    """One operation applied to child nodes; `const` and `var` leaves carry a payload."""
+
+    __slots__ = ("op", "args", "payload", "serial", "__weakref__")
+
+    op: str
+    args: tuple[Node, ...]
+    payload: float | str | None
+    serial: int
+
+    def __repr__(self) -> str:  # never recursive: a graph may be 100,000 levels deep
+        shown = f" {self.payload!r}" if self.payload is not None else ""
+        return f"<Node #{self.serial} {self.op}{shown} ({len(self.args)} args)>"
+
+    # Generic arithmetic: the same derivative rules run on numbers and on nodes.
+    def __add__(self, other: Node | Number) -> Node:
+        return build("add", self, other)
+
+    def __radd__(self, other: Number) -> Node:
+        return build("add", other, self)
+
+    def __sub__(self, other: Node | Number) -> Node:
+        return build("sub", self, other)
+
+    def __rsub__(self, other: Number) -> Node:
+        return build("sub", other, self)
+
+    def __mul__(self, other: Node | Number) -> Node:
+        return build("mul", self, other)
+
+    def __rmul__(self, other: Number) -> Node:
+        return build("mul", other, self)
+
+    def __truediv__(self, other: Node | Number) -> Node:
+        return build("div", self, other)
+
+    def __rtruediv__(self, other: Number) -> Node:
+        return build("div", other, self)
+
+    def __pow__(self, other: Node | Number) -> Node:
+        return build("pow", self, other)
+
+    def __rpow__(self, other: Number) -> Node:
+        return build("pow", other, self)
+
+    def __neg__(self) -> Node:
+        return build("neg", self)
+
+    def __pos__(self) -> Node:
+        return self
+
+
+def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None) -> Node:
+    """The one node for (op, payload, children): created on first request, shared after."""
+    args = tuple(args)
+    key = (op, payload, *(a.serial for a in args))
+    node = _interned.get(key)
+    if node is None:
+        node = object.__new__(Node)
+        node.op, node.args, node.payload, node.serial = op, args, payload, next(_serials)
+        _interned[key] = node
+    return node
+
+
+def const(value: Number) -> Node:
+    value = float(value)
+    return make("const", payload=0.0 if value == 0 else value)
+
+
+def var(name: str) -> Node:
+    return make("var", payload=name)
+
+
+def as_node(x: Node | Number) -> Node:
+    return x if isinstance(x, Node) else const(x)
+
+
+def is_const(x: Node, value: float | None = None) -> bool:
+    return x.op == "const" and (value is None or x.payload == value)
+
+
+def topo_order(roots: Iterable[Node]) -> list[Node]:
+    """Children before parents, each node once: an explicit-stack depth-first walk."""
+    seen: set[int] = set()
+    order: list[Node] = []
+    for root in roots:
+        if root.serial in seen:
+            continue
+        stack: list[tuple[Node, int]] = [(root, 0)]
+        seen.add(root.serial)
+        while stack:
+            node, i = stack[-1]
+            if i < len(node.args):
+                stack[-1] = (node, i + 1)
+                child = node.args[i]
+                if child.serial not in seen:
+                    seen.add(child.serial)
+                    stack.append((child, 0))
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def variables(roots: Iterable[Node]) -> list[str]:
+    """Variable names in order of first appearance (left to right in the text)."""
+    return [n.payload for n in topo_order(roots) if n.op == "var"]  # type: ignore[misc]
+
+
+# ---- light simplification at construction, for derivative graphs -------------------------------
+
+_FOLD: dict[str, Callable[..., float]] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "neg": operator.neg,
+}
+
+
+def _exact_div(a: float, b: float) -> float | None:
+    if b == 0:
+        return None
+    q = a / b
+    return q if q * b == a and (q == int(q) or len(repr(q)) <= 8) else None
+
+
+def _exact_pow(a: float, b: float) -> float | None:
+    if b != int(b) or (a == 0 and b < 0) or abs(b) > 64:
+        return None
+    try:
+        q = a**b
+    except OverflowError:
+        return None
+    return q if math.isfinite(q) and (q == int(q) or len(repr(q)) <= 8) else None
+
+
+def _fold(op: str, args: tuple[Node, ...]) -> Node | None:
+    if not all(a.op == "const" for a in args):
+        return None
+    values = [a.payload for a in args]
+    if op in _FOLD:
+        return const(_FOLD[op](*values))
+    exact = {"div": _exact_div, "pow": _exact_pow}.get(op)
+    result = exact(*values) if exact else None
+    return None if result is None else const(result)
+
+
+def _add(a: Node, b: Node) -> Node | None:
+    return b if is_const(a, 0) else a if is_const(b, 0) else None
+
+
+def _sub(a: Node, b: Node) -> Node | None:
+    if a is b:
+        return const(0)
+    return a if is_const(b, 0) else build("neg", b) if is_const(a, 0) else None
+
+
+def _mul(a: Node, b: Node) -> Node | None:
+    if is_const(a, 0) or is_const(b, 0):
+        return const(0)
+    if is_const(a, -1):
+        return build("neg", b)
+    return b if is_const(a, 1) else a if is_const(b, 1) else None
+
+
+def _div(a: Node, b: Node) -> Node | None:
+    if is_const(a, 0):
+        return const(0)
+    return a if is_const(b, 1) else const(1) if a is b else None
+
+
+def _neg(a: Node) -> Node | None:
+    return a.args[0] if a.op == "neg" else None
+
+
+def _pow(a: Node, b: Node) -> Node | None:
+    return const(1) if is_const(b, 0) else a if is_const(b, 1) else None
+
+
+#: 0/1 identities and sign rules: each returns an existing or smaller node, or None.
+_IDENTITIES: dict[str, Callable[..., Node | None]] = {
+    "add": _add,
+    "sub": _sub,
+    "mul": _mul,
+    "div": _div,
+    "neg": _neg,
+    "pow": _pow,
+}
+
+
+def build(op: str, *args: Node | Number) -> Node:
+    """A node for op(args) after constant folding and 0/1 identities (used by derivative rules)."""
+    nodes = tuple(as_node(a) for a in args)
+    rule = _IDENTITIES.get(op)
+    return _fold(op, nodes) or (rule and rule(*nodes)) or make(op, nodes)

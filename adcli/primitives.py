@@ -1,0 +1,229 @@
+"""THE table of primitives: name, arity, numpy evaluation, domain, kink and derivative rule, once.
+
+Each rule gives the partial derivatives of an elementwise primitive, one per argument, as a
+function of the arguments and the output. The rules are written with the generic operations
+below, so handed numbers they give numbers (forward and reverse sweeps) and handed graph nodes
+they give derivative graphs (symbolic mode) — autograd's `defvjp` and JAX's jvp rules, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from adcli.graph import Node, build
+
+Rule = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the primitive is not differentiable, and what adcli does there."""
+
+    where: Callable[..., object]  # args -> bool (or bool array): True at the kink
+    left: str  # the one-sided derivatives, in words
+    right: str
+    convention: str  # the value the modes use, and what the peers do
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+    params: tuple[str, ...]
+    fn: Callable[..., object]
+    partials: tuple[Rule, ...]  # one per argument: (*args, out) -> ∂out/∂arg
+    domain: Callable[..., object] | None = None  # args -> bool (array): True where defined
+    domain_text: str = "all reals"
+    kinks: tuple[Kink, ...] = ()
+    analytic: bool = True  # safe for complex-step differentiation
+    operator: bool = False  # written infix (+ - * / ^) or prefix (-), not called by name
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+
+def call(name: str, *args: object) -> object:
+    """Apply a primitive generically: numbers in, numbers out; nodes in, a node out."""
+    if any(isinstance(a, Node) for a in args):
+        return build(name, *args)  # type: ignore[arg-type]
+    return TABLE[name].fn(*args)
+
+
+def _generic(name: str) -> Callable[..., object]:
+    def op(*args: object) -> object:
+        return call(name, *args)
+
+    op.__name__ = name
+    return op
+
+
+sin, cos, tan, cot = _generic("sin"), _generic("cos"), _generic("tan"), _generic("cot")
+sqrt, log, sign, sigmoid = _generic("sqrt"), _generic("log"), _generic("sign"), _generic("sigmoid")
+sinh, cosh = _generic("sinh"), _generic("cosh")
+
+
+def _sigmoid(x: object) -> object:
+    """exp(-softplus(-x)): no overflow anywhere, full relative accuracy in both tails."""
+    return np.exp(-np.logaddexp(0.0, np.negative(x)))
+
+
+def _pow_domain(a: object, b: object) -> object:
+    return (a > 0) | (b == np.round(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
+
+
+_ABS_KINK = Kink(lambda x: x == 0, "-1", "+1", "0, the midpoint of the subgradient [-1, 1] (JAX uses 1, PyTorch 0)")
+_RELU_KINK = Kink(lambda x: x == 0, "0", "1", "1/2, the midpoint of the subgradient [0, 1] (JAX and PyTorch use 0)")
+_SIGN_KINK = Kink(lambda x: x == 0, "0", "0", "0 (sign jumps from -1 to 1 here, so it has no derivative)")
+
+
+def _tie(text: str) -> Kink:
+    return Kink(lambda a, b: a == b, "0", "1", f"1/2 for each argument at a tie ({text})")
+
+
+def _infinite_slope(where: Callable[..., object], left: str, right: str) -> Kink:
+    return Kink(where, left, right, "none: the derivative is infinite here, so adcli reports nonfinite")
+
+
+_P = Primitive
+_PRIMITIVES: list[Primitive] = [
+    # operators
+    _P("add", ("a", "b"), np.add, (lambda a, b, o: 1, lambda a, b, o: 1), operator=True),
+    _P("sub", ("a", "b"), np.subtract, (lambda a, b, o: 1, lambda a, b, o: -1), operator=True),
+    _P("mul", ("a", "b"), np.multiply, (lambda a, b, o: b, lambda a, b, o: a), operator=True),
+    _P("div", ("a", "b"), np.divide, (lambda a, b, o: 1 / b, lambda a, b, o: -o / b), operator=True),
+    _P("neg", ("x",), np.negative, (lambda x, o: -1,), operator=True),
+    _P(
+        "pow",
+        ("a", "b"),
+        np.power,
+        (lambda a, b, o: b * a ** (b - 1), lambda a, b, o: o * log(a)),
+        _pow_domain,
+        "a > 0, or b an integer, or a = 0 and b > 0",
+    ),
+    # trigonometric
+    _P("sin", ("x",), np.sin, (lambda x, o: cos(x),)),
+    _P("cos", ("x",), np.cos, (lambda x, o: -sin(x),)),
+    _P("tan", ("x",), np.tan, (lambda x, o: 1 + o**2,)),
+    _P("sec", ("x",), lambda x: 1 / np.cos(x), (lambda x, o: o * tan(x),)),
+    _P("csc", ("x",), lambda x: 1 / np.sin(x), (lambda x, o: -o * cot(x),)),
+    _P("cot", ("x",), lambda x: 1 / np.tan(x), (lambda x, o: -(1 + o**2),)),
+    _P(
+        "asin",
+        ("x",),
+        np.arcsin,
+        (lambda x, o: 1 / sqrt(1 - x**2),),
+        lambda x: abs(x) <= 1,
+        "-1 <= x <= 1",
+        (_infinite_slope(lambda x: abs(x) == 1, "+inf at 1, undefined at -1", "+inf at -1, undefined at 1"),),
+    ),
+    _P(
+        "acos",
+        ("x",),
+        np.arccos,
+        (lambda x, o: -1 / sqrt(1 - x**2),),
+        lambda x: abs(x) <= 1,
+        "-1 <= x <= 1",
+        (_infinite_slope(lambda x: abs(x) == 1, "-inf at 1, undefined at -1", "-inf at -1, undefined at 1"),),
+    ),
+    _P("atan", ("x",), np.arctan, (lambda x, o: 1 / (1 + x**2),)),
+    _P(
+        "atan2",
+        ("y", "x"),
+        np.arctan2,
+        (lambda y, x, o: x / (x**2 + y**2), lambda y, x, o: -y / (x**2 + y**2)),
+        lambda y, x: (y != 0) | (x != 0),
+        "(y, x) != (0, 0)",
+    ),
+    # hyperbolic
+    _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),)),
+    _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),)),
+    _P("tanh", ("x",), np.tanh, (lambda x, o: 1 - o**2,)),
+    _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),)),
+    _P(
+        "acosh",
+        ("x",),
+        np.arccosh,
+        (lambda x, o: 1 / sqrt(x**2 - 1),),
+        lambda x: x >= 1,
+        "x >= 1",
+        (_infinite_slope(lambda x: x == 1, "undefined (outside the domain)", "+inf"),),
+    ),
+    _P("atanh", ("x",), np.arctanh, (lambda x, o: 1 / (1 - x**2),), lambda x: abs(x) < 1, "-1 < x < 1"),
+    # exponential and logarithmic
+    _P("exp", ("x",), np.exp, (lambda x, o: o,)),
+    _P("log", ("x",), np.log, (lambda x, o: 1 / x,), lambda x: x > 0, "x > 0", aliases=("ln",)),
+    _P("log10", ("x",), np.log10, (lambda x, o: 1 / (x * log(10.0)),), lambda x: x > 0, "x > 0"),
+    _P("log2", ("x",), np.log2, (lambda x, o: 1 / (x * log(2.0)),), lambda x: x > 0, "x > 0"),
+    # roots and powers
+    _P(
+        "sqrt",
+        ("x",),
+        np.sqrt,
+        (lambda x, o: 1 / (2 * o),),
+        lambda x: x >= 0,
+        "x >= 0",
+        (_infinite_slope(lambda x: x == 0, "undefined (outside the domain)", "+inf"),),
+    ),
+    _P(
+        "cbrt",
+        ("x",),
+        np.cbrt,
+        (lambda x, o: 1 / (3 * o**2),),
+        kinks=(_infinite_slope(lambda x: x == 0, "+inf", "+inf"),),
+    ),
+    _P(
+        "hypot",
+        ("a", "b"),
+        np.hypot,
+        (lambda a, b, o: a / o, lambda a, b, o: b / o),
+        kinks=(
+            Kink(
+                lambda a, b: (a == 0) & (b == 0), "-1 along each axis", "+1", "none: a cone point, reported nonfinite"
+            ),
+        ),
+    ),
+    # piecewise
+    _P("abs", ("x",), np.abs, (lambda x, o: sign(x),), kinks=(_ABS_KINK,), analytic=False),
+    _P("sign", ("x",), np.sign, (lambda x, o: 0 * x,), kinks=(_SIGN_KINK,), analytic=False),
+    _P(
+        "min",
+        ("a", "b"),
+        np.minimum,
+        (lambda a, b, o: (1 - sign(a - b)) / 2, lambda a, b, o: (1 + sign(a - b)) / 2),
+        kinks=(_tie("JAX and PyTorch also give 1/2 each"),),
+        analytic=False,
+    ),
+    _P(
+        "max",
+        ("a", "b"),
+        np.maximum,
+        (lambda a, b, o: (1 + sign(a - b)) / 2, lambda a, b, o: (1 - sign(a - b)) / 2),
+        kinks=(_tie("JAX and PyTorch also give 1/2 each"),),
+        analytic=False,
+    ),
+    # activations
+    _P("sigmoid", ("x",), _sigmoid, (lambda x, o: o * (1 - o),)),
+    _P(
+        "relu",
+        ("x",),
+        lambda x: np.maximum(x, 0.0),
+        (lambda x, o: (1 + sign(x)) / 2,),
+        kinks=(_RELU_KINK,),
+        analytic=False,
+    ),
+    _P("softplus", ("x",), lambda x: np.logaddexp(0.0, x), (lambda x, o: sigmoid(x),)),
+]
+
+#: name -> primitive (operators included, keyed by their internal names).
+TABLE: dict[str, Primitive] = {p.name: p for p in _PRIMITIVES}
+
+#: names a user may call: function names and their aliases.
+FUNCTIONS: dict[str, Primitive] = {alias: p for p in _PRIMITIVES if not p.operator for alias in (p.name, *p.aliases)}
+FUNCTIONS["pow"] = TABLE["pow"]
+
+#: named constants of the language (`pi` also spelled π).
+CONSTANTS: dict[str, float] = {"pi": float(np.pi), "π": float(np.pi), "e": float(np.e)}

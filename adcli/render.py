@@ -1,0 +1,138 @@
+"""Results to the screen: Rich tables on a terminal, aligned plain text in pipes, JSON for programs.
+
+Only this module and cli.py know about output; Rich is imported only when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import IO, Any
+
+from adcli.api import Result
+from adcli.errors import AdcliError
+
+FORMATS = ("table", "plain", "json")
+
+
+def number(x: Any, digits: int) -> str:
+    """A float with `digits` significant digits, shortest form (2 not 2.00000)."""
+    if isinstance(x, list):
+        return "[" + ", ".join(number(v, digits) for v in x) + "]"
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.{digits}g}"
+
+
+def _columns(result: Result) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: output, value, then d/d(wrt) or the JVP/VJP."""
+    header = ["output", "value"]
+    rows = [[name, str(v)] for name, v in zip(result.outputs, result.value, strict=True)]
+    if result.jacobian is not None:
+        header += [f"d/d{w}" for w in result.wrt]
+        for row, jac in zip(rows, result.jacobian, strict=True):
+            row += [str(e) for e in jac]
+    if result.jvp is not None:
+        header.append("J·v")
+        for row, t in zip(rows, result.jvp, strict=True):
+            row.append(str(t))
+    return header, rows
+
+
+def _formatted(result: Result, digits: int) -> tuple[list[str], list[list[str]]]:
+    header, _ = _columns(result)
+    rows = []
+    for i, name in enumerate(result.outputs):
+        row = [name, number(result.value[i], digits)]
+        if result.jacobian is not None:
+            row += [number(e, digits) for e in result.jacobian[i]]
+        if result.jvp is not None:
+            row.append(number(result.jvp[i], digits))
+        rows.append(row)
+    return header, rows
+
+
+def _point(result: Result, digits: int) -> str:
+    return ", ".join(f"{k} = {number(v, digits)}" for k, v in result.at.items()) or "(no variables)"
+
+
+def _how(result: Result) -> str:
+    if result.mode is None:
+        return "evaluated"
+    sweeps = f"{result.sweeps} sweep" + ("s" if result.sweeps != 1 else "")
+    return f"{result.mode} mode, {sweeps}"
+
+
+def _vjp_lines(result: Result, digits: int) -> list[str]:
+    if result.vjp is None:
+        return []
+    weights = ", ".join(number(c, digits) for c in result.cotangent or [])
+    entries = "  ".join(f"d/d{w} {number(v, digits)}" for w, v in zip(result.wrt, result.vjp, strict=True))
+    return [f"vjp (cotangent {weights}):  {entries}"]
+
+
+def plain(result: Result, digits: int, out: IO[str], err: IO[str]) -> None:
+    """Aligned text for pipes and scripts; warnings and notes go to stderr."""
+    lines = [f"read as: {result.read_as}", f"at:      {_point(result, digits)}", f"mode:    {_how(result)}", ""]
+    header, rows = _formatted(result, digits)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    lines += _vjp_lines(result, digits)
+    out.write("\n".join(lines) + "\n")
+    for note in result.notes:
+        err.write(f"note: {note}\n")
+    for w in result.warnings:
+        err.write(f"warning[{w.kind}]: {w.message}\n")
+
+
+def table(result: Result, digits: int, console: Any) -> None:
+    """A Rich table: the Jacobian as a matrix, rows labelled by output, columns ∂/∂x."""
+    from rich.table import Table
+    from rich.text import Text
+
+    header, rows = _formatted(result, digits)
+    grid = Table(title=Text(result.read_as), caption=Text(f"at {_point(result, digits)} · {_how(result)}"))
+    for i, name in enumerate(header):
+        label = f"∂/∂{name[3:]}" if name.startswith("d/d") else name
+        grid.add_column(Text(label), justify="left" if i == 0 else "right", style="bold" if i == 0 else None)
+    for row in rows:
+        grid.add_row(*(Text(cell) for cell in row))
+    console.print(grid)
+    for line in _vjp_lines(result, digits):
+        console.print(Text(line))
+    for note in result.notes:
+        console.print(Text(f"note: {note}", style="cyan"))
+    for w in result.warnings:
+        console.print(Text(f"warning[{w.kind}]: {w.message}", style="yellow"))
+
+
+def as_json(result: Result, command: str) -> str:
+    return json.dumps(result.to_dict(command), ensure_ascii=False)
+
+
+def error_text(exc: AdcliError, origin: str = "") -> str:
+    """`error[kind]: message` (with `line:column`), then the line and a caret under the place."""
+    place = f"{exc.line}:{exc.column}: " if exc.line is not None and exc.column is not None else ""
+    text = f"{origin}{place}error[{exc.kind}]: {exc.message}"
+    caret = exc.caret()
+    lines = [text] + ([caret] if caret and len(caret) < 400 else [])
+    lines += [f"warning[{w.kind}]: {w.message}" for w in exc.warnings]
+    return "\n".join(lines)
+
+
+def error_json(exc: AdcliError) -> str:
+    return json.dumps({"error": exc.to_dict(), "warnings": [w.to_dict() for w in exc.warnings]}, ensure_ascii=False)
+
+
+def functions_rows(rows: Sequence[dict[str, str]], digits: int = 0) -> str:
+    """Plain listing of the primitive table (for `adcli functions` in a pipe)."""
+    keys = ["name", "arity", "domain", "derivative"]
+    widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in keys[:-1]}
+    lines = ["  ".join(k.ljust(widths.get(k, 0)) for k in keys).rstrip()]
+    for r in rows:
+        lines.append("  ".join(r[k].ljust(widths.get(k, 0)) for k in keys).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,377 @@
+"""Text to graph: the Lark LALR parser with an inline Transformer, and parse errors with places.
+
+The Transformer runs inside the parser (no tree is built, nothing recurses), so 100,000 nested
+parentheses parse in a loop; its method names are the grammar's aliases, as in Lark's calc example.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from adcli.errors import AdcliError
+from adcli.graph import Node, const, make, var
+from adcli.primitives import CONSTANTS, FUNCTIONS
+from adcli.printing import to_text
+
+MAX_CHARS = 2_000_000  # longest text parsed; longer is `limit_exceeded`
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+
+#: terminal names in words, for "expected …" messages.
+WORDS: dict[str, str] = {
+    "NUMBER": "a number",
+    "NAME": "a name",
+    "FUNC": "a function",
+    "PI": "π",
+    "SQRT": "√",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "SEMICOLON": "';'",
+    "EQUAL": "'='",
+    "COLON": "':'",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "TIMES": "'*'",
+    "DIV": "'/'",
+    "POW": "'^'",
+    "SUPERSCRIPT": "a superscript",
+    "AT": "'at'",
+    "_NL": "a new line",
+    "$END": "the end of the input",
+}
+OPERAND_START = {"NUMBER", "NAME", "FUNC", "PI", "SQRT", "LPAR"}
+
+
+@dataclass
+class Binding:
+    """A value in a point: one number, or (issue 5) a span start:stop:count or a list."""
+
+    name: str
+    values: list[float]
+    kind: str = "value"  # "value" | "span" | "list"
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class Parsed:
+    """What the text said: outputs, bound names, the point in the text, and how it was read."""
+
+    source: str
+    outputs: list[Node]
+    labels: dict[Node, str] = field(default_factory=dict)
+    assignments: list[tuple[str, Node]] = field(default_factory=list)
+    point: list[Binding] = field(default_factory=list)
+    positions: dict[Node, tuple[int, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    maybe_calls: list[Token] = field(default_factory=list)  # `name(...)` read as a product
+
+    def read_as(self) -> str:
+        """The canonical text: parses back to the same graph, with the parentheses that matter."""
+        parts = []
+        for name, node in self.assignments:
+            others = {n: label for n, label in self.labels.items() if n is not node}
+            parts.append(f"{name} = {to_text(node, others)}")
+        parts.append(", ".join(to_text(n, self.labels) for n in self.outputs))
+        return "; ".join(parts)
+
+
+def _error(kind: str, message: str, token: Token | None, source: str) -> AdcliError:
+    line = getattr(token, "line", None)
+    column = getattr(token, "column", None)
+    return AdcliError(kind, message, line=line, column=column, source=source)
+
+
+@v_args(inline=True)
+class _Builder(Transformer):
+    """Grammar aliases -> graph nodes; one instance per parse holds that parse's bookkeeping."""
+
+    def reset(self, source: str, strict: bool) -> None:
+        """Start a parse: the parser holds one Builder, whose state is one parse's."""
+        self.source, self.strict = source, strict
+        self.parsed = Parsed(source, [])
+        self.env: dict[str, Node] = {}
+
+    def _at(self, node: Node, token: Token) -> Node:
+        self.parsed.positions.setdefault(node, (token.line, token.column))
+        return node
+
+    def NAME(self, token: Token) -> Token:  # noqa: N802 - Lark names lexer callbacks by terminal; lexer callback: function names become FUNC tokens
+        if token.value in FUNCTIONS:
+            return token.update("FUNC")
+        calls = self.parsed.maybe_calls
+        if self.source[token.end_pos :].lstrip(" \t").startswith("(") and token not in calls:
+            calls.append(token)  # `f(x)`: a product if f has a value, else an unknown function
+        return token
+
+    # ---- atoms
+    def number(self, token: Token) -> Node:
+        try:
+            value = float(token.value)
+        except ValueError as exc:  # pragma: no cover - the terminal only matches numbers
+            raise _error("syntax_error", f"bad number {token.value!r}", token, self.source) from exc
+        if not math.isfinite(value):
+            raise _error("nonfinite", f"the number {token.value} is too large for a float", token, self.source)
+        return self._at(const(value), token)
+
+    def name(self, token: Token) -> Node:
+        if token.value in self.env:
+            return self.env[token.value]
+        if token.value in CONSTANTS:
+            return self._at(const(CONSTANTS[token.value]), token)
+        return self._at(var(token.value), token)
+
+    def pi(self, token: Token) -> Node:
+        return self._at(const(CONSTANTS["pi"]), token)
+
+    # ---- operators
+    def _binary(op: str):  # type: ignore[no-untyped-def]  # noqa: N805 - a method factory
+        def method(self: _Builder, a: Node, token: Token, b: Node) -> Node:
+            return self._at(make(op, (a, b)), token)
+
+        return method
+
+    add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
+
+    def neg(self, token: Token, a: Node) -> Node:
+        return self._at(make("neg", (a,)), token)
+
+    def pos(self, token: Token, a: Node) -> Node:
+        return a
+
+    def implicit_mul(self, a: Node, b: Node) -> Node:
+        line, column = self.parsed.positions.get(b, (None, None))
+        if self.strict:
+            raise AdcliError(
+                "syntax_error",
+                "implicit multiplication is off (--strict): write '*' here",
+                line=line,
+                column=column,
+                source=self.source,
+            )
+        node = make("mul", (a, b))
+        if a.op == "div":
+            x, y = (to_text(n, self.parsed.labels) for n in a.args)
+            z = to_text(b, self.parsed.labels)
+            self.parsed.notes.append(f"{x}/{y}{z} read as ({x}/{y})*{z}, not {x}/({y}*{z})")
+        return node
+
+    def superscript(self, a: Node, token: Token) -> Node:
+        exponent = float(token.value.translate(SUPERSCRIPTS))
+        return self._at(make("pow", (a, const(exponent))), token)
+
+    # ---- calls
+    def _apply(self, func: Token, args: list[Node]) -> Node:
+        prim = FUNCTIONS[func.value]
+        if len(args) != prim.arity:
+            want = f"{prim.arity} argument" + ("s" if prim.arity != 1 else "")
+            raise _error(
+                "arity_error",
+                f"{func.value} takes {want} ({', '.join(prim.params)}), got {len(args)}",
+                func,
+                self.source,
+            )
+        return self._at(make(prim.name, args), func)
+
+    def _power_of(self, call: Node, fpow: Token, func: Token) -> Node:
+        if fpow.value.startswith(("-", "⁻")):
+            inverse = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh"}
+            hint = f"{inverse[func.value]}(x) for the inverse or " if func.value in inverse else ""
+            raise _error(
+                "syntax_error",
+                f"{func.value}^{fpow.value} is ambiguous: write {hint}{func.value}(x)^{fpow.value}",
+                func,
+                self.source,
+            )
+        return self._at(make("pow", (call, const(float(fpow.value)))), func)
+
+    def args(self, *items: Node) -> list[Node]:
+        return list(items)
+
+    def call(self, func: Token, args: list[Node]) -> Node:
+        return self._apply(func, args)
+
+    def call_pow(self, func: Token, fpow: Token, args: list[Node]) -> Node:
+        return self._power_of(self._apply(func, args), fpow, func)
+
+    def call_bare(self, func: Token, arg: Node) -> Node:
+        return self._apply(func, [arg])
+
+    def call_bare_pow(self, func: Token, fpow: Token, arg: Node) -> Node:
+        return self._power_of(self._apply(func, [arg]), fpow, func)
+
+    def fpow(self, *tokens: Token) -> Token:
+        if len(tokens) == 1 and tokens[0].type == "SUPERSCRIPT":
+            return tokens[0].update(value=tokens[0].value.translate(SUPERSCRIPTS))
+        return tokens[-1]
+
+    def fexp(self, *tokens: Token) -> Token:
+        return tokens[-1].update(value="".join(t.value for t in tokens).replace("−", "-"))
+
+    def root(self, token: Token, a: Node) -> Node:
+        return self._at(make("sqrt", (a,)), token)
+
+    root_bare = root
+
+    # ---- statements
+    def assign(self, name: Token, node: Node) -> None:
+        if name.value in CONSTANTS:
+            raise _error("syntax_error", f"{name.value} is a constant; it cannot be assigned", name, self.source)
+        if name.value in self.env:
+            raise _error("syntax_error", f"{name.value} is already assigned", name, self.source)
+        self.env[name.value] = node
+        if node.op not in ("var", "const"):
+            self.parsed.labels.setdefault(node, name.value)
+        self.parsed.assignments.append((name.value, node))
+
+    def outputs(self, *nodes: Node) -> None:
+        self.parsed.outputs = list(nodes)
+
+    def binding(self, name: Token, value: Node | tuple[str, list[Node]]) -> Binding:
+        kind, nodes = value if isinstance(value, tuple) else ("value", [value])
+        values = [_constant_value(n, self.source, self.parsed.positions) for n in nodes]
+        return Binding(name.value, values, kind, name.line, name.column)
+
+    def span(self, start: Node, stop: Node, count: Node) -> tuple[str, list[Node]]:
+        return ("span", [start, stop, count])
+
+    def listing(self, *items: Node) -> tuple[str, list[Node]]:
+        return ("list", list(items))
+
+    def at_clause(self, _at: Token, *bindings: Binding) -> None:
+        self.parsed.point = list(bindings)
+
+    def point(self, *bindings: Binding) -> list[Binding]:
+        return list(bindings)
+
+    def program(self, *_: object) -> Parsed:
+        return self.parsed
+
+
+def _constant_value(node: Node, source: str, positions: dict[Node, tuple[int, int]]) -> float:
+    """A point's value: a constant expression (pi/4, -1e-3), evaluated without any variable."""
+    from adcli.tape import constant_value  # the evaluator lives with the sweeps
+
+    return constant_value(node, source, positions)
+
+
+_BUILDER = _Builder()
+_PARSER: Lark | None = None
+
+
+def _parser() -> Lark:
+    """The LALR parser, built once and cached on disk by Lark (start-up is paid once)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Lark.open_from_package(
+            "adcli.grammars",
+            "adcli.lark",
+            parser="lalr",
+            start=["program", "point"],
+            transformer=_BUILDER,
+            lexer_callbacks={"NAME": _BUILDER.NAME},
+            cache=True,
+        )
+    return _PARSER
+
+
+def _parse(text: str, start: str, strict: bool = False) -> object:
+    if len(text) > MAX_CHARS:
+        raise AdcliError("limit_exceeded", f"the input has {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    parser = _parser()
+    _BUILDER.reset(text, strict)
+    try:
+        return parser.parse(text, start=start)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text) from None
+
+
+def _describe(token: Token) -> str:
+    if token.type == "$END":
+        return "end of input"
+    if token.type == "FUNC":
+        return f"function name '{token.value}'"
+    return f"'{token.value}'"
+
+
+def _expected(names: set[str]) -> str:
+    words: list[str] = []
+    if names & OPERAND_START:
+        words.append("a number, a name, a function or '('")
+    words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT"}})
+    if not words:
+        words = sorted(WORDS.get(n, n) for n in names)
+    if len(words) > 4:
+        words = [*words[:4], "…"]
+    return " or ".join(words)
+
+
+def _end_place(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _syntax_error(exc: UnexpectedInput, text: str) -> AdcliError:
+    """Lark's exception -> one line in words, with the place of the offending character."""
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream]
+        hint = " (adcli has no strings)" if char in "'\"" else ""
+        message = f"unexpected character {char!r}{hint}"
+        return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)
+    token = exc.token if isinstance(exc, UnexpectedToken) else Token("$END", "")
+    expected = set(getattr(exc, "expected", set()) or getattr(exc, "accepts", set()))
+    if token.type == "$END" or isinstance(exc, UnexpectedEOF):
+        line, column = _end_place(text)
+        depth = text.count("(") - text.count(")")
+        if depth > 0:
+            message = f"unexpected end of input: {depth} '(' not closed"
+        else:
+            message = f"unexpected end of input: expected {_expected(expected)}"
+        return AdcliError("syntax_error", message, line=line, column=column, source=text)
+    message = f"unexpected {_describe(token)}: expected {_expected(expected)}"
+    calls = [t for t in _BUILDER.parsed.maybe_calls if t.end_pos <= token.start_pos]
+    if token.type == "COMMA" and calls:
+        return unknown_function(calls[-1], text)
+    if token.type == "FUNC" and "EQUAL" in expected:
+        message = f"'{token.value}' is a function name; it cannot be assigned or given a value"
+    return AdcliError("syntax_error", message, line=token.line, column=token.column, source=text)
+
+
+def parse(text: str, *, strict: bool = False) -> Parsed:
+    """Parse a program: statements, outputs and an optional `at` point."""
+    if not any(line.split("#", 1)[0].strip(" \t\r;") for line in text.split("\n")):
+        raise AdcliError("syntax_error", "empty input: there is no expression", line=1, column=1, source=text)
+    return _parse(text, "program", strict)  # type: ignore[return-value]
+
+
+def parse_point(text: str) -> list[Binding]:
+    """Parse the `--at` syntax: `x=1, y=pi/4` (values are constant expressions)."""
+    try:
+        return _parse(text, "point")  # type: ignore[return-value]
+    except AdcliError as exc:
+        if exc.kind == "syntax_error":
+            exc.kind = "usage_error"
+            exc.message = f"bad point {text!r}: {exc.message}"
+        raise
+
+
+def suggest(name: str, choices: list[str]) -> str | None:
+    """The closest known name, for "did you mean" (None when nothing is close)."""
+    found = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown_function(token: Token, source: str) -> AdcliError:
+    """`name(…)` where name is neither a function nor a variable with a value."""
+    hint = suggest(token.value, sorted(FUNCTIONS))
+    message = f"unknown function '{token.value}'" + (f": did you mean {hint}?" if hint else "")
+    if not hint and len(token.value) == 1:
+        message += f" (or give {token.value} a value for {token.value}*(…))"
+    return AdcliError("unknown_function", message, line=token.line, column=token.column, source=source)

@@ -1,0 +1,239 @@
+"""The linearised program (Wengert list) in Baydin's notation, and the sweeps every mode shares.
+
+Inputs are v₋ₙ₊₁ … v₀, intermediates v₁ … vₗ (children before parents, each shared node once),
+outputs y₁ … yₘ name slots. Constants are slots without a v-number: the survey writes them inline.
+The primal sweep evaluates and checks domains and kinks; `local_partials` evaluates each
+primitive's derivative rule once at the point (the linearisation), which the tangent sweep
+(forward mode) and the adjoint sweep (reverse mode) then push through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError, AdcliWarning
+from adcli.graph import Node, topo_order
+from adcli.primitives import TABLE, Primitive
+from adcli.printing import expanded_size, format_number, to_text
+
+ERRSTATE = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ignore"}
+
+
+@dataclass
+class Tape:
+    names: list[str]  # input variables: slot k is v_{k-n+1}
+    nodes: list[Node]  # slot -> node
+    prims: list[Primitive | None]  # None for inputs and constants
+    args: list[tuple[int, ...]]
+    first_op: int  # slot of v_1
+    outputs: list[int]
+    labels: Mapping[Node, str] = field(default_factory=dict)
+    positions: Mapping[Node, tuple[int, int]] = field(default_factory=dict)
+    source: str | None = None
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.names)
+
+    def index(self, slot: int) -> int | None:
+        """Baydin's subscript of a slot: inputs ≤ 0, intermediates ≥ 1, constants None."""
+        if slot < self.n_inputs:
+            return slot - self.n_inputs + 1
+        return slot - self.first_op + 1 if slot >= self.first_op else None
+
+    def active(self, wrt: Sequence[str]) -> list[bool]:
+        """Which slots depend on the variables in wrt (only those carry tangents and adjoints)."""
+        flags = [name in wrt for name in self.names] + [False] * (len(self.nodes) - self.n_inputs)
+        for s in range(self.first_op, len(self.nodes)):
+            flags[s] = any(flags[j] for j in self.args[s])
+        return flags
+
+    def text(self, slot: int, limit: int = 60) -> str:
+        """A node's text for messages, shortened when long."""
+        node = self.nodes[slot]
+        if expanded_size([node], {}, limit) <= limit:
+            return to_text(node)
+        return f"{node.op}(…)"
+
+    def error(self, kind: str, message: str, slot: int, warnings: list[AdcliWarning] | None = None) -> AdcliError:
+        line, column = self.positions.get(self.nodes[slot], (None, None))
+        return AdcliError(kind, message, line=line, column=column, source=self.source, warnings=warnings)
+
+
+def linearise(
+    outputs: Sequence[Node],
+    names: Sequence[str],
+    labels: Mapping[Node, str] | None = None,
+    positions: Mapping[Node, tuple[int, int]] | None = None,
+    source: str | None = None,
+) -> Tape:
+    """Graph -> tape: inputs in the given order, then constants, then operations in topological order."""
+    order = topo_order(outputs)
+    slot_of: dict[Node, int] = {}
+    nodes: list[Node] = []
+    by_name = {n.payload: n for n in order if n.op == "var"}
+    for name in names:
+        node = by_name.get(name)
+        if node is None:  # a variable differentiated but absent: its slot exists, nothing reads it
+            from adcli.graph import var
+
+            node = var(name)
+        slot_of[node] = len(nodes)
+        nodes.append(node)
+    for node in order:
+        if node.op == "const":
+            slot_of[node] = len(nodes)
+            nodes.append(node)
+    first_op = len(nodes)
+    for node in order:
+        if node.op not in ("const", "var"):
+            slot_of[node] = len(nodes)
+            nodes.append(node)
+    missing = [n.payload for n in order if n.op == "var" and n not in slot_of]
+    if missing:
+        raise AdcliError("unbound_variable", f"no value for {', '.join(map(str, missing))}")
+    prims = [TABLE.get(n.op) for n in nodes]
+    args = [tuple(slot_of[a] for a in n.args) for n in nodes]
+    return Tape(
+        list(names),
+        nodes,
+        prims,
+        args,
+        first_op,
+        [slot_of[o] for o in outputs],
+        labels or {},
+        positions or {},
+        source,
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: the number, or the first offending one of an array."""
+    arr = np.asarray(value, dtype=float)
+    return format_number(float(arr.flat[0])) if arr.size else "[]"
+
+
+def _first(mask: Any, values: Sequence[Any]) -> list[Any]:
+    """The argument values at the first point where mask holds (arrays: many points at once)."""
+    if np.ndim(mask) == 0:
+        return list(values)
+    i = int(np.argmax(np.broadcast_to(mask, np.broadcast(*values).shape)))
+    return [np.broadcast_to(v, np.shape(mask)).flat[i] if np.ndim(v) else v for v in values]
+
+
+def _args_text(tape: Tape, slot: int, values: Sequence[Any]) -> str:
+    """`x = 0, y = 2`: the non-constant arguments of a slot, by their text, with their values."""
+    shown = [
+        f"{tape.text(j, 30)} = {_shown(v)}"
+        for j, v in zip(tape.args[slot], values, strict=True)
+        if tape.nodes[j].op != "const"
+    ]
+    return ", ".join(shown) or ", ".join(_shown(v) for v in values)
+
+
+def _float_error(tape: Tape, slot: int, exc: FloatingPointError, values: Sequence[Any], what: str = "") -> AdcliError:
+    prim = tape.prims[slot]
+    assert prim is not None
+    reason = str(exc)
+    if "overflow" in reason:
+        said = "overflowed"
+    elif "divide" in reason:
+        said = "is infinite (a division by zero)" if what else "divided by zero"
+    else:
+        said = "is not a real number"
+    message = f"{what}{tape.text(slot)} {said} at {_args_text(tape, slot, values)}"
+    return tape.error("nonfinite", message, slot)
+
+
+def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> None:
+    ok = prim.domain(*values)  # type: ignore[misc]
+    if not np.all(ok):
+        bad = _first(np.logical_not(ok), values)
+        at = _args_text(tape, slot, bad)
+        message = f"{tape.text(slot)} is outside the domain of {prim.name} ({prim.domain_text}) at {at}"
+        raise tape.error("domain_error", message, slot)
+
+
+def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> list[AdcliWarning]:
+    found = []
+    for kink in prim.kinks:
+        where = kink.where(*values)
+        if np.any(where):
+            at = _args_text(tape, slot, _first(where, values))
+            message = (
+                f"{tape.text(slot)} is not differentiable at {at}: left derivative {kink.left}, "
+                f"right derivative {kink.right}; used {kink.convention}"
+            )
+            details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
+            found.append(AdcliWarning("nondifferentiable", message, {**details, "convention": kink.convention}))
+    return found
+
+
+def evaluate(
+    tape: Tape, inputs: Sequence[Any], active: Sequence[bool] | None = None, warnings: list[AdcliWarning] | None = None
+) -> list[Any]:
+    """The primal sweep: every slot's value; kinks of active slots are reported into warnings."""
+    vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
+    for s in range(tape.n_inputs, tape.first_op):
+        vals[s] = np.float64(tape.nodes[s].payload)
+    prims, args = tape.prims, tape.args
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(vals)):
+            prim = prims[s]
+            a = [vals[j] for j in args[s]]
+            if prim.domain is not None:  # type: ignore[union-attr]
+                _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
+            try:
+                vals[s] = prim.fn(*a)  # type: ignore[union-attr]
+            except FloatingPointError as exc:
+                raise _float_error(tape, s, exc, a) from None
+            if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
+                warnings.extend(_kink_warnings(tape, s, prim, a))  # type: ignore[arg-type]
+    return vals
+
+
+def local_partials(
+    tape: Tape, vals: Sequence[Any], active: Sequence[bool], warnings: list[AdcliWarning] | None = None
+) -> list[tuple[Any, ...] | None]:
+    """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive)."""
+    partials: list[tuple[Any, ...] | None] = [None] * len(vals)
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(vals)):
+            if not active[s]:
+                continue
+            prim, idx = tape.prims[s], tape.args[s]
+            a = [vals[j] for j in idx]
+            try:
+                partials[s] = tuple(
+                    rule(*a, vals[s]) if active[j] else None
+                    for rule, j in zip(prim.partials, idx, strict=True)  # type: ignore[union-attr]
+                )
+            except FloatingPointError as exc:
+                err = _float_error(tape, s, exc, a, "the derivative of ")
+                err.warnings = list(warnings or [])
+                if "not a real number" in err.message:
+                    err.kind = "domain_error"
+                raise err from None
+    return partials
+
+
+def constant_value(
+    node: Node, source: str | None = None, positions: Mapping[Node, tuple[int, int]] | None = None
+) -> float:
+    """The value of a constant expression (a point's `x = pi/4`); a variable in it is a usage error."""
+    names = [n.payload for n in topo_order([node]) if n.op == "var"]
+    if names:
+        line, column = (positions or {}).get(node, (None, None))
+        raise AdcliError(
+            "usage_error",
+            f"a point's value must be a number or constant expression, not one with {names[0]}",
+            line=line,
+            column=column,
+            source=source,
+        )
+    tape = linearise([node], [], positions=positions, source=source)
+    return float(evaluate(tape, [])[tape.outputs[0]])
