@@ -174,8 +174,6 @@ def prepare(text: str, at: PointLike = None, wrt: Sequence[str] | None = None, *
     point = _merge_point(parsed, _bindings(at))
     _check_names(parsed, point)
     columns, warnings = _column_order(parsed, point, wrt)
-    for name in columns:
-        point.setdefault(name, 0.0) if name not in variables(parsed.outputs) else None
     present = variables(parsed.outputs)
     names = columns + [n for n in present if n not in columns]
     tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source)
