@@ -207,7 +207,7 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
     return Result(
         input=parsed.source,
         read_as=parsed.read_as(),
-        outputs=[to_text(n, parsed.labels) for n in parsed.outputs],
+        outputs=[to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs],
         wrt=list(problem.wrt),
         at=dict(problem.point),
         mode=mode,

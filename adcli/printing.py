@@ -93,23 +93,30 @@ def expanded_size(roots: Iterable[Node], labels: Mapping[Node, str] = {}, cap: i
     return min(cap + 1, sum(size[r] for r in roots))
 
 
-def to_text(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT) -> str:
-    """The canonical text of root; nodes named in labels print as their names."""
-    size = expanded_size([root], labels, limit)
-    if size > limit:
+def to_text(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT, *, truncate: bool = False) -> str:
+    """The canonical text of root; nodes named in labels print as their names.
+
+    Longer than limit: limit_exceeded, or with truncate the first limit characters and "…".
+    """
+    if not truncate and expanded_size([root], labels, limit) > limit:
         raise AdcliError(
             "limit_exceeded", f"the expression is over {limit:,} characters when printed; use shared form (--cse)"
         )
     out: list[str] = []
     stack: list[Node | str] = [root]
+    written = 0
     while stack:
+        if written > limit:
+            return "".join(out)[:limit] + "…"
         item = stack.pop()
         if isinstance(item, str):
             out.append(item)
+            written += len(item)
             continue
         leaf = _leaf(item, labels)
         if leaf is not None:
             out.append(leaf)
+            written += len(leaf)
             continue
         todo: list[Node | str] = []
         for piece in _template(item):

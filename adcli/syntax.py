@@ -19,6 +19,7 @@ from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import to_text
 
 MAX_CHARS = 2_000_000  # longest text parsed; longer is `limit_exceeded`
+READ_AS_LIMIT = 10_000  # longer canonical text is shown cut, with "…"
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 
 #: terminal names in words, for "expected …" messages.
@@ -78,8 +79,8 @@ class Parsed:
         parts = []
         for name, node in self.assignments:
             others = {n: label for n, label in self.labels.items() if n is not node}
-            parts.append(f"{name} = {to_text(node, others)}")
-        parts.append(", ".join(to_text(n, self.labels) for n in self.outputs))
+            parts.append(f"{name} = {to_text(node, others, READ_AS_LIMIT, truncate=True)}")
+        parts.append(", ".join(to_text(n, self.labels, READ_AS_LIMIT, truncate=True) for n in self.outputs))
         return "; ".join(parts)
 
 
