@@ -64,6 +64,18 @@ class Tape:
         return AdcliError(kind, message, line=line, column=column, source=self.source, warnings=warnings)
 
 
+def _by_level(order: Sequence[Node]) -> list[Node]:
+    """Operations by height (longest path down to a leaf), ties in `order`: the survey's numbering.
+
+    Baydin et al. number ln(x1), x1*x2 and sin(x2) as v1, v2, v3 before their sum v4: every
+    operation one step above the inputs first, then the next level, each level left to right.
+    """
+    height: dict[Node, int] = {}
+    for node in order:
+        height[node] = 1 + max((height[a] for a in node.args), default=-1)
+    return sorted((n for n in order if n.op not in ("const", "var")), key=height.__getitem__)
+
+
 def linearise(
     outputs: Sequence[Node],
     names: Sequence[str],
@@ -89,10 +101,9 @@ def linearise(
             slot_of[node] = len(nodes)
             nodes.append(node)
     first_op = len(nodes)
-    for node in order:
-        if node.op not in ("const", "var"):
-            slot_of[node] = len(nodes)
-            nodes.append(node)
+    for node in _by_level(order):
+        slot_of[node] = len(nodes)
+        nodes.append(node)
     missing = [n.payload for n in order if n.op == "var" and n not in slot_of]
     if missing:
         raise AdcliError("unbound_variable", f"no value for {', '.join(map(str, missing))}")
