@@ -148,25 +148,23 @@ class _Builder(Transformer):
         return a
 
     def implicit_mul(self, a: Node, b: Node) -> Node:
-        line, column = self.parsed.positions.get(b, (None, None))
         if self.strict:
-            raise AdcliError(
-                "syntax_error",
-                "implicit multiplication is off (--strict): write '*' here",
-                line=line,
-                column=column,
-                source=self.source,
-            )
+            raise _ImplicitProductError  # _parse finds where the factor starts (b's own position may be inside it)
         node = make("mul", (a, b))
         if a.op == "div":
-            x, y = (to_text(n, self.parsed.labels) for n in a.args)
-            z = to_text(b, self.parsed.labels)
-            self.parsed.notes.append(f"{x}/{y}{z} read as ({x}/{y})*{z}, not {x}/({y}*{z})")
+            labels = self.parsed.labels
+            z = to_text(b, labels)
+            z = f"({z})" if b not in labels and b.op in ("add", "sub", "mul", "div", "neg") else z
+            number = a.args[1].op == "const" and to_text(a.args[1])[-1].isdigit()
+            glue = "" if z.startswith("(") or (number and b.op == "var" and z[0] not in "eE") else " "
+            other = to_text(make("div", (a.args[0], make("mul", a.args[1:] + (b,)))), labels)
+            self.parsed.notes.append(f"{to_text(a, labels)}{glue}{z} read as {to_text(node, labels)}, not {other}")
         return node
 
     def superscript(self, a: Node, token: Token) -> Node:
         exponent = float(token.value.translate(SUPERSCRIPTS))
-        return self._at(make("pow", (a, const(exponent))), token)
+        power = const(abs(exponent)) if exponent >= 0 else make("neg", (const(-exponent),))  # x⁻¹ is x^-1
+        return self._at(make("pow", (a, power)), token)
 
     # ---- calls
     def _apply(self, func: Token, args: list[Node]) -> Node:
@@ -283,6 +281,21 @@ def _parser() -> Lark:
     return _PARSER
 
 
+class _ImplicitProductError(Exception):
+    """Raised at the first implicit product in --strict mode; `_parse` turns it into a syntax error."""
+
+
+def _implicit_place(parser: Lark, text: str) -> tuple[int | None, int | None]:
+    """Where the first implicit product's second factor starts: an operand the parser meets where
+    it would also have taken a '*' (so `sin x` and `sin^2 x` are not products, `2 x` and `(a)(b)` are)."""
+    _BUILDER.reset(text, False)
+    interactive = parser.parse_interactive(text, start="program")
+    for token in interactive.iter_parse():
+        if token.type in OPERAND_START and "TIMES" in interactive.choices():
+            return token.line, token.column
+    return None, None  # pragma: no cover - only called once the parse met an implicit product
+
+
 def _parse(text: str, start: str, strict: bool = False) -> object:
     if len(text) > MAX_CHARS:
         raise AdcliError("limit_exceeded", f"the input has {len(text):,} characters; the limit is {MAX_CHARS:,}")
@@ -292,11 +305,17 @@ def _parse(text: str, start: str, strict: bool = False) -> object:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text) from None
+    except _ImplicitProductError:
+        line, column = _implicit_place(parser, text)
+        message = "implicit multiplication is off (--strict): write '*' here"
+        raise AdcliError("syntax_error", message, line=line, column=column, source=text) from None
 
 
 def _describe(token: Token) -> str:
     if token.type == "$END":
         return "end of input"
+    if token.type == "_NL":
+        return "end of line"  # never a raw newline inside a one-line message
     if token.type == "FUNC":
         return f"function name '{token.value}'"
     return f"'{token.value}'"
@@ -304,7 +323,9 @@ def _describe(token: Token) -> str:
 
 def _expected(names: set[str]) -> str:
     words: list[str] = []
-    if names & OPERAND_START:
+    if names & OPERAND_START == {"NAME"}:
+        words.append("a name")  # after `at` or `,` in a point: only a variable will do
+    elif names & OPERAND_START:
         words.append("a number, a name, a function or '('")
     words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT"}})
     if not words:
@@ -340,7 +361,7 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> AdcliError:
     calls = [t for t in _BUILDER.parsed.maybe_calls if t.end_pos <= token.start_pos]
     if token.type == "COMMA" and calls:
         return unknown_function(calls[-1], text)
-    if token.type == "FUNC" and "EQUAL" in expected:
+    if token.type == "FUNC" and ("EQUAL" in expected or expected & OPERAND_START == {"NAME"}):
         message = f"'{token.value}' is a function name; it cannot be assigned or given a value"
     return AdcliError("syntax_error", message, line=token.line, column=token.column, source=text)
 
