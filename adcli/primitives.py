@@ -67,8 +67,17 @@ sinh, cosh = _generic("sinh"), _generic("cosh")
 
 
 def _sigmoid(x: object) -> object:
-    """exp(-softplus(-x)): no overflow anywhere, full relative accuracy in both tails."""
-    return np.exp(-np.logaddexp(0.0, np.negative(x)))
+    """1/(1 + e^-x), written with t = e^-|x| <= 1: no overflow anywhere, a few ulps in both tails."""
+    t = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1 / (1 + t), t / (1 + t))[()]
+
+
+def _pow_exponent_partial(a: object, b: object, o: object) -> object:
+    """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree)."""
+    if isinstance(a, Node) or isinstance(o, Node):
+        return o * log(a)
+    zero = np.equal(a, 0)
+    return np.where(zero, 0.0, np.multiply(o, np.log(np.where(zero, 1.0, a))))[()]
 
 
 def _pow_domain(a: object, b: object) -> object:
@@ -100,7 +109,7 @@ _PRIMITIVES: list[Primitive] = [
         "pow",
         ("a", "b"),
         np.power,
-        (lambda a, b, o: b * a ** (b - 1), lambda a, b, o: o * log(a)),
+        (lambda a, b, o: b * a ** (b - 1), _pow_exponent_partial),
         _pow_domain,
         "a > 0, or b an integer, or a = 0 and b > 0",
     ),
@@ -141,7 +150,8 @@ _PRIMITIVES: list[Primitive] = [
     # hyperbolic
     _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),)),
     _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),)),
-    _P("tanh", ("x",), np.tanh, (lambda x, o: 1 - o**2,)),
+    # tanh' = 1 - o² = 4σ(2x)σ(-2x): the second form keeps full relative accuracy in both tails
+    _P("tanh", ("x",), np.tanh, (lambda x, o: 4 * sigmoid(2 * x) * sigmoid(-2 * x),)),
     _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),)),
     _P(
         "acosh",
@@ -206,7 +216,7 @@ _PRIMITIVES: list[Primitive] = [
         analytic=False,
     ),
     # activations
-    _P("sigmoid", ("x",), _sigmoid, (lambda x, o: o * (1 - o),)),
+    _P("sigmoid", ("x",), _sigmoid, (lambda x, o: o * sigmoid(-x),)),  # = o(1 - o), accurate for large x too
     _P(
         "relu",
         ("x",),
