@@ -28,6 +28,12 @@ class Node:
     payload: float | str | None
     serial: int
 
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("graph nodes are immutable (they are shared: build a new one)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("graph nodes are immutable (they are shared: build a new one)")
+
     def __repr__(self) -> str:  # never recursive: a graph may be 100,000 levels deep
         shown = f" {self.payload!r}" if self.payload is not None else ""
         return f"<Node #{self.serial} {self.op}{shown} ({len(self.args)} args)>"
@@ -77,7 +83,11 @@ def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None)
     node = _interned.get(key)
     if node is None:
         node = object.__new__(Node)
-        node.op, node.args, node.payload, node.serial = op, args, payload, next(_serials)
+        init = object.__setattr__  # the only writes a node ever sees
+        init(node, "op", op)
+        init(node, "args", args)
+        init(node, "payload", payload)
+        init(node, "serial", next(_serials))
         _interned[key] = node
     return node
 
