@@ -176,6 +176,127 @@ def functions(fmt: Format = None) -> None:
         sys.stdout.write(render.functions_rows(rows) + "\n")
 
 
+Ascii = Annotated[bool, typer.Option("--ascii", help="Write v[-1], vdot[2], vbar[0] (automatic if needed).")]
+Cot = Annotated[str | None, typer.Option("--cot", help="The adjoint seed: output weights 1,0 (default: 1, 0, …).")]
+
+
+def _present(fmt: str | None, compute: Any, show: Any, formats: tuple[str, ...] = ("table", "plain", "json")) -> None:
+    """Compute, then show in the chosen format; an AdcliError becomes its message and exit code."""
+    from adcli.errors import AdcliError
+
+    try:
+        chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
+        if chosen not in formats:
+            raise AdcliError("usage_error", f"unknown format {chosen!r}: choose {', '.join(formats)}")
+        show(compute(), chosen)
+    except AdcliError as exc:
+        _fail(exc, fmt)
+
+
+def _ascii(flag: bool) -> bool:
+    from adcli.notation import can_show
+
+    return flag or not can_show(getattr(sys.stdout, "encoding", None))
+
+
+def _seed(option: str, text: str | None) -> Any:
+    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of numbers; bad text is a usage error."""
+    if text is None:
+        return None
+    from adcli import api
+
+    try:
+        return api.point_values(text) if "=" in text else api.constants(text)
+    except api.AdcliError as exc:
+        if exc.kind in ("syntax_error", "usage_error"):
+            exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {exc.message}"
+        raise
+
+
+def _console(ascii: bool) -> Any:
+    from rich.console import Console
+
+    return Console(safe_box=True, emoji=False, highlight=False) if not ascii else Console(emoji=False, highlight=False)
+
+
+@app.command()
+def trace(
+    expr: Expr,
+    at: At = None,
+    direction: Annotated[
+        str | None, typer.Option("--dir", help="The tangent seed: x=1,y=0 or 1,0 (default: 1 for the first variable).")
+    ] = None,
+    cot: Cot = None,
+    mode: Annotated[str, typer.Option("--mode", help="forward | reverse | both")] = "both",
+    ascii: Ascii = False,
+    fmt: Format = None,
+    precision: Precision = 5,
+    emit: Annotated[str | None, typer.Option("--emit", help="python: the sweep(s) as a Python function.")] = None,
+    strict: Strict = False,
+) -> None:
+    """The primal, tangent and adjoint traces, row by row, as in Baydin et al. (2018), Tables 2 and 3.
+
+    Example: adcli trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5
+    """
+    from adcli import api, render_trace
+    from adcli import trace as tracing
+
+    plain = _ascii(ascii)
+
+    def compute() -> Any:
+        if emit not in (None, "python"):
+            raise api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python")
+        problem = api.prepare(_read(expr), at, strict=strict)
+        return tracing.compute(problem, mode, _seed("--dir", direction), _seed("--cot", cot))
+
+    def show(result: Any, chosen: str) -> None:
+        if emit is not None:
+            from adcli.emit import python_source
+
+            sys.stdout.write(python_source(result))
+        elif chosen == "json":
+            sys.stdout.write(render_trace.as_json(result) + "\n")
+        elif chosen == "plain":
+            render_trace.plain(result, precision, plain, sys.stdout, sys.stderr)
+        else:
+            render_trace.table(result, precision, plain, _console(plain))
+
+    _present(fmt, compute, show)
+
+
+@app.command()
+def graph(
+    expr: Expr,
+    at: At = None,
+    dot: Annotated[bool, typer.Option("--dot", help="Graphviz DOT (make an SVG with: | dot -Tsvg -o f.svg).")] = False,
+    cot: Cot = None,
+    ascii: Ascii = False,
+    fmt: Format = None,
+    precision: Precision = 4,
+    strict: Strict = False,
+) -> None:
+    """The expression DAG: a tree (shared nodes marked), or Graphviz DOT; with --at, each node's data and grad.
+
+    Example: adcli graph "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --dot | dot -Tsvg -o f.svg
+    """
+    from adcli import drawing, render_graph
+
+    plain = _ascii(ascii)
+
+    def compute() -> Any:
+        return drawing.draw(_read(expr), at, _seed("--cot", cot), strict=strict)
+
+    def show(result: Any, chosen: str) -> None:
+        if dot:
+            sys.stdout.write(render_graph.dot(result, precision, plain))
+        elif chosen == "json":
+            sys.stdout.write(render_graph.as_json(result) + "\n")
+        else:
+            _console(plain).print(render_graph.tree(result, precision, plain))
+
+    _present(fmt, compute, show)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"adcli {__version__}\n")

@@ -1,0 +1,113 @@
+"""What `adcli graph` draws: the expression DAG, one vertex per tape slot, with values and adjoints.
+
+The vertices are the tape's slots (so shared subexpressions are one vertex, numbered as in the
+survey); with a point, each carries its value and its adjoint ∂y/∂v (micrograd's "data | grad").
+Plain data: adcli.render_graph turns it into a Rich tree or Graphviz DOT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError
+from adcli.graph import variables
+from adcli.modes import reverse
+from adcli.printing import PLAIN, format_number
+from adcli.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
+from adcli.trace import resolve_cotangent
+
+
+@dataclass
+class Vertex:
+    """One slot of the tape: an input, a constant or an operation."""
+
+    slot: int
+    index: int | None  # the survey's subscript; None for a constant
+    op: str  # "input", "const" or the primitive's name
+    text: str  # what the vertex shows: x1, 2, +, sin
+    args: list[int]  # slots of the arguments, in order
+    params: list[str]  # the argument names of the primitive (edge labels)
+    name: str | None = None  # a bound name (`a = x*y`)
+    value: float | None = None
+    adjoint: float | None = None
+    uses: int = 0  # how many arguments refer to it (2 or more: shared)
+
+
+@dataclass
+class Drawing:
+    read_as: str
+    vertices: list[Vertex]  # by slot
+    outputs: list[int]  # slots
+    at: dict[str, float] = field(default_factory=dict)
+    cotangent: list[float] | None = None
+
+
+def symbol(op: str, arity: int) -> str:
+    """The printed form of an operation: the infix symbol of a binary operator, else its name."""
+    pieces = [p for p in PLAIN.get(op, ()) if isinstance(p, str)]
+    return pieces[0].strip() if arity == 2 and len(pieces) == 1 else op
+
+
+def _vertices(tape: Tape) -> list[Vertex]:
+    out = []
+    for s, node in enumerate(tape.nodes):
+        prim = tape.prims[s]
+        if s < tape.n_inputs:
+            v = Vertex(s, tape.index(s), "input", tape.names[s], [], [])
+        elif prim is None:
+            v = Vertex(s, None, "const", format_number(node.payload), [], [])  # type: ignore[arg-type]
+        else:
+            v = Vertex(s, tape.index(s), node.op, symbol(node.op, prim.arity), list(tape.args[s]), list(prim.params))
+            v.name = tape.labels.get(node)
+        out.append(v)
+    for v in out:
+        for j in v.args:
+            out[j].uses += 1
+    return out
+
+
+def _unpointed(text: str, strict: bool) -> Tape:
+    """The tape of an expression with no point: every variable an input, no values."""
+    from adcli.syntax import parse, unknown_function
+
+    parsed = parse(text, strict=strict)
+    assigned = {name for name, _ in parsed.assignments}
+    for token in parsed.maybe_calls:
+        if token.value not in assigned:
+            raise unknown_function(token, parsed.source)
+    tape = linearise(parsed.outputs, variables(parsed.outputs), parsed.labels, parsed.positions, parsed.source)
+    tape.source = parsed.read_as()
+    return tape
+
+
+def draw(text: str, at: Any = None, cotangent: Sequence[float] | None = None, *, strict: bool = False) -> Drawing:
+    """The DAG of text; with a point (given, or `at …` in the text), values and adjoints too."""
+    from adcli import api
+    from adcli.syntax import parse
+
+    if at is None and not parse(text, strict=strict).point:
+        if cotangent is not None:
+            raise AdcliError("usage_error", "--cot needs a point (--at) to compute adjoints at")
+        tape = _unpointed(text, strict)
+        return Drawing(tape.source or text, _vertices(tape), list(tape.outputs))
+    problem = api.prepare(text, at, strict=strict)
+    tape = problem.tape
+    weights = resolve_cotangent(len(tape.outputs), cotangent)
+    active = tape.active(problem.wrt)
+    vals = evaluate(tape, [np.float64(problem.point.get(n, 0.0)) for n in tape.names], active)
+    partials = local_partials(tape, vals, active)
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        try:
+            adjoints = reverse.adjoint_sweep(tape, partials, [np.float64(w) for w in weights])
+        except FloatingPointError as exc:
+            raise AdcliError("nonfinite", f"an adjoint overflowed ({exc})") from None
+    vertices = _vertices(tape)
+    for v in vertices:
+        v.value = float(vals[v.slot])
+        if v.op != "const":
+            v.adjoint = float(adjoints[v.slot]) if adjoints[v.slot] is not None else 0.0
+    return Drawing(problem.parsed.read_as(), vertices, list(tape.outputs), dict(problem.point), weights)

@@ -1,0 +1,165 @@
+"""Traces to the screen: the survey's Tables 2 and 3 as Rich tables, as plain text, or as JSON.
+
+Only rendering lives here (adcli.trace computes, adcli.notation spells a row); Rich is imported
+only when a table is drawn.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from adcli.notation import spell, style
+from adcli.render import number
+from adcli.trace import Row, Trace
+
+
+def _full(x: float) -> str:
+    """Every digit: the shortest text that reads back as the same float."""
+    return str(int(x)) if x == int(x) and abs(x) < 1e15 else repr(float(x))
+
+
+def lines(rows: list[Row], digits: int, ascii: bool) -> list[str]:
+    """Each row spelled out: `v̇₂ = v̇₋₁·v₀ + v̇₀·v₋₁ = 1·5 + 0·2 = 5`, with its bound name."""
+
+    def fmt(x: float) -> str:
+        return number(x, digits)
+
+    return [
+        spell(r.target, r.forms, r.numbers, r.value, fmt, ascii) + (f"   ({r.label})" if r.label else "") for r in rows
+    ]
+
+
+def _vector(values: list[float], digits: int) -> str:
+    inner = ", ".join(number(v, digits) for v in values)
+    return f"({inner})" if len(values) != 1 else inner
+
+
+def headings(trace: Trace, digits: int, ascii: bool) -> dict[str, str]:
+    """The title of each trace, with the seed it starts from."""
+    out = {"primal": "Forward primal trace"}
+    if trace.direction is not None:
+        seed = style("{x}dot", ascii)
+        out["tangent"] = f"Forward tangent trace, {seed} = {_vector(list(trace.direction.values()), digits)}"
+    if trace.cotangent is not None:
+        symbol = trace.outputs[0]["label"].split("_")[0] if trace.outputs else "y"
+        seed = style("{" + symbol + "}bar", ascii)
+        out["adjoint"] = f"Reverse adjoint trace, {seed} = {_vector(trace.cotangent, digits)}"
+    return out
+
+
+def _ops(n: int) -> str:
+    return f"{n} op" + ("s" if n != 1 else "")
+
+
+def cost_lines(trace: Trace, ascii: bool) -> list[str]:
+    """Op counts of the sweeps, and their ratio to the primal (with the partials they need)."""
+    c, times = trace.cost, "x" if ascii else "×"
+    primal = c["primal_ops"]
+    out = [f"primal sweep: {_ops(primal)}; partials: {c['partials']} local derivatives, {_ops(c['partial_ops'])}"]
+    for sweep, key in (("tangent", "tangent_ops"), ("adjoint", "adjoint_ops")):
+        if key in c:
+            total = c[key] + c["partial_ops"]
+            ratio = f", {total / primal:.2g}{times} the primal" if primal else ""
+            out.append(f"{sweep} sweep: {_ops(c[key])} + {c['partial_ops']} for the partials = {total}{ratio}")
+    n, m = len(trace.wrt), len(trace.outputs)
+    arrow, r = ("->", "R^") if ascii else ("→", "ℝ")
+    sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    shape = (
+        f"f: {r}{n} {arrow} {r}{m}" if ascii else f"f: {r}{str(n).translate(sup)} {arrow} {r}{str(m).translate(sup)}"
+    )
+    plural = "s" if n != 1 else ""
+    out.append(
+        f"{shape}: the full Jacobian takes {n} tangent sweep{plural} or {m} adjoint sweep{'s' if m != 1 else ''}"
+    )
+    return out
+
+
+def _sections(trace: Trace) -> list[str]:
+    return [s for s in ("primal", "tangent", "adjoint") if getattr(trace, s) is not None]
+
+
+def _at(trace: Trace, digits: int) -> str:
+    return ", ".join(f"{k} = {number(v, digits)}" for k, v in trace.at.items()) or "(no variables)"
+
+
+def plain(trace: Trace, digits: int, ascii: bool, out: IO[str], err: IO[str]) -> None:
+    """The traces as indented text, one after the other; warnings and notes go to stderr."""
+    text = [f"read as: {trace.read_as}", f"at:      {_at(trace, digits)}"]
+    titles = headings(trace, digits, ascii)
+    for section in _sections(trace):
+        text += ["", titles[section]]
+        text += ["  " + line for line in lines(getattr(trace, section), digits, ascii)]
+    text += ["", *cost_lines(trace, ascii)]
+    out.write("\n".join(text) + "\n")
+    _messages(trace, lambda s: err.write(s + "\n"))
+
+
+def _messages(trace: Trace, say: Any) -> None:
+    for note in trace.notes:
+        say(f"note: {note}")
+    for w in trace.warnings:
+        say(f"warning[{w['kind']}]: {w['message']}")
+
+
+def _table(title: str, columns: list[str], blocks: list[list[list[str]]], ascii: bool) -> Any:
+    """A Rich table whose rows come in blocks (inputs, operations, outputs) split by rules."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(title=Text(title), box=box.ASCII if ascii else box.SQUARE, show_lines=False)
+    for name in columns:
+        grid.add_column(Text(name), no_wrap=False)
+    for block in blocks:
+        for k, row in enumerate(block):
+            grid.add_row(*(Text(cell) for cell in row), end_section=k == len(block) - 1)
+    return grid
+
+
+def _blocks(columns: list[list[str]], cuts: list[int]) -> list[list[list[str]]]:
+    """Columns of lines -> rows, in blocks split before each of the given row numbers."""
+    height = max(len(c) for c in columns)
+    rows = [[c[i] if i < len(c) else "" for c in columns] for i in range(height)]
+    edges = [0, *cuts, height]
+    return [rows[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
+
+
+def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
+    """Tables 2 and 3 of the survey: primal beside tangent, primal beside adjoint; op counts below."""
+    from rich.text import Text
+
+    titles = headings(trace, digits, ascii)
+    primal = lines(trace.primal, digits, ascii)
+    n, m = trace.n_inputs, len(trace.outputs)
+    console.print(Text(f"{trace.read_as}  at {_at(trace, digits)}", style="bold"))
+    if trace.tangent is not None:
+        columns = [primal, lines(trace.tangent, digits, ascii)]
+        blocks = _blocks(columns, [n, len(primal) - m])  # inputs | operations | outputs, as in the survey
+        console.print(_table("Forward mode", [titles["primal"], titles["tangent"]], blocks, ascii))
+    if trace.adjoint is not None:
+        columns = [primal, lines(trace.adjoint, digits, ascii)]
+        console.print(_table("Reverse mode", [titles["primal"], titles["adjoint"]], _blocks(columns, []), ascii))
+    for line in cost_lines(trace, ascii):
+        console.print(Text(line, style="dim"))
+    _messages(trace, lambda s: console.print(Text(s, style="yellow")))
+
+
+def as_json(trace: Trace) -> str:
+    """trace.to_dict(), each row with its text in ASCII notation at full precision."""
+    data = trace.to_dict()
+    for section in _sections(trace):
+        for row, obj in zip(data[section], getattr(trace, section), strict=True):
+            row["text"] = spell(obj.target, obj.forms, obj.numbers, obj.value, _full, True)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def table_text(trace: Trace, digits: int, ascii: bool, width: int = 100) -> str:
+    """The tables as text at a fixed width (what a terminal of that width shows, without colour)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=width, file=io.StringIO(), color_system=None, safe_box=ascii)
+    table(trace, digits, ascii, console)
+    return console.export_text()
