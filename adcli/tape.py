@@ -139,11 +139,16 @@ def _first(mask: Any, values: Sequence[Any]) -> list[Any]:
 def _args_text(tape: Tape, slot: int, values: Sequence[Any]) -> str:
     """`x = 0, y = 2`: the non-constant arguments of a slot, by their text, with their values."""
     shown = [
-        f"{tape.text(j, 30)} = {_shown(v)}"
+        _named(tape.text(j, 30), _shown(v))
         for j, v in zip(tape.args[slot], values, strict=True)
         if tape.nodes[j].op != "const"
     ]
     return ", ".join(shown) or ", ".join(_shown(v) for v in values)
+
+
+def _named(text: str, shown: str) -> str:
+    """`x = 0`, but `-1` alone where the argument is written as its value (log(-1))."""
+    return shown if text == shown else f"{text} = {shown}"
 
 
 def _float_error(tape: Tape, slot: int, exc: FloatingPointError, values: Sequence[Any], what: str = "") -> AdcliError:

@@ -233,6 +233,13 @@ def test_domain_errors(text: str, point: dict, kind: str, words: str, compute: C
     assert err.line == 1 and err.column is not None and err.caret() is not None
 
 
+def test_domain_error_of_a_literal_says_its_value_once() -> None:
+    """Regression: the message said `at -1 = -1` for log(-1)."""
+    with pytest.raises(AdcliError) as caught:
+        value("log(-1)")
+    assert caught.value.message == "log(-1) is outside the domain of log (x > 0) at -1"
+
+
 def test_domain_error_names_the_value() -> None:
     with pytest.raises(AdcliError) as caught:
         value("1 + log(x)", x=-0.25)
