@@ -325,8 +325,8 @@ def _expected(names: set[str]) -> str:
     words: list[str] = []
     if names & OPERAND_START == {"NAME"}:
         words.append("a name")  # after `at` or `,` in a point: only a variable will do
-    elif names & OPERAND_START:
-        words.append("a number, a name, a function or '('")
+    elif names & OPERAND_START:  # a number cannot follow a factor (2 3): then it is not offered
+        words.append(("a number, " if "NUMBER" in names else "") + "a name, a function or '('")
     words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT"}})
     if not words:
         words = sorted(WORDS.get(n, n) for n in names)

@@ -232,6 +232,8 @@ ERRORS = [
     ("a = x\ny +", "syntax_error", 2, 4, "unexpected end of input"),
     ("x\ny", "syntax_error", 2, 1, "unexpected 'y'"),  # only assignments come before the outputs
     ("x)", "syntax_error", 1, 2, "unexpected ')'"),
+    ("2 3", "syntax_error", 1, 3, "unexpected '3': expected a name, a function or '('"),  # not "expected a number"
+    ("x 2", "syntax_error", 1, 3, "unexpected '2': expected a name, a function or '('"),
     ("atan2(x)", "arity_error", 1, 1, "atan2 takes 2 arguments (y, x), got 1"),
     ("sin(x, y)", "arity_error", 1, 1, "sin takes 1 argument (x), got 2"),
     ("x + min(x)", "arity_error", 1, 5, "min takes 2 arguments"),
