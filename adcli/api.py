@@ -383,10 +383,12 @@ def function_table() -> list[dict[str, str]]:
             partial = rule(*args, out)
             d = f"d/d{param}" if prim.arity > 1 else "d/dx"
             rules.append(f"{d} = {to_text(partial) if hasattr(partial, 'op') else partial}")
-        aliases = f" (also {', '.join(prim.aliases)})" if prim.aliases else ""
+        spelled = to_text(out)
+        also = [*prim.aliases] + ([] if spelled.startswith(f"{name}(") else [f"{name}({', '.join(prim.params)})"])
+        aliases = f" (also {', '.join(also)})" if also else ""  # a^b is also callable as pow(a, b)
         rows.append(
             {
-                "name": f"{to_text(out)}{aliases}",
+                "name": f"{spelled}{aliases}",
                 "arity": str(prim.arity),
                 "domain": prim.domain_text,
                 "derivative": "; ".join(rules),
