@@ -297,6 +297,86 @@ def graph(
     _present(fmt, compute, show)
 
 
+@app.command()
+def compare(
+    expr: Expr,
+    at: At = None,
+    wrt: Wrt = None,
+    modes: Annotated[
+        str | None, typer.Option("--modes", help="forward,reverse,numeric,symbolic (default: every one installed).")
+    ] = None,
+    peers: Annotated[str | None, typer.Option("--with", help="torch,jax: the Jacobian by a peer framework.")] = None,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance of agreement.")] = 1e-6,
+    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance of agreement.")] = 1e-9,
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """Every mode's Jacobian side by side, deviations, cost; exit 1 when they disagree (a gradient check).
+
+    Example: adcli compare "x*y, sin(x)" --at x=1,y=2
+    """
+    from adcli import api, render_compare
+    from adcli import compare as comparing
+
+    def compute() -> Any:
+        extra = comparing.peers(_wrt(peers) or [])
+        problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
+        result = comparing.compare(problem, _wrt(modes), rtol, atol)
+        result.notes += extra
+        return result
+
+    def show(result: Any, chosen: str) -> None:
+        if chosen == "json":
+            sys.stdout.write(render_compare.as_json(result) + "\n")
+        elif chosen == "plain":
+            render_compare.plain(result, precision, sys.stdout)
+        else:
+            render_compare.table(result, precision, _console(False))
+        if not result.agree:
+            raise typer.Exit(1)
+
+    _present(fmt, compute, show)
+
+
+@app.command()
+def check(
+    answer: Annotated[str, typer.Argument(help="The derivative to check, e.g. '2*x*cos(x^2)'.")],
+    of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
+    wrt: Annotated[
+        str | None, typer.Option("--wrt", help="The variable(s); several: the answer is the gradient a, b.")
+    ] = None,
+    at: At = None,
+    points: Annotated[int, typer.Option("--points", help="Random in-domain points to check at.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.")] = 1e-7,
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """Is ANSWER a correct derivative of --of EXPR? Symbolic where it can decide, else at random points; exit 0/1.
+
+    Example: adcli check "2*x*cos(x^2)" --of "sin(x^2)"
+    """
+    from adcli import check as checking
+    from adcli import render_compare
+
+    def compute() -> Any:
+        options = checking.Options(points=points, seed=seed, rtol=rtol)
+        return checking.check(_read(answer), of, _wrt(wrt), at, options, strict=strict)
+
+    def show(result: Any, chosen: str) -> None:
+        if chosen == "json":
+            import json
+
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(render_compare.check_text(result, precision) + "\n")
+        raise typer.Exit(result.exit_code)
+
+    _present(fmt, compute, show)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"adcli {__version__}\n")

@@ -1,0 +1,258 @@
+"""The modes side by side: each one's Jacobian, its deviation from a reference, its cost, in one place.
+
+`compare` runs every mode asked for on one prepared problem, takes symbolic (else reverse) as the
+reference, and says in words why an entry disagrees beyond the tolerance. The modes come from a
+small registry: forward and reverse always, numeric and symbolic when their modules are there, so
+a new mode is one `register` call. Computation only; adcli.render_compare draws it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from adcli.errors import AdcliError
+
+Runner = Callable[[Any], Any]  # Problem -> Result
+
+#: mode name -> (the module it needs, or None; how to run it). In the order the table shows them.
+REGISTRY: dict[str, tuple[str | None, Runner]] = {}
+PEERS = ("torch", "jax")
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def register(name: str, module: str | None = None) -> Callable[[Runner], Runner]:
+    """Add a mode to compare: `module` (e.g. adcli.modes.numeric) must be importable for it to run."""
+
+    def add(runner: Runner) -> Runner:
+        REGISTRY[name] = (module, runner)
+        return runner
+
+    return add
+
+
+def _by_api(mode: str) -> Runner:
+    def run(problem: Any) -> Any:
+        from adcli import api
+
+        return api.differentiate(problem, mode)
+
+    return run
+
+
+for _mode, _module in (("forward", None), ("reverse", None), ("numeric", "adcli.modes.numeric")):
+    register(_mode, _module)(_by_api(_mode))
+register("symbolic", "adcli.modes.symbolic")(_by_api("symbolic"))
+
+
+def available() -> list[str]:
+    """The registered modes whose modules are installed."""
+    return [m for m, (module, _) in REGISTRY.items() if module is None or importlib.util.find_spec(module)]
+
+
+@dataclass
+class ModeRun:
+    """One mode's answer and what it cost (or the error it stopped with)."""
+
+    mode: str
+    jacobian: list[list[float]] | None = None
+    value: list[float] | None = None
+    sweeps: int = 0
+    operations: int | None = None
+    seconds: float = 0.0
+    cost: dict[str, int] = field(default_factory=dict)
+    error_estimate: list[list[float]] | None = None
+    nfev: int | None = None
+    error: dict[str, Any] | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    input: str
+    read_as: str
+    at: dict[str, float]
+    wrt: list[str]
+    outputs: list[str]
+    value: list[float]
+    reference: str
+    rtol: float
+    atol: float
+    modes: dict[str, ModeRun]
+    deviation: dict[str, list[list[float]]]  # |mode - reference| entry by entry
+    agree: bool
+    disagreements: list[dict[str, Any]] = field(default_factory=list)
+    kinks: list[dict[str, Any]] = field(default_factory=list)
+    shape: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _operations(result: Any) -> int:
+    """Elementary operations a mode spent: the primal plus its derivative work (numeric: its evaluations)."""
+    c = result.cost
+    primal = c.get("primal_ops", 0)
+    if "function_evaluations" in c:
+        return primal * c["function_evaluations"]
+    derivative = c.get("tangent_ops", c.get("adjoint_ops", c.get("derivative_ops", 0)))
+    return primal + c.get("partials", 0) + derivative
+
+
+def _run(mode: str, problem: Any, repeat: int) -> ModeRun:
+    _, runner = REGISTRY[mode]
+    times = []
+    try:
+        for _ in range(max(1, repeat)):
+            started = time.perf_counter()
+            result = runner(problem)
+            times.append(time.perf_counter() - started)
+    except AdcliError as exc:
+        return ModeRun(mode, error={"kind": exc.kind, "message": exc.message})
+    return ModeRun(
+        mode,
+        jacobian=result.jacobian,
+        value=result.value,
+        sweeps=result.sweeps,
+        operations=_operations(result),
+        seconds=statistics.median(times),
+        cost=dict(result.cost),
+        error_estimate=getattr(result, "error_estimate", None),
+        nfev=getattr(result, "nfev", None),
+        warnings=[w.to_dict() for w in result.warnings],
+    )
+
+
+def choose(modes: Sequence[str] | None) -> list[str]:
+    """The modes to run: those asked for (each known and installed), or every available one."""
+    here = available()
+    if modes is None:
+        return here
+    for m in modes:
+        if m not in REGISTRY:
+            raise AdcliError("usage_error", f"unknown mode {m!r}: choose from {', '.join(REGISTRY)}")
+        if m not in here:
+            raise AdcliError("usage_error", f"mode {m!r} is not available in this installation")
+    if len(set(modes)) != len(modes) or not modes:
+        raise AdcliError("usage_error", "--modes names each mode once, and at least one")
+    return list(modes)
+
+
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def shape_sentence(n: int, m: int, nfev: int | None = None) -> str:
+    """`f: ℝ⁵ → ℝ²: forward needs 5 sweeps, reverse 2`: why one mode is cheaper for this Jacobian."""
+    cheaper = "forward" if n < m else "reverse" if m < n else "either"
+    sweeps = f"forward needs {n} sweep{'s' if n != 1 else ''} (one per input), reverse {m} (one per output)"
+    numeric = f", numeric {nfev} function evaluations" if nfev else ""
+    return f"f: ℝ{_superscript(n)} → ℝ{_superscript(m)}: {sweeps}{numeric}; {cheaper} is the cheaper AD mode here"
+
+
+def _why(mode: str, run: ModeRun, i: int, k: int, kinks: list[dict[str, Any]], tol: float) -> str:
+    estimate = run.error_estimate[i][k] if run.error_estimate else None
+    if kinks:
+        k0 = kinks[0]
+        return (
+            f"the point is a kink of {k0['node']} (left derivative {k0['left']}, right {k0['right']}): "
+            f"{mode} and the reference resolve it differently"
+        )
+    if mode == "numeric" and estimate is not None and estimate > tol:
+        return (
+            f"the numeric estimate is unreliable here: its own error estimate ±{estimate:.2g} is larger than the "
+            "tolerance (ill-conditioned: no step is both small enough for the curvature and large enough for round-off)"
+        )
+    if mode == "numeric":
+        return (
+            "the difference quotient and the exact modes differ by more than the quotient's own error estimate: "
+            "either the function is not smooth near the point (a kink adcli cannot see, e.g. abs(sin(x)) at a "
+            "rounded π), or the program loses digits to cancellation there and the AD and symbolic values carry "
+            "that rounding error (e.g. (1 - cos(x))/x^2 near 0)"
+        )
+    return "two exact modes differ beyond rounding: this should not happen; please report it as a bug"
+
+
+def _entries(run: ModeRun, ref: ModeRun, rtol: float, atol: float) -> tuple[list[list[float]], list[tuple[int, int]]]:
+    deviation, bad = [], []
+    for i, (row, ref_row) in enumerate(zip(run.jacobian or [], ref.jacobian or [], strict=True)):
+        deviation.append([abs(a - b) for a, b in zip(row, ref_row, strict=True)])
+        bad += [
+            (i, k) for k, (a, b) in enumerate(zip(row, ref_row, strict=True)) if not abs(a - b) <= atol + rtol * abs(b)
+        ]
+    return deviation, bad
+
+
+def compare(
+    problem: Any, modes: Sequence[str] | None = None, rtol: float = RTOL, atol: float = ATOL, repeat: int = 3
+) -> Comparison:
+    """Run the modes on a prepared problem (adcli.api.prepare) and compare their Jacobians."""
+    if not (rtol >= 0 and atol >= 0):
+        raise AdcliError("usage_error", "--rtol and --atol must be numbers >= 0")
+    runs = {m: _run(m, problem, repeat) for m in choose(modes)}
+    ok = [m for m, r in runs.items() if r.error is None]
+    if not ok:
+        first = next(iter(runs.values())).error or {}
+        raise AdcliError(first.get("kind", "usage_error"), first.get("message", "no mode ran"))
+    reference = next((m for m in ("symbolic", "reverse") if m in ok), ok[0])
+    ref = runs[reference]
+    kinks = [w for r in runs.values() for w in r.warnings if w.get("kind") == "nondifferentiable"]
+    kinks = list({(k["node"], k["at"]): k for k in kinks}.values())
+    deviation: dict[str, list[list[float]]] = {}
+    disagreements: list[dict[str, Any]] = []
+    for m in ok:
+        deviation[m], bad = _entries(runs[m], ref, rtol, atol)
+        for i, k in bad:
+            tol = atol + rtol * abs(ref.jacobian[i][k])  # type: ignore[index]
+            disagreements.append(
+                {
+                    "mode": m,
+                    "output": i,
+                    "wrt": problem.wrt[k],
+                    "value": runs[m].jacobian[i][k],  # type: ignore[index]
+                    "reference": ref.jacobian[i][k],  # type: ignore[index]
+                    "deviation": deviation[m][i][k],
+                    "why": _why(m, runs[m], i, k, kinks, tol),
+                }
+            )
+    failed = [m for m in runs if m not in ok]
+    notes = [f"{m} did not run: {runs[m].error['message']}" for m in failed]  # type: ignore[index]
+    nfev = runs["numeric"].nfev if "numeric" in ok else None
+    parsed = problem.parsed
+    return Comparison(
+        input=parsed.source,
+        read_as=parsed.read_as(),
+        at=dict(problem.point),
+        wrt=list(problem.wrt),
+        outputs=[f"f{i + 1}" for i in range(len(problem.tape.outputs))],
+        value=list(ref.value or []),
+        reference=reference,
+        rtol=rtol,
+        atol=atol,
+        modes=runs,
+        deviation=deviation,
+        agree=not disagreements and not failed,
+        disagreements=disagreements,
+        kinks=kinks,
+        shape=shape_sentence(len(problem.wrt), len(problem.tape.outputs), nfev),
+        notes=notes,
+    )
+
+
+def peers(names: Sequence[str]) -> list[str]:
+    """Notes for `--with torch,jax`: each known framework is checked for; none is translated yet."""
+    notes = []
+    for name in names:
+        if name not in PEERS:
+            raise AdcliError("usage_error", f"--with {name!r}: adcli knows {', '.join(PEERS)}")
+        if importlib.util.find_spec(name) is None:
+            extra = " (pip install 'adcli[torch]')" if name == "torch" else ""
+            notes.append(f"{name} is not installed{extra}: its column is skipped")
+        else:
+            notes.append(f"{name} is installed, but adcli does not translate graphs to {name} yet: skipped")
+    return notes

@@ -1,0 +1,123 @@
+"""`adcli compare` and `adcli check` to the screen: Rich tables, plain text, JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from adcli.compare import Comparison
+from adcli.render import number
+
+
+def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header and one row per Jacobian entry: each mode's value, then each mode's deviation."""
+    ran = [m for m, r in c.modes.items() if r.error is None]
+    others = [m for m in ran if m != c.reference]
+    header = ["entry", *ran, *(f"Δ {m}" for m in others)]
+    if "numeric" in ran and c.modes["numeric"].error_estimate:
+        header.append("± numeric")
+    bad = {(d["output"], d["wrt"]) for d in c.disagreements}
+    rows, flags = [], []
+    ref = c.modes[c.reference].jacobian or []
+    for i in range(len(ref)):
+        for k, w in enumerate(c.wrt):
+            row = [f"d{c.outputs[i]}/d{w}"]
+            row += [number(c.modes[m].jacobian[i][k], digits) for m in ran]  # type: ignore[index]
+            row += [f"{c.deviation[m][i][k]:.1e}" for m in others]
+            if "± numeric" in header:
+                row.append(f"{c.modes['numeric'].error_estimate[i][k]:.1e}")  # type: ignore[index]
+            rows.append(row)
+            flags.append((i, w) in bad)
+    return header, rows, flags
+
+
+def _cost_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
+    header = ["mode", "sweeps / evaluations", "operations", "time"]
+    rows = []
+    for m, r in c.modes.items():
+        if r.error is not None:
+            rows.append([m, "failed", "", r.error["kind"]])
+            continue
+        work = f"{r.nfev} evaluations" if r.nfev else f"{r.sweeps} sweep{'s' if r.sweeps != 1 else ''}"
+        rows.append([m, work, str(r.operations), f"{r.seconds * 1e3:.3f} ms"])
+    return header, rows
+
+
+def _verdict(c: Comparison) -> str:
+    tol = f"rtol {c.rtol:g}, atol {c.atol:g}"
+    if c.agree:
+        return f"agree: every mode is within {tol} of {c.reference}"
+    entries = f"{len(c.disagreements)} entr" + ("y" if len(c.disagreements) == 1 else "ies")
+    return f"DISAGREE: {entries} beyond {tol} of {c.reference}"
+
+
+def _words(c: Comparison, digits: int) -> list[str]:
+    lines = [c.shape]
+    for k in c.kinks:
+        given = ", ".join(
+            f"{m} {number(r.jacobian[0][0], digits)}" for m, r in c.modes.items() if r.jacobian and r.error is None
+        )
+        lines.append(
+            f"kink: {k['node']} at {k['at']}: left derivative {k['left']}, right {k['right']}; "
+            f"convention {k['convention']}; d{c.outputs[0]}/d{c.wrt[0]}: {given}"
+        )
+    for d in c.disagreements:
+        lines.append(f"{d['mode']} d{c.outputs[d['output']]}/d{d['wrt']}: {d['why']}")
+    lines += [f"note: {n}" for n in c.notes]
+    lines.append(_verdict(c))
+    return lines
+
+
+def _aligned(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
+
+
+def plain(c: Comparison, digits: int, out: IO[str]) -> None:
+    at = ", ".join(f"{k} = {number(v, digits)}" for k, v in c.at.items())
+    text = [f"read as: {c.read_as}", f"at:      {at}", f"value:   {number(c.value, digits)}", ""]
+    header, rows, flags = _entry_rows(c, digits)
+    text += [
+        line + ("   <- disagrees" if flag else "")
+        for line, flag in zip(_aligned(header, rows), [False, *flags], strict=True)
+    ]
+    text += ["", *_aligned(*_cost_rows(c)), "", *_words(c, digits)]
+    out.write("\n".join(text) + "\n")
+
+
+def table(c: Comparison, digits: int, console: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    header, rows, flags = _entry_rows(c, digits)
+    grid = Table(title=Text(c.read_as), caption=Text(f"reference: {c.reference}"))
+    for name in header:
+        grid.add_column(Text(name), justify="left" if name == "entry" else "right")
+    for row, flag in zip(rows, flags, strict=True):
+        grid.add_row(*(Text(cell) for cell in row), style="bold red" if flag else None)
+    console.print(grid)
+    cost_header, cost = _cost_rows(c)
+    costs = Table(*cost_header, title="cost")
+    for row in cost:
+        costs.add_row(*(Text(cell) for cell in row))
+    console.print(costs)
+    for line in _words(c, digits):
+        style = "green" if line.startswith("agree") else "bold red" if line.startswith("DISAGREE") else None
+        console.print(Text(line, style=style))
+
+
+def as_json(c: Comparison) -> str:
+    return json.dumps(c.to_dict(), ensure_ascii=False)
+
+
+def check_text(verdict: Any, digits: int) -> str:
+    """The verdict of `adcli check` in words, with the counterexample when there is one."""
+    lines = [f"{verdict.verdict}: {verdict.reason}"]
+    if verdict.counterexample:
+        ce = verdict.counterexample
+        at = ", ".join(f"{k} = {number(v, digits)}" for k, v in ce["at"].items())
+        gives, is_ = number(ce["answer"], digits), number(ce["derivative"], digits)
+        lines.append(f"at {at}: the answer gives {gives}, the derivative is {is_}")
+    if verdict.derivative:
+        lines.append(f"the derivative: {verdict.derivative}")
+    return "\n".join(lines)
