@@ -57,6 +57,10 @@ class Result:
     notes: list[str] = field(default_factory=list)
     cost: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    method: str | None = None  # numeric mode: richardson | central | forward | backward | complex
+    error_estimate: list[list[float]] | None = None  # numeric mode: shaped like the Jacobian
+    nfev: int | None = None  # numeric mode: function evaluations, the point itself included
+    sweep: dict[str, Any] | None = None  # numeric mode --sweep: error versus step for one partial
 
     @property
     def gradient(self) -> list[float] | None:
@@ -82,6 +86,9 @@ class Result:
             out.update(direction=self.direction, jvp=self.jvp)
         if self.vjp is not None:
             out.update(cotangent=self.cotangent, vjp=self.vjp)
+        for key in ("method", "error_estimate", "nfev", "sweep"):  # numeric mode only
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         out["warnings"] = [w.to_dict() for w in self.warnings]
         out["notes"] = list(self.notes)
         out["cost"] = dict(self.cost)
@@ -245,8 +252,15 @@ def differentiate(
     mode: str = "auto",
     direction: Mapping[str, float] | None = None,
     cotangent: Sequence[float] | None = None,
+    *,
+    numeric: Any = None,
 ) -> Result:
-    """Value and Jacobian (or a JVP along direction, or a VJP with cotangent) by forward or reverse AD."""
+    """Value and Jacobian (or a JVP along direction, or a VJP with cotangent) by forward or reverse AD.
+
+    mode "numeric": finite differences or the complex step, as `numeric` (adcli.modes.numeric.Options) says.
+    """
+    if mode == "numeric":
+        return _numeric(problem, numeric, direction, cotangent)
     tape = problem.tape
     started = time.perf_counter()
     n_in, n_out = len(problem.wrt), len(tape.outputs)
@@ -267,6 +281,32 @@ def differentiate(
     result.warnings = warnings
     per_sweep = {"forward": "tangent_ops", "reverse": "adjoint_ops"}[mode]
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "partials": edges, per_sweep: edges * result.sweeps}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> Result:
+    """Numeric mode: the Jacobian from function values (adcli.modes.numeric), with error estimates and nfev."""
+    from adcli.modes import numeric, vcurve
+
+    options = options or numeric.Options()
+    options.check()
+    if direction is not None or cotangent is not None or any(np.ndim(v) for v in problem.point.values()):
+        raise AdcliError("usage_error", "numeric mode gives the whole Jacobian at one point (no --dir, --cot, spans)")
+    tape, started, warnings = problem.tape, time.perf_counter(), list(problem.warnings)
+    base = _inputs(problem)
+    vals = evaluate(tape, base, tape.active(problem.wrt), warnings)
+    f0 = np.array([float(vals[o]) for o in tape.outputs])
+    numeric.refuse_infinite(warnings)
+    found = numeric.jacobian(tape, base, f0, len(problem.wrt), options)
+    result = _base(problem, vals, "numeric", found.sweeps)
+    result.method, result.nfev, result.notes = options.method, found.nfev, result.notes + found.notes
+    result.jacobian, result.error_estimate = found.jacobian.tolist(), found.error.tolist()
+    _finite(result.jacobian, problem, "Jacobian", warnings)
+    result.warnings = warnings + numeric.inaccurate(found, problem.wrt, options.digits)
+    if options.sweep:
+        result.sweep = vcurve.curve(tape, base, f0, problem.wrt, options, found)
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "function_evaluations": found.nfev}
     result.seconds = time.perf_counter() - started
     return result
 

@@ -25,6 +25,16 @@ Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian:
 Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
 Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
 Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
+Method = Annotated[
+    str | None,
+    typer.Option("--method", help="With --mode numeric: richardson (default), central, forward, backward, complex."),
+]
+Step = Annotated[
+    float | None, typer.Option("--step", help="With --mode numeric: the (largest) step h, not the scaled default.")
+]
+Sweep = Annotated[
+    bool, typer.Option("--sweep", help="With --mode numeric: also the error-versus-step curve of the first partial.")
+]
 
 
 def _read(expr: str) -> str:
@@ -70,6 +80,19 @@ def _fail(exc: Any, fmt: str | None) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _numeric(mode: str, method: str | None, step: float | None, sweep: bool, precision: int) -> Any:
+    """Numeric mode's options (adcli.modes.numeric.Options), or None for the other modes."""
+    if mode != "numeric":
+        if method is not None or step is not None or sweep:
+            from adcli.errors import AdcliError
+
+            raise AdcliError("usage_error", "--method, --step and --sweep go with --mode numeric")
+        return None
+    from adcli.modes.numeric import Options
+
+    return Options(method or "richardson", step, precision, sweep)
+
+
 def _run(command: str, fmt: str | None, precision: int, compute: Any) -> None:
     """Compute, render, and turn an AdcliError into its one-line message and exit code."""
     from adcli.errors import AdcliError
@@ -86,10 +109,13 @@ def grad(
     expr: Expr,
     at: At = None,
     wrt: Wrt = None,
-    mode: Annotated[str, typer.Option("--mode", help="reverse | forward")] = "reverse",
+    mode: Annotated[str, typer.Option("--mode", help="reverse | forward | numeric")] = "reverse",
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    method: Method = None,
+    step: Step = None,
+    sweep: Sweep = False,
 ) -> None:
     """Value and gradient of a single-output expression (reverse mode by default).
 
@@ -98,13 +124,13 @@ def grad(
     from adcli import api
 
     def compute() -> Any:
-        if mode not in ("reverse", "forward"):
-            raise api.AdcliError("usage_error", f"grad --mode is reverse or forward, not {mode!r}")
+        if mode not in ("reverse", "forward", "numeric"):
+            raise api.AdcliError("usage_error", f"grad --mode is reverse, forward or numeric, not {mode!r}")
         problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
         if len(problem.tape.outputs) != 1:
             n = len(problem.tape.outputs)
             raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
-        return api.differentiate(problem, mode)
+        return api.differentiate(problem, mode, numeric=_numeric(mode, method, step, sweep, precision))
 
     _run("grad", fmt, precision, compute)
 
@@ -114,12 +140,15 @@ def jac(
     expr: Expr,
     at: At = None,
     wrt: Wrt = None,
-    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse")] = "auto",
+    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse | numeric")] = "auto",
     direction: Annotated[str | None, typer.Option("--dir", help="JVP along a direction: x=1,y=0 (one sweep).")] = None,
     cot: Annotated[str | None, typer.Option("--cot", help="VJP with output weights: 1,0 (one sweep).")] = None,
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    method: Method = None,
+    step: Step = None,
+    sweep: Sweep = False,
 ) -> None:
     """The Jacobian of a (multi-output) expression; auto mode picks forward when inputs <= outputs.
 
@@ -133,7 +162,8 @@ def jac(
         c = api.constants(cot) if cot is not None else None
         if d is not None and c is not None:
             raise api.AdcliError("usage_error", "--dir and --cot ask for different sweeps: give one")
-        return api.differentiate(problem, mode, direction=d, cotangent=c)
+        numeric = _numeric(mode, method, step, sweep, precision)
+        return api.differentiate(problem, mode, direction=d, cotangent=c, numeric=numeric)
 
     _run("jac", fmt, precision, compute)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -68,8 +69,47 @@ sinh, cosh = _generic("sinh"), _generic("cosh")
 
 def _sigmoid(x: object) -> object:
     """1/(1 + e^-x), written with t = e^-|x| <= 1: no overflow anywhere, a few ulps in both tails."""
+    if np.iscomplexobj(x):  # the complex step (numeric mode)
+        return _sigmoid_complex(x)
     t = np.exp(-np.abs(x))
     return np.where(np.greater_equal(x, 0), 1 / (1 + t), t / (1 + t))[()]
+
+
+# Complex continuations for the complex step (numeric mode), where numpy has no complex version.
+# Each is the analytic function that agrees with the real one near the real line; the real path
+# is untouched. Branches are chosen from the real parts, so Im stays exact (no cancellation).
+
+
+def _continued(real: Callable[..., object], continuation: Callable[..., object]) -> Callable[..., object]:
+    def fn(*args: object) -> object:
+        return continuation(*args) if any(np.iscomplexobj(a) for a in args) else real(*args)
+
+    fn.__name__ = getattr(real, "__name__", "fn")
+    return fn
+
+
+def _tail(x: Any) -> Any:
+    """exp(-|Re x|·…) continued: e^(-x) where Re x >= 0, e^x elsewhere (modulus at most 1)."""
+    return np.exp(-np.where(np.real(x) >= 0, x, -x))
+
+
+def _atan2_complex(y: Any, x: Any) -> Any:
+    steep = np.abs(np.real(y)) > np.abs(np.real(x))
+    flat = np.arctan(y / np.where(steep, 1, x)) + np.where(np.real(x) > 0, 0, np.where(np.real(y) >= 0, np.pi, -np.pi))
+    return np.where(steep, np.sign(np.real(y)) * np.pi / 2 - np.arctan(x / np.where(steep, y, 1)), flat)
+
+
+def _sigmoid_complex(x: Any) -> Any:
+    t = _tail(x)
+    return np.where(np.real(x) >= 0, 1 / (1 + t), t / (1 + t))
+
+
+def _softplus_complex(x: Any) -> Any:
+    return np.where(np.real(x) >= 0, x, 0) + np.log1p(_tail(x))
+
+
+def _cbrt_complex(x: Any) -> Any:
+    return np.where(np.real(x) < 0, -((-x) ** (1 / 3)), x ** (1 / 3))
 
 
 def _pow_exponent_partial(a: object, b: object, o: object) -> object:
@@ -142,7 +182,7 @@ _PRIMITIVES: list[Primitive] = [
     _P(
         "atan2",
         ("y", "x"),
-        np.arctan2,
+        _continued(np.arctan2, _atan2_complex),
         (lambda y, x, o: x / (x**2 + y**2), lambda y, x, o: -y / (x**2 + y**2)),
         lambda y, x: (y != 0) | (x != 0),
         "(y, x) != (0, 0)",
@@ -181,14 +221,14 @@ _PRIMITIVES: list[Primitive] = [
     _P(
         "cbrt",
         ("x",),
-        np.cbrt,
+        _continued(np.cbrt, _cbrt_complex),
         (lambda x, o: 1 / (3 * o**2),),
         kinks=(_infinite_slope(lambda x: x == 0, "+inf", "+inf"),),
     ),
     _P(
         "hypot",
         ("a", "b"),
-        np.hypot,
+        _continued(np.hypot, lambda a, b: np.sqrt(a * a + b * b)),
         (lambda a, b, o: a / o, lambda a, b, o: b / o),
         kinks=(
             Kink(
@@ -225,7 +265,7 @@ _PRIMITIVES: list[Primitive] = [
         kinks=(_RELU_KINK,),
         analytic=False,
     ),
-    _P("softplus", ("x",), lambda x: np.logaddexp(0.0, x), (lambda x, o: sigmoid(x),)),
+    _P("softplus", ("x",), _continued(lambda x: np.logaddexp(0.0, x), _softplus_complex), (lambda x, o: sigmoid(x),)),
 ]
 
 #: name -> primitive (operators included, keyed by their internal names).

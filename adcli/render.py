@@ -39,6 +39,10 @@ def _columns(result: Result) -> tuple[list[str], list[list[str]]]:
         header.append("J·v")
         for row, t in zip(rows, result.jvp, strict=True):
             row.append(str(t))
+    if result.error_estimate is not None:  # numeric mode: the error estimate of each entry
+        header += [f"±d/d{w}" for w in result.wrt]
+        for row, errors in zip(rows, result.error_estimate, strict=True):
+            row += [str(e) for e in errors]
     return header, rows
 
 
@@ -51,6 +55,8 @@ def _formatted(result: Result, digits: int) -> tuple[list[str], list[list[str]]]
             row += [number(e, digits) for e in result.jacobian[i]]
         if result.jvp is not None:
             row.append(number(result.jvp[i], digits))
+        if result.error_estimate is not None:
+            row += [number(e, 2) for e in result.error_estimate[i]]
         rows.append(row)
     return header, rows
 
@@ -63,6 +69,9 @@ def _how(result: Result) -> str:
     if result.mode is None:
         return "evaluated"
     sweeps = f"{result.sweeps} sweep" + ("s" if result.sweeps != 1 else "")
+    if result.nfev is not None:  # numeric mode
+        evaluations = f"{result.nfev} function evaluation" + ("s" if result.nfev != 1 else "")
+        return f"{result.mode} mode ({result.method}), {evaluations} in {sweeps}"
     return f"{result.mode} mode, {sweeps}"
 
 
@@ -82,6 +91,7 @@ def plain(result: Result, digits: int, out: IO[str], err: IO[str]) -> None:
     for row in [header, *rows]:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     lines += _vjp_lines(result, digits)
+    lines += sweep_lines(result.sweep, digits) if result.sweep else []
     out.write("\n".join(lines) + "\n")
     for note in result.notes:
         err.write(f"note: {note}\n")
@@ -98,16 +108,74 @@ def table(result: Result, digits: int, console: Any) -> None:
     grid = Table(title=Text(result.read_as), caption=Text(f"at {_point(result, digits)} · {_how(result)}"))
     for i, name in enumerate(header):
         label = f"∂/∂{name[3:]}" if name.startswith("d/d") else name
+        label = f"±∂/∂{name[4:]}" if name.startswith("±d/d") else label  # numeric mode's error estimates
         grid.add_column(Text(label), justify="left" if i == 0 else "right", style="bold" if i == 0 else None)
     for row in rows:
         grid.add_row(*(Text(cell) for cell in row))
     console.print(grid)
     for line in _vjp_lines(result, digits):
         console.print(Text(line))
+    if result.sweep:
+        console.print(Text("\n".join(sweep_lines(result.sweep, digits))))
     for note in result.notes:
         console.print(Text(f"note: {note}", style="cyan"))
     for w in result.warnings:
         console.print(Text(f"warning[{w.kind}]: {w.message}", style="yellow"))
+
+
+def _nearest(steps: list[float], chosen: float | None) -> int:
+    """The row of the step nearest the method's own (-1 when it is off the chart, as the complex step's 1e-200)."""
+    if not chosen or not min(steps) / 2 <= chosen <= max(steps) * 2:
+        return -1
+    return min(range(len(steps)), key=lambda n: abs(math.log(steps[n] / chosen)))
+
+
+def _sweep_table(sweep: dict[str, Any], digits: int) -> list[str]:
+    """The V curve as rows: step, central difference and its error, forward difference and its error."""
+    chosen, steps = sweep["chosen_step"], [r["step"] for r in sweep["rows"]]
+    nearest = _nearest(steps, chosen)
+    cells = [["step", "central", "rel. error", "forward", "rel. error", ""]]
+    for n, r in enumerate(sweep["rows"]):
+        shown = [number(r[k], digits) if r[k] is not None else "-" for k in ("central", "forward")]
+        errors = [number(r[k], 2) if r[k] is not None else "-" for k in ("central_error", "forward_error")]
+        mark = f"<- {sweep['method']} (h = {number(chosen, 3)})" if n == nearest else ""
+        cells.append([number(r["step"], 2), shown[0], errors[0], shown[1], errors[1], mark])
+    widths = [max(len(row[i]) for row in cells) for i in range(6)]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+
+
+def _sweep_plot(sweep: dict[str, Any]) -> list[str]:
+    """log10(error) against log10(step), step growing to the right: c central, f forward, * both."""
+    rows = sweep["rows"][::-1]
+    top, bottom = 0, -17
+    grid = [[" "] * (2 * len(rows)) for _ in range(top - bottom + 1)]
+    for n, r in enumerate(rows):
+        for key, mark in (("central_error", "c"), ("forward_error", "f")):
+            if r[key] is not None:
+                level = max(bottom, min(top, math.floor(math.log10(r[key])) if r[key] > 0 else bottom))
+                cell = grid[top - level]
+                cell[2 * n] = "*" if cell[2 * n] not in (" ", mark) else mark
+    lines = [
+        f"{'1e' + str(top - i) if (top - i) % 4 == 0 else '':>6} |{''.join(line).rstrip()}"
+        for i, line in enumerate(grid)
+    ]
+    lines.append("       +" + "-" * (2 * len(rows)))
+    chosen = sweep["chosen_step"]
+    n = _nearest([r["step"] for r in rows], chosen)
+    if n >= 0:
+        lines.append("        " + " " * (2 * n) + f"^ h = {number(chosen, 3)} ({sweep['method']})")
+    first, last = number(rows[0]["step"], 1), number(rows[-1]["step"], 1)
+    lines.append(f"        c central, f forward, * both; relative error against step {first} to {last}, log scales")
+    return lines
+
+
+def sweep_lines(sweep: dict[str, Any], digits: int) -> list[str]:
+    """`--sweep`: the error-versus-step table and its plot, errors against the reference named."""
+    head = (
+        f"error versus step for d(f{sweep['output']})/d{sweep['wrt']} at {sweep['wrt']} = {number(sweep['at'], digits)}"
+        f" (reference {number(sweep['reference'], 17)} from {sweep['reference_from']})"
+    )
+    return ["", head, *_sweep_table(sweep, digits), "", *_sweep_plot(sweep)]
 
 
 def as_json(result: Result, command: str) -> str:

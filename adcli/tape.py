@@ -124,7 +124,7 @@ def linearise(
 
 def _shown(value: Any) -> str:
     """A value for a message: the number, or the first offending one of an array."""
-    arr = np.asarray(value, dtype=float)
+    arr = np.asarray(np.real(value), dtype=float)  # complex (the complex step): the real part
     return format_number(float(arr.flat[0])) if arr.size else "[]"
 
 
@@ -192,8 +192,12 @@ def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]
 def evaluate(
     tape: Tape, inputs: Sequence[Any], active: Sequence[bool] | None = None, warnings: list[AdcliWarning] | None = None
 ) -> list[Any]:
-    """The primal sweep: every slot's value; kinks of active slots are reported into warnings."""
+    """The primal sweep: every slot's value; kinks of active slots are reported into warnings.
+
+    Complex inputs (numeric mode's complex step) are checked for domains and kinks on their real parts.
+    """
     vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
+    real = np.real if any(np.iscomplexobj(v) for v in inputs) else None
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = np.float64(tape.nodes[s].payload)
     prims, args = tape.prims, tape.args
@@ -201,14 +205,15 @@ def evaluate(
         for s in range(tape.first_op, len(vals)):
             prim = prims[s]
             a = [vals[j] for j in args[s]]
+            checked = a if real is None else [real(v) for v in a]
             if prim.domain is not None:  # type: ignore[union-attr]
-                _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
+                _check_domain(tape, s, prim, checked)  # type: ignore[arg-type]
             try:
                 vals[s] = prim.fn(*a)  # type: ignore[union-attr]
             except FloatingPointError as exc:
-                raise _float_error(tape, s, exc, a) from None
+                raise _float_error(tape, s, exc, checked) from None
             if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
-                warnings.extend(_kink_warnings(tape, s, prim, a))  # type: ignore[arg-type]
+                warnings.extend(_kink_warnings(tape, s, prim, checked))  # type: ignore[arg-type]
     return vals
 
 
