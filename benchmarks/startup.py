@@ -1,0 +1,91 @@
+"""Start-up cost of a one-shot `adcli grad` process (issue 2 §8: target <= 0.20 s on the 2-core machine).
+
+Prints the median wall time of N fresh `adcli grad "sin(x)*y" --at x=1,y=2` processes beside
+N fresh `python -c pass` in the same run, their ratio, and the biggest imports from
+`python -X importtime` (what a run pays for before it computes anything).
+
+    python benchmarks/startup.py            # 21 runs each
+    python benchmarks/startup.py -n 51 --top 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+JOB = ["grad", "sin(x)*y", "--at", "x=1,y=2"]
+
+
+def adcli_command() -> list[str]:
+    """The console script on PATH next to this Python, else `python -m adcli`."""
+    script = shutil.which("adcli", path=os.path.dirname(sys.executable)) or shutil.which("adcli")
+    return [script] if script else [sys.executable, "-m", "adcli"]
+
+
+def wall(argv: list[str], runs: int, cwd: str) -> list[float]:
+    """Wall time of `runs` fresh processes (stdout to a pipe, as in a script)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(argv, cwd=cwd, capture_output=True, check=False)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"{argv} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
+    return times
+
+
+def import_times(cwd: str) -> list[tuple[int, int, str]]:
+    """(self µs, cumulative µs, module) for every import of one `python -X importtime -m adcli grad …`."""
+    argv = [sys.executable, "-X", "importtime", "-m", "adcli", *JOB]
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, total, name = line[len("import time:") :].split("|", 2)
+        rows.append((int(own), int(total), name.rstrip()))
+    return rows
+
+
+def report_imports(rows: list[tuple[int, int, str]], top: int) -> None:
+    packages: dict[str, int] = {}
+    for own, _, name in rows:
+        root = name.strip().split(".")[0]
+        packages[root] = packages.get(root, 0) + own
+    total = sum(packages.values())
+    print(f"\nimports: {total / 1e3:.1f} ms in {len(rows)} modules (python -X importtime, one run)")
+    print("by top-level package (sum of self times):")
+    for root, own in sorted(packages.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {own / 1e3:8.1f} ms  {root}")
+    print("largest single modules (self time):")
+    for own, cumulative, name in sorted(rows, reverse=True)[:top]:
+        print(f"  {own / 1e3:8.1f} ms  (cumulative {cumulative / 1e3:7.1f} ms)  {name.strip()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=21, help="processes per command (default 21)")
+    parser.add_argument("--top", type=int, default=12, help="rows of the import breakdown (default 12)")
+    options = parser.parse_args()
+    command = adcli_command()
+    with tempfile.TemporaryDirectory() as outside:  # run away from the checkout, as a user would
+        wall(command + JOB, 2, outside)  # warm the OS file cache and the grammar cache
+        baseline = statistics.median(wall([sys.executable, "-c", "pass"], options.runs, outside))
+        one_shot = statistics.median(wall(command + JOB, options.runs, outside))
+        print(f"python:                    {sys.version.split()[0]} ({sys.executable})")
+        print(f"adcli command:             {' '.join(command)} {' '.join(JOB[:1])} 'sin(x)*y' --at x=1,y=2")
+        print(f"median of {options.runs} runs, python -c pass: {baseline:.3f} s")
+        print(f"median of {options.runs} runs, adcli grad:     {one_shot:.3f} s  (target <= 0.200 s)")
+        print(f"ratio adcli / python -c pass:  {one_shot / baseline:.2f}")
+        print(f"adcli's own cost above python: {one_shot - baseline:.3f} s")
+        report_imports(import_times(outside), options.top)
+
+
+if __name__ == "__main__":
+    main()
