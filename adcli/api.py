@@ -16,6 +16,7 @@ import numpy as np
 from adcli.errors import AdcliError, AdcliWarning
 from adcli.graph import variables
 from adcli.modes import forward, reverse
+from adcli.points import expand, is_many, over_chunks
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import to_text
 from adcli.syntax import Binding, Parsed, parse, parse_point, unknown_function
@@ -103,16 +104,25 @@ def _bindings(point: PointLike) -> list[Binding]:
         return []
     if isinstance(point, str):
         return parse_point(point)
-    if isinstance(point, Mapping):
-        return [Binding(str(k), [float(v)]) for k, v in point.items()]
-    return [b for text in point for b in parse_point(text)]
+    if isinstance(point, Mapping):  # numpy arrays are many points, paired elementwise
+        return [
+            Binding(str(k), np.asarray(v, float).ravel(), "rows") if np.ndim(v) else Binding(str(k), [float(v)])
+            for k, v in point.items()
+        ]
+    return [b for item in point for b in ([item] if isinstance(item, Binding) else parse_point(item))]
 
 
-def _merge_point(parsed: Parsed, given: list[Binding]) -> dict[str, float]:
-    """The text's `at` point, with the command line's values added and overriding."""
-    point: dict[str, float] = {}
+def _merge_point(
+    parsed: Parsed, given: list[Binding], defaults: Sequence[Binding] = (), combine: str = "grid"
+) -> dict[str, Any]:
+    """The text's `at` point, with the command line's values added and overriding (defaults: filling in).
+
+    Spans, lists and arrays make a many-point point: name -> numpy array, crossed or zipped (adcli.points).
+    """
+    point: dict[str, Any] = {}
     assigned = {name for name, _ in parsed.assignments}
-    for b in [*parsed.point, *given]:
+    filled: set[str] = set()  # names with a default's value: overriding one keeps its place
+    for i, b in enumerate([*defaults, *parsed.point, *given]):
         if b.name in CONSTANTS:
             raise AdcliError(
                 "usage_error", f"{b.name} is a constant ({CONSTANTS[b.name]!r}); it cannot be given a value"
@@ -121,13 +131,13 @@ def _merge_point(parsed: Parsed, given: list[Binding]) -> dict[str, float]:
             raise AdcliError("usage_error", f"{b.name} is assigned in the expression; it cannot be given a value")
         if b.name in FUNCTIONS:
             raise AdcliError("usage_error", f"{b.name} is a function name, not a variable")
-        if b.kind != "value":
-            raise AdcliError(
-                "usage_error", f"{b.name}: several points at once (a span or a list) are not supported here"
-            )
-        point.pop(b.name, None)  # the later binding also takes the later place in the column order
-        point[b.name] = b.values[0]
-    return point
+        if b.name not in filled:
+            point.pop(b.name, None)  # the later binding also takes the later place in the column order
+        filled.discard(b.name)
+        if i < len(defaults):
+            filled.add(b.name)
+        point[b.name] = b.values[0] if b.kind == "value" else b
+    return expand(point, combine) if any(isinstance(v, Binding) for v in point.values()) else point
 
 
 def _hint(name: str, bound: Mapping[str, float]) -> str:
@@ -175,10 +185,22 @@ def _column_order(
     return list(wrt), warnings
 
 
-def prepare(text: str, at: PointLike = None, wrt: Sequence[str] | None = None, *, strict: bool = False) -> Problem:
-    """Parse, bind the point, check every name and build the tape."""
+def prepare(  # noqa: PLR0913 - keyword-only options
+    text: str,
+    at: PointLike = None,
+    wrt: Sequence[str] | None = None,
+    *,
+    strict: bool = False,
+    defaults: Sequence[Binding] = (),
+    combine: str = "grid",
+) -> Problem:
+    """Parse, bind the point, check every name and build the tape.
+
+    `defaults` are values the text's own `at` overrides (a batch's --at); spans, lists and numpy arrays
+    in the point give a many-point problem (arrays crossed or zipped per `combine`), evaluated vectorised.
+    """
     parsed = parse(text, strict=strict)
-    point = _merge_point(parsed, _bindings(at))
+    point = _merge_point(parsed, _bindings(at), defaults, combine)
     _check_names(parsed, point)
     columns, warnings = _column_order(parsed, point, wrt)
     present = variables(parsed.outputs)
@@ -204,17 +226,19 @@ def _finite(matrix: Sequence[Sequence[Any]], problem: Problem, what: str, warnin
 
 
 def _float(x: Any) -> Any:
-    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float).tolist()
+    return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float)  # many points: numpy in, numpy out
 
 
 def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> Result:
     parsed = problem.parsed
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         values = [_float(vals[o]) for o in problem.tape.outputs]
+    outputs = [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
+    whole = not parsed.assignments and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
     return Result(
         input=parsed.source,
-        read_as=parsed.read_as(),
-        outputs=[to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs],
+        read_as=", ".join(outputs) if whole else parsed.read_as(),
+        outputs=outputs,
         wrt=list(problem.wrt),
         at=dict(problem.point),
         mode=mode,
@@ -229,7 +253,9 @@ def _edges(tape: Tape, active: Sequence[bool]) -> int:
     return sum(1 for s in range(tape.first_op, len(tape.nodes)) if active[s] for j in tape.args[s] if active[j])
 
 
-def evaluate_problem(problem: Problem) -> Result:
+def evaluate_problem(problem: Problem, *, chunked: bool = True) -> Result:
+    if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
+        return over_chunks(problem, lambda part: evaluate_problem(part, chunked=False))
     tape = problem.tape
     started = time.perf_counter()
     vals = evaluate(tape, _inputs(problem))
@@ -253,6 +279,7 @@ def differentiate(
     direction: Mapping[str, float] | None = None,
     cotangent: Sequence[float] | None = None,
     *,
+    chunked: bool = True,
     numeric: Any = None,
 ) -> Result:
     """Value and Jacobian (or a JVP along direction, or a VJP with cotangent) by forward or reverse AD.
@@ -261,6 +288,8 @@ def differentiate(
     """
     if mode == "numeric":
         return _numeric(problem, numeric, direction, cotangent)
+    if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
+        return over_chunks(problem, lambda part: differentiate(part, mode, direction, cotangent, chunked=False))
     tape = problem.tape
     started = time.perf_counter()
     n_in, n_out = len(problem.wrt), len(tape.outputs)

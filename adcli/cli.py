@@ -18,11 +18,29 @@ app = typer.Typer(
 )
 
 Expr = Annotated[str, typer.Argument(help="The expression, e.g. 'sin(x)*y'; '-' reads it from stdin.")]
+Problems = Annotated[
+    str | None,
+    typer.Argument(
+        help="The expression, e.g. 'sin(x)*y'. '-' or no EXPR with a pipe: one problem per line from stdin."
+    ),
+]
+Files = Annotated[
+    list[str] | None, typer.Option("--file", "-f", help="Read problems from a file, one per line; repeatable.")
+]
+PointsFile = Annotated[
+    str | None, typer.Option("--points", help="A CSV file of points: a header row of variable names, then rows.")
+]
+Grid = Annotated[
+    bool,
+    typer.Option("--grid/--zip", help="Cross spans and lists (every combination, the default) or pair them."),
+]
 At = Annotated[
     list[str] | None, typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.")
 ]
 Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).")]
-Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
+Format = Annotated[
+    str | None, typer.Option("--format", help="table | plain | json | jsonl | csv (default: table on a terminal).")
+]
 Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
 Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
 Method = Annotated[
@@ -80,6 +98,37 @@ def _fail(exc: Any, fmt: str | None) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+def _many(expr: str | None, files: list[str] | None, at: list[str] | None, points: str | None, fmt: str | None) -> bool:
+    """Batch mode: problems from files or stdin, several points (spans, lists, --points), or jsonl/csv."""
+    spans = any(":" in text or "[" in text for text in at or [])
+    return expr in (None, "-") or bool(files) or points is not None or spans or fmt in ("jsonl", "csv")
+
+
+def _batch(
+    command: str, expr: str | None, files: Any, at: Any, points: Any, fmt: str | None, precision: int, solve: Any
+) -> None:
+    """Every problem of the argument, the files and stdin, in order; exit with the worst code seen."""
+    from adcli import batch, inputs, render_batch
+    from adcli.errors import AdcliError
+
+    try:
+        chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
+        sink = render_batch.sink(chosen, command, precision, sys.stdout, sys.stderr)
+        point = batch.point_bindings(at, points)
+        items = inputs.problems(expr, files, sys.stdin)
+    except AdcliError as exc:
+        _fail(exc, fmt)
+    progress = render_batch.ProgressBar if sys.stderr.isatty() else None
+    try:
+        summary = batch.run(items, solve, sink, point, progress)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
+    raise typer.Exit(summary.exit_code)
+
+
 def _numeric(mode: str, method: str | None, step: float | None, sweep: bool, precision: int) -> Any:
     """Numeric mode's options (adcli.modes.numeric.Options), or None for the other modes."""
     if mode != "numeric":
@@ -106,13 +155,16 @@ def _run(command: str, fmt: str | None, precision: int, compute: Any) -> None:
 
 @app.command()
 def grad(
-    expr: Expr,
+    expr: Problems = None,
     at: At = None,
     wrt: Wrt = None,
     mode: Annotated[str, typer.Option("--mode", help="reverse | forward | numeric")] = "reverse",
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    files: Files = None,
+    points: PointsFile = None,
+    grid: Grid = True,
     method: Method = None,
     step: Step = None,
     sweep: Sweep = False,
@@ -123,21 +175,24 @@ def grad(
     """
     from adcli import api
 
-    def compute() -> Any:
+    def compute(text: str, given: Any = at, defaults: Any = ()) -> Any:
         if mode not in ("reverse", "forward", "numeric"):
             raise api.AdcliError("usage_error", f"grad --mode is reverse, forward or numeric, not {mode!r}")
-        problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
+        combine = "grid" if grid else "zip"
+        problem = api.prepare(text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine)
         if len(problem.tape.outputs) != 1:
             n = len(problem.tape.outputs)
             raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
         return api.differentiate(problem, mode, numeric=_numeric(mode, method, step, sweep, precision))
 
-    _run("grad", fmt, precision, compute)
+    if _many(expr, files, at, points, fmt):
+        _batch("grad", expr, files, at, points, fmt, precision, compute)
+    _run("grad", fmt, precision, lambda: compute(_read(expr)))
 
 
 @app.command()
 def jac(
-    expr: Expr,
+    expr: Problems = None,
     at: At = None,
     wrt: Wrt = None,
     mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse | numeric")] = "auto",
@@ -146,6 +201,9 @@ def jac(
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    files: Files = None,
+    points: PointsFile = None,
+    grid: Grid = True,
     method: Method = None,
     step: Step = None,
     sweep: Sweep = False,
@@ -156,8 +214,9 @@ def jac(
     """
     from adcli import api
 
-    def compute() -> Any:
-        problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
+    def compute(text: str, given: Any = at, defaults: Any = ()) -> Any:
+        combine = "grid" if grid else "zip"
+        problem = api.prepare(text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine)
         d = api.point_values(direction) if direction is not None else None
         c = api.constants(cot) if cot is not None else None
         if d is not None and c is not None:
@@ -165,18 +224,70 @@ def jac(
         numeric = _numeric(mode, method, step, sweep, precision)
         return api.differentiate(problem, mode, direction=d, cotangent=c, numeric=numeric)
 
-    _run("jac", fmt, precision, compute)
+    if _many(expr, files, at, points, fmt):
+        _batch("jac", expr, files, at, points, fmt, precision, compute)
+    _run("jac", fmt, precision, lambda: compute(_read(expr)))
 
 
 @app.command("eval")
-def evaluate(expr: Expr, at: At = None, fmt: Format = None, precision: Precision = 10, strict: Strict = False) -> None:
+def evaluate(
+    expr: Problems = None,
+    at: At = None,
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+    points: PointsFile = None,
+    grid: Grid = True,
+) -> None:
     """The value(s) of an expression at a point.
 
     Example: adcli eval "x^2 + 1, sqrt(x)" --at x=4
     """
     from adcli import api
 
-    _run("eval", fmt, precision, lambda: api.evaluate_problem(api.prepare(_read(expr), at, strict=strict)))
+    def compute(text: str, given: Any = at, defaults: Any = ()) -> Any:
+        combine = "grid" if grid else "zip"
+        return api.evaluate_problem(api.prepare(text, given, strict=strict, defaults=defaults, combine=combine))
+
+    if _many(expr, files, at, points, fmt):
+        _batch("eval", expr, files, at, points, fmt, precision, compute)
+    _run("eval", fmt, precision, lambda: compute(_read(expr)))
+
+
+@app.command()
+def repl(
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse")] = "auto",
+    command: Annotated[str, typer.Option("--command", help="What a line computes: grad | jac | eval.")] = "jac",
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """An interactive session: a line is a problem; :mode, :at, :format … change settings; :help lists them.
+
+    Example: adcli repl --at x=1,y=2
+    """
+    from adcli import render, render_batch
+    from adcli import repl as loop
+    from adcli.errors import AdcliError
+
+    session = loop.Session(precision=precision, strict=strict, wrt=_wrt(wrt))
+    try:
+        session.set_command(command)
+        session.set_mode(mode)
+        session.set_format(fmt or ("table" if sys.stdout.isatty() else "plain"))
+        for text in at or []:
+            session.set_at(", ".join([*session.at, text]))
+    except AdcliError as exc:
+        sys.stderr.write(render.error_text(exc) + "\n")
+        raise typer.Exit(exc.exit_code) from None
+
+    def show(result: Any, command: str, fmt: str, digits: int) -> None:
+        render_batch.show(result, command, fmt, digits, sys.stdout, sys.stderr)
+
+    raise typer.Exit(loop.run(session, sys.stdin, sys.stdout, sys.stderr, show, sys.stdin.isatty()))
 
 
 @app.command()

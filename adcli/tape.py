@@ -185,6 +185,8 @@ def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]
                 f"right derivative {kink.right}; used {kink.convention}"
             )
             details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
+            if np.ndim(where):  # many points: which is the first at the kink, and how many are
+                details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
             found.append(AdcliWarning("nondifferentiable", message, {**details, "convention": kink.convention}))
     return found
 

@@ -1,0 +1,127 @@
+"""Many problems in one run: each line succeeds or fails on its own, in input order, worst exit wins.
+
+`run` takes the problems as they stream in (adcli.inputs), computes each one, and hands every
+outcome to a sink (adcli.render_batch) at once, so output keeps pace with input and memory stays
+flat. The exit code is the worst one seen (DESIGN.md); the sink prints the summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from adcli.errors import AdcliError
+from adcli.inputs import ARG, Item
+from adcli.syntax import Binding
+
+PROGRESS_AFTER = 1.0  # seconds before a progress bar appears (terminals only)
+PROGRESS_EVERY = 0.1  # seconds between its updates
+
+#: compute(text, given, defaults): a Result. `given` overrides the text's own `at`, `defaults` fill in.
+Compute = Callable[[str, Sequence[Binding], Sequence[Binding]], Any]
+
+
+@dataclass
+class Outcome:
+    """One problem's result or error, with where it came from."""
+
+    item: Item
+    result: Any = None
+    error: AdcliError | None = None
+
+    @property
+    def place(self) -> tuple[str, int | None, int | None]:
+        """(file, line, column) of the error in the input: the problem's line plus the error's."""
+        exc, item = self.error, self.item
+        if exc is None or exc.line is None or not item.line:
+            return item.file, item.line or None, None
+        return item.file, item.line + exc.line - 1, exc.column
+
+
+class Sink(Protocol):
+    """Where outcomes go: a renderer for one output format."""
+
+    def emit(self, outcome: Outcome) -> None: ...
+
+    def note(self, item: Item) -> None: ...
+
+    def close(self, summary: Summary) -> None: ...
+
+
+class Progress(Protocol):
+    def update(self, done: int, failed: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Summary:
+    ok: int = 0
+    failed: int = 0
+    exit_code: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.failed
+
+    def text(self) -> str:
+        return f"{self.ok:,} ok, {self.failed:,} failed"
+
+
+def solve(item: Item, compute: Compute, point: Sequence[Binding]) -> Outcome:
+    """One problem: the argument's --at overrides its own `at` (as for one expression); a line's own wins."""
+    if item.error is not None:
+        return Outcome(item, error=item.error)
+    try:
+        if item.file == ARG:
+            return Outcome(item, compute(item.text or "", point, ()))
+        return Outcome(item, compute(item.text or "", (), point))
+    except AdcliError as exc:
+        return Outcome(item, error=exc)
+
+
+def run(
+    items: Iterable[Item],
+    compute: Compute,
+    sink: Sink,
+    point: Sequence[Binding] = (),
+    progress: Callable[[], Progress] | None = None,
+) -> Summary:
+    """Compute every problem in order and emit each outcome at once; the summary holds the worst exit."""
+    summary = Summary()
+    started = last = time.monotonic()
+    bar: Progress | None = None
+    try:
+        for item in items:
+            if item.note is not None:
+                sink.note(item)
+                continue
+            outcome = solve(item, compute, point)
+            if outcome.error is None:
+                summary.ok += 1
+            else:
+                summary.failed += 1
+                summary.exit_code = max(summary.exit_code, outcome.error.exit_code)
+            sink.emit(outcome)
+            if progress is not None:
+                now = time.monotonic()
+                if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:
+                    bar = bar or progress()
+                    bar.update(summary.total, summary.failed)
+                    last = now
+    finally:
+        if bar is not None:
+            bar.close()
+    sink.close(summary)
+    return summary
+
+
+def point_bindings(at: Sequence[str] | None, points: str | None) -> list[Binding]:
+    """The command line's point, parsed once for the whole batch: --points columns, then --at."""
+    from adcli.points import read_table
+    from adcli.syntax import parse_point
+
+    table = read_table(points) if points else []
+    return [*table, *(b for text in at or [] for b in parse_point(text))]

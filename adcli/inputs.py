@@ -1,0 +1,152 @@
+"""Problems from the command line, files and pipes: one problem per line, streamed, each with its place.
+
+Sources, in order: the EXPR argument (one problem, which may span lines), then each `--file F`, then
+standard input when EXPR is `-` or when EXPR is absent, no file is given and stdin is not a
+terminal. A file is read one line at a time (a 1 GB pipe is never held in memory); blank lines and
+`#` comments are skipped; Windows line endings and a UTF-8 byte-order mark are accepted. A line
+may carry its own point (`sin(x)*y at x=1, y=2`); several statements go on one line with `;`.
+
+What cannot be read becomes an `Item` with an error, so a batch reports it in its place and goes on:
+a missing file, a binary file or one that is not UTF-8 (naming the file and the byte offset), a line
+longer than the limit (that line only). An empty file gives a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from adcli.errors import AdcliError
+
+MAX_LINE = 2_000_000  # bytes in one line (syntax.MAX_CHARS characters at most)
+ARG, STDIN = "<arg>", "<stdin>"
+BOM = b"\xef\xbb\xbf"
+READ = 1 << 16  # bytes skipped per read over a line that is too long
+
+
+@dataclass
+class Item:
+    """One problem's text and where it came from (file and 1-based line), or why it could not be read."""
+
+    text: str | None
+    file: str
+    line: int
+    error: AdcliError | None = None
+    note: str | None = None
+
+
+def _decode(raw: bytes, name: str, line: int, offset: int) -> Item:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = offset + exc.start
+        message = f"{name} is not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte offset {at:,} (line {line})"
+        return Item(None, name, line, AdcliError("usage_error", message))
+    return Item(text.rstrip("\r\n"), name, line)
+
+
+def _skip_rest(stream: IO[Any], raw: Any) -> int:
+    """Read past the rest of an over-long line without keeping it; returns the bytes skipped."""
+    skipped, newline = 0, "\n" if isinstance(raw, str) else b"\n"
+    while raw and not raw.endswith(newline):
+        raw = stream.readline(READ)
+        skipped += len(raw)
+    return skipped
+
+
+def _too_long(name: str, line: int) -> Item:
+    message = f"line {line} of {name} is longer than {MAX_LINE:,} bytes, the limit for one problem"
+    return Item(None, name, line, AdcliError("limit_exceeded", message))
+
+
+def _binary(name: str, offset: int) -> Item:
+    message = f"{name} looks binary, not text: a NUL byte at byte offset {offset:,}; the rest of it is skipped"
+    return Item(None, name, 0, AdcliError("usage_error", message))
+
+
+def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
+    """Every line of a stream as an Item, read one line at a time (text streams are accepted too)."""
+    offset, number = 0, 0
+    while True:
+        raw: Any = stream.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if isinstance(raw, str):  # a text stream (tests, an already-decoded pipe)
+            item = Item(raw.rstrip("\r\n"), name, number)
+            if len(raw) > MAX_LINE and not raw.endswith("\n"):
+                _skip_rest(stream, raw)
+                item = _too_long(name, number)
+            yield item
+            continue
+        if number == 1 and raw.startswith(BOM):
+            raw, offset = raw[len(BOM) :], len(BOM)
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            offset += len(raw) + _skip_rest(stream, raw)
+            yield _too_long(name, number)
+            continue
+        nul = raw.find(b"\0")
+        if nul >= 0:
+            yield _binary(name, offset + nul)
+            return
+        yield _decode(raw, name, number, offset)
+        offset += len(raw)
+
+
+def problems_in(items: Iterable[Item], name: str) -> Iterator[Item]:
+    """Skip blank lines and `#` comments; an input with nothing else in it gives a note instead."""
+    read = found = False
+    for item in items:
+        read = True
+        if item.text is not None and (not item.text.strip() or item.text.lstrip().startswith("#")):
+            continue
+        found = True
+        yield item
+    if not found:
+        said = "has only blank lines and comments" if read else "is empty"
+        yield Item(None, name, 0, note=f"{name} {said}: nothing to do")
+
+
+def read_file(path: str) -> Iterator[Item]:
+    """The problems of one file, streamed; a file that cannot be opened is one Item with the error."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed when the generator finishes
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        yield Item(None, path, 0, AdcliError("usage_error", f"cannot read {path}: {reason}"))
+        return
+    with f:
+        yield from problems_in(lines(f, path), path)
+
+
+def binary_stdin(stdin: Any) -> IO[bytes] | IO[str]:
+    """The bytes under a text stdin (so line offsets are byte offsets), or the stream itself."""
+    return getattr(stdin, "buffer", stdin)
+
+
+def wants_stdin(expr: str | None, files: list[str] | None, stdin: Any) -> bool:
+    """EXPR `-`, or no EXPR and no --file with stdin not a terminal."""
+    if expr == "-":
+        return True
+    if expr is not None or files or stdin is None:
+        return False
+    isatty = getattr(stdin, "isatty", None)
+    return not (isatty and isatty())
+
+
+def problems(expr: str | None, files: list[str] | None, stdin: Any) -> Iterator[Item]:
+    """All the problems, in input order: the argument, then each file, then stdin (usage_error: none)."""
+    from_stdin = wants_stdin(expr, files, stdin)
+    if expr is None and not files and not from_stdin:
+        raise AdcliError("usage_error", "no expression: give EXPR, --file F, or pipe problems in on stdin")
+    return _problems(expr, files or [], stdin if from_stdin else None)
+
+
+def _problems(expr: str | None, files: list[str], stdin: Any) -> Iterator[Item]:
+    if expr is not None and expr != "-":
+        yield Item(expr, ARG, 1)
+    for path in files:
+        yield from read_file(path)
+    if stdin is not None:
+        yield from problems_in(lines(binary_stdin(stdin), STDIN), STDIN)

@@ -1,0 +1,258 @@
+"""Batch runs: input order kept, each line on its own, worst exit code, summary, progress, equivalence.
+
+Most cases drive the CLI in-process (Typer's CliRunner: stdin is a pipe there, never a terminal);
+references are closed forms compared with tolerances.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner  # noqa: TID251 - the tests drive the Typer app itself
+
+from adcli import batch
+from adcli.batch import Outcome, Summary
+from adcli.cli import app
+from adcli.errors import AdcliError
+from adcli.inputs import ARG, Item
+
+RUNNER = CliRunner()
+
+MIXED = """\
+# a homework sheet
+sin(x)*y
+x^2 +* 3
+log(x) at x=-1
+
+x*y at y=10
+sqrt(x, y)
+1/(x - 1)
+"""
+
+
+def run(*args: str, stdin: str | None = None):  # noqa: ANN201 - typer's Result
+    result = RUNNER.invoke(app, list(args), input=stdin)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"adcli {' '.join(args)!r} crashed") from result.exception
+    return result
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-14, abs_tol=1e-15)
+
+
+@pytest.fixture
+def sheet(tmp_path: Path) -> str:
+    path = tmp_path / "sheet.txt"
+    path.write_text(MIXED, encoding="utf-8")
+    return str(path)
+
+
+# ---- the batch loop -------------------------------------------------------------------------------
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+        self.notes: list[Item] = []
+        self.summary: Summary | None = None
+
+    def emit(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+
+    def note(self, item: Item) -> None:
+        self.notes.append(item)
+
+    def close(self, summary: Summary) -> None:
+        self.summary = summary
+
+
+def compute(text: str, given: object, defaults: object) -> str:
+    if text.startswith("bad"):
+        raise AdcliError("syntax_error" if text == "bad2" else "domain_error", text, line=1, column=3)
+    return text.upper()
+
+
+def test_run_keeps_order_and_the_worst_exit_code() -> None:
+    items = [Item("a", "f", 1), Item("bad1", "f", 2), Item(None, "g", 0, note="g is empty"), Item("bad2", "f", 4)]
+    items.append(Item("b", "f", 5))
+    sink = Collect()
+    summary = batch.run(items, compute, sink)
+    assert [o.result for o in sink.outcomes] == ["A", None, None, "B"]
+    assert [o.error.kind if o.error else None for o in sink.outcomes] == [None, "domain_error", "syntax_error", None]
+    assert (summary.ok, summary.failed, summary.exit_code) == (2, 2, 2)
+    assert summary.text() == "2 ok, 2 failed" and sink.summary is summary
+    assert [n.note for n in sink.notes] == ["g is empty"]
+    assert sink.outcomes[2].place == ("f", 4, 3)
+
+
+def test_only_domain_errors_exit_one() -> None:
+    summary = batch.run([Item("bad1", "f", 1), Item("ok", "f", 2)], compute, Collect())
+    assert summary.exit_code == 1
+
+
+def test_the_argument_point_overrides_and_a_lines_point_wins() -> None:
+    seen = []
+
+    def record(text: str, given: object, defaults: object) -> None:
+        seen.append((given, defaults))
+
+    batch.run([Item("x", ARG, 1), Item("y", "f", 1)], record, Collect(), point=["P"])  # type: ignore[list-item]
+    assert seen == [(["P"], ()), ((), ["P"])]
+
+
+def test_progress_appears_only_for_batches_over_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter(x * 0.3 for x in range(100))
+    monkeypatch.setattr(batch.time, "monotonic", lambda: next(clock))
+    made = []
+
+    class Bar:
+        def __init__(self) -> None:
+            self.updates: list[tuple[int, int]] = []
+            self.closed = False
+            made.append(self)
+
+        def update(self, done: int, failed: int) -> None:
+            self.updates.append((done, failed))
+
+        def close(self) -> None:
+            self.closed = True
+
+    batch.run([Item(f"p{i}", "f", i) for i in range(1, 3)], compute, Collect(), progress=Bar)
+    assert made == []  # two problems in 0.6 s: no bar
+    batch.run([Item(f"p{i}", "f", i) for i in range(1, 9)], compute, Collect(), progress=Bar)
+    assert len(made) == 1 and made[0].closed and made[0].updates[-1][0] == 8
+
+
+# ---- the command line -----------------------------------------------------------------------------
+
+
+def test_mixed_file_keeps_order_locates_errors_and_exits_with_the_worst(sheet: str) -> None:
+    result = run("grad", "-f", sheet, "--at", "x=2,y=3", "--format", "jsonl")
+    assert result.exit_code == 2
+    records = jsonl(result.stdout)
+    assert [r["line"] for r in records] == [2, 3, 4, 6, 7, 8]
+    assert [r.get("error", {}).get("kind") for r in records] == [
+        None,
+        "syntax_error",
+        "domain_error",
+        None,
+        "arity_error",
+        None,
+    ]
+    assert records[1]["error"]["line"] == 3 and records[1]["error"]["column"] == 6
+    assert close(records[0]["gradient"][0], 3 * math.cos(2)) and close(records[0]["gradient"][1], math.sin(2))
+    assert records[3]["at"] == {"x": 2.0, "y": 10.0}  # the line's own y wins over --at
+    assert close(records[5]["value"][0], 1.0)
+    assert result.stderr.strip().endswith("3 ok, 3 failed")
+
+
+def test_mixed_file_in_plain_text_puts_located_errors_on_stderr(sheet: str) -> None:
+    result = run("grad", "-f", sheet, "--at", "x=2,y=3", "--format", "plain")
+    assert result.exit_code == 2
+    assert f"# {sheet}:2" in result.stdout and f"# {sheet}:6" in result.stdout
+    err = result.stderr.splitlines()
+    i = err.index(f"{sheet}:3:6: error[syntax_error]: unexpected '*': expected a number, a name, a function or '('")
+    assert err[i + 1 : i + 3] == ["x^2 +* 3", "     ^"]
+    assert f"{sheet}:4:1: error[domain_error]" in result.stderr
+    assert "error" not in result.stdout
+
+
+def test_only_domain_errors_give_exit_one(tmp_path: Path) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("x^2\nlog(x)\n", encoding="utf-8")
+    assert run("eval", "-f", str(path), "--at", "x=-1", "--format", "jsonl").exit_code == 1
+
+
+def test_stdin_file_and_argument_give_the_same_answers(tmp_path: Path) -> None:
+    lines = ["sin(x)*y", "x^2/3 + y", "exp(-x*y) at x=0.5", "atan2(y, x)"]
+    path = tmp_path / "p.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    at = ["--at", "x=0.3,y=-1.2", "--format", "jsonl"]
+    from_file = jsonl(run("grad", "-f", str(path), *at).stdout)
+    from_stdin = jsonl(run("grad", *at, stdin="\n".join(lines)).stdout)
+    from_dash = jsonl(run("grad", "-", *at, stdin="\n".join(lines)).stdout)
+    from_args = [jsonl(run("grad", text, *at).stdout)[0] for text in lines]
+    assert [r["file"] for r in from_stdin] == ["<stdin>"] * 4 and [r["file"] for r in from_args] == ["<arg>"] * 4
+    drop = {"file", "line"}
+    for group in (from_stdin, from_dash, from_args):
+        for i, (a, b) in enumerate(zip(from_file, group, strict=True)):
+            if group is from_args and i == 2:  # an argument's --at overrides its own `at`; a line's own wins
+                assert a["at"] == {"x": 0.5, "y": -1.2} and b["at"] == {"x": 0.3, "y": -1.2}
+                continue
+            assert {k: v for k, v in a.items() if k not in drop} == {k: v for k, v in b.items() if k not in drop}
+    single = json.loads(run("grad", lines[0], "--at", "x=0.3,y=-1.2", "--format", "json").stdout)
+    assert single["gradient"] == from_file[0]["gradient"]
+
+
+def test_crlf_input_gives_the_same_answers(tmp_path: Path) -> None:
+    unix, dos = tmp_path / "u.txt", tmp_path / "d.txt"
+    unix.write_bytes(b"sin(x)\nx^3 at x=2\n")
+    dos.write_bytes(b"sin(x)\r\nx^3 at x=2\r\n")
+    a = jsonl(run("grad", "-f", str(unix), "--at", "x=1", "--format", "jsonl").stdout)
+    b = jsonl(run("grad", "-f", str(dos), "--at", "x=1", "--format", "jsonl").stdout)
+    assert [r["input"] for r in b] == ["sin(x)", "x^3 at x=2"]
+    assert [r["gradient"] for r in a] == [r["gradient"] for r in b]
+
+
+def test_empty_file_is_a_note_and_exit_zero(tmp_path: Path) -> None:
+    path = tmp_path / "e.txt"
+    path.write_text("", encoding="utf-8")
+    result = run("grad", "-f", str(path))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "is empty: nothing to do" in result.stderr
+
+
+def test_a_missing_file_fails_in_its_place_and_the_rest_goes_on(tmp_path: Path) -> None:
+    good = tmp_path / "g.txt"
+    good.write_text("x+1\n", encoding="utf-8")
+    result = run("eval", "-f", str(tmp_path / "nope.txt"), "-f", str(good), "--at", "x=1", "--format", "jsonl")
+    records = jsonl(result.stdout)
+    assert result.exit_code == 2
+    assert records[0]["error"]["kind"] == "usage_error" and close(records[1]["value"][0], 2.0)
+
+
+def test_no_expression_on_a_terminal_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adcli import inputs
+
+    monkeypatch.setattr(inputs, "wants_stdin", lambda expr, files, stdin: expr == "-")
+    result = run("grad", "--at", "x=1")
+    assert result.exit_code == 2 and "no expression" in result.stderr
+
+
+def test_grid_zip_and_points_from_the_command_line(tmp_path: Path) -> None:
+    grid = jsonl(run("eval", "x*10 + y", "--at", "x=[1,2]", "--at", "y=[3,4]", "--format", "jsonl").stdout)
+    assert [r["value"][0] for r in grid] == [13.0, 14.0, 23.0, 24.0]
+    assert [r["point"] for r in grid] == [1, 2, 3, 4]
+    zipped = jsonl(run("eval", "x*10 + y", "--at", "x=[1,2], y=[3,4]", "--zip", "--format", "jsonl").stdout)
+    assert [r["value"][0] for r in zipped] == [13.0, 24.0]
+    table = tmp_path / "pts.csv"
+    table.write_text("x,y\n1,5\n2,6\n", encoding="utf-8")
+    rows = jsonl(run("eval", "x*10 + y", "--points", str(table), "--format", "jsonl").stdout)
+    assert [r["value"][0] for r in rows] == [15.0, 26.0] and rows[1]["at"] == {"x": 2.0, "y": 6.0}
+
+
+def test_a_bad_points_file_stops_before_any_problem(tmp_path: Path) -> None:
+    table = tmp_path / "pts.csv"
+    table.write_text("x,y\n1\n", encoding="utf-8")
+    result = run("eval", "x+y", "--points", str(table))
+    assert result.exit_code == 2 and "row 1 (line 2)" in result.stderr and result.stdout == ""
+
+
+def test_a_huge_grid_on_the_command_line_is_refused(sheet: str) -> None:
+    result = run("eval", "x+y", "--at", "x=0:1:100000000, y=0:1:100000000", "--format", "jsonl")
+    assert result.exit_code == 2
+    assert jsonl(result.stdout)[0]["error"]["kind"] == "limit_exceeded"
+
+
+def test_the_single_expression_path_is_unchanged() -> None:
+    result = run("grad", "sin(x)*y", "--at", "x=1,y=2", "--format", "json")
+    out = json.loads(result.stdout)
+    assert result.exit_code == 0 and "file" not in out and close(out["gradient"][1], math.sin(1))

@@ -1,0 +1,188 @@
+"""Many points at once: spans, lists, tables; grid and zip; vectorised results against one by one."""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adcli import api, points
+from adcli.errors import AdcliError
+from adcli.syntax import Binding, parse_point
+
+
+def expanded(text: str, combine: str = "grid") -> dict:
+    return points.expand({b.name: b if b.kind != "value" else b.values[0] for b in parse_point(text)}, combine)
+
+
+def test_a_span_is_linspace_and_a_list_is_its_values() -> None:
+    got = expanded("x=0:1:5")
+    np.testing.assert_allclose(got["x"], [0, 0.25, 0.5, 0.75, 1], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(expanded("x=[3, -1, pi/2]")["x"], [3, -1, math.pi / 2], rtol=1e-15)
+    np.testing.assert_allclose(expanded("x=2:2:1")["x"], [2], rtol=0)
+
+
+@pytest.mark.parametrize("text", ["x=0:1:0", "x=0:1:2.5", "x=0:1:-3"])
+def test_a_span_count_must_be_a_whole_number(text: str) -> None:
+    with pytest.raises(AdcliError) as info:
+        expanded(text)
+    assert info.value.kind == "usage_error" and "count" in info.value.message
+
+
+def test_grid_crosses_with_the_first_variable_slowest_and_scalars_broadcast() -> None:
+    got = expanded("x=[1,2,3], c=7, y=[10,20]")
+    assert list(got) == ["x", "c", "y"]
+    np.testing.assert_array_equal(got["x"], [1, 1, 2, 2, 3, 3])
+    np.testing.assert_array_equal(got["y"], [10, 20, 10, 20, 10, 20])
+    assert got["c"] == 7.0
+
+
+def test_zip_pairs_and_wants_equal_lengths() -> None:
+    got = expanded("x=[1,2,3], y=0:1:3", "zip")
+    np.testing.assert_array_equal(got["x"], [1, 2, 3])
+    np.testing.assert_allclose(got["y"], [0, 0.5, 1], atol=1e-15)
+    with pytest.raises(AdcliError) as info:
+        expanded("x=[1,2,3], y=[1,2]", "zip")
+    assert info.value.kind == "usage_error" and "x has 3" in info.value.message and "y has 2" in info.value.message
+
+
+def test_a_huge_grid_is_refused_before_allocation_with_its_size() -> None:
+    tracemalloc.start()
+    with pytest.raises(AdcliError) as info:
+        expanded("x=0:1:1000000, y=0:1:1000000, z=0:1:1000")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert info.value.kind == "limit_exceeded" and info.value.exit_code == 2
+    assert "1,000,000,000,000,000 points" in info.value.message and "--zip" in info.value.message
+    assert peak < 50_000_000  # refused from the lengths: the spans themselves are 8 MB each
+
+
+def test_the_memory_limit_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADCLI_MEMORY_LIMIT", "1000")
+    with pytest.raises(AdcliError) as info:
+        expanded("x=0:1:200")
+    assert "200 points" in info.value.message and "1 KB" in info.value.message
+
+
+def grid_reference(f: str, xs: np.ndarray, ys: np.ndarray) -> list[tuple[float, list[float]]]:
+    """The same grid one point at a time, through the single-point path."""
+    out = []
+    for x in xs:
+        for y in ys:
+            r = api.gradient(f, x=float(x), y=float(y))
+            out.append((r.value[0], r.gradient))
+    return out
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_a_grid_matches_the_same_points_done_one_by_one(mode: str) -> None:
+    f = "sin(x)*exp(-y^2/10) + x^3*y - log(1 + x^2 + y^2)"
+    vec = api.gradient(f, at=["x=-2:2:9", "y=[-1, 0, 0.5, 3]"], mode=mode)
+    ref = grid_reference(f, np.linspace(-2, 2, 9), np.array([-1, 0, 0.5, 3]))
+    assert vec.value[0].shape == (36,)
+    for i, (value, gradient) in enumerate(ref):
+        assert math.isclose(vec.value[0][i], value, rel_tol=1e-14, abs_tol=1e-14)
+        for k in range(2):
+            assert math.isclose(vec.jacobian[0][k][i], gradient[k], rel_tol=1e-14, abs_tol=1e-14)
+
+
+def test_numpy_arrays_in_the_point_are_paired_elementwise() -> None:
+    x = np.linspace(0.1, 3, 50)
+    y = np.linspace(-1, 1, 50)
+    r = api.gradient("x*y + sin(x)", x=x, y=y)
+    np.testing.assert_allclose(r.value[0], x * y + np.sin(x), rtol=1e-15)
+    np.testing.assert_allclose(r.jacobian[0][0], y + np.cos(x), rtol=1e-15)
+    np.testing.assert_allclose(r.jacobian[0][1], x, rtol=1e-15)
+
+
+def test_constant_outputs_and_entries_are_broadcast_to_every_point() -> None:
+    r = api.jacobian("x^2, 3", at="x=0:1:4")
+    np.testing.assert_allclose(r.value[1], [3, 3, 3, 3])
+    np.testing.assert_allclose(r.jacobian[1][0], [0, 0, 0, 0])
+    np.testing.assert_allclose(r.jacobian[0][0], [0, 2 / 3, 4 / 3, 2], rtol=1e-15)
+
+
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_a_domain_error_names_the_first_offending_point(monkeypatch: pytest.MonkeyPatch, chunk: int | None) -> None:
+    if chunk:
+        monkeypatch.setattr(points, "CHUNK", chunk)
+    x = np.concatenate([np.linspace(1, 2, 40), [-1.0, 0.5, -3.0]])
+    with pytest.raises(AdcliError) as info:
+        api.value("log(x) + sqrt(x)", x=x)
+    assert info.value.kind == "domain_error"
+    assert "point 41 of 43: x = -1" in info.value.message
+    assert info.value.column == 1  # the place in the text, as for one point
+
+
+def test_a_nonfinite_derivative_names_the_point() -> None:
+    with pytest.raises(AdcliError) as info:
+        api.gradient("sqrt(x)", at="x=[4, 1, 0, 9]")
+    assert info.value.kind == "nonfinite" and "point 3 of 4: x = 0" in info.value.message
+
+
+def test_a_kink_warning_names_its_first_point_and_counts_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(points, "CHUNK", 4)
+    r = api.gradient("abs(x) + abs(y)", at=["x=[1, 0, 2]", "y=[0, 5]"])  # kinks: x at 2 points, y at 3
+    kinks = {w.details["node"]: w for w in r.warnings if w.kind == "nondifferentiable"}
+    assert kinks["abs(x)"].details["point"] == 3 and kinks["abs(x)"].details["points"] == 2
+    assert "point 3 of 6: x = 0, y = 0" in kinks["abs(x)"].message
+    assert kinks["abs(y)"].details["point"] == 1 and kinks["abs(y)"].details["points"] == 3
+
+
+def test_other_errors_are_not_bisected() -> None:
+    with pytest.raises(AdcliError) as info:
+        api.jvp("x*y", {"z": 1.0}, at="x=0:1:3, y=1")
+    assert info.value.kind == "usage_error" and "point" not in info.value.message
+
+
+# ---- --points tables ------------------------------------------------------------------------------
+
+
+def table(tmp_path: Path, text: str) -> list[Binding]:
+    path = tmp_path / "pts.csv"
+    path.write_text(text, encoding="utf-8")
+    return points.read_table(str(path))
+
+
+def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
+    got = table(tmp_path, "\ufeffx, y\r\n1,2\r\n\r\n# a comment\n3.5,-4e-3\n")
+    assert [b.name for b in got] == ["x", "y"] and all(b.kind == "rows" for b in got)
+    np.testing.assert_array_equal(got[0].values, [1, 3.5])
+    np.testing.assert_array_equal(got[1].values, [2, -4e-3])
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x,y\n1,2\n3\n", ["row 2 (line 3)", "no value for column y"]),
+        ("x,y\n1,2,3\n", ["row 1 (line 2)", "column 3 has no name"]),
+        ("x,y\n1,2\n3,abc\n", ["row 2 (line 3), column y", "'abc' is not a number"]),
+        ("x,y\n1,\n", ["row 1 (line 2), column y", "empty cell"]),
+        ("x,y\n1,inf\n", ["column y", "not a finite number"]),
+        ("x,x\n1,2\n", ["names x twice"]),
+        ("x,2y\n1,2\n", ["header column 2", "not a variable name"]),
+        ("x,y\n", ["no rows"]),
+        ("", ["no header row"]),
+    ],
+)
+def test_bad_tables_name_the_row_and_column(tmp_path: Path, text: str, words: list[str]) -> None:
+    with pytest.raises(AdcliError) as info:
+        table(tmp_path, text)
+    assert info.value.kind == "usage_error"
+    assert all(w in info.value.message for w in words), info.value.message
+    assert "pts.csv" in info.value.message
+
+
+def test_a_missing_points_file() -> None:
+    with pytest.raises(AdcliError) as info:
+        points.read_table("/no/such/pts.csv")
+    assert info.value.kind == "usage_error" and "/no/such/pts.csv" in info.value.message
+
+
+def test_table_rows_cross_with_a_span(tmp_path: Path) -> None:
+    rows = table(tmp_path, "x,y\n1,2\n3,4\n")
+    r = api.value("x + y + z", at=[*rows, *parse_point("z=[0, 100]")])
+    np.testing.assert_allclose(r.value[0], [3, 103, 7, 107])

@@ -1,0 +1,114 @@
+"""`adcli repl` fed from stdin (not a terminal): settings, numbered results, names, errors, :help, :quit."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner  # noqa: TID251 - the tests drive the Typer app itself
+
+from adcli.cli import app
+from adcli.errors import AdcliError
+from adcli.repl import HELP, SETTINGS, Session
+
+RUNNER = CliRunner()
+
+
+def repl(script: str, *args: str):  # noqa: ANN201 - typer's Result
+    result = RUNNER.invoke(app, ["repl", *args], input=script)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError("adcli repl crashed") from result.exception
+    return result
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_a_line_is_a_problem_with_the_sessions_point() -> None:
+    result = repl("sin(x)*y\n", "--at", "x=1,y=2", "--format", "json")
+    (out,) = json_lines(result.stdout)
+    assert result.exit_code == 0 and out["mode"] == "reverse"  # jac, auto: 2 inputs > 1 output
+    assert math.isclose(out["jacobian"][0][0], 2 * math.cos(1), rel_tol=1e-15)
+
+
+def test_settings_change_what_a_line_computes() -> None:
+    script = ":format json\n:mode reverse\n:at x=2, y=3\nx^2*y\n:command eval\nx^2*y\n:command grad\nx, y\n"
+    result = repl(script)
+    outs = json_lines(result.stdout)
+    assert outs[0]["mode"] == "reverse" and outs[0]["jacobian"] == [[12.0, 4.0]]
+    assert outs[1]["mode"] is None and "jacobian" not in outs[1] and outs[1]["value"] == [12.0]
+    assert outs[2]["error"]["kind"] == "usage_error" and "jac" in outs[2]["error"]["message"]
+    assert "mode: reverse" in result.stdout and "at: x=2, y=3" in result.stdout
+
+
+def test_numbered_results_and_names_are_reused() -> None:
+    script = ":at x=2, y=3\nx^2\nf = x*y\n$1 + f\n:name g\ng*2\n$\n:names\n:format json\n$4\n"
+    result = repl(script, "--format", "plain")
+    assert "$1\n" in result.stdout and "$2 = f\n" in result.stdout and "$3\n" in result.stdout
+    assert "read as: f = x*y; x^2 + f" in result.stdout
+    assert "read as: g = x^2 + x*y; g*2" in result.stdout
+    assert "g = x^2 + x*y" in result.stdout and "$4 = (x^2 + x*y)*2" in result.stdout
+    (out,) = json_lines(result.stdout)
+    assert out["value"] == [20.0] and out["jacobian"] == [[14.0, 4.0]]  # (x^2 + x*y)*2 at (2, 3)
+
+
+def test_errors_are_shown_and_the_session_goes_on() -> None:
+    result = repl("sin(x\n$7\n:bogus\n:mode sideways\nx + 1\n", "--at", "x=1", "--format", "plain")
+    assert result.exit_code == 0
+    assert "error[syntax_error]" in result.stderr and "no result $7" in result.stderr
+    assert "unknown command :bogus" in result.stderr and "not 'sideways'" in result.stderr
+    assert "read as: x + 1" in result.stdout
+
+
+def test_a_span_in_the_session_point_gives_a_table_of_points() -> None:
+    result = repl(":at x=0:1:3\nx^2\n", "--format", "plain")
+    lines = result.stdout.splitlines()
+    assert any(line.split() == ["0.5", "0.25", "1"] for line in lines)
+
+
+def test_help_lists_every_command_and_quit_stops() -> None:
+    result = repl(":help\n:quit\nx\n", "--at", "x=1")
+    for word in SETTINGS:
+        if len(word) > 2 and word not in ("exit",):
+            assert f":{word}" in result.stdout, word
+    assert "read as" not in result.stdout  # the line after :quit is never run
+
+
+def test_bad_start_up_settings_are_usage_errors() -> None:
+    result = repl("", "--mode", "sideways")
+    assert result.exit_code == 2 and "usage_error" in result.stderr
+
+
+def test_the_session_object() -> None:
+    session = Session()
+    assert session.set_at("x=1") == "at: x=1" and session.set_wrt("-") == "wrt: (the point order)"
+    with pytest.raises(AdcliError):
+        session.set_at("x==")
+    with pytest.raises(AdcliError):
+        session.set_precision("30")
+    assert session.expand("plain") == "plain"
+    session.names["f"] = "x^2"
+    assert session.expand("f + x") == "f = (x^2); f + x"
+    assert "now: jac" in session.show_help("") and HELP
+
+
+def test_interactive_loop_uses_input_and_a_prompt(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    from adcli import repl as loop
+
+    typed = iter(["x^2", ":quit"])
+    prompts = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        return next(typed)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    monkeypatch.setattr(loop, "HISTORY", str(tmp_path / "history"))
+    out = io.StringIO()
+    shown = []
+    loop.run(Session(at=["x=3"]), io.StringIO(), out, io.StringIO(), lambda *a: shown.append(a), True)
+    assert prompts == [loop.PROMPT, loop.PROMPT] and shown[0][0].value == [9.0]
+    assert ":help" in out.getvalue()
