@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer, v_args
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from adcli.errors import AdcliError
@@ -265,6 +266,27 @@ _BUILDER = _Builder()
 _PARSER: Lark | None = None
 
 
+def _cache_file() -> str | bool:
+    """Where Lark keeps the built parser: the user's own cache folder (~/.cache/adcli), not /tmp.
+
+    Lark unpickles its cache file, and a predictable name in a shared /tmp could be planted by another
+    user; a folder only its owner may write cannot. Lark checks the grammar's hash in the file, so a
+    stale cache is rebuilt. With no writable cache folder the parser is built each run (~0.1 s).
+    """
+    import os
+    import sys
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "adcli")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    return os.path.join(folder, f"parser-lark{lark_version}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
+
+
 def _parser() -> Lark:
     """The LALR parser, built once and cached on disk by Lark (start-up is paid once)."""
     global _PARSER
@@ -276,7 +298,7 @@ def _parser() -> Lark:
             start=["program", "point"],
             transformer=_BUILDER,
             lexer_callbacks={"NAME": _BUILDER.NAME},
-            cache=True,
+            cache=_cache_file(),
         )
     return _PARSER
 
