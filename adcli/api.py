@@ -219,6 +219,8 @@ def _inputs(problem: Problem) -> list[Any]:
 def _finite(matrix: Sequence[Sequence[Any]], problem: Problem, what: str, warnings: list[AdcliWarning]) -> None:
     for i, row in enumerate(matrix):
         for k, entry in enumerate(row):
+            if isinstance(entry, float) and math.isfinite(entry):
+                continue  # the one-point case, without numpy's per-call overhead
             if not np.all(np.isfinite(entry)):
                 wrt = problem.wrt[k] if k < len(problem.wrt) else str(k)
                 message = f"the {what} entry d(f{i + 1})/d({wrt}) is not finite"

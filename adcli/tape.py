@@ -47,9 +47,14 @@ class Tape:
 
     def active(self, wrt: Sequence[str]) -> list[bool]:
         """Which slots depend on the variables in wrt (only those carry tangents and adjoints)."""
-        flags = [name in wrt for name in self.names] + [False] * (len(self.nodes) - self.n_inputs)
+        wanted = set(wrt)  # a set: `name in wrt` on a list made this O(n²) in the number of inputs
+        flags = [name in wanted for name in self.names] + [False] * (len(self.nodes) - self.n_inputs)
+        args = self.args
         for s in range(self.first_op, len(self.nodes)):
-            flags[s] = any(flags[j] for j in self.args[s])
+            for j in args[s]:
+                if flags[j]:
+                    flags[s] = True
+                    break
         return flags
 
     def text(self, slot: int, limit: int = 60) -> str:
@@ -224,16 +229,20 @@ def local_partials(
 ) -> list[tuple[Any, ...] | None]:
     """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive)."""
     partials: list[tuple[Any, ...] | None] = [None] * len(vals)
+    prims, args = tape.prims, tape.args
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
             if not active[s]:
                 continue
-            prim, idx = tape.prims[s], tape.args[s]
+            idx = args[s]
             a = [vals[j] for j in idx]
-            try:
+            out = vals[s]
+            try:  # a list comprehension, not a generator: this loop is the gradient's hot path
                 partials[s] = tuple(
-                    rule(*a, vals[s]) if active[j] else None
-                    for rule, j in zip(prim.partials, idx, strict=True)  # type: ignore[union-attr]
+                    [
+                        rule(*a, out) if active[j] else None
+                        for rule, j in zip(prims[s].partials, idx, strict=True)  # type: ignore[union-attr]
+                    ]
                 )
             except FloatingPointError as exc:
                 err = _float_error(tape, s, exc, a, "the derivative of ")

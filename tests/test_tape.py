@@ -137,6 +137,21 @@ def test_active_slots_depend_on_wrt() -> None:
     assert partials[sin_slot] is None  # no rule is evaluated off the differentiated path
 
 
+class _NoMembership(list):
+    """A wrt list that refuses `name in wrt`: one scan per input made `active` O(n²) in the inputs."""
+
+    def __contains__(self, item: object) -> bool:
+        raise AssertionError("active() must not scan the wrt list once per input")
+
+
+def test_active_is_linear_in_the_number_of_inputs() -> None:
+    names = [f"x{i}" for i in range(1, 201)]
+    tape = tape_of(" + ".join(f"sin({n})" for n in names), names)
+    active = tape.active(_NoMembership(names[::2]))
+    assert active[: tape.n_inputs] == [i % 2 == 0 for i in range(200)]
+    assert sum(active[tape.first_op :]) == 100 + 199  # the sines of x1, x3, … and every sum above them
+
+
 def test_evaluate_many_points_at_once() -> None:
     tape = tape_of("x*sin(y)")
     xs, ys = np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.2, 0.3])
