@@ -292,6 +292,10 @@ def differentiate(
         return _numeric(problem, numeric, direction, cotangent)
     if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
         return over_chunks(problem, lambda part: differentiate(part, mode, direction, cotangent, chunked=False))
+    if mode == "symbolic":  # derivative graphs from the same rule table, evaluated at the point
+        from adcli.modes import symbolic
+
+        return symbolic.differentiate(problem, direction, cotangent)
     tape = problem.tape
     started = time.perf_counter()
     n_in, n_out = len(problem.wrt), len(tape.outputs)

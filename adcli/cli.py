@@ -158,7 +158,7 @@ def grad(
     expr: Problems = None,
     at: At = None,
     wrt: Wrt = None,
-    mode: Annotated[str, typer.Option("--mode", help="reverse | forward | numeric")] = "reverse",
+    mode: Annotated[str, typer.Option("--mode", help="reverse | forward | numeric | symbolic")] = "reverse",
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
@@ -176,8 +176,8 @@ def grad(
     from adcli import api
 
     def compute(text: str, given: Any = at, defaults: Any = ()) -> Any:
-        if mode not in ("reverse", "forward", "numeric"):
-            raise api.AdcliError("usage_error", f"grad --mode is reverse, forward or numeric, not {mode!r}")
+        if mode not in ("reverse", "forward", "numeric", "symbolic"):
+            raise api.AdcliError("usage_error", f"grad --mode is reverse, forward, numeric or symbolic, not {mode!r}")
         combine = "grid" if grid else "zip"
         problem = api.prepare(text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine)
         if len(problem.tape.outputs) != 1:
@@ -195,7 +195,7 @@ def jac(
     expr: Problems = None,
     at: At = None,
     wrt: Wrt = None,
-    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse | numeric")] = "auto",
+    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse | numeric | symbolic")] = "auto",
     direction: Annotated[str | None, typer.Option("--dir", help="JVP along a direction: x=1,y=0 (one sweep).")] = None,
     cot: Annotated[str | None, typer.Option("--cot", help="VJP with output weights: 1,0 (one sweep).")] = None,
     fmt: Format = None,
@@ -227,6 +227,46 @@ def jac(
     if _many(expr, files, at, points, fmt):
         _batch("jac", expr, files, at, points, fmt, precision, compute)
     _run("jac", fmt, precision, lambda: compute(_read(expr)))
+
+
+@app.command()
+def diff(
+    expr: Expr,
+    wrt: Annotated[str | None, typer.Option("--wrt", help="Differentiate by x,y (default: every variable).")] = None,
+    order: Annotated[int, typer.Option("--order", help="Derivative order: 2 gives all second partials.")] = 1,
+    at: At = None,
+    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of the input syntax.")] = False,
+    cse: Annotated[bool, typer.Option("--cse", help="Shared form: @1 = … for repeated parts, when shorter.")] = False,
+    steps: Annotated[bool, typer.Option("--steps", help="Show the rules applied, node by node.")] = False,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")
+    ] = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """Derivative expressions (symbolic mode), printed so that they parse back; --at evaluates them too.
+
+    Example: adcli diff "x^x" ; adcli diff "x^2*y" --wrt x,y --order 2 --at x=1,y=2
+    """
+
+    def compute() -> Any:
+        from adcli.diff import diff as derivatives
+
+        return derivatives(_read(expr), _wrt(wrt), order, at, latex=latex, cse=cse, steps=steps, strict=strict)
+
+    def show(result: Any, chosen: str) -> None:
+        from adcli import render
+
+        if chosen == "json":
+            sys.stdout.write(render.json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        elif chosen == "plain":
+            render.diff_plain(result, precision, sys.stdout, sys.stderr)
+        else:
+            from rich.console import Console
+
+            render.diff_table(result, precision, Console())
+
+    _present(fmt, compute, show)
 
 
 @app.command("eval")

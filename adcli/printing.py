@@ -40,6 +40,30 @@ PLAIN: dict[str, tuple[Piece, ...]] = {
 NAMED = {math.pi: "pi", math.e: "e"}
 LIMIT = 200_000  # characters in one printed expression
 
+#: LaTeX templates, beside PLAIN: operators, then functions with a notation of their own;
+#: any other function prints as \operatorname{name}\left(…\right) (or \sin etc., see LATEX_NAMES).
+LATEX: dict[str, tuple[Piece, ...]] = {
+    "add": (Slot(0, 1, leading=True), " + ", Slot(1, 2)),
+    "sub": (Slot(0, 1, leading=True), " - ", Slot(1, 2)),
+    "mul": (Slot(0, 2, leading=True), r" \cdot ", Slot(1, 3)),
+    "div": (r"\frac{", Slot(0), "}{", Slot(1), "}"),
+    "pow": ("{", Slot(0, ATOM), "}^{", Slot(1), "}"),
+    "neg": ("-", Slot(0, 4)),
+    "sqrt": (r"\sqrt{", Slot(0), "}"),
+    "cbrt": (r"\sqrt[3]{", Slot(0), "}"),
+    "abs": (r"\left|", Slot(0), r"\right|"),
+    "exp": ("e^{", Slot(0), "}"),
+    "log": (r"\ln\left(", Slot(0), r"\right)"),
+    "log10": (r"\log_{10}\left(", Slot(0), r"\right)"),
+    "log2": (r"\log_{2}\left(", Slot(0), r"\right)"),
+}
+LATEX_NAMES = {
+    **{f: "\\" + f for f in ("sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh")},
+    **{"asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan"},
+}
+GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"}
+GREEK |= {"nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"}
+
 
 def format_number(value: float) -> str:
     """Shortest text that reads back as the same float: 2 not 2.0, 1e-05 as Python writes it."""
@@ -54,30 +78,49 @@ def _signed(node: Node) -> bool:
     return node.op == "neg" or (node.op == "const" and node.payload < 0)  # type: ignore[operator]
 
 
-def _prec(node: Node) -> int:
+def _prec(node: Node, latex: bool = False) -> int:
     if node.op == "const" and node.payload < 0:  # type: ignore[operator]
         return PRECEDENCE["neg"]
+    if latex and node.op == "div":  # \frac{…}{…} is a block of its own
+        return ATOM
     return PRECEDENCE.get(node.op, ATOM)
 
 
-def _template(node: Node) -> tuple[Piece, ...]:
-    if node.op in PLAIN:
-        return PLAIN[node.op]
-    pieces: list[Piece] = [node.op, "("]
+def _template(node: Node, latex: bool = False) -> tuple[Piece, ...]:
+    table = LATEX if latex else PLAIN
+    if node.op in table:
+        return table[node.op]
+    name = LATEX_NAMES.get(node.op, rf"\operatorname{{{node.op}}}") if latex else node.op
+    pieces: list[Piece] = [name, r"\left(" if latex else "("]
     for i in range(len(node.args)):
         pieces += [", "] if i else []
         pieces.append(Slot(i))
-    return (*pieces, ")")
+    return (*pieces, r"\right)" if latex else ")")
 
 
-def _leaf(node: Node, labels: Mapping[Node, str]) -> str | None:
+def _latex_leaf(text: str) -> str:
+    """A number or name in LaTeX: pi as \\pi, 1e-05 as 1 \\cdot 10^{-5}, x_1 as x_{1}, alpha as \\alpha."""
+    sign, body = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if body in ("pi", "e") or body in GREEK:
+        return sign + ("e" if body == "e" else "\\" + body)
+    if body[:1].isdigit() or body[:1] == ".":
+        mantissa, _, exponent = body.partition("e")
+        return sign + (f"{mantissa} \\cdot 10^{{{int(exponent)}}}" if exponent else mantissa)
+    head, _, tail = body.partition("_")
+    head = head if len(head) <= 1 or head.startswith("@") else rf"\mathrm{{{head}}}"
+    return sign + (f"{head}_{{{tail.replace('_', chr(92) + '_')}}}" if tail else head)
+
+
+def _leaf(node: Node, labels: Mapping[Node, str], latex: bool = False) -> str | None:
     if node in labels:
-        return labels[node]
-    if node.op == "const":
-        return format_number(node.payload)  # type: ignore[arg-type]
-    if node.op == "var":
-        return str(node.payload)
-    return None
+        text = labels[node]
+    elif node.op == "const":
+        text = format_number(node.payload)  # type: ignore[arg-type]
+    elif node.op == "var":
+        text = str(node.payload)
+    else:
+        return None
+    return _latex_leaf(text) if latex else text
 
 
 def expanded_size(roots: Iterable[Node], labels: Mapping[Node, str] = {}, cap: int = LIMIT) -> int:
@@ -93,10 +136,13 @@ def expanded_size(roots: Iterable[Node], labels: Mapping[Node, str] = {}, cap: i
     return min(cap + 1, sum(size[r] for r in roots))
 
 
-def to_text(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT, *, truncate: bool = False) -> str:
+def to_text(
+    root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT, *, truncate: bool = False, latex: bool = False
+) -> str:
     """The canonical text of root; nodes named in labels print as their names.
 
     Longer than limit: limit_exceeded, or with truncate the first limit characters and "…".
+    With latex, the LATEX templates instead of PLAIN (see to_latex).
     """
     if not truncate and expanded_size([root], labels, limit) > limit:
         raise AdcliError(
@@ -113,23 +159,29 @@ def to_text(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT, *, 
             out.append(item)
             written += len(item)
             continue
-        leaf = _leaf(item, labels)
+        leaf = _leaf(item, labels, latex)
         if leaf is not None:
             out.append(leaf)
             written += len(leaf)
             continue
         todo: list[Node | str] = []
-        for piece in _template(item):
+        for piece in _template(item, latex):
             if isinstance(piece, str):
                 todo.append(piece)
                 continue
             arg = item.args[piece.arg]
             named = arg in labels
             wrap = not named and (
-                _prec(arg) < piece.min_prec
+                _prec(arg, latex) < piece.min_prec
                 or arg.op in piece.paren_ops
                 or (_signed(arg) and not piece.leading and piece.min_prec > 0)
             )
-            todo += ["(", arg, ")"] if wrap else [arg]
+            parens = (r"\left(", r"\right)") if latex else ("(", ")")
+            todo += [parens[0], arg, parens[1]] if wrap else [arg]
         stack.extend(reversed(todo))
     return "".join(out)
+
+
+def to_latex(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT) -> str:
+    """LaTeX for root (math mode, no delimiters): \\frac, \\sqrt, \\sin\\left(x\\right), {x}^{2}."""
+    return to_text(root, labels, limit, latex=True)

@@ -204,3 +204,117 @@ def functions_rows(rows: Sequence[dict[str, str]], digits: int = 0) -> str:
     for r in rows:
         lines.append("  ".join(r[k].ljust(widths.get(k, 0)) for k in keys).rstrip())
     return "\n".join(lines)
+
+
+# ---- derivative expressions (adcli diff) ----------------------------------------------------------
+
+
+def derivative_label(column: Sequence[str], unicode: bool = True) -> str:
+    """d/dx, or ∂²/∂x∂y for a mixed partial (d2/dxdy without Unicode)."""
+    k = len(column)
+    if k == 1:
+        return f"∂/∂{column[0]}" if unicode else f"d/d{column[0]}"
+    powers = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+    order = "".join(powers[int(c)] for c in str(k)) if unicode else str(k)
+    d = "∂" if unicode else "d"
+    return f"{d}{order}/" + "".join(f"{d}{w}" for w in column)
+
+
+def _diff_entries(d: Any, digits: int, unicode: bool = False) -> list[tuple[str, str, str, str | None]]:
+    """(output, column label, expression, value) for every derivative, outputs × columns in order."""
+    texts = d.latex if d.latex is not None else d.derivatives
+    entries = []
+    for i, name in enumerate(d.outputs):
+        for k, column in enumerate(d.columns):
+            value = number(d.values[i][k], digits) if d.values is not None else None
+            entries.append((name, derivative_label(column, unicode), texts[i][k], value))
+    return entries
+
+
+def _shared_lines(d: Any) -> list[str]:
+    definitions = d.shared_latex if d.shared_latex is not None else d.shared
+    return [f"{name} = {text}" for name, text in definitions or []]
+
+
+def steps_lines(tree: Any) -> list[str]:
+    """A step tree as indented text (the Rich tree's plain twin); a node met twice says so."""
+    lines = [tree.title]
+    seen: set[int] = set()
+    stack: list[tuple[int, str, bool]] = [(0, "", True)]
+    while stack:
+        i, indent, last = stack.pop()
+        step = tree.steps[i]
+        branch = "└─ " if last else "├─ "
+        if i in seen:
+            lines.append(f"{indent}{branch}{step.node}: (as above)")
+            continue
+        seen.add(i)
+        formula = f"  [{step.formula}]" if step.formula else ""
+        lines.append(f"{indent}{branch}{step.node}: {step.rule}{formula}  →  {step.derivative}")
+        below = indent + ("   " if last else "│  ")
+        stack.extend((c, below, n == 0) for n, c in enumerate(reversed(step.children)))
+    if tree.omitted:
+        lines.append(f"… {tree.omitted} more steps not shown")
+    lines.append(f"result: {tree.result}")
+    return lines
+
+
+def diff_plain(d: Any, digits: int, out: IO[str], err: IO[str]) -> None:
+    """Just the derivatives, one per line (outputs × wrt); with a point, a tab and the value."""
+    lines = [line for tree in d.steps or [] for line in [*steps_lines(tree), ""]]
+    lines += _shared_lines(d)
+    lines += [text if value is None else f"{text}\t{value}" for _, _, text, value in _diff_entries(d, digits)]
+    out.write("".join(line + "\n" for line in lines))
+    for note in d.notes:
+        err.write(f"note: {note}\n")
+    for w in d.warnings:
+        err.write(f"warning[{w.kind}]: {w.message}\n")
+
+
+def _steps_tree(tree: Any) -> Any:
+    from rich.text import Text
+    from rich.tree import Tree
+
+    root = Tree(Text(tree.title, style="bold"))
+    seen: set[int] = set()
+    stack: list[tuple[int, Any]] = [(0, root)]
+    while stack:
+        i, parent = stack.pop()
+        step = tree.steps[i]
+        if i in seen:
+            parent.add(Text(f"{step.node}: (as above)", style="dim"))
+            continue
+        seen.add(i)
+        label = Text(step.node, style="bold")
+        label.append(f"  {step.rule}", style="cyan")
+        if step.formula:
+            label.append(f"  [{step.formula}]", style="dim")
+        label.append(f"  →  {step.derivative}")
+        branch = parent.add(label)
+        stack.extend((c, branch) for c in reversed(step.children))
+    if tree.omitted:
+        root.add(Text(f"… {tree.omitted} more steps not shown", style="dim"))
+    root.add(Text(f"result: {tree.result}", style="green"))
+    return root
+
+
+def diff_table(d: Any, digits: int, console: Any) -> None:
+    """Steps as Rich trees, shared definitions, then one row per derivative."""
+    from rich.table import Table
+    from rich.text import Text
+
+    for tree in d.steps or []:
+        console.print(_steps_tree(tree))
+    for line in _shared_lines(d):
+        console.print(Text(line))
+    caption = f"at {', '.join(f'{k} = {number(v, digits)}' for k, v in d.at.items())}" if d.at else None
+    grid = Table(title=Text(d.read_as), caption=caption)
+    for name in ("output", "derivative", "expression", *(["value"] if d.values is not None else [])):
+        grid.add_column(name, overflow="fold")
+    for output, label, text, value in _diff_entries(d, digits, unicode=True):
+        grid.add_row(*(Text(c) for c in (output, label, text)), *([Text(value)] if value is not None else []))
+    console.print(grid)
+    for note in d.notes:
+        console.print(Text(f"note: {note}", style="cyan"))
+    for w in d.warnings:
+        console.print(Text(f"warning[{w.kind}]: {w.message}", style="yellow"))

@@ -1,0 +1,222 @@
+"""`adcli diff`: derivative expressions, printed in the input syntax (parseable back), LaTeX or shared form.
+
+Computation only: returns a `Derivatives` (plain data); adcli.render prints it. The derivatives come
+from adcli.modes.symbolic (the rule table, on the DAG) and adcli.simplify; with a point they are
+also evaluated there, on a tape, with the input's kink warnings as in the AD modes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.cse import shared_form
+from adcli.errors import AdcliError, AdcliWarning
+from adcli.graph import Node, topo_order, variables
+from adcli.modes.symbolic import StepTree, count_operations, derivative_table, evaluate_graphs, steps_for
+from adcli.primitives import CONSTANTS, FUNCTIONS
+from adcli.printing import LIMIT, expanded_size, to_latex, to_text
+from adcli.simplify import Simplifier
+
+MAX_ORDER = 12
+MAX_ENTRIES = 10_000
+
+
+@dataclass
+class Derivatives:
+    """What `adcli diff` found: rows = outputs, columns = wrt (multi-indices for --order > 1)."""
+
+    input: str
+    read_as: str
+    outputs: list[str]
+    wrt: list[str]
+    order: int
+    columns: list[list[str]]
+    derivatives: list[list[str]]  # input syntax; with shared, entries may name @k
+    latex: list[list[str]] | None = None
+    shared: list[tuple[str, str]] | None = None  # (@k, definition) when printed in shared form
+    shared_latex: list[tuple[str, str]] | None = None
+    at: dict[str, Any] | None = None
+    value: list[Any] | None = None
+    values: list[list[Any]] | None = None
+    steps: list[StepTree] | None = None
+    warnings: list[AdcliWarning] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    size: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self, command: str = "diff") -> dict[str, Any]:
+        out: dict[str, Any] = {"input": self.input, "read_as": self.read_as, "outputs": self.outputs}
+        out.update(wrt=self.wrt, order=self.order, derivatives=self.derivatives)
+        if self.order > 1:
+            out["columns"] = self.columns
+        if self.latex is not None:
+            out["latex"] = self.latex
+        if self.shared is not None:
+            out["shared"] = [{"name": n, "expression": t} for n, t in self.shared]
+        if self.shared_latex is not None:
+            out["shared_latex"] = [{"name": n, "expression": t} for n, t in self.shared_latex]
+        if self.at is not None:
+            out.update(at=self.at, value=self.value, values=self.values)
+        if self.steps is not None:
+            out["steps"] = [tree.to_dict() for tree in self.steps]
+        out["warnings"] = [w.to_dict() for w in self.warnings]
+        out["notes"] = list(self.notes)
+        out["size"] = dict(self.size)
+        return out
+
+
+def _plain(x: Any) -> Any:
+    """numpy values (many points) to JSON lists."""
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return np.asarray(x, dtype=float).tolist() if isinstance(x, np.ndarray | np.generic) else x
+
+
+def _check_wrt(wrt: Sequence[str] | None) -> None:
+    for name in wrt or ():
+        if name in CONSTANTS:
+            raise AdcliError("usage_error", f"--wrt {name}: {name} is a constant, not a variable")
+        if name in FUNCTIONS:
+            raise AdcliError("usage_error", f"--wrt {name}: {name} is a function, not a variable")
+    if wrt is not None and len(set(wrt)) != len(wrt):
+        raise AdcliError("usage_error", "--wrt names a variable twice")
+
+
+def _unpointed(text: str, wrt: Sequence[str] | None, strict: bool) -> tuple[Any, list[str], list[AdcliWarning]]:
+    """Parse without a point: every variable is a symbol; `f(x)` with f not in --wrt is an unknown function."""
+    from adcli.syntax import parse, unknown_function
+
+    parsed = parse(text, strict=strict)
+    assigned = {name for name, _ in parsed.assignments}
+    for token in parsed.maybe_calls:
+        if token.value not in assigned and token.value not in (wrt or ()):
+            raise unknown_function(token, parsed.source)
+    present = variables(parsed.outputs)
+    if wrt is None:
+        return parsed, present, []
+    warnings = [
+        AdcliWarning("unused_variable", f"{name} does not appear in the expression: its derivatives are 0")
+        for name in wrt
+        if name not in present
+    ]
+    return parsed, list(wrt), warnings
+
+
+def _print(rows: list[list[Node]], latex: bool, cse: bool, result: Derivatives) -> None:
+    """Tree form, or shared form when asked for and shorter; refuse a tree form over the limit."""
+    flat = [n for row in rows for n in row]
+    width = len(result.columns)
+    tree = expanded_size(flat, {}, 10**30)
+    if cse:
+        form = shared_form(flat)
+        if form.definitions and (tree > LIMIT or form.length() < tree):
+            definitions, texts = form.text()
+            result.shared = definitions
+            result.derivatives = [texts[i : i + width] for i in range(0, len(texts), width)]
+            if latex:
+                result.shared_latex, latex_texts = form.text(latex=True)
+                result.latex = [latex_texts[i : i + width] for i in range(0, len(latex_texts), width)]
+            return
+        result.notes.append("the shared form (--cse) is not shorter here: printed as a tree")
+    if tree > LIMIT:
+        raise AdcliError(
+            "limit_exceeded",
+            f"the derivative is {tree:,} characters as a tree (limit {LIMIT:,}); its shared form has "
+            f"{result.size['operations']:,} operations: use --cse",
+        )
+    result.derivatives = [[to_text(n) for n in row] for row in rows]
+    if latex:
+        result.latex = [[to_latex(n) for n in row] for row in rows]
+
+
+def printed_nodes(graphs: Sequence[Node]) -> int:
+    """Nodes of the tree form (what a printout without sharing contains)."""
+    count: dict[Node, int] = {}
+    for node in topo_order(graphs):
+        count[node] = 1 + sum(count[a] for a in node.args)
+    return sum(count[g] for g in graphs)
+
+
+def diff(  # noqa: PLR0913 - the command's options
+    text: str,
+    wrt: Sequence[str] | None = None,
+    order: int = 1,
+    at: Any = None,
+    *,
+    latex: bool = False,
+    cse: bool = False,
+    steps: bool = False,
+    strict: bool = False,
+) -> Derivatives:
+    """`adcli.diff.diff("x^2")`: the derivative expressions (and their values when a point is given)."""
+    from adcli import api
+
+    started = time.perf_counter()
+    if order < 1:
+        raise AdcliError("usage_error", f"--order must be 1 or more, not {order}")
+    if order > MAX_ORDER:
+        raise AdcliError("usage_error", f"--order {order} is over the limit of {MAX_ORDER}")
+    _check_wrt(wrt)
+    problem = None
+    if at is not None:
+        problem = api.prepare(text, at, wrt, strict=strict)
+        parsed, names, warnings = problem.parsed, list(problem.wrt), list(problem.warnings)
+    else:
+        parsed, names, warnings = _unpointed(text, wrt, strict)
+    if len(names) ** order > MAX_ENTRIES:
+        raise AdcliError("limit_exceeded", f"{len(names)}^{order} derivatives is over the limit of {MAX_ENTRIES:,}")
+    simplifier = Simplifier(topo_order(parsed.outputs))
+    table = derivative_table(parsed.outputs, names, order, simplifier)
+    flat = [n for row in table.rows for n in row]
+    result = Derivatives(
+        input=parsed.source,
+        read_as=parsed.read_as(),
+        outputs=[to_text(n, parsed.labels, truncate=True) for n in parsed.outputs],
+        wrt=names,
+        order=order,
+        columns=[list(c) for c in table.columns],
+        derivatives=[],
+        warnings=warnings,
+        notes=list(parsed.notes),
+    )
+    if not names:
+        result.notes.append("the expression has no variables: there is nothing to differentiate")
+    result.size = {
+        "input_operations": count_operations(parsed.outputs),
+        "operations": count_operations(flat),
+        "printed_nodes": printed_nodes(flat),
+        "sweeps": table.sweeps,
+    }
+    _print(table.rows, latex, cse, result)
+    if steps:
+        result.steps = [steps_for(run, simplifier, i) for run in table.passes for i in range(len(run.roots))]
+    if problem is not None:
+        _evaluate(problem, flat, result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _evaluate(problem: Any, flat: list[Node], result: Derivatives) -> None:
+    """Values at the point: the outputs (with the input's kink warnings, as in AD) and every derivative."""
+    from adcli import api
+    from adcli.tape import evaluate
+
+    tape = problem.tape
+    inputs = api._inputs(problem)
+    vals = evaluate(tape, inputs, tape.active(problem.wrt), result.warnings)
+    try:
+        values = evaluate_graphs(flat, tape.names, inputs)
+    except AdcliError as exc:
+        exc.warnings = list(result.warnings)
+        raise
+    width = len(result.columns)
+    result.at = _plain(dict(problem.point))  # many points (spans, lists): lists of values
+    result.value = _plain([api._float(vals[o]) for o in tape.outputs])
+    result.values = _plain([[api._float(v) for v in values[i : i + width]] for i in range(0, len(values), width)])
