@@ -151,11 +151,11 @@ def _hint(name: str, bound: Mapping[str, float]) -> str:
     return ""
 
 
-def _check_names(parsed: Parsed, point: Mapping[str, float]) -> None:
+def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[str] | None = None) -> None:
     for token in parsed.maybe_calls:
         if token.value not in point and token.value not in {n for n, _ in parsed.assignments}:
             raise unknown_function(token, parsed.source)
-    missing = [n for n in variables(parsed.outputs) if n not in point]
+    missing = [n for n in (variables(parsed.outputs) if present is None else present) if n not in point]
     if missing:
         hints = [h for h in (_hint(n, point) for n in missing) if h]
         first = next((parsed.positions[n] for n in parsed.positions if n.op == "var" and n.payload == missing[0]), None)
@@ -167,9 +167,9 @@ def _check_names(parsed: Parsed, point: Mapping[str, float]) -> None:
 
 
 def _column_order(
-    parsed: Parsed, point: Mapping[str, float], wrt: Sequence[str] | None
+    parsed: Parsed, point: Mapping[str, float], wrt: Sequence[str] | None, present: Sequence[str] | None = None
 ) -> tuple[list[str], list[AdcliWarning]]:
-    present = variables(parsed.outputs)
+    present = variables(parsed.outputs) if present is None else present
     warnings: list[AdcliWarning] = []
     if wrt is None:
         return [n for n in point if n in present], warnings
@@ -201,9 +201,9 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     """
     parsed = parse(text, strict=strict)
     point = _merge_point(parsed, _bindings(at), defaults, combine)
-    _check_names(parsed, point)
-    columns, warnings = _column_order(parsed, point, wrt)
-    present = variables(parsed.outputs)
+    present = variables(parsed.outputs)  # once: each call is a walk over the graph
+    _check_names(parsed, point, present)
+    columns, warnings = _column_order(parsed, point, wrt, present)
     names = columns + [n for n in present if n not in columns]
     tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source)
     return Problem(parsed, point, columns, tape, warnings)

@@ -38,7 +38,8 @@ At = Annotated[
     list[str] | None, typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.")
 ]
 Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).")]
-Format = Annotated[
+Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
+BatchFormat = Annotated[
     str | None, typer.Option("--format", help="table | plain | json | jsonl | csv (default: table on a terminal).")
 ]
 Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
@@ -159,7 +160,7 @@ def grad(
     at: At = None,
     wrt: Wrt = None,
     mode: Annotated[str, typer.Option("--mode", help="reverse | forward | numeric | symbolic")] = "reverse",
-    fmt: Format = None,
+    fmt: BatchFormat = None,
     precision: Precision = 10,
     strict: Strict = False,
     files: Files = None,
@@ -198,7 +199,7 @@ def jac(
     mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse | numeric | symbolic")] = "auto",
     direction: Annotated[str | None, typer.Option("--dir", help="JVP along a direction: x=1,y=0 (one sweep).")] = None,
     cot: Annotated[str | None, typer.Option("--cot", help="VJP with output weights: 1,0 (one sweep).")] = None,
-    fmt: Format = None,
+    fmt: BatchFormat = None,
     precision: Precision = 10,
     strict: Strict = False,
     files: Files = None,
@@ -273,7 +274,7 @@ def diff(
 def evaluate(
     expr: Problems = None,
     at: At = None,
-    fmt: Format = None,
+    fmt: BatchFormat = None,
     precision: Precision = 10,
     strict: Strict = False,
     files: Files = None,

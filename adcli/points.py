@@ -14,7 +14,6 @@ i-th). Single values broadcast to every point.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,7 +36,10 @@ PointValue = float | np.ndarray
 # ---- building a point set -----------------------------------------------------------------------
 
 
-def _span(b: Binding) -> np.ndarray:
+def _count(b: Binding) -> int:
+    """How many values a span, list or table column has (a span's are not made yet)."""
+    if b.kind != "span":
+        return len(b.values)
     start, stop, count = b.values
     if count != int(count) or count < 1:
         raise AdcliError(
@@ -45,13 +47,13 @@ def _span(b: Binding) -> np.ndarray:
             f"{b.name}={format_number(start)}:{format_number(stop)}:{count:g}: "
             "the count (the third number) must be a whole number >= 1",
         )
-    return np.linspace(start, stop, int(count))
+    return int(count)
 
 
 def axis_values(b: Binding) -> np.ndarray:
     """A span's or a list's values as a 1-D float array."""
     if b.kind == "span":
-        return _span(b)
+        return np.linspace(b.values[0], b.values[1], _count(b))
     return np.asarray(b.values, dtype=float).reshape(-1)
 
 
@@ -91,50 +93,52 @@ def check_size(lengths: Sequence[tuple[str, int]], combine: str, arrays: int) ->
         raise AdcliError(
             "limit_exceeded",
             f"the point set has {total:,} points ({shape}), {_bytes(needed)} for the point alone; "
-            f"the limit is {_bytes(budget)}: use fewer points" + (" or --zip" if combine == GRID else ""),
+            f"the limit is {_bytes(budget)}: use fewer points"
+            + (" or --zip" if combine == GRID and len(lengths) > 1 else ""),
         )
     if total == 0:
         raise AdcliError("usage_error", "the point set is empty: there are no points to evaluate")
     return total
 
 
-def _axes(point: Mapping[str, Any]) -> list[tuple[list[str], list[np.ndarray]]]:
+def _axes(point: Mapping[str, Any]) -> list[tuple[list[str], list[Binding], int]]:
     """Spans and lists are one axis each; the columns of a table ("rows") share one axis."""
-    axes: list[tuple[list[str], list[np.ndarray]]] = []
-    table: tuple[list[str], list[np.ndarray]] | None = None
-    for name, v in point.items():
-        if not isinstance(v, Binding):
+    axes: list[tuple[list[str], list[Binding], int]] = []
+    table: tuple[list[str], list[Binding], int] | None = None
+    for name, b in point.items():
+        if not isinstance(b, Binding):
             continue
-        values = axis_values(v)
-        if v.kind == "rows":
-            if table is None:
-                table = ([], [])
-                axes.append(table)
-            if table[1] and len(values) != len(table[1][0]):
-                raise AdcliError(
-                    "usage_error", f"{name} has {len(values)} values, {table[0][0]} has {len(table[1][0])}"
-                )
-            table[0].append(name)
-            table[1].append(values)
+        n = _count(b)
+        if b.kind != "rows":
+            axes.append(([name], [b], n))
+        elif table is None:
+            table = ([name], [b], n)
+            axes.append(table)
+        elif n != table[2]:
+            raise AdcliError("usage_error", f"{name} has {n} values, {table[0][0]} has {table[2]}")
         else:
-            axes.append(([name], [values]))
+            table[0].append(name)
+            table[1].append(b)
     return axes
 
 
 def expand(point: Mapping[str, Any], combine: str = DEFAULT_COMBINE) -> dict[str, PointValue]:
-    """name -> float or Binding (span, list, rows) becomes name -> float or 1-D array (all one length)."""
+    """name -> float or Binding (span, list, rows) becomes name -> float or 1-D array (all one length).
+
+    The size is checked from the lengths alone, before any array is made.
+    """
     if combine not in (GRID, ZIP):
         raise AdcliError("usage_error", f"unknown combination {combine!r}: choose grid or zip")
     axes = _axes(point)
-    lengths = [("/".join(names), len(cols[0])) for names, cols in axes]
+    lengths = [("/".join(names), n) for names, _, n in axes]
     if combine == ZIP and len({n for _, n in lengths}) > 1:
         shown = ", ".join(f"{name} has {n}" for name, n in lengths)
         raise AdcliError("usage_error", f"--zip pairs values one to one, so they need equal lengths: {shown}")
-    total = check_size(lengths, combine, sum(len(names) for names, _ in axes))
+    total = check_size(lengths, combine, sum(len(names) for names, _, _ in axes))
     out: dict[str, PointValue] = {k: v for k, v in point.items() if not isinstance(v, Binding)}
     inner = total
-    for names, cols in axes:
-        n = len(cols[0])
+    for names, bindings, n in axes:
+        cols = [axis_values(b) for b in bindings]
         if combine == GRID:
             inner //= n
             outer = total // (n * inner)
@@ -193,6 +197,8 @@ def _cell(text: str, path: str, row: int, line: int, name: str) -> float:
 
 def read_table(path: str) -> list[Binding]:
     """The columns of a CSV file with a header row of variable names, as zipped bindings."""
+    import csv  # only --points needs it: one-expression start-up stays lean
+
     try:
         f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
     except OSError as exc:

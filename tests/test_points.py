@@ -60,6 +60,13 @@ def test_a_huge_grid_is_refused_before_allocation_with_its_size() -> None:
     assert peak < 50_000_000  # refused from the lengths: the spans themselves are 8 MB each
 
 
+def test_one_huge_span_is_refused_before_its_values_are_made() -> None:
+    with pytest.raises(AdcliError) as info:
+        expanded("x=0:1:1e13")
+    assert info.value.kind == "limit_exceeded" and "10,000,000,000,000 points" in info.value.message
+    assert "--zip" not in info.value.message
+
+
 def test_the_memory_limit_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADCLI_MEMORY_LIMIT", "1000")
     with pytest.raises(AdcliError) as info:
