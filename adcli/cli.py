@@ -232,7 +232,7 @@ def jac(
 
 @app.command()
 def diff(
-    expr: Expr,
+    expr: Problems = None,
     wrt: Annotated[str | None, typer.Option("--wrt", help="Differentiate by x,y (default: every variable).")] = None,
     order: Annotated[int, typer.Option("--order", help="Derivative order: 2 gives all second partials.")] = 1,
     at: At = None,
@@ -244,16 +244,18 @@ def diff(
     ] = None,
     precision: Precision = 10,
     strict: Strict = False,
+    files: Files = None,
 ) -> None:
     """Derivative expressions (symbolic mode), printed so that they parse back; --at evaluates them too.
 
     Example: adcli diff "x^x" ; adcli diff "x^2*y" --wrt x,y --order 2 --at x=1,y=2
     """
 
-    def compute() -> Any:
+    def compute(text: str | None = None) -> Any:
         from adcli.diff import diff as derivatives
 
-        return derivatives(_read(expr), _wrt(wrt), order, at, latex=latex, cse=cse, steps=steps, strict=strict)
+        source = _read(expr) if text is None else text
+        return derivatives(source, _wrt(wrt), order, at, latex=latex, cse=cse, steps=steps, strict=strict)
 
     def show(result: Any, chosen: str) -> None:
         from adcli import render
@@ -267,7 +269,7 @@ def diff(
 
             render.diff_table(result, precision, Console())
 
-    _present(fmt, compute, show)
+    _present(fmt, compute, show, expr=expr, files=files)
 
 
 @app.command("eval")
@@ -362,10 +364,21 @@ Ascii = Annotated[bool, typer.Option("--ascii", help="Write v[-1], vdot[2], vbar
 Cot = Annotated[str | None, typer.Option("--cot", help="The adjoint seed: output weights 1,0 (default: 1, 0, …).")]
 
 
-def _present(fmt: str | None, compute: Any, show: Any, formats: tuple[str, ...] = ("table", "plain", "json")) -> None:
-    """Compute, then show in the chosen format; an AdcliError becomes its message and exit code."""
+def _present(
+    fmt: str | None,
+    compute: Any,
+    show: Any,
+    formats: tuple[str, ...] = ("table", "plain", "json"),
+    **source: Any,
+) -> None:
+    """Compute, then show in the chosen format; an AdcliError becomes its message and exit code.
+
+    With `expr=None` or `expr="-"` or `files=[…]` in source: every problem of the files and stdin in turn.
+    """
     from adcli.errors import AdcliError
 
+    if source and (source.get("expr") in (None, "-") or source.get("files")):
+        _present_many(fmt, compute, show, formats, source.get("expr"), source.get("files"))
     try:
         chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
         if chosen not in formats:
@@ -373,6 +386,65 @@ def _present(fmt: str | None, compute: Any, show: Any, formats: tuple[str, ...] 
         show(compute(), chosen)
     except AdcliError as exc:
         _fail(exc, fmt)
+
+
+def _shown(show: Any, result: Any, chosen: str) -> int:
+    """show(), and the exit code it asks for (compare and check exit 1 on a disagreement)."""
+    try:
+        show(result, chosen)
+    except typer.Exit as done:
+        return done.exit_code
+    return 0
+
+
+def _present_many(fmt: str | None, compute: Any, show: Any, formats: Any, expr: Any, files: Any) -> None:
+    """Batch mode for a command with its own renderers: each problem under its file:line; json(l) records."""
+    import contextlib
+    import io
+    import json
+
+    from adcli import batch, inputs, render_batch
+    from adcli.errors import AdcliError
+
+    try:
+        chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
+        if chosen not in (*formats, "jsonl"):
+            raise AdcliError("usage_error", f"unknown format {chosen!r}: choose {', '.join((*formats, 'jsonl'))}")
+        items = inputs.problems(expr, files, sys.stdin)
+    except AdcliError as exc:
+        _fail(exc, fmt)
+    summary, records = batch.Summary(), 0
+    for item in items:
+        if item.note is not None:
+            sys.stderr.write(f"note: {item.note}\n")
+            continue
+        outcome = batch.solve(item, lambda text, given, defaults: compute(text), ())
+        if outcome.error is not None:
+            summary.failed += 1
+            summary.exit_code = max(summary.exit_code, outcome.error.exit_code)
+            if chosen in ("json", "jsonl"):
+                record = json.dumps(render_batch.error_record(outcome), ensure_ascii=False)
+            else:
+                sys.stdout.flush()
+                sys.stderr.write(render_batch.error_text(outcome) + "\n")
+                continue
+        else:
+            summary.ok += 1
+            if chosen not in ("json", "jsonl"):
+                sys.stdout.write("" if item.file == inputs.ARG else f"# {item.file}:{item.line}\n")
+                summary.exit_code = max(summary.exit_code, _shown(show, outcome.result, chosen))
+                continue
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                summary.exit_code = max(summary.exit_code, _shown(show, outcome.result, "json"))
+            record = json.dumps({"file": item.file, "line": item.line, **json.loads(buffer.getvalue())})
+        sys.stdout.write(record + "\n" if chosen == "jsonl" else ("[\n" if not records else ",\n") + record)
+        records += 1
+    if chosen == "json":
+        sys.stdout.write("\n]\n" if records else "[]\n")
+    if summary.total > 1 or summary.failed:
+        sys.stderr.write(summary.text() + "\n")
+    raise typer.Exit(summary.exit_code)
 
 
 def _ascii(flag: bool) -> bool:
@@ -403,7 +475,7 @@ def _console(ascii: bool) -> Any:
 
 @app.command()
 def trace(
-    expr: Expr,
+    expr: Problems = None,
     at: At = None,
     direction: Annotated[
         str | None, typer.Option("--dir", help="The tangent seed: x=1,y=0 or 1,0 (default: 1 for the first variable).")
@@ -415,6 +487,7 @@ def trace(
     precision: Precision = 5,
     emit: Annotated[str | None, typer.Option("--emit", help="python: the sweep(s) as a Python function.")] = None,
     strict: Strict = False,
+    files: Files = None,
 ) -> None:
     """The primal, tangent and adjoint traces, row by row, as in Baydin et al. (2018), Tables 2 and 3.
 
@@ -425,10 +498,10 @@ def trace(
 
     plain = _ascii(ascii)
 
-    def compute() -> Any:
+    def compute(text: str | None = None) -> Any:
         if emit not in (None, "python"):
             raise api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python")
-        problem = api.prepare(_read(expr), at, strict=strict)
+        problem = api.prepare(_read(expr) if text is None else text, at, strict=strict)
         return tracing.compute(problem, mode, _seed("--dir", direction), _seed("--cot", cot))
 
     def show(result: Any, chosen: str) -> None:
@@ -443,12 +516,12 @@ def trace(
         else:
             render_trace.table(result, precision, plain, _console(plain))
 
-    _present(fmt, compute, show)
+    _present(fmt, compute, show, expr=expr, files=files)
 
 
 @app.command()
 def graph(
-    expr: Expr,
+    expr: Problems = None,
     at: At = None,
     dot: Annotated[bool, typer.Option("--dot", help="Graphviz DOT (make an SVG with: | dot -Tsvg -o f.svg).")] = False,
     cot: Cot = None,
@@ -456,6 +529,7 @@ def graph(
     fmt: Format = None,
     precision: Precision = 4,
     strict: Strict = False,
+    files: Files = None,
 ) -> None:
     """The expression DAG: a tree (shared nodes marked), or Graphviz DOT; with --at, each node's data and grad.
 
@@ -465,8 +539,8 @@ def graph(
 
     plain = _ascii(ascii)
 
-    def compute() -> Any:
-        return drawing.draw(_read(expr), at, _seed("--cot", cot), strict=strict)
+    def compute(text: str | None = None) -> Any:
+        return drawing.draw(_read(expr) if text is None else text, at, _seed("--cot", cot), strict=strict)
 
     def show(result: Any, chosen: str) -> None:
         if dot:
@@ -476,12 +550,12 @@ def graph(
         else:
             _console(plain).print(render_graph.tree(result, precision, plain))
 
-    _present(fmt, compute, show)
+    _present(fmt, compute, show, expr=expr, files=files)
 
 
 @app.command()
 def compare(
-    expr: Expr,
+    expr: Problems = None,
     at: At = None,
     wrt: Wrt = None,
     modes: Annotated[
@@ -493,6 +567,7 @@ def compare(
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    files: Files = None,
 ) -> None:
     """Every mode's Jacobian side by side, deviations, cost; exit 1 when they disagree (a gradient check).
 
@@ -501,9 +576,9 @@ def compare(
     from adcli import api, render_compare
     from adcli import compare as comparing
 
-    def compute() -> Any:
+    def compute(text: str | None = None) -> Any:
         extra = comparing.peers(_wrt(peers) or [])
-        problem = api.prepare(_read(expr), at, _wrt(wrt), strict=strict)
+        problem = api.prepare(_read(expr) if text is None else text, at, _wrt(wrt), strict=strict)
         result = comparing.compare(problem, _wrt(modes), rtol, atol)
         result.notes += extra
         return result
@@ -518,13 +593,16 @@ def compare(
         if not result.agree:
             raise typer.Exit(1)
 
-    _present(fmt, compute, show)
+    _present(fmt, compute, show, expr=expr, files=files)
 
 
 @app.command()
 def check(
-    answer: Annotated[str, typer.Argument(help="The derivative to check, e.g. '2*x*cos(x^2)'.")],
     of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
+    answer: Annotated[
+        str | None,
+        typer.Argument(help="The derivative to check, e.g. '2*x*cos(x^2)'; '-' or a pipe: one per line."),
+    ] = None,
     wrt: Annotated[
         str | None, typer.Option("--wrt", help="The variable(s); several: the answer is the gradient a, b.")
     ] = None,
@@ -535,6 +613,7 @@ def check(
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    files: Files = None,
 ) -> None:
     """Is ANSWER a correct derivative of --of EXPR? Symbolic where it can decide, else at random points; exit 0/1.
 
@@ -543,9 +622,9 @@ def check(
     from adcli import check as checking
     from adcli import render_compare
 
-    def compute() -> Any:
+    def compute(text: str | None = None) -> Any:
         options = checking.Options(points=points, seed=seed, rtol=rtol)
-        return checking.check(_read(answer), of, _wrt(wrt), at, options, strict=strict)
+        return checking.check(_read(answer) if text is None else text, of, _wrt(wrt), at, options, strict=strict)
 
     def show(result: Any, chosen: str) -> None:
         if chosen == "json":
@@ -556,7 +635,7 @@ def check(
             sys.stdout.write(render_compare.check_text(result, precision) + "\n")
         raise typer.Exit(result.exit_code)
 
-    _present(fmt, compute, show)
+    _present(fmt, compute, show, expr=answer, files=files)
 
 
 def _version(value: bool) -> None:

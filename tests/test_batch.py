@@ -256,3 +256,28 @@ def test_the_single_expression_path_is_unchanged() -> None:
     result = run("grad", "sin(x)*y", "--at", "x=1,y=2", "--format", "json")
     out = json.loads(result.stdout)
     assert result.exit_code == 0 and "file" not in out and close(out["gradient"][1], math.sin(1))
+
+
+# ---- the other commands read files and pipes too --------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["trace", "graph", "compare", "diff"])
+def test_other_commands_take_problems_from_files_with_their_place(command: str, tmp_path: Path) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("x^2*y\n\nsin(x\nx*y\n", encoding="utf-8")
+    result = run(command, "-f", str(path), "--at", "x=1,y=2", "--format", "jsonl")
+    records = jsonl(result.stdout)
+    assert result.exit_code == 2 and [r["line"] for r in records] == [1, 3, 4]
+    assert records[1]["error"]["kind"] == "syntax_error" and records[1]["error"]["column"] == 6
+    assert "error" not in records[0] and "error" not in records[2]
+    assert result.stderr.strip().endswith("2 ok, 1 failed")
+    plain = run(command, "-f", str(path), "--at", "x=1,y=2", "--format", "plain")
+    assert f"# {path}:1" in plain.stdout and f"# {path}:4" in plain.stdout
+    assert f"{path}:3:6: error[syntax_error]" in plain.stderr
+
+
+def test_check_grades_a_list_of_answers() -> None:
+    result = run("check", "--of", "sin(x^2)", "--format", "json", stdin="2*x*cos(x^2)\nx*cos(x^2)\n")
+    records = json.loads(result.stdout)
+    assert result.exit_code == 1 and [r["line"] for r in records] == [1, 2]
+    assert [r["verdict"] for r in records] == ["correct", "wrong"]
