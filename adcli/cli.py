@@ -654,4 +654,10 @@ def _main(
 
 
 def main() -> None:
+    import os
+
+    # adcli's arithmetic is elementwise and never calls BLAS, but numpy's OpenBLAS starts a thread per
+    # core when it is imported: 20-50 ms of a one-shot run on a busy 2-core machine. A user's own
+    # setting wins. (Only the command line does this; the Python API leaves the environment alone.)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     app()

@@ -482,3 +482,31 @@ def test_pipes_get_plain_text_without_escape_codes() -> None:
     out = done.stdout.decode()
     assert done.returncode == 0 and "\x1b[" not in out
     assert out.splitlines()[0] == "read as: sin(x)*y"
+
+
+# ---- start-up: what is imported before a command runs -------------------------------------------
+
+
+def test_importing_the_cli_loads_no_numpy_lark_or_rich() -> None:
+    """The heavy packages are imported by the command that needs them (start-up target: 0.20 s)."""
+    code = "import sys, adcli.cli; print(sorted(m for m in ('numpy', 'lark', 'rich') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_main_keeps_openblas_to_one_thread_unless_told_otherwise() -> None:
+    code = (
+        "import os, sys; from adcli.cli import main; sys.argv = ['adcli', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint(os.environ['OPENBLAS_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.splitlines()[-1] == "1"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**env, "OPENBLAS_NUM_THREADS": "3"},
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1] == "3"
