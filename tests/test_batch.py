@@ -281,3 +281,31 @@ def test_check_grades_a_list_of_answers() -> None:
     records = json.loads(result.stdout)
     assert result.exit_code == 1 and [r["line"] for r in records] == [1, 2]
     assert [r["verdict"] for r in records] == ["correct", "wrong"]
+
+
+def test_each_answer_is_emitted_before_the_next_line_is_read() -> None:
+    """Streaming end to end: output keeps pace with input (a generator-backed stdin of many lines)."""
+    from adcli import api
+    from adcli.inputs import STDIN, lines, problems_in
+
+    class Stream:
+        handed = 0
+
+        def readline(self, limit: int = -1) -> bytes:
+            self.handed += 1
+            return f"x*{self.handed}\n".encode() if self.handed <= 100_000 else b""
+
+    stream, seen = Stream(), []
+
+    class Watch(Collect):
+        def emit(self, outcome: Outcome) -> None:
+            seen.append(stream.handed)
+            if len(seen) == 50:
+                raise StopIteration  # enough: the rest of the 100,000 lines are never read
+
+    def solve(text: str, given: object, defaults: object) -> object:
+        return api.evaluate_problem(api.prepare(text, given, defaults=defaults))
+
+    with pytest.raises(StopIteration):
+        batch.run(problems_in(lines(stream, STDIN), STDIN), solve, Watch(), batch.point_bindings(["x=2"], None))
+    assert seen == list(range(1, 51)) and stream.handed == 50
