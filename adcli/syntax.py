@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer, v_args
@@ -19,7 +20,8 @@ from adcli.graph import Node, const, make, var
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import to_text
 
-MAX_CHARS = 2_000_000  # longest text parsed; longer is `limit_exceeded`
+MAX_CHARS = 1_000_000  # longest text parsed (a dense 1 MB parses in about 15 s); longer is `limit_exceeded`
+_PAREN_NEXT = re.compile(r"[ \t]*\(")
 READ_AS_LIMIT = 10_000  # longer canonical text is shown cut, with "…"
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 
@@ -109,7 +111,7 @@ class _Builder(Transformer):
         if token.value in FUNCTIONS:
             return token.update("FUNC")
         calls = self.parsed.maybe_calls
-        if self.source[token.end_pos :].lstrip(" \t").startswith("(") and token not in calls:
+        if _PAREN_NEXT.match(self.source, token.end_pos) and (not calls or calls[-1].start_pos < token.start_pos):
             calls.append(token)  # `f(x)`: a product if f has a value, else an unknown function
         return token
 
