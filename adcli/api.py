@@ -19,7 +19,7 @@ from adcli.modes import forward, reverse
 from adcli.points import expand, is_many, over_chunks
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import to_text
-from adcli.syntax import Binding, Parsed, parse, parse_point, unknown_function
+from adcli.syntax import Binding, Parsed, check_calls, parse, parse_point
 from adcli.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
 
 PointLike = Mapping[str, float] | str | Sequence[str] | None
@@ -152,9 +152,7 @@ def _hint(name: str, bound: Mapping[str, float]) -> str:
 
 
 def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[str] | None = None) -> None:
-    for token in parsed.maybe_calls:
-        if token.value not in point and token.value not in {n for n, _ in parsed.assignments}:
-            raise unknown_function(token, parsed.source)
+    check_calls(parsed, point)
     missing = [n for n in (variables(parsed.outputs) if present is None else present) if n not in point]
     if missing:
         hints = [h for h in (_hint(n, point) for n in missing) if h]

@@ -91,13 +91,10 @@ def _check_wrt(wrt: Sequence[str] | None) -> None:
 
 def _unpointed(text: str, wrt: Sequence[str] | None, strict: bool) -> tuple[Any, list[str], list[AdcliWarning]]:
     """Parse without a point: every variable is a symbol; `f(x)` with f not in --wrt is an unknown function."""
-    from adcli.syntax import parse, unknown_function
+    from adcli.syntax import check_calls, parse
 
     parsed = parse(text, strict=strict)
-    assigned = {name for name, _ in parsed.assignments}
-    for token in parsed.maybe_calls:
-        if token.value not in assigned and token.value not in (wrt or ()):
-            raise unknown_function(token, parsed.source)
+    check_calls(parsed, None if wrt is None else {*wrt, *(t.value for t in parsed.maybe_calls if len(t.value) == 1)})
     present = variables(parsed.outputs)
     if wrt is None:
         return parsed, present, []

@@ -72,13 +72,10 @@ def _vertices(tape: Tape) -> list[Vertex]:
 
 def _unpointed(text: str, strict: bool) -> Tape:
     """The tape of an expression with no point: every variable an input, no values."""
-    from adcli.syntax import parse, unknown_function
+    from adcli.syntax import check_calls, parse
 
     parsed = parse(text, strict=strict)
-    assigned = {name for name, _ in parsed.assignments}
-    for token in parsed.maybe_calls:
-        if token.value not in assigned:
-            raise unknown_function(token, parsed.source)
+    check_calls(parsed)
     tape = linearise(parsed.outputs, variables(parsed.outputs), parsed.labels, parsed.positions, parsed.source)
     tape.source = parsed.read_as()
     return tape

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer, v_args
@@ -419,5 +420,25 @@ def unknown_function(token: Token, source: str) -> AdcliError:
     hint = suggest(token.value, sorted(FUNCTIONS))
     message = f"unknown function '{token.value}'" + (f": did you mean {hint}?" if hint else "")
     if not hint and len(token.value) == 1:
-        message += f" (or give {token.value} a value for {token.value}*(…))"
+        message += f" (for a product write {token.value}*(…), or give {token.value} a value)"
     return AdcliError("unknown_function", message, line=token.line, column=token.column, source=source)
+
+
+def check_calls(parsed: Parsed, bound: Container[str] | None = None) -> None:
+    """Decide each `name(…)`: a product when name is a variable, else an unknown function.
+
+    With a point (bound), a variable is a name with a value there. Without one (diff, graph), it
+    is a single letter also used elsewhere as a variable: x(1+x) is a product, f(x) and sinn(x)
+    are unknown functions (the message says how to write the product).
+    """
+    assigned = {name for name, _ in parsed.assignments}
+    calls = [t.value for t in parsed.maybe_calls]
+    for token in parsed.maybe_calls:
+        name = token.value
+        if bound is not None:
+            variable = name in bound
+        else:
+            uses = len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", parsed.source))
+            variable = len(name) == 1 and uses > calls.count(name)
+        if name not in assigned and not variable:
+            raise unknown_function(token, parsed.source)

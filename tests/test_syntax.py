@@ -383,3 +383,35 @@ def test_input_over_the_size_limit() -> None:
         parse(text)
     assert caught.value.kind == "limit_exceeded"
     assert caught.value.exit_code == 2
+
+
+# ---- name(…) without a point: product or unknown function ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "product"),
+    [("x(1+x)", True), ("x(1+x) + 2x", True), ("f(x)", False), ("sinn(x)", False), ("foo(x)", False)],
+)
+def test_calls_without_a_point(text: str, product: bool) -> None:
+    from adcli.errors import AdcliError
+    from adcli.syntax import check_calls
+
+    parsed = parse(text)
+    if product:
+        check_calls(parsed)
+        assert parsed.outputs[0].op in ("mul", "add")
+    else:
+        with pytest.raises(AdcliError) as caught:
+            check_calls(parsed)
+        assert caught.value.kind == "unknown_function"
+        assert caught.value.column == 1
+
+
+def test_calls_with_a_point_are_products_only_for_bound_names() -> None:
+    from adcli.errors import AdcliError
+    from adcli.syntax import check_calls
+
+    check_calls(parse("f(x)"), {"f": 2.0, "x": 1.0})
+    with pytest.raises(AdcliError) as caught:
+        check_calls(parse("f(x)"), {"x": 1.0})
+    assert "f*(…)" in caught.value.message
