@@ -561,7 +561,12 @@ def compare(
     modes: Annotated[
         str | None, typer.Option("--modes", help="forward,reverse,numeric,symbolic (default: every one installed).")
     ] = None,
-    peers: Annotated[str | None, typer.Option("--with", help="torch,jax: the Jacobian by a peer framework.")] = None,
+    peers: Annotated[
+        str | None, typer.Option("--with", help="torch,jax: the same Jacobian by PyTorch autograd and by JAX.")
+    ] = None,
+    strict_peers: Annotated[
+        bool, typer.Option("--strict-peers", help="Peers that disagree or do not run count toward the exit code.")
+    ] = False,
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance of agreement.")] = 1e-6,
     atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance of agreement.")] = 1e-9,
     fmt: Format = None,
@@ -577,11 +582,9 @@ def compare(
     from adcli import compare as comparing
 
     def compute(text: str | None = None) -> Any:
-        extra = comparing.peers(_wrt(peers) or [])
+        frameworks = comparing.peers(_wrt(peers) or [])
         problem = api.prepare(_read(expr) if text is None else text, at, _wrt(wrt), strict=strict)
-        result = comparing.compare(problem, _wrt(modes), rtol, atol)
-        result.notes += extra
-        return result
+        return comparing.compare(problem, _wrt(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers)
 
     def show(result: Any, chosen: str) -> None:
         if chosen == "json":

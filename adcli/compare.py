@@ -3,25 +3,30 @@
 `compare` runs every mode asked for on one prepared problem, takes symbolic (else reverse) as the
 reference, and says in words why an entry disagrees beyond the tolerance. The modes come from a
 small registry: forward and reverse always, numeric and symbolic when their modules are there, so
-a new mode is one `register` call. Computation only; adcli.render_compare draws it.
+a new mode is one `register` call. Peer frameworks (`--with torch,jax`, adcli.peers) run beside them
+and are judged against the same reference, but only adcli's own modes decide `agree` unless
+`strict_peers` is set. Computation only; adcli.render_compare draws it.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from adcli import peers as peering
 from adcli.errors import AdcliError
+from adcli.printing import format_number
 
 Runner = Callable[[Any], Any]  # Problem -> Result
 
 #: mode name -> (the module it needs, or None; how to run it). In the order the table shows them.
 REGISTRY: dict[str, tuple[str | None, Runner]] = {}
-PEERS = ("torch", "jax")
+PEERS = peering.PEERS
 RTOL, ATOL = 1e-6, 1e-9
 
 
@@ -69,6 +74,8 @@ class ModeRun:
     nfev: int | None = None
     error: dict[str, Any] | None = None
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    peer: bool = False  # a framework (torch, jax), not one of adcli's modes
+    version: str | None = None  # the framework's version, for a peer
 
 
 @dataclass
@@ -89,6 +96,9 @@ class Comparison:
     kinks: list[dict[str, Any]] = field(default_factory=list)
     shape: str = ""
     notes: list[str] = field(default_factory=list)
+    peers: list[str] = field(default_factory=list)  # the frameworks asked for with --with
+    strict_peers: bool = False  # do the peers count toward `agree`?
+    peers_agree: bool | None = None  # every peer ran and agreed (None: no peer asked for)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -178,6 +188,73 @@ def _why(mode: str, run: ModeRun, i: int, k: int, kinks: list[dict[str, Any]], t
     return "two exact modes differ beyond rounding: this should not happen; please report it as a bug"
 
 
+def _on_paths(tape: Any, wrt: Sequence[str], kinks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each kink with the Jacobian entries [output, column] whose paths pass through it (a loop over the tape)."""
+    texts = {s: tape.text(s) for s in range(tape.first_op, len(tape.nodes)) if tape.prims[s].kinks}
+    slots = {k["node"]: [s for s, text in texts.items() if text == k["node"]] for k in kinks}
+    active = [tape.active([w]) for w in wrt]
+    entries: dict[str, list[list[int]]] = {k["node"]: [] for k in kinks}
+    for i, o in enumerate(tape.outputs):
+        feeds = [False] * len(tape.nodes)  # the slots output i reads, directly or not
+        feeds[o] = True
+        for s in range(len(feeds) - 1, tape.first_op - 1, -1):
+            if feeds[s]:
+                for j in tape.args[s]:
+                    feeds[j] = True
+        for node, mine in slots.items():
+            entries[node] += [[i, c] for c in range(len(wrt)) if any(feeds[s] and active[c][s] for s in mine)]
+    return [{**k, "entries": entries[k["node"]]} for k in kinks]
+
+
+def _why_peer(mode: str, value: float, reference: str, expected: float, kinks: list[dict[str, Any]]) -> str:
+    """Why a framework's entry differs from adcli's: its own kink convention, a non-finite formula, or rounding."""
+    gives, ref = f"{mode} gives {format_number(value)}", f"adcli's {reference} gives {format_number(expected)}"
+    if kinks:
+        k0 = kinks[0]
+        return (
+            f"{gives}, its own convention at the kink of {k0['node']} (left derivative {k0['left']}, right "
+            f"{k0['right']}); {ref} (adcli's convention: {k0['convention']})"
+        )
+    if not math.isfinite(value):
+        return (
+            f"{gives}: the framework's derivative formula is not finite at this point (0·∞ in its chain rule?); {ref}"
+        )
+    return (
+        f"{gives} and {ref} with no kink at the point: one of the framework's derivative formulas loses digits "
+        "here (e.g. 1 - tanh² or σ(1 - σ) in a tail, which adcli's table writes without cancellation), or one "
+        "of the two has a bug"
+    )
+
+
+def _run_peers(names: Sequence[str], problem: Any, repeat: int) -> tuple[dict[str, ModeRun], list[str]]:
+    """Each framework's Jacobian as a ModeRun, and a note for each one that is missing or failed."""
+    runs, notes = {}, []
+    for name in names:
+        try:
+            module = peering.load(name)
+        except peering.MissingError as exc:
+            notes.append(str(exc))
+            continue
+        try:
+            answer, seconds = peering.timed(name, module, problem.tape, problem.point, problem.wrt, repeat)
+        except (RuntimeError, ValueError, TypeError, ArithmeticError) as exc:  # the framework refused the program
+            runs[name] = ModeRun(name, error={"kind": "framework_error", "message": str(exc)}, peer=True)
+            notes.append(f"{name} did not run: {exc}")
+            continue
+        cost = {"vjps": answer.vjps, "framework_calls": answer.ops}
+        runs[name] = ModeRun(
+            name,
+            jacobian=answer.jacobian,
+            value=answer.value,
+            sweeps=answer.vjps,
+            seconds=seconds,
+            cost=cost,
+            peer=True,
+            version=answer.version,
+        )
+    return runs, notes
+
+
 def _entries(run: ModeRun, ref: ModeRun, rtol: float, atol: float) -> tuple[list[list[float]], list[tuple[int, int]]]:
     deviation, bad = [], []
     for i, (row, ref_row) in enumerate(zip(run.jacobian or [], ref.jacobian or [], strict=True)):
@@ -188,12 +265,25 @@ def _entries(run: ModeRun, ref: ModeRun, rtol: float, atol: float) -> tuple[list
     return deviation, bad
 
 
-def compare(
-    problem: Any, modes: Sequence[str] | None = None, rtol: float = RTOL, atol: float = ATOL, repeat: int = 3
+def compare(  # noqa: PLR0913 - the options of `adcli compare`
+    problem: Any,
+    modes: Sequence[str] | None = None,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    repeat: int = 3,
+    frameworks: Sequence[str] = (),
+    strict_peers: bool = False,
 ) -> Comparison:
-    """Run the modes on a prepared problem (adcli.api.prepare) and compare their Jacobians."""
+    """Run the modes (and the peer frameworks) on a prepared problem (adcli.api.prepare), compare their Jacobians.
+
+    The reference is adcli's own (symbolic, else reverse). Peers are judged against it like the modes, but their
+    disagreements count toward `agree` only with strict_peers (then a missing peer counts too).
+    """
     if not (rtol >= 0 and atol >= 0):
         raise AdcliError("usage_error", "--rtol and --atol must be numbers >= 0")
+    if any(getattr(v, "ndim", 0) for v in problem.point.values()):
+        raise AdcliError("usage_error", "compare takes one point: give each variable one value, not a span or list")
+    frameworks = peers(frameworks)
     runs = {m: _run(m, problem, repeat) for m in choose(modes)}
     ok = [m for m, r in runs.items() if r.error is None]
     if not ok:
@@ -202,26 +292,37 @@ def compare(
     reference = next((m for m in ("symbolic", "reverse") if m in ok), ok[0])
     ref = runs[reference]
     kinks = [w for r in runs.values() for w in r.warnings if w.get("kind") == "nondifferentiable"]
-    kinks = list({(k["node"], k["at"]): k for k in kinks}.values())
+    kinks = _on_paths(problem.tape, problem.wrt, list({(k["node"], k["at"]): k for k in kinks}.values()))
+    failed = [m for m in runs if m not in ok]
+    notes = [f"{m} did not run: {runs[m].error['message']}" for m in failed]  # type: ignore[index]
+    peer_runs, peer_notes = _run_peers(frameworks, problem, repeat)
+    runs.update(peer_runs)
     deviation: dict[str, list[list[float]]] = {}
     disagreements: list[dict[str, Any]] = []
-    for m in ok:
+    for m in ok + [p for p, r in peer_runs.items() if r.error is None]:
         deviation[m], bad = _entries(runs[m], ref, rtol, atol)
         for i, k in bad:
             tol = atol + rtol * abs(ref.jacobian[i][k])  # type: ignore[index]
+            value, expected = runs[m].jacobian[i][k], ref.jacobian[i][k]  # type: ignore[index]
+            here = [kink for kink in kinks if [i, k] in kink["entries"]]
             disagreements.append(
                 {
                     "mode": m,
                     "output": i,
                     "wrt": problem.wrt[k],
-                    "value": runs[m].jacobian[i][k],  # type: ignore[index]
-                    "reference": ref.jacobian[i][k],  # type: ignore[index]
+                    "value": value,
+                    "reference": expected,
                     "deviation": deviation[m][i][k],
-                    "why": _why(m, runs[m], i, k, kinks, tol),
+                    "why": _why_peer(m, value, reference, expected, here)
+                    if runs[m].peer
+                    else _why(m, runs[m], i, k, here, tol),
+                    "peer": runs[m].peer,
                 }
             )
-    failed = [m for m in runs if m not in ok]
-    notes = [f"{m} did not run: {runs[m].error['message']}" for m in failed]  # type: ignore[index]
+    peers_agree = None
+    if frameworks:
+        peers_agree = len(peer_runs) == len(frameworks) and not any(d["peer"] for d in disagreements)
+        peers_agree = peers_agree and all(r.error is None for r in peer_runs.values())
     nfev = runs["numeric"].nfev if "numeric" in ok else None
     parsed = problem.parsed
     return Comparison(
@@ -236,23 +337,17 @@ def compare(
         atol=atol,
         modes=runs,
         deviation=deviation,
-        agree=not disagreements and not failed,
+        agree=not any(not d["peer"] for d in disagreements) and not failed and (not strict_peers or bool(peers_agree)),
         disagreements=disagreements,
         kinks=kinks,
         shape=shape_sentence(len(problem.wrt), len(problem.tape.outputs), nfev),
-        notes=notes,
+        notes=notes + peer_notes,
+        peers=list(frameworks),
+        strict_peers=strict_peers,
+        peers_agree=peers_agree,
     )
 
 
 def peers(names: Sequence[str]) -> list[str]:
-    """Notes for `--with torch,jax`: each known framework is checked for; none is translated yet."""
-    notes = []
-    for name in names:
-        if name not in PEERS:
-            raise AdcliError("usage_error", f"--with {name!r}: adcli knows {', '.join(PEERS)}")
-        if importlib.util.find_spec(name) is None:
-            extra = " (pip install 'adcli[torch]')" if name == "torch" else ""
-            notes.append(f"{name} is not installed{extra}: its column is skipped")
-        else:
-            notes.append(f"{name} is installed, but adcli does not translate graphs to {name} yet: skipped")
-    return notes
+    """The frameworks of `--with torch,jax`, checked (usage_error for an unknown or repeated name)."""
+    return peering.check(names)

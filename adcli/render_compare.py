@@ -9,14 +9,15 @@ from adcli.compare import Comparison
 from adcli.render import number
 
 
-def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]], list[bool]]:
-    """Header and one row per Jacobian entry: each mode's value, then each mode's deviation."""
+def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]], list[str]]:
+    """Header and one row per Jacobian entry: each mode's value, then each mode's deviation; each row's mark."""
     ran = [m for m, r in c.modes.items() if r.error is None]
     others = [m for m in ran if m != c.reference]
     header = ["entry", *ran, *(f"Δ {m}" for m in others)]
     if "numeric" in ran and c.modes["numeric"].error_estimate:
         header.append("± numeric")
-    bad = {(d["output"], d["wrt"]) for d in c.disagreements}
+    bad = {(d["output"], d["wrt"]) for d in c.disagreements if c.strict_peers or not d.get("peer")}
+    differs = {(d["output"], d["wrt"]) for d in c.disagreements if d.get("peer")}  # a peer's, not counted
     rows, flags = [], []
     ref = c.modes[c.reference].jacobian or []
     for i in range(len(ref)):
@@ -27,7 +28,7 @@ def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]],
             if "± numeric" in header:
                 row.append(f"{c.modes['numeric'].error_estimate[i][k]:.1e}")  # type: ignore[index]
             rows.append(row)
-            flags.append((i, w) in bad)
+            flags.append("disagrees" if (i, w) in bad else "peer differs" if (i, w) in differs else "")
     return header, rows, flags
 
 
@@ -39,27 +40,48 @@ def _cost_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
             rows.append([m, "failed", "", r.error["kind"]])
             continue
         work = f"{r.nfev} evaluations" if r.nfev else f"{r.sweeps} sweep{'s' if r.sweeps != 1 else ''}"
-        rows.append([m, work, str(r.operations), f"{r.seconds * 1e3:.3f} ms"])
+        name, operations = m, str(r.operations)
+        if r.peer:  # a framework: its version, one VJP per output; its operation count is its own business
+            name, work, operations = f"{m} {r.version}", f"{r.sweeps} VJP{'s' if r.sweeps != 1 else ''}", "—"
+        rows.append([name, work, operations, f"{r.seconds * 1e3:.3f} ms"])
     return header, rows
+
+
+def _entries_text(n: int) -> str:
+    return f"{n} entr" + ("y" if n == 1 else "ies")
 
 
 def _verdict(c: Comparison) -> str:
     tol = f"rtol {c.rtol:g}, atol {c.atol:g}"
+    by_peers = [d for d in c.disagreements if d.get("peer")]
+    counted = [d for d in c.disagreements if c.strict_peers or not d.get("peer")]
+    if c.agree and by_peers:
+        names = list(dict.fromkeys(d["mode"] for d in by_peers))
+        differ = "differs" if len(names) == 1 else "differ"
+        return (
+            f"agree: every adcli mode is within {tol} of {c.reference}; {' and '.join(names)} {differ} at "
+            f"{_entries_text(len({(d['output'], d['wrt']) for d in by_peers}))} "
+            "(peers do not decide the exit code; --strict-peers makes them)"
+        )
     if c.agree:
-        return f"agree: every mode is within {tol} of {c.reference}"
-    entries = f"{len(c.disagreements)} entr" + ("y" if len(c.disagreements) == 1 else "ies")
-    return f"DISAGREE: {entries} beyond {tol} of {c.reference}"
+        ran = [m for m, r in c.modes.items() if r.peer and r.error is None]
+        also = f", and so {'is' if len(ran) == 1 else 'are'} {' and '.join(ran)}" if c.peers_agree else ""
+        return f"agree: every mode is within {tol} of {c.reference}{also}"
+    if not counted and c.strict_peers and c.peers_agree is False:
+        return "DISAGREE: a peer did not run, and --strict-peers counts the peers (see the notes)"
+    return f"DISAGREE: {_entries_text(len(counted))} beyond {tol} of {c.reference}"
 
 
 def _words(c: Comparison, digits: int) -> list[str]:
     lines = [c.shape]
     for k in c.kinks:
+        i, w = (k.get("entries") or [[0, 0]])[0]  # the first entry whose paths pass through the kink
         given = ", ".join(
-            f"{m} {number(r.jacobian[0][0], digits)}" for m, r in c.modes.items() if r.jacobian and r.error is None
+            f"{m} {number(r.jacobian[i][w], digits)}" for m, r in c.modes.items() if r.jacobian and r.error is None
         )
         lines.append(
             f"kink: {k['node']} at {k['at']}: left derivative {k['left']}, right {k['right']}; "
-            f"convention {k['convention']}; d{c.outputs[0]}/d{c.wrt[0]}: {given}"
+            f"convention {k['convention']}; d{c.outputs[i]}/d{c.wrt[w]}: {given}"
         )
     for d in c.disagreements:
         lines.append(f"{d['mode']} d{c.outputs[d['output']]}/d{d['wrt']}: {d['why']}")
@@ -78,8 +100,8 @@ def plain(c: Comparison, digits: int, out: IO[str]) -> None:
     text = [f"read as: {c.read_as}", f"at:      {at}", f"value:   {number(c.value, digits)}", ""]
     header, rows, flags = _entry_rows(c, digits)
     text += [
-        line + ("   <- disagrees" if flag else "")
-        for line, flag in zip(_aligned(header, rows), [False, *flags], strict=True)
+        line + (f"   <- {flag}" if flag else "")
+        for line, flag in zip(_aligned(header, rows), ["", *flags], strict=True)
     ]
     text += ["", *_aligned(*_cost_rows(c)), "", *_words(c, digits)]
     out.write("\n".join(text) + "\n")
@@ -94,7 +116,8 @@ def table(c: Comparison, digits: int, console: Any) -> None:
     for name in header:
         grid.add_column(Text(name), justify="left" if name == "entry" else "right")
     for row, flag in zip(rows, flags, strict=True):
-        grid.add_row(*(Text(cell) for cell in row), style="bold red" if flag else None)
+        style = {"disagrees": "bold red", "peer differs": "yellow"}.get(flag)
+        grid.add_row(*(Text(cell) for cell in row), style=style)
     console.print(grid)
     cost_header, cost = _cost_rows(c)
     costs = Table(*cost_header, title="cost")

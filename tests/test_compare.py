@@ -70,12 +70,25 @@ def test_tolerances_must_be_non_negative_and_errors_of_every_mode_pass_through()
     assert domain.value.kind == "domain_error"
 
 
-def test_peers_are_named_and_skipped_with_a_note_when_missing() -> None:
+def test_peers_are_named_known_and_once() -> None:  # running them: tests/test_peers.py
     with pytest.raises(AdcliError) as info:
         peers(["tensorflow"])
     assert info.value.kind == "usage_error"
-    for note in peers(["torch", "jax"]):
-        assert "skipped" in note
+    assert peers(["torch", "jax"]) == ["torch", "jax"]
+    with pytest.raises(AdcliError) as twice:
+        peers(["jax", "jax"])
+    assert twice.value.kind == "usage_error"
+
+
+def test_compare_refuses_many_points() -> None:  # it raised numpy's "truth value of an array" before
+    with pytest.raises(AdcliError) as info:
+        _compare("x^2", "x=0:1:3")
+    assert info.value.kind == "usage_error" and "one point" in info.value.message
+
+
+def test_each_kink_names_the_entries_whose_paths_pass_through_it() -> None:
+    c = _compare("sign(x)*y, relu(y)", "x=0,y=0", modes=["forward", "reverse"])
+    assert {k["node"]: k["entries"] for k in c.kinks} == {"sign(x)": [[0, 0]], "relu(y)": [[1, 1]]}
 
 
 def test_shape_sentence() -> None:
