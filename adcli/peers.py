@@ -9,8 +9,9 @@ for it; a missing one is a note (`torch is not installed: pip install 'adcli[tor
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-import math
+import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ def check(names: Sequence[str]) -> list[str]:
 
 def load(name: str) -> Any:
     """The framework's module, imported now (they take seconds to import); MissingError when absent."""
+    check([name])  # only the two known names are ever imported
     try:
         module = importlib.import_module(name)
         if name == "jax":
@@ -168,15 +170,17 @@ def _jax(jax: Any, tape: Any, point: Mapping[str, float], wrt: Sequence[str]) ->
     column = {w: k for k, w in enumerate(wrt)}
     fixed = {n: jnp.asarray(float(point.get(n, 0.0)), dtype=jnp.float64) for n in tape.names if n not in column}
 
-    def f(x: Any) -> Any:
-        inputs = [x[column[n]] if n in column else fixed[n] for n in tape.names]
+    def f(*xs: Any) -> Any:  # one scalar argument per column: no gather per input, unlike x[k] of one array
+        inputs = [xs[column[n]] if n in column else fixed[n] for n in tape.names]
         outputs = replay(tape, ops, inputs, lambda v: jnp.asarray(v, dtype=jnp.float64))
         return jnp.stack([jnp.asarray(y, dtype=jnp.float64) for y in outputs])
 
-    x0 = jnp.asarray([float(point.get(w, 0.0)) for w in wrt], dtype=jnp.float64)
-    value, pullback = jax.vjp(f, x0)  # jax.jacrev, written out so the value comes from the same trace
-    (jacobian,) = jax.vmap(pullback)(jnp.eye(len(value), dtype=jnp.float64))
-    return [float(v) for v in value], [[float(d) for d in row] for row in jacobian.reshape(len(value), len(wrt))]
+    if not wrt:
+        return [float(v) for v in f()], [[] for _ in tape.outputs]
+    x0 = [jnp.asarray(float(point.get(w, 0.0)), dtype=jnp.float64) for w in wrt]
+    value, pullback = jax.vjp(f, *x0)  # jax.jacrev, written out so the value comes from the same trace
+    columns = jax.vmap(pullback)(jnp.eye(len(value), dtype=jnp.float64))  # n arrays, one entry per output
+    return [float(v) for v in value], [[float(c[i]) for c in columns] for i in range(len(value))]
 
 
 def _x64(jax: Any) -> Any:
@@ -185,8 +189,6 @@ def _x64(jax: Any) -> Any:
     if scoped is not None:
         return scoped(True)
     jax.config.update("jax_enable_x64", True)
-    import contextlib
-
     return contextlib.nullcontext()
 
 
@@ -201,15 +203,21 @@ def jacobian(name: str, module: Any, tape: Any, point: Mapping[str, float], wrt:
     return Answer(name, str(module.__version__), value, rows, len(tape.outputs), ops)
 
 
-def timed(name: str, module: Any, tape: Any, point: Mapping[str, float], wrt: Sequence[str], repeat: int) -> tuple:
-    """jacobian() run `repeat` times: the last answer and the median wall time (the import is not timed)."""
-    times, answer = [], None
-    for _ in range(max(1, repeat)):
+#: seconds after which timed() stops repeating (eager JAX takes ~0.3 ms an operation, PyTorch ~10 µs)
+BUDGET = 1.0
+
+
+def timed(
+    name: str, module: Any, tape: Any, point: Mapping[str, float], wrt: Sequence[str], repeat: int
+) -> tuple[Answer, float]:
+    """jacobian() up to `repeat` times, fewer once BUDGET seconds are spent: the answer and the median wall time.
+
+    The import is not timed.
+    """
+    times: list[float] = []
+    while True:
         started = time.perf_counter()
         answer = jacobian(name, module, tape, point, wrt)
         times.append(time.perf_counter() - started)
-    return answer, sorted(times)[len(times) // 2]
-
-
-def nonfinite(answer: Answer) -> bool:
-    return not all(math.isfinite(d) for row in answer.jacobian for d in row)
+        if len(times) >= max(1, repeat) or sum(times) > BUDGET:
+            return answer, statistics.median(times)

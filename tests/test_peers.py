@@ -188,6 +188,23 @@ def test_random_expressions(framework: tuple[str, Any], outputs: list[Node], poi
             assert abs(got - expected) <= RTOL * scales[i][k] + 1e-300, (i, k, got, expected, scales[i][k])
 
 
+def test_timing_repeats_within_a_budget(framework: tuple[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = api.prepare("sin(x)*y", "x=1,y=2")
+    answer, seconds = peers.timed(*framework, problem.tape, problem.point, problem.wrt, repeat=3)
+    assert seconds > 0 and answer.jacobian[0][1] == pytest.approx(math.sin(1.0), rel=1e-15)
+    calls = []
+    monkeypatch.setattr(peers, "BUDGET", 0.0)
+    monkeypatch.setattr(peers, "jacobian", lambda *a: calls.append(a) or answer)
+    peers.timed(*framework, problem.tape, problem.point, problem.wrt, repeat=3)
+    assert len(calls) == 1  # over budget after the first run: a slow framework is timed once
+
+
+def test_only_the_known_frameworks_are_ever_imported() -> None:
+    with pytest.raises(AdcliError) as info:
+        peers.load("os")
+    assert info.value.kind == "usage_error"
+
+
 def test_a_deep_program_is_replayed_by_a_loop(framework: tuple[str, Any]) -> None:
     node = var("x")
     depth = 3000 if framework[0] == "jax" else 20000
