@@ -12,7 +12,7 @@ import re
 from collections.abc import Container
 from dataclasses import dataclass, field
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
@@ -94,9 +94,12 @@ def _error(kind: str, message: str, token: Token | None, source: str) -> AdcliEr
     return AdcliError(kind, message, line=line, column=column, source=source)
 
 
-@v_args(inline=True)
 class _Builder(Transformer):
-    """Grammar aliases -> graph nodes; one instance per parse holds that parse's bookkeeping."""
+    """Grammar aliases -> graph nodes; one instance per parse holds that parse's bookkeeping.
+
+    Each method takes the rule's children as one list (Lark calls it directly; `v_args(inline=True)`
+    put three wrapper calls around every reduction, a fifth of the parse).
+    """
 
     def reset(self, source: str, strict: bool) -> None:
         """Start a parse: the parser holds one Builder, whose state is one parse's."""
@@ -108,7 +111,9 @@ class _Builder(Transformer):
         self.parsed.positions.setdefault(node, (token.line, token.column))
         return node
 
-    def NAME(self, token: Token) -> Token:  # noqa: N802 - Lark names lexer callbacks by terminal; lexer callback: function names become FUNC tokens
+    def lex_name(self, token: Token) -> Token:
+        """The lexer's NAME callback: function names become FUNC tokens. (Not named NAME: a Transformer
+        method named for a terminal is also called on every NAME the parser shifts.)"""
         if token.value in FUNCTIONS:
             return token.update("FUNC")
         calls = self.parsed.maybe_calls
@@ -117,7 +122,8 @@ class _Builder(Transformer):
         return token
 
     # ---- atoms
-    def number(self, token: Token) -> Node:
+    def number(self, children: list[Token]) -> Node:
+        token = children[0]
         try:
             value = float(token.value)
         except ValueError as exc:  # pragma: no cover - the terminal only matches numbers
@@ -126,32 +132,36 @@ class _Builder(Transformer):
             raise _error("nonfinite", f"the number {token.value} is too large for a float", token, self.source)
         return self._at(const(value), token)
 
-    def name(self, token: Token) -> Node:
+    def name(self, children: list[Token]) -> Node:
+        token = children[0]
         if token.value in self.env:
             return self.env[token.value]
         if token.value in CONSTANTS:
             return self._at(const(CONSTANTS[token.value]), token)
         return self._at(var(token.value), token)
 
-    def pi(self, token: Token) -> Node:
-        return self._at(const(CONSTANTS["pi"]), token)
+    def pi(self, children: list[Token]) -> Node:
+        return self._at(const(CONSTANTS["pi"]), children[0])
 
     # ---- operators
     def _binary(op: str):  # type: ignore[no-untyped-def]  # noqa: N805 - a method factory
-        def method(self: _Builder, a: Node, token: Token, b: Node) -> Node:
+        def method(self: _Builder, children: list) -> Node:
+            a, token, b = children
             return self._at(make(op, (a, b)), token)
 
         return method
 
     add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
 
-    def neg(self, token: Token, a: Node) -> Node:
+    def neg(self, children: list) -> Node:
+        token, a = children
         return self._at(make("neg", (a,)), token)
 
-    def pos(self, token: Token, a: Node) -> Node:
-        return a
+    def pos(self, children: list) -> Node:
+        return children[1]
 
-    def implicit_mul(self, a: Node, b: Node) -> Node:
+    def implicit_mul(self, children: list[Node]) -> Node:
+        a, b = children
         if self.strict:
             raise _ImplicitProductError  # _parse finds where the factor starts (b's own position may be inside it)
         node = make("mul", (a, b))
@@ -165,7 +175,8 @@ class _Builder(Transformer):
             self.parsed.notes.append(f"{to_text(a, labels)}{glue}{z} read as {to_text(node, labels)}, not {other}")
         return node
 
-    def superscript(self, a: Node, token: Token) -> Node:
+    def superscript(self, children: list) -> Node:
+        a, token = children
         exponent = float(token.value.translate(SUPERSCRIPTS))
         power = const(abs(exponent)) if exponent >= 0 else make("neg", (const(-exponent),))  # x⁻¹ is x^-1
         return self._at(make("pow", (a, power)), token)
@@ -195,36 +206,42 @@ class _Builder(Transformer):
             )
         return self._at(make("pow", (call, const(float(fpow.value)))), func)
 
-    def args(self, *items: Node) -> list[Node]:
-        return list(items)
+    def args(self, items: list[Node]) -> list[Node]:
+        return items
 
-    def call(self, func: Token, args: list[Node]) -> Node:
+    def call(self, children: list) -> Node:
+        func, args = children
         return self._apply(func, args)
 
-    def call_pow(self, func: Token, fpow: Token, args: list[Node]) -> Node:
+    def call_pow(self, children: list) -> Node:
+        func, fpow, args = children
         return self._power_of(self._apply(func, args), fpow, func)
 
-    def call_bare(self, func: Token, arg: Node) -> Node:
+    def call_bare(self, children: list) -> Node:
+        func, arg = children
         return self._apply(func, [arg])
 
-    def call_bare_pow(self, func: Token, fpow: Token, arg: Node) -> Node:
+    def call_bare_pow(self, children: list) -> Node:
+        func, fpow, arg = children
         return self._power_of(self._apply(func, [arg]), fpow, func)
 
-    def fpow(self, *tokens: Token) -> Token:
+    def fpow(self, tokens: list[Token]) -> Token:
         if len(tokens) == 1 and tokens[0].type == "SUPERSCRIPT":
             return tokens[0].update(value=tokens[0].value.translate(SUPERSCRIPTS))
         return tokens[-1]
 
-    def fexp(self, *tokens: Token) -> Token:
+    def fexp(self, tokens: list[Token]) -> Token:
         return tokens[-1].update(value="".join(t.value for t in tokens).replace("−", "-"))
 
-    def root(self, token: Token, a: Node) -> Node:
+    def root(self, children: list) -> Node:
+        token, a = children
         return self._at(make("sqrt", (a,)), token)
 
     root_bare = root
 
     # ---- statements
-    def assign(self, name: Token, node: Node) -> None:
+    def assign(self, children: list) -> None:
+        name, node = children
         if name.value in CONSTANTS:
             raise _error("syntax_error", f"{name.value} is a constant; it cannot be assigned", name, self.source)
         if name.value in self.env:
@@ -234,27 +251,28 @@ class _Builder(Transformer):
             self.parsed.labels.setdefault(node, name.value)
         self.parsed.assignments.append((name.value, node))
 
-    def outputs(self, *nodes: Node) -> None:
-        self.parsed.outputs = list(nodes)
+    def outputs(self, nodes: list[Node]) -> None:
+        self.parsed.outputs = nodes
 
-    def binding(self, name: Token, value: Node | tuple[str, list[Node]]) -> Binding:
+    def binding(self, children: list) -> Binding:
+        name, value = children
         kind, nodes = value if isinstance(value, tuple) else ("value", [value])
         values = [_constant_value(n, self.source, self.parsed.positions) for n in nodes]
         return Binding(name.value, values, kind, name.line, name.column)
 
-    def span(self, start: Node, stop: Node, count: Node) -> tuple[str, list[Node]]:
-        return ("span", [start, stop, count])
+    def span(self, nodes: list[Node]) -> tuple[str, list[Node]]:
+        return ("span", nodes)
 
-    def listing(self, *items: Node) -> tuple[str, list[Node]]:
-        return ("list", list(items))
+    def listing(self, items: list[Node]) -> tuple[str, list[Node]]:
+        return ("list", items)
 
-    def at_clause(self, _at: Token, *bindings: Binding) -> None:
-        self.parsed.point = list(bindings)
+    def at_clause(self, children: list) -> None:
+        self.parsed.point = children[1:]  # after the AT token
 
-    def point(self, *bindings: Binding) -> list[Binding]:
-        return list(bindings)
+    def point(self, bindings: list[Binding]) -> list[Binding]:
+        return bindings
 
-    def program(self, *_: object) -> Parsed:
+    def program(self, _: list) -> Parsed:
         return self.parsed
 
 
@@ -300,7 +318,7 @@ def _parser() -> Lark:
             parser="lalr",
             start=["program", "point"],
             transformer=_BUILDER,
-            lexer_callbacks={"NAME": _BUILDER.NAME},
+            lexer_callbacks={"NAME": _BUILDER.lex_name},
             cache=_cache_file(),
         )
     return _PARSER
