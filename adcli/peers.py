@@ -66,6 +66,7 @@ TABLE: dict[str, Row] = {
     "sinh": Row(lambda t: t.sinh, lambda j: j.numpy.sinh),
     "cosh": Row(lambda t: t.cosh, lambda j: j.numpy.cosh),
     "tanh": Row(lambda t: t.tanh, lambda j: j.numpy.tanh),
+    "sech": Row(lambda t: lambda x: 1 / t.cosh(x), lambda j: lambda x: 1 / j.numpy.cosh(x)),
     "asinh": Row(lambda t: t.arcsinh, lambda j: j.numpy.arcsinh),
     "acosh": Row(lambda t: t.arccosh, lambda j: j.numpy.arccosh),
     "atanh": Row(lambda t: t.arctanh, lambda j: j.numpy.arctanh),

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.graph import Node, build
+from adcli.graph import Node, build, const
 
 Rule = Callable[..., object]
 
@@ -62,9 +62,14 @@ def _generic(name: str) -> Callable[..., object]:
     return op
 
 
-sin, cos, tan, cot = _generic("sin"), _generic("cos"), _generic("tan"), _generic("cot")
+sin, cos, tan, cot, tanh = _generic("sin"), _generic("cos"), _generic("tan"), _generic("cot"), _generic("tanh")
 sqrt, log, sign, sigmoid = _generic("sqrt"), _generic("log"), _generic("sign"), _generic("sigmoid")
-sinh, cosh = _generic("sinh"), _generic("cosh")
+sinh, cosh, sech = _generic("sinh"), _generic("cosh"), _generic("sech")
+
+
+def _number(like: object, value: float) -> object:
+    """A constant in a rule: a const node beside nodes (prints as log(10)), else the number."""
+    return const(value) if isinstance(like, Node) else value
 
 
 def _sigmoid(x: object) -> object:
@@ -112,6 +117,24 @@ def _cbrt_complex(x: Any) -> Any:
     return np.where(np.real(x) < 0, -((-x) ** (1 / 3)), x ** (1 / 3))
 
 
+def _pow_base_partial(a: object, b: object, o: object) -> object:
+    """∂(a^b)/∂a = b·a^(b-1), and 0 where b = 0 (a^0 is the constant 1, even at a = 0)."""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return b * a ** (b - 1)
+    zero = np.equal(b, 0)
+    if not np.any(zero):
+        return b * a ** (b - 1)
+    return np.where(zero, 0.0, np.multiply(b, np.power(a, np.where(zero, 1.0, b) - 1)))[()]
+
+
+def _sech(x: Any) -> Any:
+    """1/cosh(x) as 2t/(1 + t²) with t = e^-|x|: no overflow for any x, a few ulps everywhere."""
+    if np.iscomplexobj(x):
+        return 1 / np.cosh(x)
+    t = np.exp(-np.abs(x))
+    return 2 * t / (1 + t * t)
+
+
 def _pow_exponent_partial(a: object, b: object, o: object) -> object:
     """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree)."""
     if isinstance(a, Node) or isinstance(o, Node):
@@ -138,6 +161,7 @@ def _infinite_slope(where: Callable[..., object], left: str, right: str) -> Kink
 
 
 _P = Primitive
+_POLES = "all reals but the poles, where %s = 0"
 _PRIMITIVES: list[Primitive] = [
     # operators
     _P("add", ("a", "b"), np.add, (lambda a, b, o: 1, lambda a, b, o: 1), operator=True),
@@ -149,17 +173,17 @@ _PRIMITIVES: list[Primitive] = [
         "pow",
         ("a", "b"),
         np.power,
-        (lambda a, b, o: b * a ** (b - 1), _pow_exponent_partial),
+        (_pow_base_partial, _pow_exponent_partial),
         _pow_domain,
         "a > 0, or b an integer, or a = 0 and b > 0",
     ),
     # trigonometric
     _P("sin", ("x",), np.sin, (lambda x, o: cos(x),)),
     _P("cos", ("x",), np.cos, (lambda x, o: -sin(x),)),
-    _P("tan", ("x",), np.tan, (lambda x, o: 1 + o**2,)),
-    _P("sec", ("x",), lambda x: 1 / np.cos(x), (lambda x, o: o * tan(x),)),
-    _P("csc", ("x",), lambda x: 1 / np.sin(x), (lambda x, o: -o * cot(x),)),
-    _P("cot", ("x",), lambda x: 1 / np.tan(x), (lambda x, o: -(1 + o**2),)),
+    _P("tan", ("x",), np.tan, (lambda x, o: 1 + o**2,), domain_text=_POLES % "cos(x)"),
+    _P("sec", ("x",), lambda x: 1 / np.cos(x), (lambda x, o: o * tan(x),), domain_text=_POLES % "cos(x)"),
+    _P("csc", ("x",), lambda x: 1 / np.sin(x), (lambda x, o: -o * cot(x),), domain_text=_POLES % "sin(x)"),
+    _P("cot", ("x",), lambda x: 1 / np.tan(x), (lambda x, o: -(1 + o**2),), domain_text=_POLES % "sin(x)"),
     _P(
         "asin",
         ("x",),
@@ -167,7 +191,10 @@ _PRIMITIVES: list[Primitive] = [
         (lambda x, o: 1 / sqrt(1 - x**2),),
         lambda x: abs(x) <= 1,
         "-1 <= x <= 1",
-        (_infinite_slope(lambda x: abs(x) == 1, "+inf at 1, undefined at -1", "+inf at -1, undefined at 1"),),
+        (
+            _infinite_slope(lambda x: x == 1, "+inf", "undefined (outside the domain)"),
+            _infinite_slope(lambda x: x == -1, "undefined (outside the domain)", "+inf"),
+        ),
     ),
     _P(
         "acos",
@@ -176,7 +203,10 @@ _PRIMITIVES: list[Primitive] = [
         (lambda x, o: -1 / sqrt(1 - x**2),),
         lambda x: abs(x) <= 1,
         "-1 <= x <= 1",
-        (_infinite_slope(lambda x: abs(x) == 1, "-inf at 1, undefined at -1", "-inf at -1, undefined at 1"),),
+        (
+            _infinite_slope(lambda x: x == 1, "-inf", "undefined (outside the domain)"),
+            _infinite_slope(lambda x: x == -1, "undefined (outside the domain)", "-inf"),
+        ),
     ),
     _P("atan", ("x",), np.arctan, (lambda x, o: 1 / (1 + x**2),)),
     _P(
@@ -190,8 +220,9 @@ _PRIMITIVES: list[Primitive] = [
     # hyperbolic
     _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),)),
     _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),)),
-    # tanh' = 1 - o² = 4σ(2x)σ(-2x): the second form keeps full relative accuracy in both tails
-    _P("tanh", ("x",), np.tanh, (lambda x, o: 4 * sigmoid(2 * x) * sigmoid(-2 * x),)),
+    # tanh' = 1 - tanh² = sech²: the second form keeps full relative accuracy in both tails
+    _P("tanh", ("x",), np.tanh, (lambda x, o: sech(x) ** 2,)),
+    _P("sech", ("x",), _sech, (lambda x, o: -o * tanh(x),)),
     _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),)),
     _P(
         "acosh",
@@ -206,8 +237,8 @@ _PRIMITIVES: list[Primitive] = [
     # exponential and logarithmic
     _P("exp", ("x",), np.exp, (lambda x, o: o,)),
     _P("log", ("x",), np.log, (lambda x, o: 1 / x,), lambda x: x > 0, "x > 0", aliases=("ln",)),
-    _P("log10", ("x",), np.log10, (lambda x, o: 1 / (x * log(10.0)),), lambda x: x > 0, "x > 0"),
-    _P("log2", ("x",), np.log2, (lambda x, o: 1 / (x * log(2.0)),), lambda x: x > 0, "x > 0"),
+    _P("log10", ("x",), np.log10, (lambda x, o: 1 / (x * log(_number(x, 10.0))),), lambda x: x > 0, "x > 0"),
+    _P("log2", ("x",), np.log2, (lambda x, o: 1 / (x * log(_number(x, 2.0))),), lambda x: x > 0, "x > 0"),
     # roots and powers
     _P(
         "sqrt",

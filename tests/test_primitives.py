@@ -70,6 +70,7 @@ ROWS: dict[str, Row] = {
     "sinh": row("sinh(x)", math.sinh, mp.sinh, 0.8, -1.3, 20.0),
     "cosh": row("cosh(x)", math.cosh, mp.cosh, 0.8, -1.3, 20.0),
     "tanh": row("tanh(x)", math.tanh, mp.tanh, 0.5, -2.5, 10.0, -15.0, 20.0),
+    "sech": row("sech(x)", lambda a: 1 / math.cosh(a), mp.sech, 0.5, -2.5, 20.0, -300.0),
     "asinh": row("asinh(x)", math.asinh, mp.asinh, 0.5, -10.0, 1e5),
     "acosh": row("acosh(x)", math.acosh, mp.acosh, 1.5, 10.0, 1.001),
     "atanh": row("atanh(x)", math.atanh, mp.atanh, 0.5, -0.9, 0.999),
@@ -307,3 +308,29 @@ def test_a_kink_off_the_differentiated_path_is_not_reported() -> None:
 def test_near_a_kink_there_is_no_warning() -> None:
     result = gradient("abs(x)", x=1e-300)
     assert result.gradient == [1.0] and result.warnings == []
+
+
+# ---- regressions from the review -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_x_to_the_zero_has_derivative_zero_at_zero(mode: str) -> None:
+    """x^0 is the constant 1: its slope at 0 is 0, not 0·0^-1 (which is 0·inf)."""
+    assert gradient("x^0", x=0.0, mode=mode).gradient == [0.0]
+
+
+@pytest.mark.parametrize("x", [10.0, 40.0, 700.0, -720.0])
+def test_tanh_slope_is_sech_squared_without_overflow(x: float) -> None:
+    want = mp.sech(mp.mpf(x)) ** 2
+    got = gradient("tanh(x)", x=x).gradient[0]
+    if want < mp.mpf(2) ** -1074:
+        assert got == 0.0
+    else:
+        assert abs(got - float(want)) <= 1e-14 * float(want)
+
+
+def test_asin_end_points_name_each_side() -> None:
+    with pytest.raises(AdcliError) as caught:
+        gradient("asin(x)", x=1.0)
+    (warning,) = caught.value.warnings
+    assert warning.details["left"] == "+inf" and "outside the domain" in str(warning.details["right"])
