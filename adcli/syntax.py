@@ -33,6 +33,7 @@ WORDS: dict[str, str] = {
     "FUNC": "a function",
     "PI": "π",
     "SQRT": "√",
+    "CBRT": "∛",
     "LPAR": "'('",
     "RPAR": "')'",
     "LSQB": "'['",
@@ -51,7 +52,9 @@ WORDS: dict[str, str] = {
     "_NL": "a new line",
     "$END": "the end of the input",
 }
-OPERAND_START = {"NUMBER", "NAME", "FUNC", "PI", "SQRT", "LPAR"}
+_OPERAND_WORDS = (("NUMBER", "a number"), ("NAME", "a name"), ("FUNC", "a function"), ("LPAR", "'('"))
+_FUNC_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*(\^|\*\*)?\s*$")
+OPERAND_START = {"NUMBER", "NAME", "FUNC", "PI", "SQRT", "LPAR", "CBRT"}
 
 
 @dataclass
@@ -106,6 +109,7 @@ class _Builder(Transformer):
         self.source, self.strict = source, strict
         self.parsed = Parsed(source, [])
         self.env: dict[str, Node] = {}
+        self.bare_numbers: set[Node] = set()
 
     def _at(self, node: Node, token: Token) -> Node:
         self.parsed.positions.setdefault(node, (token.line, token.column))
@@ -165,6 +169,13 @@ class _Builder(Transformer):
         if self.strict:
             raise _ImplicitProductError  # _parse finds where the factor starts (b's own position may be inside it)
         node = make("mul", (a, b))
+        call = a.args[1] if a.op == "mul" and a.args[1] in self.bare_numbers else a
+        if call in self.bare_numbers:
+            name, number, z = call.op, to_text(call.args[0]), to_text(b, self.parsed.labels)
+            self.parsed.notes.append(
+                f"{name} {number}{z} read as {name}({number})*{z}: a function name before a number takes just the"
+                f" number; write {name}({number}{'*' if z[0].isdigit() else ''}{z}) for the {name} of {number}{z}"
+            )
         if a.op == "div":
             labels = self.parsed.labels
             z = to_text(b, labels)
@@ -197,7 +208,8 @@ class _Builder(Transformer):
     def _power_of(self, call: Node, fpow: Token, func: Token) -> Node:
         if fpow.value.startswith(("-", "⁻")):
             inverse = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh"}
-            hint = f"{inverse[func.value]}(x) for the inverse or " if func.value in inverse else ""
+            minus_one = float(fpow.value.replace("⁻", "-")) == -1
+            hint = f"{inverse[func.value]}(x) for the inverse or " if func.value in inverse and minus_one else ""
             raise _error(
                 "syntax_error",
                 f"{func.value}^{fpow.value} is ambiguous: write {hint}{func.value}(x)^{fpow.value}",
@@ -219,7 +231,10 @@ class _Builder(Transformer):
 
     def call_bare(self, children: list) -> Node:
         func, arg = children
-        return self._apply(func, [arg])
+        node = self._apply(func, [arg])
+        if arg.op == "const":
+            self.bare_numbers.add(node)  # `sin 2x`: a note says how it was read
+        return node
 
     def call_bare_pow(self, children: list) -> Node:
         func, fpow, arg = children
@@ -235,7 +250,7 @@ class _Builder(Transformer):
 
     def root(self, children: list) -> Node:
         token, a = children
-        return self._at(make("sqrt", (a,)), token)
+        return self._at(make("sqrt" if token.type == "SQRT" else "cbrt", (a,)), token)
 
     root_bare = root
 
@@ -366,10 +381,10 @@ def _describe(token: Token) -> str:
 
 def _expected(names: set[str]) -> str:
     words: list[str] = []
-    if names & OPERAND_START == {"NAME"}:
-        words.append("a name")  # after `at` or `,` in a point: only a variable will do
-    elif names & OPERAND_START:  # a number cannot follow a factor (2 3): then it is not offered
-        words.append(("a number, " if "NUMBER" in names else "") + "a name, a function or '('")
+    kinds = names | ({"FUNC"} if "NAME" in names else set())  # a declared terminal: Lark leaves it out
+    operand = [word for kind, word in _OPERAND_WORDS if kind in kinds]
+    if operand:  # exactly the kinds of operand the parser can take here (`sin^` takes only a number)
+        words.append(", ".join(operand[:-1]) + (" or " if len(operand) > 1 else "") + operand[-1])
     words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT"}})
     if not words:
         words = sorted(WORDS.get(n, n) for n in names)
@@ -401,6 +416,14 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> AdcliError:
             message = f"unexpected end of input: expected {_expected(expected)}"
         return AdcliError("syntax_error", message, line=line, column=column, source=text)
     message = f"unexpected {_describe(token)}: expected {_expected(expected)}"
+    before = _FUNC_BEFORE.search(text, 0, token.start_pos)
+    after_func = before is not None and before.group(1) in FUNCTIONS
+    if after_func and before.group(2):
+        message += f" (after {before.group(1)}^ write a whole number, as in {before.group(1)}^2(x))"
+    elif after_func and token.type == "EQUAL":
+        message = f"'{before.group(1)}' is a function name; it cannot be assigned or given a value"
+    elif token.type == "NUMBER" and "TIMES" in expected:
+        message = f"unexpected number '{token.value}' right after a factor: write an operator between them, e.g. '*'"
     calls = [t for t in _BUILDER.parsed.maybe_calls if t.end_pos <= token.start_pos]
     if token.type == "COMMA" and calls:
         return unknown_function(calls[-1], text)

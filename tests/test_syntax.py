@@ -232,8 +232,14 @@ ERRORS = [
     ("a = x\ny +", "syntax_error", 2, 4, "unexpected end of input"),
     ("x\ny", "syntax_error", 2, 1, "unexpected 'y'"),  # only assignments come before the outputs
     ("x)", "syntax_error", 1, 2, "unexpected ')'"),
-    ("2 3", "syntax_error", 1, 3, "unexpected '3': expected a name, a function or '('"),  # not "expected a number"
-    ("x 2", "syntax_error", 1, 3, "unexpected '2': expected a name, a function or '('"),
+    (
+        "2 3",
+        "syntax_error",
+        1,
+        3,
+        "unexpected number '3' right after a factor: write an operator",
+    ),  # not "expected a number"
+    ("x 2", "syntax_error", 1, 3, "unexpected number '2' right after a factor: write an operator"),
     ("atan2(x)", "arity_error", 1, 1, "atan2 takes 2 arguments (y, x), got 1"),
     ("sin(x, y)", "arity_error", 1, 1, "sin takes 1 argument (x), got 2"),
     ("x + min(x)", "arity_error", 1, 5, "min takes 2 arguments"),
@@ -246,7 +252,7 @@ ERRORS = [
     ("x @ y", "syntax_error", 1, 3, "unexpected character '@'"),
     ("pi = 3; x", "syntax_error", 1, 1, "pi is a constant"),
     ("a = x; a = y; a", "syntax_error", 1, 8, "already assigned"),
-    ("sin = 2; x", "syntax_error", 1, 5, "unexpected '='"),
+    ("sin = 2; x", "syntax_error", 1, 5, "'sin' is a function name; it cannot be assigned"),
     ("x at sin=1", "syntax_error", 1, 6, "'sin' is a function name"),
 ]
 
@@ -415,3 +421,30 @@ def test_calls_with_a_point_are_products_only_for_bound_names() -> None:
     with pytest.raises(AdcliError) as caught:
         check_calls(parse("f(x)"), {"x": 1.0})
     assert "f*(…)" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("sin^(2)(x)", "expected a number (after sin^ write a whole number"),
+        ("sin^x(x)", "expected a number (after sin^ write"),
+        ("sin = 2; sin", "'sin' is a function name; it cannot be assigned"),
+        ("sin^-2(x)", "write sin(x)^-2"),
+    ],
+)
+def test_error_messages_do_not_contradict_themselves(text: str, words: str) -> None:
+    with pytest.raises(AdcliError) as caught:
+        parse(text)
+    assert words in caught.value.message
+    assert "asin" not in caught.value.message
+
+
+def test_a_function_before_a_number_says_how_it_was_read() -> None:
+    parsed = parse("sin 2x")
+    assert parsed.read_as() == "sin(2)*x"
+    assert any("sin 2x read as sin(2)*x" in note and "sin(2x)" in note for note in parsed.notes)
+
+
+@pytest.mark.parametrize(("text", "want"), [("∛8", 2.0), ("∛(x+7)", 2.0), ("x – 1", 0.0), ("2 ∗ x", 2.0)])
+def test_more_pasted_unicode(text: str, want: float) -> None:
+    assert value(text, x=1.0).value[0] == pytest.approx(want, rel=1e-15)
