@@ -168,10 +168,16 @@ def _column_order(
     parsed: Parsed, point: Mapping[str, float], wrt: Sequence[str] | None, present: Sequence[str] | None = None
 ) -> tuple[list[str], list[AdcliWarning]]:
     present = variables(parsed.outputs) if present is None else present
-    warnings: list[AdcliWarning] = []
+    warnings = [
+        AdcliWarning("unused_variable", f"{name} is given a value but does not appear in the expression")
+        for name in point
+        if name not in present and (wrt is None or name not in wrt)
+    ]
     if wrt is None:
         return [n for n in point if n in present], warnings
     for name in wrt:
+        if not name.isidentifier():
+            raise AdcliError("usage_error", f"--wrt {name!r}: not a variable name")
         if name in CONSTANTS:
             raise AdcliError("usage_error", f"--wrt {name}: {name} is a constant, not a variable")
         if name not in present:
@@ -297,6 +303,11 @@ def differentiate(
     tape = problem.tape
     started = time.perf_counter()
     n_in, n_out = len(problem.wrt), len(tape.outputs)
+    asked = {"forward": direction, "reverse": cotangent}
+    for sweep, given in asked.items():
+        if given is not None and mode not in ("auto", sweep):
+            option = "--dir" if sweep == "forward" else "--cot"
+            raise AdcliError("usage_error", f"{option} asks for one {sweep} sweep; it cannot run in {mode} mode")
     if direction is not None:
         mode = "forward"
     elif cotangent is not None:
@@ -462,7 +473,7 @@ def function_table() -> list[dict[str, str]]:
         rows.append(
             {
                 "name": f"{spelled}{aliases}",
-                "arity": str(prim.arity),
+                "arity": prim.arity,
                 "domain": prim.domain_text,
                 "derivative": "; ".join(rules),
                 "kinks": "; ".join(f"left {k.left}, right {k.right}, used {k.convention}" for k in prim.kinks),

@@ -73,7 +73,14 @@ def _format(fmt: str | None) -> str:
 
 
 def _wrt(wrt: str | None) -> list[str] | None:
-    return None if wrt is None else [w.strip() for w in wrt.split(",") if w.strip()]
+    if wrt is None:
+        return None
+    names = [w.strip() for w in wrt.split(",") if w.strip()]
+    if not names:
+        from adcli.errors import AdcliError
+
+        raise AdcliError("usage_error", "--wrt names no variable: give x or x,y")
+    return names
 
 
 def _show(result: Any, command: str, fmt: str, precision: int) -> None:
@@ -354,7 +361,7 @@ def functions(fmt: Format = None) -> None:
 
         grid = Table("name", "arity", "domain", "derivative", title="adcli functions")
         for r in rows:
-            grid.add_row(Text(r["name"]), r["arity"], Text(r["domain"]), Text(r["derivative"]))
+            grid.add_row(Text(r["name"]), str(r["arity"]), Text(r["domain"]), Text(r["derivative"]))
         Console().print(grid)
     else:
         sys.stdout.write(render.functions_rows(rows) + "\n")

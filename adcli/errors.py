@@ -52,7 +52,8 @@ class AdcliError(Exception):
         if not 1 <= self.line <= len(lines):
             return None
         text = lines[self.line - 1].rstrip("\r")
-        return f"{text}\n{' ' * (self.column - 1)}^"
+        pad = "".join("\t" if ch == "\t" else " " for ch in text[: self.column - 1])  # tabs line up as tabs
+        return f"{text}\n{pad}^"
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}

@@ -196,13 +196,14 @@ def error_json(exc: AdcliError) -> str:
     return json.dumps({"error": exc.to_dict(), "warnings": [w.to_dict() for w in exc.warnings]}, ensure_ascii=False)
 
 
-def functions_rows(rows: Sequence[dict[str, str]], digits: int = 0) -> str:
+def functions_rows(rows: Sequence[dict[str, object]], digits: int = 0) -> str:
     """Plain listing of the primitive table (for `adcli functions` in a pipe)."""
     keys = ["name", "arity", "domain", "derivative"]
-    widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in keys[:-1]}
-    lines = ["  ".join(k.ljust(widths.get(k, 0)) for k in keys).rstrip()]
-    for r in rows:
-        lines.append("  ".join(r[k].ljust(widths.get(k, 0)) for k in keys).rstrip())
+    cells = [[str(r[k]) for k in keys] for r in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)).rstrip()]
+    for c in cells:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from adcli.errors import AdcliError
-from adcli.graph import Node, const, make, var
+from adcli.graph import Node, const, make, topo_order, var
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import to_text
 
@@ -110,6 +110,7 @@ class _Builder(Transformer):
         self.parsed = Parsed(source, [])
         self.env: dict[str, Node] = {}
         self.bare_numbers: set[Node] = set()
+        self.point_names: set[str] = set()
 
     def _at(self, node: Node, token: Token) -> Node:
         self.parsed.positions.setdefault(node, (token.line, token.column))
@@ -272,7 +273,14 @@ class _Builder(Transformer):
     def binding(self, children: list) -> Binding:
         name, value = children
         kind, nodes = value if isinstance(value, tuple) else ("value", [value])
+        names = {n.payload for n in topo_order(nodes) if n.op == "var"}
+        for token in self.parsed.maybe_calls:  # `x = sinn(1)`: a misspelt function, not a variable
+            if token.value in names:
+                raise unknown_function(token, self.source)
         values = [_constant_value(n, self.source, self.parsed.positions) for n in nodes]
+        if name.value in self.point_names:
+            raise _error("usage_error", f"{name.value} is given two values in one point", name, self.source)
+        self.point_names.add(name.value)
         return Binding(name.value, values, kind, name.line, name.column)
 
     def span(self, nodes: list[Node]) -> tuple[str, list[Node]]:
@@ -444,7 +452,7 @@ def parse_point(text: str) -> list[Binding]:
     try:
         return _parse(text, "point")  # type: ignore[return-value]
     except AdcliError as exc:
-        if exc.kind == "syntax_error":
+        if exc.kind in ("syntax_error", "domain_error", "nonfinite"):  # a bad option value: exit 2
             exc.kind = "usage_error"
             exc.message = f"bad point {text!r}: {exc.message}"
         raise

@@ -58,10 +58,11 @@ class Tape:
         return flags
 
     def text(self, slot: int, limit: int = 60) -> str:
-        """A node's text for messages, shortened when long."""
+        """A node's text for messages, shortened when long; bound names (`a = x*y`) label its parts."""
         node = self.nodes[slot]
-        if expanded_size([node], {}, limit) <= limit:
-            return to_text(node)
+        labels = {n: name for n, name in self.labels.items() if n is not node} if self.labels else {}
+        if expanded_size([node], labels, limit) <= limit:
+            return to_text(node, labels)
         return f"{node.op}(…)"
 
     def error(self, kind: str, message: str, slot: int, warnings: list[AdcliWarning] | None = None) -> AdcliError:
@@ -174,8 +175,17 @@ def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any])
     ok = prim.domain(*values)  # type: ignore[misc]
     if not np.all(ok):
         bad = _first(np.logical_not(ok), values)
-        at = _args_text(tape, slot, bad)
-        message = f"{tape.text(slot)} is outside the domain of {prim.name} ({prim.domain_text}) at {at}"
+        if prim.arity == 1:  # log(-x): say "the argument", not log's own x, which may not be the user's x
+            rule, at = prim.domain_text.replace(prim.params[0], "the argument"), _args_text(tape, slot, bad)
+        else:
+            rule = prim.domain_text
+            at = ", ".join(
+                f"{p} = {_shown(v)}"
+                if tape.text(j, 30) in (p, _shown(v))
+                else f"{p} = {tape.text(j, 30)} = {_shown(v)}"
+                for p, j, v in zip(prim.params, tape.args[slot], bad, strict=True)
+            )
+        message = f"{tape.text(slot)} is outside the domain of {prim.name} ({rule}): {at}"
         raise tape.error("domain_error", message, slot)
 
 

@@ -247,7 +247,7 @@ def test_domain_error_of_a_literal_says_its_value_once() -> None:
     """Regression: the message said `at -1 = -1` for log(-1)."""
     with pytest.raises(AdcliError) as caught:
         value("log(-1)")
-    assert caught.value.message == "log(-1) is outside the domain of log (x > 0) at -1"
+    assert caught.value.message == "log(-1) is outside the domain of log (the argument > 0): -1"
 
 
 def test_domain_error_names_the_value() -> None:
