@@ -1,0 +1,54 @@
+"""The Python API's checks of points, columns and modes (regressions from the review)."""
+
+from __future__ import annotations
+
+import pytest
+
+from adcli import api
+from adcli.errors import AdcliError
+
+
+def _kind(call, *args, **kwargs) -> AdcliError:  # noqa: ANN001
+    with pytest.raises(AdcliError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+def test_a_direction_refuses_reverse_mode_and_a_cotangent_forward_mode() -> None:
+    problem = api.prepare("x*y, x+y", "x=1,y=2")
+    assert _kind(api.differentiate, problem, "reverse", direction={"x": 1.0}).kind == "usage_error"
+    assert _kind(api.differentiate, problem, "forward", cotangent=[1.0, 0.0]).kind == "usage_error"
+    assert api.differentiate(problem, "auto", direction={"x": 1.0}).jvp == [2.0, 1.0]
+
+
+@pytest.mark.parametrize("name", ["1x", "x y", "", "x-1"])
+def test_wrt_must_name_variables(name: str) -> None:
+    assert _kind(api.prepare, "x^2", "x=1", [name]).kind == "usage_error"
+
+
+def test_a_point_name_absent_from_the_expression_is_warned_about() -> None:
+    result = api.gradient("x*y", "x=1,y=2,z=3")
+    assert result.gradient == [2.0, 1.0]
+    assert [w.kind for w in result.warnings] == ["unused_variable"] and "z" in result.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("point", "kind", "words"),
+    [
+        ("x=sinn(1)", "unknown_function", "did you mean sin?"),
+        ("x=1/0", "usage_error", "divided by zero"),
+        ("x=log(-1)", "usage_error", "outside the domain of log"),
+        ("x=1,x=2", "usage_error", "two values"),
+    ],
+)
+def test_bad_point_values(point: str, kind: str, words: str) -> None:
+    err = _kind(api.prepare, "x^2", point)
+    assert err.kind == kind and words in err.message
+    assert err.column is not None
+
+
+def test_domain_errors_speak_of_the_argument_and_keep_bound_names() -> None:
+    err = _kind(api.value, "a = x*y; b = log(-a); b", x=1.0, y=0.5)
+    assert err.kind == "domain_error"
+    assert err.message == "log(-a) is outside the domain of log (the argument > 0): -a = -0.5"
+    assert (err.line, err.column) == (1, 14)
