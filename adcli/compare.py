@@ -236,12 +236,12 @@ def _run_peers(names: Sequence[str], problem: Any, repeat: int) -> tuple[dict[st
             notes.append(str(exc))
             continue
         try:
-            answer, seconds = peering.timed(name, module, problem.tape, problem.point, problem.wrt, repeat)
+            answer, seconds, first = peering.timed(name, module, problem.tape, problem.point, problem.wrt, repeat)
         except (RuntimeError, ValueError, TypeError, ArithmeticError) as exc:  # the framework refused the program
             runs[name] = ModeRun(name, error={"kind": "framework_error", "message": str(exc)}, peer=True)
             notes.append(f"{name} did not run: {exc}")
             continue
-        cost = {"vjps": answer.vjps, "framework_calls": answer.ops}
+        cost = {"vjps": answer.vjps, "framework_calls": answer.ops, "first_call_us": round(first * 1e6)}
         runs[name] = ModeRun(
             name,
             jacobian=answer.jacobian,

@@ -40,10 +40,11 @@ def _cost_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
             rows.append([m, "failed", "", r.error["kind"]])
             continue
         work = f"{r.nfev} evaluations" if r.nfev else f"{r.sweeps} sweep{'s' if r.sweeps != 1 else ''}"
-        name, operations = m, str(r.operations)
+        name, operations, took = m, str(r.operations), f"{r.seconds * 1e3:.3f} ms"
         if r.peer:  # a framework: its version, one VJP per output; its operation count is its own business
             name, work, operations = f"{m} {r.version}", f"{r.sweeps} VJP{'s' if r.sweeps != 1 else ''}", "—"
-        rows.append([name, work, operations, f"{r.seconds * 1e3:.3f} ms"])
+            took += f" (first call {r.cost.get('first_call_us', 0) / 1e3:.1f} ms)"
+        rows.append([name, work, operations, took])
     return header, rows
 
 

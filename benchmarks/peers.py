@@ -8,7 +8,8 @@ problem is prepared once; then the median time of
   jax      adcli.peers.jacobian("jax", …)                the tape replayed in jax.numpy (eager), jax.vjp
 
 and each framework's import time (paid once per `adcli compare --with` run, not in its timings).
-Every gradient is checked against the closed form first. A framework that is not installed is
+Every gradient is checked against the closed form first (that call is also the warm-up: eager JAX
+compiles each operation on its first use). A framework that is not installed is
 skipped with a note. Eager JAX dispatches each operation on its own; `jit` would compile the
 replayed program first, which `adcli compare` does not do.
 
@@ -31,12 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (the sibling module, importable however this script is started)
 
 
-def median_seconds(job: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
+def median_seconds(job: Callable[[], object], repeat: int, budget: float = 20.0) -> float:
+    """Median wall time of `repeat` calls (at least 3; fewer than `repeat` once ~budget seconds are spent)."""
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < repeat and (len(times) < 3 or time.perf_counter() - started < budget):
+        t0 = time.perf_counter()
         job()
-        times.append(time.perf_counter() - started)
+        times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
