@@ -341,13 +341,13 @@ def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> 
     base = _inputs(problem)
     vals = evaluate(tape, base, tape.active(problem.wrt), warnings)
     f0 = np.array([float(vals[o]) for o in tape.outputs])
-    numeric.refuse_infinite(warnings)
-    found = numeric.jacobian(tape, base, f0, len(problem.wrt), options)
+    numeric.refuse_infinite(warnings, tape, vals)
+    found = numeric.jacobian(tape, base, f0, len(problem.wrt), options, vals)
     result = _base(problem, vals, "numeric", found.sweeps)
     result.method, result.nfev, result.notes = options.method, found.nfev, result.notes + found.notes
     result.jacobian, result.error_estimate = found.jacobian.tolist(), found.error.tolist()
     _finite(result.jacobian, problem, "Jacobian", warnings)
-    result.warnings = warnings + numeric.inaccurate(found, problem.wrt, options.digits)
+    result.warnings = numeric.verdict(warnings, found, options, result.outputs, problem.wrt)
     if options.sweep:
         result.sweep = vcurve.curve(tape, base, f0, problem.wrt, options, found)
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "function_evaluations": found.nfev}

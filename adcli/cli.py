@@ -48,8 +48,9 @@ Method = Annotated[
     str | None,
     typer.Option("--method", help="With --mode numeric: richardson (default), central, forward, backward, complex."),
 ]
-Step = Annotated[
-    float | None, typer.Option("--step", help="With --mode numeric: the (largest) step h, not the scaled default.")
+Step = Annotated[  # text, so that 1e-400 is refused for what it is rather than read as 0.0
+    str | None,
+    typer.Option("--step", metavar="FLOAT", help="With --mode numeric: the (largest) step h, not the scaled default."),
 ]
 Sweep = Annotated[
     bool, typer.Option("--sweep", help="With --mode numeric: also the error-versus-step curve of the first partial.")
@@ -137,7 +138,7 @@ def _batch(
     raise typer.Exit(summary.exit_code)
 
 
-def _numeric(mode: str, method: str | None, step: float | None, sweep: bool, precision: int) -> Any:
+def _numeric(mode: str, method: str | None, step: str | None, sweep: bool, precision: int) -> Any:
     """Numeric mode's options (adcli.modes.numeric.Options), or None for the other modes."""
     if mode != "numeric":
         if method is not None or step is not None or sweep:
@@ -145,9 +146,9 @@ def _numeric(mode: str, method: str | None, step: float | None, sweep: bool, pre
 
             raise AdcliError("usage_error", "--method, --step and --sweep go with --mode numeric")
         return None
-    from adcli.modes.numeric import Options
+    from adcli.modes.numeric import Options, parse_step
 
-    return Options(method or "richardson", step, precision, sweep)
+    return Options(method or "richardson", None if step is None else parse_step(step), precision, sweep)
 
 
 def _run(command: str, fmt: str | None, precision: int, compute: Any) -> None:

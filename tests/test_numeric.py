@@ -340,3 +340,194 @@ def test_cli_bad_numeric_options_are_usage_errors(args):
     out = cli("grad", "abs(x)*x", "--at", "x=1", "--format", "json", *args)
     assert out.exit_code == 2
     assert json.loads(out.stdout)["error"]["kind"] == "usage_error"
+
+
+# ---- audit 2/3: kinks, exact zeros, poles, the complex step at tiny x, --step, carets ------------
+
+
+def nondifferentiable(result: api.Result) -> list[str]:
+    return [w.message for w in result.warnings if w.kind == "nondifferentiable"]
+
+
+@pytest.mark.parametrize(
+    ("method", "value", "words"),
+    [
+        ("forward", 1.0, "right-hand derivative"),  # d|x|/dx from the right: +1
+        ("backward", -1.0, "left-hand derivative"),  # from the left: -1
+        ("central", 0.0, "average of the two one-sided derivatives"),  # (−1 + 1)/2
+        ("richardson", 0.0, "average of the two one-sided derivatives"),
+    ],
+)
+def test_a_kink_names_what_numeric_measured_and_its_estimate_covers_both_sides(method, value, words):
+    """A5: abs at 0 has one-sided derivatives -1 and +1; the answer is the method's limit, the ± covers both."""
+    result = run("abs(x)", {"x": 0.0}, method)
+    found, bound = result.jacobian[0][0], result.error_estimate[0][0]
+    assert abs(found - value) <= 1e-12
+    assert abs(found - 1.0) <= bound and abs(found + 1.0) <= bound  # every subgradient in [-1, 1] is covered
+    (message,) = nondifferentiable(result)
+    assert words in message and f"numeric mode ({method})" in message
+    assert "midpoint of the subgradient" not in message  # the AD modes' convention, not what numeric did
+    assert f"d(abs(x))/dx = {value:.6g}" in message.replace("-0 ", "0 ")
+
+
+def test_a_kink_inside_a_smooth_program_is_measured_on_both_sides():
+    """d/dx |x|·e^x + x² at 0: -1 from the left, +1 from the right (the pieces are ∓x·e^x + x²)."""
+    result = run("abs(x)*exp(x) + x^2", {"x": 0.0}, "forward")
+    assert abs(result.jacobian[0][0] - 1.0) <= 1e-10
+    assert result.error_estimate[0][0] >= 2.0 - 1e-10
+    (message,) = nondifferentiable(result)
+    assert "left -1" in message and "right 1" in message
+
+
+def test_a_tie_of_max_from_each_side():
+    """max(x, y) at x = y = 1: moving x up, max follows x (slope 1); moving it down, max stays y (slope 0)."""
+    forward = run("max(x, y)", {"x": 1.0, "y": 1.0}, "forward")
+    backward = run("max(x, y)", {"x": 1.0, "y": 1.0}, "backward")
+    assert forward.jacobian[0] == [pytest.approx(1.0, abs=1e-12)] * 2
+    assert backward.jacobian[0] == [pytest.approx(0.0, abs=1e-12)] * 2
+    assert all(e >= 1 - 1e-12 for e in forward.error_estimate[0] + backward.error_estimate[0])
+
+
+def test_a_kink_that_the_program_smooths_out_is_not_widened():
+    """|x|² = x² is differentiable at 0 (derivative 0): both sides agree, so the estimate stays small."""
+    result = run("abs(x)^2", {"x": 0.0})
+    assert abs(result.jacobian[0][0]) <= 1e-12 and result.error_estimate[0][0] <= 1e-12
+    assert "the ± covers both sides" not in nondifferentiable(result)[0]
+
+
+def test_a_jump_is_said_to_have_no_derivative_and_its_estimate_is_not_small():
+    """sign jumps by 2 at 0: the pieces are flat (0), but no derivative exists; the ± must not look precise."""
+    result = run("sign(x)", {"x": 0.0})
+    assert abs(result.jacobian[0][0]) <= 1e-12
+    assert result.error_estimate[0][0] >= 1.0
+    (message,) = nondifferentiable(result)
+    assert "jumps here by 2" in message and "no derivative" in message
+
+
+def test_the_kink_warning_in_json_carries_both_sides():
+    out = cli("grad", "relu(x)", "--at", "x=0", "--mode", "numeric", "--method", "forward", "--format", "json")
+    data = json.loads(out.stdout)
+    (warning,) = data["warnings"]
+    assert warning["numeric"] == [
+        {"output": 1, "wrt": "x", "left": pytest.approx(0, abs=1e-12), "right": pytest.approx(1, abs=1e-12),
+         "value": pytest.approx(1, abs=1e-12), "error": pytest.approx(1, abs=1e-9), "jump": None}
+    ]  # fmt: skip
+    assert data["gradient"] == [pytest.approx(1.0, abs=1e-12)]
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "wrt"),
+    [
+        ("x*y, sin(x)", {"x": 1.0, "y": 2.0}, None),  # the README's example: d(sin(x))/dy is exactly 0
+        ("x^2", {"x": 0.0}, None),  # 0 ± 3.5e-18 is exact to the digits of the function's own slope
+        ("x*y + z, x - z", {"x": 1.0, "y": 2.0, "z": 3.0}, None),
+        ("x, y^2", {"x": 1.5, "y": -0.5}, None),
+    ],
+)
+def test_exact_zeros_are_exact_and_raise_no_warning(text, at, wrt):
+    """A6: an output that does not depend on an input (the tape says so) gets exactly 0 ± 0."""
+    problem = api.prepare(text, at, wrt)
+    result = api.differentiate(problem, "numeric")
+    exact = api.differentiate(api.prepare(text, at, wrt), "reverse").jacobian
+    assert not result.warnings
+    for found, bound, reference in zip(result.jacobian, result.error_estimate, exact, strict=True):
+        for f, e, r in zip(found, bound, reference, strict=True):
+            assert abs(f - r) <= max(e, 1e-13 * abs(r))
+    tape, n = problem.tape, len(problem.wrt)
+    structural = ~numeric.dependence(tape, numeric.inputs_of(tape), n)
+    assert all(result.jacobian[i][k] == 0.0 and result.error_estimate[i][k] == 0.0 for i, k in np.argwhere(structural))
+
+
+def test_inaccurate_names_the_output_by_its_text():
+    (warning,) = run("sin(x)", {"x": 1.0}, "forward").warnings
+    assert "d(sin(x))/dx = " in warning.message and "d(f1)" not in warning.message
+
+
+POLES = [
+    ("1/x", 1e-20, "richardson", lambda x: -1 / x**2),
+    ("1/x", 1e-8, "central", lambda x: -1 / x**2),
+    ("1/x", 1e-20, "forward", lambda x: -1 / x**2),
+    ("1/x", -3e-12, "backward", lambda x: -1 / x**2),
+    ("sin(1e6*x)", 1.0, "central", lambda x: 1e6 * mpmath.cos(1e6 * x)),
+    ("sin(1e6*x)", 1.0, "richardson", lambda x: 1e6 * mpmath.cos(1e6 * x)),
+    ("atan(1e8*x)", 1e-8, "central", lambda x: 1e8 / (1 + (1e8 * x) ** 2)),
+    ("atan(1e8*x)", 1e-8, "richardson", lambda x: 1e8 / (1 + (1e8 * x) ** 2)),
+    ("log(x)/x", 1e-30, "richardson", lambda x: (1 - mpmath.log(x)) / x**2),
+]
+
+
+@pytest.mark.parametrize(("text", "x", "method", "closed_form"), POLES)
+def test_a_feature_smaller_than_the_step_is_found_and_the_estimate_bounds_the_error(text, x, method, closed_form):
+    """A7: the stencil must not straddle the pole at 0 (steps scale with |x| when the answer did not settle)."""
+    result = run(text, {"x": x}, method)
+    exact = float(closed_form(mpmath.mpf(x)))
+    found, bound = result.jacobian[0][0], result.error_estimate[0][0]
+    assert np.sign(found) == np.sign(exact)
+    assert abs(found - exact) <= bound
+    assert relative(found, exact) <= {"richardson": 1e-10, "central": 1e-7}.get(method, 1e-5)
+
+
+def test_an_answer_that_never_settles_says_so_and_covers_its_own_sign():
+    """sign(x - 1e-30) at 0 is -1 nearby (derivative 0), but every stencil straddles the jump at 1e-30."""
+    result = run("sign(x - 1e-30)", {"x": 0.0})
+    found, bound = result.jacobian[0][0], result.error_estimate[0][0]
+    assert abs(found - 0.0) <= bound and bound >= abs(found)
+    (warning,) = [w for w in result.warnings if w.kind == "inaccurate"]
+    assert "did not settle" in warning.message and "not even its sign" in warning.message
+    assert warning.details["unsettled"] == [[0, 0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "closed_form"),
+    [
+        ("log(x)", 1e-300, lambda x: 1 / x),  # h = 1e-200 would be 1e100 times x
+        ("x^2", 1e-120, lambda x: 2 * x),  # Im(x²) = 2xh underflows at h = 1e-200: retried at 2^-27·|x|
+        ("1/x", 1e-150, lambda x: -1 / x**2),
+        ("sqrt(x)", 1e-305, lambda x: 1 / (2 * mpmath.sqrt(x))),
+    ],
+)
+def test_complex_step_at_tiny_x(text, x, closed_form):
+    """A8: the complex step scales with |x| when x is tiny."""
+    result = run(text, {"x": x}, "complex")
+    exact = float(closed_form(mpmath.mpf(x)))
+    assert relative(result.jacobian[0][0], exact) <= 1e-13
+    assert abs(result.jacobian[0][0] - exact) <= result.error_estimate[0][0]
+
+
+def test_complex_step_that_underflows_anyway_falls_back_and_says_so():
+    """x²·1e300 at 1e-170: x² itself underflows; central differences, with an honest estimate, and a note."""
+    result = run("x^2*1e300", {"x": 1e-170}, "complex")
+    assert abs(result.jacobian[0][0] - 2e130) <= result.error_estimate[0][0]
+    assert any("underflowed" in note and "richardson" in note for note in result.notes)
+    assert not run("cos(x)", {"x": 0.0}, "complex").notes  # an exact 0 beside cos(0) = 1 is a true 0
+    assert run("cos(x)", {"x": 0.0}, "complex").nfev == 2
+
+
+@pytest.mark.parametrize(
+    ("step", "words"),
+    [
+        ("1e-400", "--step 1e-400 is below the smallest positive float"),
+        ("1e400", "--step 1e400 is above the largest float"),
+        ("abc", "--step must be a number, not 'abc'"),
+        ("1e-300", "--step 1e-300 is too small to move x = 1"),
+        ("0", "--step must be a positive finite number"),
+    ],
+)
+def test_cli_step_messages_say_what_is_wrong(step, words):
+    """A16: --step 1e-400 used to be reported as 'not 0.0' (it underflowed when parsed)."""
+    out = cli("grad", "x^2", "--at", "x=1", "--mode", "numeric", "--step", step, "--format", "json")
+    assert out.exit_code == 2
+    error = json.loads(out.stdout)["error"]
+    assert error["kind"] == "usage_error" and words in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "column"),
+    [("sqrt(x)", {"x": 0.0}, 1), ("y + cbrt(x)", {"x": 0.0, "y": 1.0}, 5), ("1 + hypot(x, y)", {"x": 0, "y": 0}, 5)],
+)
+def test_numeric_errors_have_a_place_as_in_the_ad_modes(text, at, column):
+    """An infinite slope in numeric mode: nonfinite with the line, column and caret of the AD modes."""
+    with pytest.raises(AdcliError) as exc:
+        run(text, at)
+    assert exc.value.kind == "nonfinite" and (exc.value.line, exc.value.column) == (1, column)
+    assert exc.value.caret() is not None and exc.value.caret().endswith("^")

@@ -27,6 +27,7 @@ LEVELS = 6  # Richardson: central differences at LEVELS steps, each half the one
 RELATIVE = {"richardson": 1 / 8, "central": EPS ** (1 / 3), "forward": EPS**0.5, "backward": EPS**0.5}
 ULPS = 2.0  # round-off of one function value, in units of ε·|f| (the noise model)
 UNCONVERGED = 1e-10  # an error estimate above this, relative to the yardstick, asks for smaller steps
+DOUBT = 1e-2  # a truncation estimate above this, relative to the value, is not in the asymptotic range
 SIDE = {"forward": 1, "backward": -1}
 KIND = {0: "central", 1: "forward", -1: "backward"}
 
@@ -51,28 +52,48 @@ class Found:
     magnitude: np.ndarray  # max |f| over the stencil and x, per output
     stencil: Stencil | None  # None for the complex step
     noise: np.ndarray | None = None  # the round-off part of the error estimate
+    slope: np.ndarray | None = None  # max |f(x ± h) − f(x)|/h over the stencil: the scale of a derivative near 0
 
-    def unsettled(self, x: float) -> bool:
-        """Whether some output's error estimate says the extrapolation has not converged."""
-        return bool(np.any(~(self.error <= UNCONVERGED * yardstick(self.value, self.magnitude, x))))
+    def unsettled(self, x: float, threshold: float = UNCONVERGED) -> bool:
+        """Whether some output's error estimate exceeds `threshold` relative to its yardstick."""
+        return bool(np.any(self.doubtful(x, threshold)))
+
+    def doubtful(self, x: float, threshold: float) -> np.ndarray:
+        """Per output: whether the estimate exceeds `threshold` relative to the yardstick, or is truncation
+        larger than DOUBT relative to the value itself (1/x at 1e-20 with steps of 1/8: |f|/size is 1e20,
+        but the quotients, of the order of 1e2, do not agree in their first digit)."""
+        loose = ~(self.error <= threshold * yardstick(self.value, self.magnitude, x))
+        truncation = np.ones_like(loose) if self.noise is None else self.error > 4 * self.noise
+        return loose | (truncation & ~(self.error <= DOUBT * np.abs(self.value)))
 
     def truncated(self) -> bool:
         """Whether truncation (not round-off) dominates some error estimate: smaller steps could help."""
         return self.noise is None or bool(np.any(self.error > 4 * self.noise))
 
+    def masked(self, keep: np.ndarray) -> Found:
+        """Exact zeros (estimate 0) for the outputs that do not depend on this column (`keep` False)."""
+        if keep.all():
+            return self
+        zero = lambda a: None if a is None else np.where(keep, a, 0.0)  # noqa: E731
+        return Found(
+            zero(self.value), zero(self.error), self.step, zero(self.magnitude), self.stencil, zero(self.noise),
+            zero(self.slope),
+        )  # fmt: skip
+
     def better(self, other: Found, x: float) -> Found:
-        """Output by output, the answer with the smaller relative error estimate."""
+        """Output by output, the answer with the smaller relative error estimate; a settled one first."""
         mine = self.error / np.maximum(yardstick(self.value, self.magnitude, x), 1e-300)
         theirs = other.error / np.maximum(yardstick(other.value, other.magnitude, x), 1e-300)
-        take = theirs < mine
+        my_doubt, their_doubt = self.doubtful(x, DOUBT), other.doubtful(x, DOUBT)
+        take = (my_doubt & ~their_doubt) | ((my_doubt == their_doubt) & (theirs < mine))
         if not take.any():
             return self
-        pick = lambda a, b: np.where(take, b, a)  # noqa: E731
+        pick = lambda a, b: np.where(take, b, a) if a is not None and b is not None else None  # noqa: E731
         magnitude = np.maximum(self.magnitude, other.magnitude)
-        noise = pick(self.noise, other.noise) if self.noise is not None and other.noise is not None else None
         return Found(
-            pick(self.value, other.value), pick(self.error, other.error), other.step, magnitude, other.stencil, noise
-        )
+            pick(self.value, other.value), pick(self.error, other.error), other.step, magnitude, other.stencil,
+            pick(self.noise, other.noise), pick(self.slope, other.slope),
+        )  # fmt: skip
 
 
 # ---- evaluations --------------------------------------------------------------------------------
@@ -152,11 +173,13 @@ class Stencil:
         order = 2 if self.side == 0 else 1  # the error series: h², h⁴, … central; h, h², … one-sided
         ratio = float(self.steps[0] / self.steps[1])
         magnitude = np.maximum(np.abs(fx).max(axis=1), np.abs(f0))
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            slope = (np.abs(fx - f0[:, None]) / np.abs(self.points(x) - x)).max(axis=1)
         if not self.extrapolate:  # the quotient at h, its truncation estimated from the one at 2h
             error = np.abs(d[1] - d[0]) / (ratio**order - 1) + noise[1]
-            return Found(d[1], error, float(self.steps[1]), magnitude, self, noise[1])
+            return Found(d[1], error, float(self.steps[1]), magnitude, self, noise[1], slope)
         best, error, used, round_off = tableau(d, noise, ratio, order)
-        return Found(best, error, float(self.steps[used]), magnitude, self, round_off)
+        return Found(best, error, float(self.steps[used]), magnitude, self, round_off, slope)
 
 
 def tableau(
