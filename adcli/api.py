@@ -35,6 +35,7 @@ class Problem:
     wrt: list[str]
     tape: Tape
     warnings: list[AdcliWarning] = field(default_factory=list)
+    each_point: bool = False  # many points: a failing point fails alone (result.failures), not the whole set
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Result:
     error_estimate: list[list[float]] | None = None  # numeric mode: shaped like the Jacobian
     nfev: int | None = None  # numeric mode: function evaluations, the point itself included
     sweep: dict[str, Any] | None = None  # numeric mode --sweep: error versus step for one partial
+    failures: Any = None  # many points with each_point: the points that failed (adcli.points.Failures)
 
     @property
     def gradient(self) -> list[float] | None:
@@ -197,11 +199,13 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     strict: bool = False,
     defaults: Sequence[Binding] = (),
     combine: str = "grid",
+    each_point: bool = False,
 ) -> Problem:
     """Parse, bind the point, check every name and build the tape.
 
     `defaults` are values the text's own `at` overrides (a batch's --at); spans, lists and numpy arrays
-    in the point give a many-point problem (arrays crossed or zipped per `combine`), evaluated vectorised.
+    in the point give a many-point problem (arrays crossed or zipped per `combine`), evaluated vectorised;
+    with `each_point`, a point where the computation fails gets its own error and the others their answers.
     """
     parsed = parse(text, strict=strict)
     point = _merge_point(parsed, _bindings(at), defaults, combine)
@@ -210,7 +214,7 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     columns, warnings = _column_order(parsed, point, wrt, present)
     names = columns + [n for n in present if n not in columns]
     tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source)
-    return Problem(parsed, point, columns, tape, warnings)
+    return Problem(parsed, point, columns, tape, warnings, each_point)
 
 
 # ---- computations -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from adcli.errors import AdcliError
+from adcli.errors import AdcliError, internal_error
 from adcli.inputs import ARG, Item
 from adcli.syntax import Binding
 
@@ -61,13 +61,29 @@ class Summary:
     ok: int = 0
     failed: int = 0
     exit_code: int = 0
+    points_failed: int = 0  # points of point sets that failed (their problems count as failed)
 
     @property
     def total(self) -> int:
         return self.ok + self.failed
 
+    def count(self, outcome: Outcome, exit_code: int = 0) -> None:
+        """Add one outcome; a problem with failed points, or whose answer says no (exit_code), failed."""
+        failures = getattr(outcome.result, "failures", None) if outcome.error is None else None
+        if outcome.error is not None:
+            exit_code = max(exit_code, outcome.error.exit_code)
+        elif failures is not None and len(failures):
+            self.points_failed += len(failures)
+            exit_code = max(exit_code, failures.exit_code)
+        if exit_code:
+            self.failed += 1
+        else:
+            self.ok += 1
+        self.exit_code = max(self.exit_code, exit_code)
+
     def text(self) -> str:
-        return f"{self.ok:,} ok, {self.failed:,} failed"
+        points = f" ({self.points_failed:,} failed point{'s' if self.points_failed != 1 else ''})"
+        return f"{self.ok:,} ok, {self.failed:,} failed" + (points if self.points_failed else "")
 
 
 def solve(item: Item, compute: Compute, point: Sequence[Binding]) -> Outcome:
@@ -80,6 +96,22 @@ def solve(item: Item, compute: Compute, point: Sequence[Binding]) -> Outcome:
         return Outcome(item, compute(item.text or "", (), point))
     except AdcliError as exc:
         return Outcome(item, error=exc)
+    except MemoryError:
+        return Outcome(item, error=AdcliError("limit_exceeded", "this problem ran out of memory"))
+    except Exception as exc:  # noqa: BLE001 - a bug in adcli must not lose the other lines of a batch
+        return Outcome(item, error=internal_error(exc))
+
+
+def _emit(sink: Sink, outcome: Outcome) -> Outcome:
+    """sink.emit, with a failure to render (a bug) reported as that problem's error; output errors stop."""
+    try:
+        sink.emit(outcome)
+    except OSError:  # a closed pipe or a full disk: nothing more can be written
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in adcli must not lose the other lines of a batch
+        outcome = Outcome(outcome.item, error=internal_error(exc))
+        sink.emit(outcome)
+    return outcome
 
 
 def run(
@@ -98,13 +130,7 @@ def run(
             if item.note is not None:
                 sink.note(item)
                 continue
-            outcome = solve(item, compute, point)
-            if outcome.error is None:
-                summary.ok += 1
-            else:
-                summary.failed += 1
-                summary.exit_code = max(summary.exit_code, outcome.error.exit_code)
-            sink.emit(outcome)
+            summary.count(_emit(sink, solve(item, compute, point)))
             if progress is not None:
                 now = time.monotonic()
                 if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:
@@ -119,9 +145,15 @@ def run(
 
 
 def point_bindings(at: Sequence[str] | None, points: str | None) -> list[Binding]:
-    """The command line's point, parsed once for the whole batch: --points columns, then --at."""
+    """The command line's point, parsed once for the whole batch: --points columns, then --at.
+
+    An --at value for a column of the table replaces that column in its place (the Jacobian's columns
+    keep the table's order)."""
     from adcli.points import read_table
     from adcli.syntax import parse_point
 
     table = read_table(points) if points else []
-    return [*table, *(b for text in at or [] for b in parse_point(text))]
+    given = [b for text in at or [] for b in parse_point(text)]
+    last = {b.name: b for b in given}
+    in_table = {b.name for b in table}
+    return [last.get(b.name, b) for b in table] + [b for b in given if b.name not in in_table]

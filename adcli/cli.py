@@ -130,12 +130,23 @@ def _batch(
     progress = render_batch.ProgressBar if sys.stderr.isatty() else None
     try:
         summary = batch.run(items, solve, sink, point, progress)
-    except BrokenPipeError:  # the reader went away (| head): stop quietly
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(1) from None
+    except BrokenPipeError:
+        _pipe_closed()
     raise typer.Exit(summary.exit_code)
+
+
+PIPE_CLOSED = 141  # 128 + SIGPIPE: what the shell reports for a program stopped by a closed pipe
+
+
+def _pipe_closed() -> None:
+    """The reader went away (| head): stop quietly, with the exit status of a program killed by SIGPIPE."""
+    import os
+
+    try:  # nothing more reaches the reader; the final flush must not complain either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (tests)
+        pass
+    raise typer.Exit(PIPE_CLOSED)
 
 
 def _numeric(mode: str, method: str | None, step: str | None, sweep: bool, precision: int) -> Any:
@@ -152,14 +163,26 @@ def _numeric(mode: str, method: str | None, step: str | None, sweep: bool, preci
 
 
 def _run(command: str, fmt: str | None, precision: int, compute: Any) -> None:
-    """Compute, render, and turn an AdcliError into its one-line message and exit code."""
+    """Compute, render, and turn an AdcliError into its one-line message and exit code.
+
+    A span or list in the expression's own `at` gives many points: shown as --at spans show them."""
     from adcli.errors import AdcliError
 
     try:
         chosen = _format(fmt)
-        _show(compute(), command, chosen, precision)
+        result = compute()
     except AdcliError as exc:
         _fail(exc, fmt)
+    from adcli.points import is_many
+
+    if is_many(result.at):
+        _batch(command, result.input, None, None, None, fmt, precision, lambda *_: result)
+    try:
+        _show(result, command, chosen, precision)
+    except AdcliError as exc:
+        _fail(exc, fmt)
+    except BrokenPipeError:
+        _pipe_closed()
 
 
 @app.command()
@@ -188,7 +211,9 @@ def grad(
         if mode not in ("reverse", "forward", "numeric", "symbolic"):
             raise api.AdcliError("usage_error", f"grad --mode is reverse, forward, numeric or symbolic, not {mode!r}")
         combine = "grid" if grid else "zip"
-        problem = api.prepare(text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine)
+        problem = api.prepare(
+            text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine, each_point=True
+        )
         if len(problem.tape.outputs) != 1:
             n = len(problem.tape.outputs)
             raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
@@ -225,7 +250,9 @@ def jac(
 
     def compute(text: str, given: Any = at, defaults: Any = ()) -> Any:
         combine = "grid" if grid else "zip"
-        problem = api.prepare(text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine)
+        problem = api.prepare(
+            text, given, _wrt(wrt), strict=strict, defaults=defaults, combine=combine, each_point=True
+        )
         d = api.point_values(direction) if direction is not None else None
         c = api.constants(cot) if cot is not None else None
         if d is not None and c is not None:
@@ -299,7 +326,8 @@ def evaluate(
 
     def compute(text: str, given: Any = at, defaults: Any = ()) -> Any:
         combine = "grid" if grid else "zip"
-        return api.evaluate_problem(api.prepare(text, given, strict=strict, defaults=defaults, combine=combine))
+        problem = api.prepare(text, given, strict=strict, defaults=defaults, combine=combine, each_point=True)
+        return api.evaluate_problem(problem)
 
     if _many(expr, files, at, points, fmt):
         _batch("eval", expr, files, at, points, fmt, precision, compute)
@@ -330,7 +358,7 @@ def repl(
         session.set_mode(mode)
         session.set_format(fmt or ("table" if sys.stdout.isatty() else "plain"))
         for text in at or []:
-            session.set_at(", ".join([*session.at, text]))
+            session.set_at(text)
     except AdcliError as exc:
         sys.stderr.write(render.error_text(exc) + "\n")
         raise typer.Exit(exc.exit_code) from None
@@ -396,22 +424,47 @@ def _present(
         _fail(exc, fmt)
 
 
-def _shown(show: Any, result: Any, chosen: str) -> int:
-    """show(), and the exit code it asks for (compare and check exit 1 on a disagreement)."""
+def _shown(show: Any, outcome: Any, chosen: str) -> tuple[int, Any]:
+    """show(), and the exit code it asks for (compare and check exit 1 on a disagreement); an error while
+    showing (a bug, too) becomes that problem's error, so the batch goes on."""
+    from adcli.batch import Outcome
+    from adcli.errors import AdcliError, internal_error
+
     try:
-        show(result, chosen)
+        show(outcome.result, chosen)
     except typer.Exit as done:
-        return done.exit_code
-    return 0
+        return done.exit_code, outcome
+    except AdcliError as exc:
+        return 0, Outcome(outcome.item, error=exc)
+    except OSError:  # the output went away
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in adcli must not lose the other lines of a batch
+        return 0, Outcome(outcome.item, error=internal_error(exc))
+    return 0, outcome
 
 
-def _present_many(fmt: str | None, compute: Any, show: Any, formats: Any, expr: Any, files: Any) -> None:
-    """Batch mode for a command with its own renderers: each problem under its file:line; json(l) records."""
+def _as_record(show: Any, outcome: Any) -> tuple[int, Any, str]:
+    """One problem of a json(l) batch: the exit code it asks for, the outcome, and its JSON record (the
+    command's own object with `file` and `line`, or the error record)."""
     import contextlib
     import io
     import json
 
-    from adcli import batch, inputs, render_batch
+    from adcli import render_batch
+
+    code, buffer = 0, io.StringIO()
+    if outcome.error is None:
+        with contextlib.redirect_stdout(buffer):
+            code, outcome = _shown(show, outcome, "json")
+    if outcome.error is not None:
+        return code, outcome, json.dumps(render_batch.error_record(outcome), ensure_ascii=False)
+    item = outcome.item
+    return code, outcome, json.dumps({"file": item.file, "line": item.line, **json.loads(buffer.getvalue())})
+
+
+def _present_many(fmt: str | None, compute: Any, show: Any, formats: Any, expr: Any, files: Any) -> None:
+    """Batch mode for a command with its own renderers: each problem under its file:line; json(l) records."""
+    from adcli import inputs
     from adcli.errors import AdcliError
 
     try:
@@ -421,38 +474,41 @@ def _present_many(fmt: str | None, compute: Any, show: Any, formats: Any, expr: 
         items = inputs.problems(expr, files, sys.stdin)
     except AdcliError as exc:
         _fail(exc, fmt)
+    try:
+        summary = _each_problem(items, compute, show, chosen)
+    except BrokenPipeError:
+        _pipe_closed()
+    if summary.total > 1 or summary.failed:
+        sys.stderr.write(summary.text() + "\n")
+    raise typer.Exit(summary.exit_code)
+
+
+def _each_problem(items: Any, compute: Any, show: Any, chosen: str) -> Any:
+    """The problems of a batch in turn, shown (json: an array of records); the summary."""
+    from adcli import batch, inputs, render_batch
+
     summary, records = batch.Summary(), 0
     for item in items:
         if item.note is not None:
             sys.stderr.write(f"note: {item.note}\n")
             continue
-        outcome = batch.solve(item, lambda text, given, defaults: compute(text), ())
-        if outcome.error is not None:
-            summary.failed += 1
-            summary.exit_code = max(summary.exit_code, outcome.error.exit_code)
-            if chosen in ("json", "jsonl"):
-                record = json.dumps(render_batch.error_record(outcome), ensure_ascii=False)
-            else:
+        outcome, code, record = batch.solve(item, lambda text, given, defaults: compute(text), ()), 0, None
+        if chosen in ("json", "jsonl"):
+            code, outcome, record = _as_record(show, outcome)
+        elif outcome.error is None:
+            sys.stdout.write("" if item.file == inputs.ARG else f"# {item.file}:{item.line}\n")
+            code, outcome = _shown(show, outcome, chosen)
+        summary.count(outcome, code)  # a disagreement or a wrong answer (exit 1) counts as failed
+        if record is None:
+            if outcome.error is not None:
                 sys.stdout.flush()
                 sys.stderr.write(render_batch.error_text(outcome) + "\n")
-                continue
-        else:
-            summary.ok += 1
-            if chosen not in ("json", "jsonl"):
-                sys.stdout.write("" if item.file == inputs.ARG else f"# {item.file}:{item.line}\n")
-                summary.exit_code = max(summary.exit_code, _shown(show, outcome.result, chosen))
-                continue
-            buffer = io.StringIO()
-            with contextlib.redirect_stdout(buffer):
-                summary.exit_code = max(summary.exit_code, _shown(show, outcome.result, "json"))
-            record = json.dumps({"file": item.file, "line": item.line, **json.loads(buffer.getvalue())})
+            continue
         sys.stdout.write(record + "\n" if chosen == "jsonl" else ("[\n" if not records else ",\n") + record)
         records += 1
     if chosen == "json":
         sys.stdout.write("\n]\n" if records else "[]\n")
-    if summary.total > 1 or summary.failed:
-        sys.stderr.write(summary.text() + "\n")
-    raise typer.Exit(summary.exit_code)
+    return summary
 
 
 def _ascii(flag: bool) -> bool:
@@ -462,34 +518,17 @@ def _ascii(flag: bool) -> bool:
 
 
 def _seed(option: str, text: str | None) -> Any:
-    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of finite numbers; bad text is a usage error."""
+    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of numbers; bad text is a usage error."""
     if text is None:
         return None
-    import math
-
     from adcli import api
-    from adcli.syntax import parse_point
 
     try:
-        if "=" in text:
-            bindings = parse_point(text)
-            names = [b.name for b in bindings]
-            twice = next((n for n in names if names.count(n) > 1), None)
-            if twice is not None:
-                raise api.AdcliError("usage_error", f"{twice} is given two values in one point")
-            many = next((b.name for b in bindings if b.kind != "value"), None)
-            if many is not None:
-                raise api.AdcliError("usage_error", f"{many} takes one number, not a span or list")
-            values: Any = {b.name: b.values[0] for b in bindings}
-        else:
-            values = api.constants(text)
-    except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
-        reason = exc.message.removeprefix(f"{text!r}: ").replace("weights must be", "entries must be")
-        exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {reason}"
+        return api.point_values(text) if "=" in text else api.constants(text)
+    except api.AdcliError as exc:
+        if exc.kind in ("syntax_error", "usage_error"):
+            exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {exc.message}"
         raise
-    if not all(math.isfinite(v) for v in (values.values() if isinstance(values, dict) else values)):
-        raise api.AdcliError("usage_error", f"bad {option} {text!r}: entries must be finite numbers")
-    return values
 
 
 def _console(ascii: bool) -> Any:
@@ -522,13 +561,10 @@ def trace(
     from adcli import trace as tracing
 
     plain = _ascii(ascii)
-    emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
 
     def compute(text: str | None = None) -> Any:
         if emit not in (None, "python"):
             raise api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python")
-        if emit is not None and fmt is not None:
-            raise api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two")
         problem = api.prepare(_read(expr) if text is None else text, at, strict=strict)
         return tracing.compute(problem, mode, _seed("--dir", direction), _seed("--cot", cot))
 
@@ -536,8 +572,7 @@ def trace(
         if emit is not None:
             from adcli.emit import python_source
 
-            emitted[0] += 1
-            sys.stdout.write(python_source(result, f"_{emitted[0]}" if emitted[0] > 1 else ""))
+            sys.stdout.write(python_source(result))
         elif chosen == "json":
             sys.stdout.write(render_trace.as_json(result) + "\n")
         elif chosen == "plain":
@@ -577,8 +612,7 @@ def graph(
         elif chosen == "json":
             sys.stdout.write(render_graph.as_json(result) + "\n")
         else:
-            console = _console(plain)
-            console.print(render_graph.tree(result, precision, plain, console.width))
+            _console(plain).print(render_graph.tree(result, precision, plain))
 
     _present(fmt, compute, show, expr=expr, files=files)
 
@@ -629,7 +663,7 @@ def compare(
     _present(fmt, compute, show, expr=expr, files=files)
 
 
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command()
 def check(
     of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
     answer: Annotated[
@@ -640,10 +674,9 @@ def check(
         str | None, typer.Option("--wrt", help="The variable(s); several: the answer is the gradient a, b.")
     ] = None,
     at: At = None,
-    samples: Annotated[int, typer.Option("--samples", help="Random in-domain points to check at.")] = 12,
+    points: Annotated[int, typer.Option("--points", help="Random in-domain points to check at.")] = 12,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.")] = 1e-7,
-    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.")] = 1e-9,
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
@@ -657,7 +690,7 @@ def check(
     from adcli import render_compare
 
     def compute(text: str | None = None) -> Any:
-        options = checking.Options(samples=samples, seed=seed, rtol=rtol, atol=atol)
+        options = checking.Options(points=points, seed=seed, rtol=rtol)
         return checking.check(_read(answer) if text is None else text, of, _wrt(wrt), at, options, strict=strict)
 
     def show(result: Any, chosen: str) -> None:
@@ -694,4 +727,36 @@ def main() -> None:
     # core when it is imported: 20-50 ms of a one-shot run on a busy 2-core machine. A user's own
     # setting wins. (Only the command line does this; the Python API leaves the environment alone.)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    app()
+    try:
+        from typer._click.exceptions import UsageError  # typer 0.26+ carries its own copy of Click
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import UsageError
+
+    try:
+        code = app(standalone_mode=False)
+    except UsageError as exc:  # a bad option or value: the same error[usage_error] line (or JSON) as ours
+        if exc.ctx is None or type(exc).__name__ == "NoArgsIsHelpError":
+            raise SystemExit(app()) from None  # Click's own display (the help for a bare `adcli`)
+        _option_error(exc)
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _option_error(exc: Any) -> None:
+    """A Click usage error as `error[usage_error]: …` on stderr, or the JSON error object with --format json."""
+    from adcli import render
+    from adcli.errors import AdcliError
+
+    argv = sys.argv[1:]
+    wants_json = "--format=json" in argv or any(
+        a == "--format" and b == "json" for a, b in zip(argv, argv[1:], strict=False)
+    )
+    message = f"{exc.format_message()} ('{exc.ctx.command_path} --help' lists the options)"
+    error = AdcliError("usage_error", message)
+    if wants_json:
+        sys.stdout.write(render.error_json(error) + "\n")
+    else:
+        sys.stderr.write(render.error_text(error) + "\n")
+    raise SystemExit(error.exit_code)

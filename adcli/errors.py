@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 #: kind -> exit code (DESIGN.md, "Error kinds and exit codes").
 EXIT_CODES: dict[str, int] = {
@@ -14,6 +15,7 @@ EXIT_CODES: dict[str, int] = {
     "limit_exceeded": 2,
     "domain_error": 1,
     "nonfinite": 1,
+    "internal_error": 3,  # a bug in adcli, caught per problem so that a batch goes on (README)
 }
 
 
@@ -66,9 +68,17 @@ class AdcliWarning:
     kind: str  # "nondifferentiable" | "inaccurate" | "note" | "unused_variable"
     message: str
     details: dict[str, object] = field(default_factory=dict)
+    #: many points: a boolean array marking the points it applies to (None: all); not in the JSON
+    where: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, **self.details}
+
+
+def internal_error(exc: Exception) -> AdcliError:
+    """An unexpected exception (a bug in adcli) as an error of one problem, so that the others go on."""
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    return AdcliError("internal_error", f"adcli failed on this problem ({what}); this is a bug, please report it")
 
 
 def worst_exit(codes: list[int]) -> int:

@@ -1,10 +1,11 @@
 """Problems from the command line, files and pipes: one problem per line, streamed, each with its place.
 
-Sources, in order: the EXPR argument (one problem, which may span lines), then each `--file F`, then
-standard input when EXPR is `-` or when EXPR is absent, no file is given and stdin is not a
-terminal. A file is read one line at a time (a 1 GB pipe is never held in memory); blank lines and
-`#` comments are skipped; Windows line endings and a UTF-8 byte-order mark are accepted. A line
-may carry its own point (`sin(x)*y at x=1, y=2`); several statements go on one line with `;`.
+Sources, in order: the EXPR argument (one problem, which may span lines; `-`: standard input in its
+place), then each `--file F` (`-f -`: standard input in its place), then standard input when EXPR is
+absent, no file is given and stdin is not a terminal. A file is read one line at a time (a 1 GB
+pipe is never held in memory); blank lines and `#` comments are skipped; Windows line endings and a
+UTF-8 byte-order mark are accepted. A line may carry its own point (`sin(x)*y at x=1, y=2`);
+several statements go on one line with `;`.
 
 What cannot be read becomes an `Item` with an error, so a batch reports it in its place and goes on:
 a missing file, a binary file or one that is not UTF-8 (naming the file and the byte offset), a line
@@ -136,17 +137,27 @@ def wants_stdin(expr: str | None, files: list[str] | None, stdin: Any) -> bool:
 
 
 def problems(expr: str | None, files: list[str] | None, stdin: Any) -> Iterator[Item]:
-    """All the problems, in input order: the argument, then each file, then stdin (usage_error: none)."""
-    from_stdin = wants_stdin(expr, files, stdin)
+    """All the problems, in input order: EXPR (stdin for `-`), then each file (stdin for `-f -`), then
+    stdin when it is piped in with neither (usage_error: no problems at all, or stdin asked for twice)."""
+    files = files or []
+    asked = (expr == "-") + files.count("-")
+    if asked > 1:
+        raise AdcliError("usage_error", "standard input can be read once: give '-' once (as EXPR or as -f -)")
+    from_stdin = asked == 1 or wants_stdin(expr, files, stdin)
     if expr is None and not files and not from_stdin:
         raise AdcliError("usage_error", "no expression: give EXPR, --file F, or pipe problems in on stdin")
-    return _problems(expr, files or [], stdin if from_stdin else None)
+    return _problems(expr, files, stdin if from_stdin else None)
 
 
 def _problems(expr: str | None, files: list[str], stdin: Any) -> Iterator[Item]:
-    if expr is not None and expr != "-":
+    def piped() -> Iterator[Item]:
+        return problems_in(lines(binary_stdin(stdin), STDIN), STDIN)
+
+    if expr == "-":
+        yield from piped()
+    elif expr is not None:
         yield Item(expr, ARG, 1)
     for path in files:
-        yield from read_file(path)
-    if stdin is not None:
-        yield from problems_in(lines(binary_stdin(stdin), STDIN), STDIN)
+        yield from piped() if path == "-" else read_file(path)
+    if stdin is not None and expr != "-" and "-" not in files:
+        yield from piped()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,7 +30,7 @@ GRID, ZIP = "grid", "zip"
 DEFAULT_COMBINE = GRID
 CHUNK = 1 << 15  # points per sweep: arrays stay in cache and memory stays bounded
 BYTES_PER_VALUE = 8
-PointValue = float | np.ndarray
+PointValue = Any  # a float, a Column (adcli.points) or a numpy array
 
 
 # ---- building a point set -----------------------------------------------------------------------
@@ -92,7 +92,7 @@ def check_size(lengths: Sequence[tuple[str, int]], combine: str, arrays: int) ->
         shape = " × ".join(f"{name}: {n:,}" for name, n in lengths)
         raise AdcliError(
             "limit_exceeded",
-            f"the point set has {total:,} points ({shape}), {_bytes(needed)} for the point alone; "
+            f"the point set has {total:,} points ({shape}), {_bytes(needed)} for one number per point; "
             f"the limit is {_bytes(budget)}: use fewer points"
             + (" or --zip" if combine == GRID and len(lengths) > 1 else ""),
         )
@@ -122,10 +122,66 @@ def _axes(point: Mapping[str, Any]) -> list[tuple[list[str], list[Binding], int]
     return axes
 
 
-def expand(point: Mapping[str, Any], combine: str = DEFAULT_COMBINE) -> dict[str, PointValue]:
-    """name -> float or Binding (span, list, rows) becomes name -> float or 1-D array (all one length).
+def _linspace(start: float, stop: float, count: int, k: np.ndarray) -> np.ndarray:
+    """Values k of numpy.linspace(start, stop, count), the same arithmetic, without making the others."""
+    if count == 1:
+        return np.full(k.shape, float(start))
+    div, delta = count - 1, stop - start
+    step = delta / div
+    y = k * 1.0
+    y = y / div * delta if step == 0 else y * step
+    y += start
+    y[k == div] = stop
+    return y
 
-    The size is checked from the lengths alone, before any array is made.
+
+class Column:
+    """One variable's values over a point set, made chunk by chunk: a grid is never materialised.
+
+    Point i takes value `(i // inner) % len(axis)` of its axis (a span, a list, a table column or an
+    array). `np.asarray(column)` makes them all (the Python API's `result.at["x"]`).
+    """
+
+    ndim = 1
+
+    def __init__(self, axis: Binding, n_axis: int, inner: int, total: int) -> None:
+        self.axis, self.n_axis, self.inner, self.total = axis, n_axis, inner, total
+        self.values = None if axis.kind == "span" else np.asarray(axis.values, dtype=float).reshape(-1)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """The values at the points `index` (an integer array)."""
+        k = index if self.inner == 1 and self.n_axis == self.total else index // self.inner % self.n_axis
+        if self.values is not None:
+            return self.values[k]
+        return _linspace(self.axis.values[0], self.axis.values[1], self.n_axis, k)
+
+    def chunk(self, start: int, stop: int) -> np.ndarray:
+        if self.values is not None and self.inner == 1 and self.n_axis == self.total:
+            return self.values[start:stop]
+        return self.take(np.arange(start, stop))
+
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return self.chunk(*i.indices(self.total)[:2])
+        return float(self.take(np.array([i if i >= 0 else self.total + i]))[0])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.chunk(0, self.total).astype(dtype or float, copy=False)
+
+    def tolist(self) -> list[float]:
+        return self.chunk(0, self.total).tolist()
+
+
+MANY = (Column, np.ndarray)
+
+
+def expand(point: Mapping[str, Any], combine: str = DEFAULT_COMBINE) -> dict[str, PointValue]:
+    """name -> float or Binding (span, list, rows) becomes name -> float or Column (all one length).
+
+    The size is checked from the lengths alone; the values are made later, a chunk at a time.
     """
     if combine not in (GRID, ZIP):
         raise AdcliError("usage_error", f"unknown combination {combine!r}: choose grid or zip")
@@ -134,37 +190,44 @@ def expand(point: Mapping[str, Any], combine: str = DEFAULT_COMBINE) -> dict[str
     if combine == ZIP and len({n for _, n in lengths}) > 1:
         shown = ", ".join(f"{name} has {n}" for name, n in lengths)
         raise AdcliError("usage_error", f"--zip pairs values one to one, so they need equal lengths: {shown}")
-    total = check_size(lengths, combine, sum(len(names) for names, _, _ in axes))
+    total = check_size(lengths, combine, 1)  # at least one answer per point; over_chunks counts them all
     out: dict[str, PointValue] = {k: v for k, v in point.items() if not isinstance(v, Binding)}
     inner = total
     for names, bindings, n in axes:
-        cols = [axis_values(b) for b in bindings]
-        if combine == GRID:
-            inner //= n
-            outer = total // (n * inner)
-            cols = [np.tile(np.repeat(c, inner), outer) for c in cols]
-        out.update(zip(names, cols, strict=True))
+        inner = inner // n if combine == GRID else 1
+        out.update((name, Column(b, n, inner, total)) for name, b in zip(names, bindings, strict=True))
     return {k: out[k] for k in point}  # the column order stays the point's
 
 
 def size(point: Mapping[str, Any]) -> int:
     """How many points a point holds (1 for plain numbers)."""
-    return max((np.size(v) for v in point.values() if isinstance(v, np.ndarray)), default=1)
+    return max(
+        (v.size if isinstance(v, np.ndarray) else len(v) for v in point.values() if isinstance(v, MANY)), default=1
+    )
 
 
 def is_many(point: Mapping[str, Any]) -> bool:
-    return any(isinstance(v, np.ndarray) for v in point.values())
+    return any(isinstance(v, MANY) for v in point.values())
+
+
+def column(v: Any, start: int, stop: int) -> np.ndarray:
+    """Points [start, stop) of a point's or an answer's entry: a Column's chunk, an array's slice, a number repeated."""
+    if isinstance(v, Column):
+        return v.chunk(start, stop)
+    if isinstance(v, np.ndarray) and v.ndim:
+        return v[start:stop]
+    return np.full(stop - start, float(v))
 
 
 def at(point: Mapping[str, Any], i: int) -> dict[str, float]:
     """The i-th point as plain numbers."""
-    return {k: float(v[i]) if isinstance(v, np.ndarray) else float(v) for k, v in point.items()}
+    return {k: float(v[i]) if isinstance(v, MANY) else float(v) for k, v in point.items()}
 
 
-def describe(point: Mapping[str, Any], i: int) -> str:
-    """`point 7 of 11: x = 0.6, y = 2`: a point named for a message."""
-    shown = ", ".join(f"{k} = {format_number(v)}" for k, v in at(point, i).items())
-    return f"point {i + 1} of {size(point):,}: {shown}"
+def describe(point: Mapping[str, Any], i: int, shown: str = "") -> str:
+    """`point 7 of 11: x = 0.6, y = 2`: a point named for a message (names already in `shown` left out)."""
+    values = ", ".join(f"{k} = {format_number(v)}" for k, v in at(point, i).items() if f"{k} = " not in shown)
+    return f"point {i + 1:,} of {size(point):,}" + (f": {values}" if values else "")
 
 
 # ---- a table of points (--points file.csv) ------------------------------------------------------
@@ -246,17 +309,30 @@ def _check_width(cells: list[str], names: list[str], path: str, row: int, line: 
 
 # ---- evaluating a point set in chunks ------------------------------------------------------------
 
+POINTWISE = ("domain_error", "nonfinite")
+EXPLAINED = 1000  # failed points explained by running each alone; later ones name the operation only
 
-def _slice(problem: Any, start: int, stop: int) -> Any:
-    point = {k: v[start:stop] if isinstance(v, np.ndarray) else v for k, v in problem.point.items()}
+
+def _with(problem: Any, point: dict[str, Any]) -> Any:
     return replace(problem, point=point)
 
 
+def _slice(problem: Any, start: int, stop: int) -> Any:
+    point = {k: column(v, start, stop) if isinstance(v, MANY) else v for k, v in problem.point.items()}
+    return _with(problem, point)
+
+
+def _take(problem: Any, index: np.ndarray) -> Any:
+    def pick(v: Any) -> Any:
+        if isinstance(v, Column):
+            return v.take(index)
+        return v[index] if isinstance(v, np.ndarray) else v
+
+    return _with(problem, {k: pick(v) for k, v in problem.point.items()})
+
+
 def _one(problem: Any, i: int) -> Any:
-    return replace(problem, point=at(problem.point, i))
-
-
-POINTWISE = ("domain_error", "nonfinite")
+    return _with(problem, at(problem.point, i))
 
 
 def _first_failure(problem: Any, run: Callable[[Any], Any], start: int, stop: int) -> int:
@@ -274,6 +350,12 @@ def _first_failure(problem: Any, run: Callable[[Any], Any], start: int, stop: in
     return start
 
 
+def _named(exc: AdcliError, point: Mapping[str, Any], i: int) -> AdcliError:
+    """`… at x = -1 (point 41 of 43, y = 2)`: the point added, without repeating values already said."""
+    exc.message = f"{exc.message} ({describe(point, i, exc.message)})"
+    return exc
+
+
 def _locate(problem: Any, run: Callable[[Any], Any], start: int, stop: int, exc: AdcliError) -> AdcliError:
     """The error as the first offending point alone gives it, with that point named."""
     i = _first_failure(problem, run, start, stop)
@@ -281,66 +363,204 @@ def _locate(problem: Any, run: Callable[[Any], Any], start: int, stop: int, exc:
         run(_one(problem, i))
     except AdcliError as alone:
         exc = alone
-    exc.message = f"{exc.message}, at {describe(problem.point, i)}"
-    return exc
+    return _named(exc, problem.point, i)
 
 
-def _kinks(warnings: list[AdcliWarning], offset: int, seen: dict[tuple, list[Any]]) -> None:
-    """Collect a chunk's kink warnings: per node, the first warning, its first point and the count."""
+def _mark(found: Any, slot: int, kind: int, slots: np.ndarray, kinds: np.ndarray) -> None:
+    new = np.broadcast_to(found, slots.shape) & (slots < 0)
+    if new.any():
+        slots[new], kinds[new] = slot, kind
+
+
+def _primal_failures(problem: Any, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the primal sweep fails in [start, stop): per point, the first failing slot (-1: none) and the
+    kind (0 domain, 1 not finite). One vectorised sweep that marks points instead of raising."""
+    tape, point, m = problem.tape, _slice(problem, start, stop).point, stop - start
+    vals: list[Any] = [np.broadcast_to(np.asarray(point.get(name, 0.0), dtype=float), (m,)) for name in tape.names]
+    vals += [np.float64(tape.nodes[s].payload) for s in range(tape.n_inputs, tape.first_op)]
+    vals += [None] * (len(tape.nodes) - len(vals))
+    slots, kinds = np.full(m, -1, dtype=np.int64), np.zeros(m, dtype=np.int8)
+    with np.errstate(all="ignore"):
+        for s in range(tape.first_op, len(tape.nodes)):
+            prim, a = tape.prims[s], [vals[j] for j in tape.args[s]]
+            if prim.domain is not None:
+                _mark(np.logical_not(prim.domain(*a)), s, 0, slots, kinds)
+            vals[s] = prim.fn(*a)
+            _mark(np.logical_not(np.isfinite(vals[s])), s, 1, slots, kinds)
+    return slots, kinds
+
+
+class Failures:
+    """The points of a set that failed (the others have answers): each error is made when it is asked for,
+    by running the point alone (the same message as for that one point); after EXPLAINED of them, the
+    message names the failing operation only."""
+
+    def __init__(self, problem: Any, run: Callable[[Any], Any]) -> None:
+        self.problem, self.run, self.explained = problem, run, 0
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.index = self.slots = self.kinds = np.zeros(0, dtype=np.int64)
+        self.mask = np.zeros(0, dtype=bool)
+
+    def add(self, index: np.ndarray, slots: np.ndarray | None = None, kinds: np.ndarray | None = None) -> None:
+        unknown = np.full(index.size, -1, dtype=np.int64)
+        self.parts.append((index, unknown if slots is None else slots, unknown if kinds is None else kinds))
+
+    def finish(self, n: int) -> None:
+        if self.parts:
+            index, slots, kinds = (np.concatenate(p) for p in zip(*self.parts, strict=True))
+            order = np.argsort(index, kind="stable")
+            self.index, self.slots, self.kinds = index[order], slots[order], kinds[order]
+        self.parts = []
+        self.mask = np.zeros(n, dtype=bool)
+        self.mask[self.index] = True
+
+    def __len__(self) -> int:
+        return int(self.index.size)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if len(self) else 0  # domain_error and nonfinite both exit 1
+
+    def error(self, i: int) -> AdcliError:
+        """Point i's error (i must be one of the failed points)."""
+        k = int(np.searchsorted(self.index, i))
+        slot, kind = int(self.slots[k]), int(self.kinds[k])
+        if slot < 0 or self.explained < EXPLAINED:
+            self.explained += 1
+            try:
+                self.run(_one(self.problem, i))
+            except AdcliError as exc:
+                return exc
+        tape = self.problem.tape
+        if slot < 0:
+            return AdcliError("nonfinite", "this point failed with the others but gives an answer alone")
+        if kind == 0:
+            prim = tape.prims[slot]
+            said = f"is outside the domain of {prim.name} ({prim.domain_text})"
+        else:
+            said = "is not finite here (an overflow, a division by zero or no real value)"
+        return tape.error(POINTWISE[kind], f"{tape.text(slot)} {said}", slot)
+
+
+def _isolate(problem: Any, run: Callable[[Any], Any], index: np.ndarray, failures: Failures) -> list[tuple[Any, Any]]:
+    """run over the points `index`, halving around the ones that fail: (points, result) pieces."""
+    pieces, stack = [], [index]
+    while stack:
+        part = stack.pop()
+        if not part.size:
+            continue
+        try:
+            pieces.append((part, run(_take(problem, part))))
+        except AdcliError as exc:
+            if exc.kind not in POINTWISE:
+                raise
+            if part.size == 1:
+                failures.add(part)
+            else:
+                stack += [part[part.size // 2 :], part[: part.size // 2]]
+    return pieces
+
+
+def _pieces(problem: Any, run: Callable[[Any], Any], start: int, stop: int, failures: Failures | None) -> list:
+    """The results over points [start, stop): one piece, or (a point failed) the pieces around the failures."""
+    try:
+        return [(slice(start, stop), run(_slice(problem, start, stop)))]
+    except AdcliError as exc:
+        if exc.kind not in POINTWISE:
+            raise
+        if failures is None:
+            raise _locate(problem, run, start, stop, exc) from None
+    slots, kinds = _primal_failures(problem, start, stop)
+    bad = slots >= 0
+    failures.add(np.flatnonzero(bad) + start, slots[bad], kinds[bad].astype(np.int64))
+    return _isolate(problem, run, np.flatnonzero(~bad) + start, failures)
+
+
+def _answers(result: Any, n: int) -> dict[str, Any]:
+    """Arrays for every point's answers, shaped like the result's entries; refused when over the budget."""
+    shapes = {"value": len(result.value)}
+    if result.jacobian is not None:
+        shapes["jacobian"] = (len(result.jacobian), len(result.jacobian[0]) if result.jacobian else 0)
+    for key in ("jvp", "vjp"):
+        if getattr(result, key) is not None:
+            shapes[key] = len(getattr(result, key))
+    count = sum(math.prod(s) if isinstance(s, tuple) else s for s in shapes.values())
+    needed, budget = n * count * BYTES_PER_VALUE, memory_budget()
+    if needed > budget:
+        raise AdcliError(
+            "limit_exceeded",
+            f"the point set has {n:,} points; their answers take {_bytes(needed)} ({count} numbers per point); "
+            f"the limit is {_bytes(budget)}: use fewer points",
+        )
+
+    def empty() -> np.ndarray:
+        return np.full(n, math.nan)
+
+    return {
+        key: [[empty() for _ in range(s[1])] for _ in range(s[0])]
+        if isinstance(s, tuple)
+        else [empty() for _ in range(s)]
+        for key, s in shapes.items()
+    }
+
+
+def _store(answers: dict[str, Any], where: Any, result: Any) -> None:
+    for key, arrays in answers.items():
+        entries = getattr(result, key)
+        if key == "jacobian":
+            for row, got in zip(arrays, entries, strict=True):
+                for array, entry in zip(row, got, strict=True):
+                    array[where] = entry
+        else:
+            for array, entry in zip(arrays, entries, strict=True):
+                array[where] = entry
+
+
+def _kinks(warnings: list[AdcliWarning], where: Any, seen: dict[tuple, list[Any]], n: int) -> None:
+    """Collect a piece's kink warnings: per node, the first warning and the points at the kink."""
     for w in warnings:
         key = (w.kind, w.details.get("node", w.message))
-        index, count = w.details.get("point"), w.details.get("points", 0)
-        if key in seen:
-            seen[key][2] += count
-        else:
-            seen[key] = [w, offset + index if isinstance(index, int) else None, count]
+        if key not in seen:
+            seen[key] = [w, np.zeros(n, dtype=bool)]
+        mask = seen[key][1]
+        mask[where] |= True if w.where is None else w.where
 
 
-def _kink_warning(w: AdcliWarning, index: int | None, count: int, point: Mapping[str, Any]) -> AdcliWarning:
-    if index is None:
-        return w
-    many = f"at {count:,} of the points, the first {describe(point, index)}" if count > 1 else describe(point, index)
-    return replace(w, message=f"{w.message}; {many}", details={**w.details, "point": index + 1, "points": count})
-
-
-def _entries(result: Any, n: int) -> Iterator[tuple[str, Any]]:
-    yield "value", [np.broadcast_to(v, (n,)) for v in result.value]
-    if result.jacobian is not None:
-        yield "jacobian", [[np.broadcast_to(e, (n,)) for e in row] for row in result.jacobian]
-    if result.jvp is not None:
-        yield "jvp", [np.broadcast_to(v, (n,)) for v in result.jvp]
-    if result.vjp is not None:
-        yield "vjp", [np.broadcast_to(v, (n,)) for v in result.vjp]
-
-
-def _concat(parts: list[Any]) -> Any:
-    if isinstance(parts[0], list):
-        return [_concat([p[i] for p in parts]) for i in range(len(parts[0]))]
-    return np.concatenate(parts) if len(parts) > 1 else np.array(parts[0], dtype=float)
+def _kink_warning(w: AdcliWarning, mask: np.ndarray, point: Mapping[str, Any]) -> AdcliWarning:
+    index, count = int(np.argmax(mask)), int(np.count_nonzero(mask))
+    first = describe(point, index, w.message)
+    many = f"at {count:,} of the points, the first {first}" if count > 1 else first
+    details = {**w.details, "point": index + 1, "points": count}
+    return replace(w, message=f"{w.message}; {many}", details=details, where=mask)
 
 
 def over_chunks(problem: Any, run: Callable[[Any], Any], chunk: int | None = None) -> Any:
     """run(problem) over a many-point problem chunk by chunk: one Result whose entries are arrays.
 
-    A domain or non-finite error names the first offending point; kink warnings name the first
-    point at the kink and count the points there.
+    The points are made a chunk at a time and the answers written into arrays made once (their size
+    checked first). A domain or non-finite error names the first offending point, or, when the problem
+    asks for it (`each_point`, the command line), only that point fails: its answers are NaN and
+    `result.failures` holds its error. Kink warnings name the first point at the kink and count them;
+    `warning.where` marks the points.
     """
     n, chunk = size(problem.point), chunk or CHUNK
-    results, seen, seconds = [], {}, 0.0  # type: ignore[var-annotated]
+    failures = Failures(problem, run) if getattr(problem, "each_point", False) else None
+    answers, seen, seconds, last = None, {}, 0.0, None  # type: ignore[var-annotated]
     for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        part = _slice(problem, start, stop)
-        try:
-            result = run(part)
-        except AdcliError as exc:
-            if exc.kind not in POINTWISE:
-                raise
-            raise _locate(problem, run, start, stop, exc) from None
-        _kinks([w for w in result.warnings if w.kind == "nondifferentiable"], start, seen)
-        results.append(dict(_entries(result, stop - start)))
-        seconds += result.seconds
-        last = result
-    merged = {key: _concat([r[key] for r in results]) for key in results[0]}
+        for where, result in _pieces(problem, run, start, min(start + chunk, n), failures):
+            answers = answers or _answers(result, n)
+            _store(answers, where, result)
+            _kinks([w for w in result.warnings if w.kind == "nondifferentiable"], where, seen, n)
+            seconds += result.seconds
+            last = result
+    if failures is not None:
+        failures.finish(n)
+    if last is None:  # every point failed: so does the problem, with the first point's error
+        assert failures is not None
+        exc = _named(failures.error(int(failures.index[0])), problem.point, int(failures.index[0]))
+        exc.message += f"; all {n:,} points fail" if n > 1 else ""
+        raise exc
     warnings = [w for w in last.warnings if w.kind != "nondifferentiable"]
-    warnings += [_kink_warning(w, index, count, problem.point) for w, index, count in seen.values()]
-    return replace(last, at=dict(problem.point), warnings=warnings, seconds=seconds, **merged)
+    warnings += [_kink_warning(w, mask, problem.point) for w, mask in seen.values()]
+    found = failures if failures is not None and len(failures) else None
+    return replace(last, at=dict(problem.point), warnings=warnings, seconds=seconds, failures=found, **answers)

@@ -22,7 +22,7 @@ def number(x: Any, digits: int) -> str:
         return "[" + ", ".join(number(v, digits) for v in x) + "]"
     if math.isnan(x) or math.isinf(x):
         return str(x)
-    if x == int(x) and abs(x) < 1e15:
+    if x == int(x) and abs(x) < 10.0**digits:  # larger whole numbers in the same e-form as their neighbours
         return str(int(x))
     return f"{x:.{digits}g}"
 
@@ -83,8 +83,8 @@ def _vjp_lines(result: Result, digits: int) -> list[str]:
     return [f"vjp (cotangent {weights}):  {entries}"]
 
 
-def plain(result: Result, digits: int, out: IO[str], err: IO[str]) -> None:
-    """Aligned text for pipes and scripts; warnings and notes go to stderr."""
+def plain(result: Result, digits: int, out: IO[str], err: IO[str], origin: str = "") -> None:
+    """Aligned text for pipes and scripts; warnings and notes go to stderr (after `origin`, a batch's file:line)."""
     lines = [f"read as: {result.read_as}", f"at:      {_point(result, digits)}", f"mode:    {_how(result)}", ""]
     header, rows = _formatted(result, digits)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -94,9 +94,9 @@ def plain(result: Result, digits: int, out: IO[str], err: IO[str]) -> None:
     lines += sweep_lines(result.sweep, digits) if result.sweep else []
     out.write("\n".join(lines) + "\n")
     for note in result.notes:
-        err.write(f"note: {note}\n")
+        err.write(f"{origin}note: {note}\n")
     for w in result.warnings:
-        err.write(f"warning[{w.kind}]: {w.message}\n")
+        err.write(f"{origin}warning[{w.kind}]: {w.message}\n")
 
 
 def table(result: Result, digits: int, console: Any) -> None:
@@ -105,8 +105,7 @@ def table(result: Result, digits: int, console: Any) -> None:
     from rich.text import Text
 
     header, rows = _formatted(result, digits)
-    caption = Text(f"at {_point(result, digits)} · {_how(result)}", no_wrap=True, overflow="ignore")  # one line
-    grid = Table(title=Text(result.read_as), caption=caption)
+    grid = Table(title=Text(result.read_as), caption=Text(f"at {_point(result, digits)} · {_how(result)}"))
     for i, name in enumerate(header):
         label = f"∂/∂{name[3:]}" if name.startswith("d/d") else name
         label = f"±∂/∂{name[4:]}" if name.startswith("±d/d") else label  # numeric mode's error estimates

@@ -22,13 +22,12 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-import numpy as np
-
 from adcli import render
 from adcli.batch import Outcome, Summary
 from adcli.errors import AdcliError
 from adcli.inputs import ARG, Item
-from adcli.points import size
+from adcli.points import CHUNK, is_many, size
+from adcli.points import column as values_of
 
 FORMATS = ("table", "plain", "json", "jsonl", "csv")
 LEAD = ("file", "line", "point", "input")
@@ -39,17 +38,34 @@ TABLE_ROWS = 1000  # rows of a points table drawn on a terminal; csv and jsonl h
 # ---- records ------------------------------------------------------------------------------------
 
 
+INPUT_SHOWN = 1000  # characters of a failed problem's text echoed in its record
+
+
+def _shown_input(text: str | None) -> str | None:
+    if text is None or len(text) <= INPUT_SHOWN:
+        return text
+    return f"{text[:INPUT_SHOWN]}… ({len(text):,} characters)"
+
+
 def error_record(outcome: Outcome) -> dict[str, Any]:
     exc = outcome.error
     assert exc is not None
     file, line, column = outcome.place
     error = {"kind": exc.kind, "message": exc.message, "line": line, "column": column}
     warnings = [w.to_dict() for w in exc.warnings]
-    return {"file": file, "line": line, "input": outcome.item.text, "error": error, "warnings": warnings}
+    return {"file": file, "line": line, "input": _shown_input(outcome.item.text), "error": error, "warnings": warnings}
 
 
-def _listed(x: Any) -> Any:
-    return x.tolist() if isinstance(x, np.ndarray) else x
+def point_error_record(outcome: Outcome, i: int, exc: AdcliError, at: dict[str, float]) -> dict[str, Any]:
+    """A point of a set where the computation failed: the error record with `point` and `at`."""
+    record = error_record(Outcome(outcome.item, error=exc))
+    lead = {"file": record["file"], "line": record["line"], "point": i + 1, "input": record["input"], "at": at}
+    return {**lead, "error": record["error"], "warnings": record["warnings"]}
+
+
+def _chunks(n: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, CHUNK):
+        yield start, min(start + CHUNK, n)
 
 
 def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
@@ -59,27 +75,30 @@ def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
         return
     result, item = outcome.result, outcome.item
     body = result.to_dict(command)
-    n = size(result.at)
-    if n == 1:
+    if not is_many(result.at):  # one point (a point set of one point has arrays of one: below)
         yield {"file": item.file, "line": item.line, "point": 1, **body}
         return
-    at = {k: _listed(v) for k, v in result.at.items()}
-    per_point = {
-        key: [_listed(v) if key != "jacobian" else [_listed(e) for e in v] for v in body[key]]
-        for key in ("value", "jacobian", "jvp", "vjp")
-        if body.get(key) is not None
-    }
-    for i in range(n):
-        record = {"file": item.file, "line": item.line, "point": i + 1, **body}
-        record["at"] = {k: v[i] if isinstance(v, list) else v for k, v in at.items()}
-        for key, entries in per_point.items():
-            if key == "jacobian":
-                record[key] = [[e[i] if isinstance(e, list) else e for e in row] for row in entries]
-            else:
-                record[key] = [v[i] if isinstance(v, list) else v for v in entries]
-        if "gradient" in body:
-            record["gradient"] = record["jacobian"][0] if len(record["jacobian"]) == 1 else None
-        yield record
+    always = [w.to_dict() for w in result.warnings if w.where is None]
+    marked = [(w.to_dict(), w.where) for w in result.warnings if w.where is not None]  # kinks: their points
+    failed = result.failures.mask if result.failures is not None else None
+    keys = [key for key in ("value", "jvp", "vjp") if body.get(key) is not None]
+    for start, stop in _chunks(size(result.at)):
+        at = {k: values_of(v, start, stop).tolist() for k, v in result.at.items()}
+        lists = {key: [values_of(v, start, stop).tolist() for v in body[key]] for key in keys}
+        jacobian = [[values_of(e, start, stop).tolist() for e in row] for row in body.get("jacobian") or []]
+        for j, i in enumerate(range(start, stop)):
+            point = {k: v[j] for k, v in at.items()}
+            if failed is not None and failed[i]:
+                yield point_error_record(outcome, i, result.failures.error(i), point)
+                continue
+            record = {"file": item.file, "line": item.line, "point": i + 1, **body, "at": point}
+            record.update((key, [v[j] for v in entries]) for key, entries in lists.items())
+            if body.get("jacobian") is not None:
+                record["jacobian"] = [[e[j] for e in row] for row in jacobian]
+                if "gradient" in body:
+                    record["gradient"] = record["jacobian"][0] if len(jacobian) == 1 else None
+            record["warnings"] = always + [w for w, where in marked if where[i]]
+            yield record
 
 
 def csv_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -178,34 +197,82 @@ class JsonSink(_Sink):
 
 
 class CsvSink(_Sink):
-    """Rows spooled to a temporary file (memory stays flat); the header is known at the end."""
+    """Rows spooled to a temporary file in first-seen column order (memory stays flat); the header, the
+    union of the columns in their documented order, is known at the end, when the rows are rearranged."""
 
     def __init__(self, command: str, digits: int, out: IO[str], err: IO[str]) -> None:
         super().__init__(command, digits, out, err)
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        self.writer = csv.writer(self.spool, lineterminator="\n")
         self.columns: dict[str, int] = {}
 
     def emit(self, outcome: Outcome) -> None:
+        if outcome.error is None and is_many(outcome.result.at):
+            for start, stop in _chunks(size(outcome.result.at)):
+                self._write(self._chunk(outcome, start, stop), stop - start, chunk=True)
+            return
         for record in records(outcome, self.command):
-            row = csv_row(record)
-            for column in row:
-                self.columns.setdefault(column, len(self.columns))
-            self.spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._write(csv_row(record), 1)
+
+    def _write(self, row: dict[str, Any], m: int, chunk: bool = False) -> None:
+        """m rows in first-seen column order; in a chunk a list or range is a column, any other cell repeats."""
+        columns = self.columns
+        for name in row:
+            if name not in columns:
+                columns[name] = len(columns)
+        cells: list[Any] = [itertools.repeat(None)] * len(columns)
+        for name, v in row.items():
+            cells[columns[name]] = v if chunk and isinstance(v, list | range) else itertools.repeat(v)
+        self.writer.writerows(itertools.islice(zip(*cells, strict=False), m))
+
+    def _chunk(self, outcome: Outcome, start: int, stop: int) -> dict[str, Any]:
+        """The rows of points [start, stop) of a point set, column by column: csv_row of a record whose
+        entries are the chunk's lists (the same columns as one record per point, made far faster)."""
+        result, item = outcome.result, outcome.item
+        body = result.to_dict(self.command)
+
+        def cells(v: Any) -> list[float]:
+            return values_of(v, start, stop).tolist()
+
+        record = {"file": item.file, "line": item.line, "point": range(start + 1, stop + 1), "input": body["input"]}
+        record.update(at={k: cells(v) for k, v in result.at.items()}, wrt=body["wrt"])
+        record.update((key, [cells(v) for v in body[key]]) for key in ("value", "jvp", "vjp") if body.get(key))
+        if body.get("jacobian") is not None:
+            record["jacobian"] = [[cells(e) for e in row] for row in body["jacobian"]]
+        row = csv_row(record)
+        always = [w.message for w in result.warnings if w.where is None]
+        marked = [(w.message, w.where) for w in result.warnings if w.where is not None]
+        row["warnings"] = ["; ".join(always + [t for t, where in marked if where[i]]) for i in range(start, stop)]
+        row["error"] = [""] * (stop - start)
+        failures = result.failures
+        failed = [] if failures is None else failures.index[(failures.index >= start) & (failures.index < stop)]
+        answers = [row[name] for name in row if 2 <= _group(name) <= 5]
+        for i in failed.tolist() if len(failed) else []:
+            exc, j = failures.error(i), i - start
+            where = f" (column {exc.column})" if exc.column else ""
+            row["error"][j], row["warnings"][j] = f"{exc.kind}: {exc.message}{where}", ""
+            for column in answers:
+                column[j] = None
+        return row
 
     def close(self, summary: Summary) -> None:
-        for column in (*LEAD, *TAIL):
-            self.columns.setdefault(column, len(self.columns))
+        for name in (*LEAD, *TAIL):
+            self.columns.setdefault(name, len(self.columns))
         header = sorted(self.columns, key=lambda c: (_group(c), self.columns[c]))
-        writer = csv.DictWriter(self.out, header, lineterminator="\n")
-        writer.writeheader()
+        order, width = [self.columns[c] for c in header], len(self.columns)
+        writer = csv.writer(self.out, lineterminator="\n")
+        writer.writerow(header)
         self.spool.seek(0)
-        for line in self.spool:
-            writer.writerow(json.loads(line))
+        for cells in csv.reader(self.spool):
+            cells += [""] * (width - len(cells))
+            writer.writerow([cells[k] for k in order])
         self.spool.close()
         super().close(summary)
 
 
 # ---- text and tables ----------------------------------------------------------------------------
+
+POINT_ERRORS = 20  # failed points whose errors a table or plain text lists on stderr
 
 
 def _how(result: Any) -> str:
@@ -219,11 +286,18 @@ def _heading(outcome: Outcome) -> str | None:
     return None if item.file == ARG else f"{item.file}:{item.line}"
 
 
+def _origin(outcome: Outcome) -> str:
+    """`file:line: `, the prefix of a batch problem's warnings and notes on stderr (none for EXPR)."""
+    heading = _heading(outcome)
+    return f"{heading}: " if heading else ""
+
+
 def point_columns(result: Any, digits: int) -> tuple[list[str], Iterator[list[str]]]:
-    """Header and rows of a many-point result: the point, the value(s), the Jacobian or JVP/VJP."""
-    n = size(result.at)
-    header = list(result.at)
-    columns = [np.broadcast_to(v, (n,)) for v in result.at.values()]
+    """Header and rows of a many-point result: the point, the value(s), the Jacobian or JVP/VJP.
+
+    A point that failed shows its error kind in the first answer column and `-` in the others."""
+    header, columns = list(result.at), list(result.at.values())
+    lead = len(columns)
     one = len(result.value) == 1
     names = ["value"] if one else [f"f{i}" for i in range(1, len(result.value) + 1)]
     header += names
@@ -237,9 +311,36 @@ def point_columns(result: Any, digits: int) -> tuple[list[str], Iterator[list[st
     if result.vjp is not None:
         header += [f"vjp({w})" for w in result.wrt]
         columns += list(result.vjp)
-    lists = [np.broadcast_to(c, (n,)).tolist() for c in columns]
-    rows = ([render.number(c[i], digits) for c in lists] for i in range(n))
-    return header, rows
+    return header, _point_rows(result, columns, lead, digits)
+
+
+def _point_rows(result: Any, columns: list[Any], lead: int, digits: int) -> Iterator[list[str]]:
+    failures = result.failures
+    for start, stop in _chunks(size(result.at)):
+        lists = [values_of(c, start, stop).tolist() for c in columns]
+        for j, i in enumerate(range(start, stop)):
+            if failures is not None and failures.mask[i]:
+                cells = [render.number(c[j], digits) for c in lists[:lead]]
+                yield cells + [failures.error(i).kind] + ["-"] * (len(lists) - lead - 1)
+            else:
+                yield [render.number(c[j], digits) for c in lists]
+
+
+def point_errors(outcome: Outcome) -> list[str]:
+    """The errors of the points that failed, for stderr: `file:line:col: error[kind]: point 3 of 5: …`."""
+    failures = outcome.result.failures
+    if failures is None:
+        return []
+    n, lines = size(outcome.result.at), []
+    for i in failures.index[:POINT_ERRORS].tolist():
+        exc = failures.error(i)
+        file, line, column = Outcome(outcome.item, error=exc).place
+        place = "" if outcome.item.file == ARG else ":".join(str(p) for p in (file, line, column) if p) + ": "
+        lines.append(f"{place}error[{exc.kind}]: point {i + 1:,} of {n:,}: {exc.message}")
+    if len(failures) > POINT_ERRORS:
+        more = len(failures) - POINT_ERRORS
+        lines.append(f"… {more:,} more points failed: --format jsonl or csv gives each one's error")
+    return lines
 
 
 class PlainSink(_Sink):
@@ -251,24 +352,28 @@ class PlainSink(_Sink):
         heading, result = _heading(outcome), outcome.result
         if heading:
             self.out.write(f"# {heading}\n")
-        if size(result.at) == 1:
-            render.plain(result, self.digits, self.out, self.err)
+        if not is_many(result.at):
+            render.plain(result, self.digits, self.out, self.err, _origin(outcome))
         else:
-            self._points(result)
+            self._points(outcome)
         if heading:
             self.out.write("\n")
 
-    def _points(self, result: Any) -> None:
+    def _points(self, outcome: Outcome) -> None:
+        result, origin = outcome.result, _origin(outcome)
         header, rows = point_columns(result, self.digits)
         first = list(itertools.islice(rows, TABLE_ROWS))  # the widths come from the first rows
         widths = [max(len(r[k]) for r in [header, *first]) for k in range(len(header))]
         self.out.write(f"read as: {result.read_as}\nmode:    {_how(result)}\n\n")
         for row in itertools.chain([header], first, rows):
             self.out.write("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + "\n")
+        self.out.flush()
+        for line in point_errors(outcome):
+            self.err.write(line + "\n")
         for note in result.notes:
-            self.err.write(f"note: {note}\n")
+            self.err.write(f"{origin}note: {note}\n")
         for w in result.warnings:
-            self.err.write(f"warning[{w.kind}]: {w.message}\n")
+            self.err.write(f"{origin}warning[{w.kind}]: {w.message}\n")
 
 
 class TableSink(_Sink):
@@ -289,28 +394,30 @@ class TableSink(_Sink):
         heading, result = _heading(outcome), outcome.result
         if heading:
             self.console.rule(Text(heading), align="left")
-        if size(result.at) == 1:
+        if not is_many(result.at):
             render.table(result, self.digits, self.console)
         else:
-            self._points(result)
+            self._points(outcome)
 
-    def _points(self, result: Any) -> None:
+    def _points(self, outcome: Outcome) -> None:
         from rich.table import Table
         from rich.text import Text
 
+        result = outcome.result
         header, rows = point_columns(result, self.digits)
         n = size(result.at)
-        caption = f"{n:,} points · {_how(result)}"
+        caption = f"{n:,} point{'s' if n != 1 else ''} · {_how(result)}"
         grid = Table(title=Text(result.read_as), caption=caption)
         for h in header:
-            grid.add_column(Text(h), justify="right")
-        for i, row in enumerate(rows):
-            if i == TABLE_ROWS:
-                break
+            grid.add_column(Text(h), justify="right", no_wrap=True)
+        for row in itertools.islice(rows, TABLE_ROWS):
             grid.add_row(*(Text(c) for c in row))
         self.console.print(grid)
         if n > TABLE_ROWS:
             self.console.print(Text(f"… {n - TABLE_ROWS:,} more points: --format csv or jsonl lists them all"))
+        self.console.file.flush()
+        for line in point_errors(outcome):
+            self.err.write(line + "\n")
         for note in result.notes:
             self.console.print(Text(f"note: {note}", style="cyan"))
         for w in result.warnings:
@@ -352,10 +459,15 @@ class ProgressBar:
 
 def show(result: Any, command: str, fmt: str, digits: int, out: IO[str], err: IO[str]) -> None:
     """One result, at one point or many, in any format (the repl's output)."""
-    if size(result.at) > 1 or fmt in ("jsonl", "csv"):
-        chosen = sink(fmt, command, digits, out, err)
-        chosen.emit(Outcome(Item(result.input, ARG, 1), result))
-        chosen.close(Summary(ok=1))
+    if is_many(result.at) or fmt in ("jsonl", "csv"):
+        chosen, outcome, summary = (
+            sink(fmt, command, digits, out, err),
+            Outcome(Item(result.input, ARG, 1), result),
+            Summary(),
+        )
+        chosen.emit(outcome)
+        summary.count(outcome)
+        chosen.close(summary)
     elif fmt == "json":
         out.write(render.as_json(result, command) + "\n")
     elif fmt == "table":

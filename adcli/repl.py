@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from adcli.errors import AdcliError
+from adcli.errors import AdcliError, internal_error
 
 PROMPT = "adcli> "
 COMMANDS = ("grad", "jac", "eval")
@@ -33,7 +33,8 @@ A line is a problem: sin(x)*y   (or: sin(x)*y at x=1, y=2; several statements: a
 Settings (alone: show the setting):
   :command grad|jac|eval     what a line computes (now: {command})
   :mode auto|forward|reverse how derivatives are swept (now: {mode})
-  :at x=1, y=2               the session's point; spans x=0:1:5 and lists x=[0,1] too; ':at -' clears
+  :at x=1, y=2               set these variables of the session's point (others keep theirs);
+                             spans x=0:1:5 and lists x=[0,1] too; ':at -' clears the point
   :wrt x,y                   Jacobian columns; ':wrt -' goes back to the point's order
   :format table|plain|json   output (now: {format})
   :precision N               significant digits shown (now: {precision})
@@ -141,13 +142,16 @@ class Session:
         return f"{key}: {getattr(self, key)}"
 
     def set_at(self, arg: str) -> str:
+        """`:at x=0:1:3` gives x those values and keeps the other variables' (`:at -` clears them all)."""
         if arg == "-":
             self.at = []
         elif arg:
             from adcli.syntax import parse_point
 
-            parse_point(arg)  # refuse a bad point now, not on every line
-            self.at = [arg]
+            given = {b.name: _binding_text(b) for b in parse_point(arg)}  # a bad point is refused now
+            names = [text.partition("=")[0] for text in self.at]
+            self.at = [given.pop(name, text) for name, text in zip(names, self.at, strict=True)]
+            self.at += given.values()
         return f"at: {', '.join(self.at) or '(no values)'}"
 
     def set_wrt(self, arg: str) -> str:
@@ -188,6 +192,17 @@ class Session:
     def quit(self, _: str) -> str:
         self.done = True
         return ""
+
+
+def _binding_text(b: Any) -> str:
+    """`x=0.5`, `x=0:1:3`, `x=[1, 2]`: one binding of a point as text that reads back the same."""
+    from adcli.printing import format_number as shown
+
+    if b.kind == "span":
+        return f"{b.name}={':'.join(shown(v) for v in b.values)}"
+    if b.kind == "list":
+        return f"{b.name}=[{', '.join(shown(v) for v in b.values)}]"
+    return f"{b.name}={shown(b.values[0])}"
 
 
 SETTINGS: dict[str, Callable[[Session, str], str]] = {
@@ -268,7 +283,10 @@ def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show
             if session.format != "json":
                 out.write(f"${k}" + (f" = {name}" if name else "") + "\n")
             show(result, session.command, session.format, session.precision)
-        except AdcliError as exc:
+        except OSError:  # the output went away
+            raise
+        except Exception as caught:  # noqa: BLE001 - an AdcliError, or a bug in adcli: the session goes on
+            exc = caught if isinstance(caught, AdcliError) else internal_error(caught)
             exc.message = exc.message.replace("with --at ", "with :at ")  # the session's way to give values
             out.flush()
             if session.format == "json":

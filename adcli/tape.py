@@ -200,9 +200,11 @@ def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]
                 f"right derivative {kink.right}; used {kink.convention}"
             )
             details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
-            if np.ndim(where):  # many points: which is the first at the kink, and how many are
+            many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
+            if many:
                 details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
-            found.append(AdcliWarning("nondifferentiable", message, {**details, "convention": kink.convention}))
+            details["convention"] = kink.convention
+            found.append(AdcliWarning("nondifferentiable", message, details, where=where if many else None))
     return found
 
 

@@ -297,15 +297,164 @@ def test_each_answer_is_emitted_before_the_next_line_is_read() -> None:
 
     stream, seen = Stream(), []
 
+    class Enough(BaseException):  # not an Exception: the batch's per-line guard lets it through
+        pass
+
     class Watch(Collect):
         def emit(self, outcome: Outcome) -> None:
             seen.append(stream.handed)
             if len(seen) == 50:
-                raise StopIteration  # enough: the rest of the 100,000 lines are never read
+                raise Enough  # enough: the rest of the 100,000 lines are never read
 
     def solve(text: str, given: object, defaults: object) -> object:
         return api.evaluate_problem(api.prepare(text, given, defaults=defaults))
 
-    with pytest.raises(StopIteration):
+    with pytest.raises(Enough):
         batch.run(problems_in(lines(stream, STDIN), STDIN), solve, Watch(), batch.point_bindings(["x=2"], None))
     assert seen == list(range(1, 51)) and stream.handed == 50
+
+
+# ---- audit of issues 4 and 5 (regressions) --------------------------------------------------------
+
+
+def test_an_unexpected_exception_is_that_lines_error_and_the_batch_goes_on() -> None:
+    def shaky(text: str, given: object, defaults: object) -> str:
+        if text == "bug":
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+        return text
+
+    class Fragile(Collect):
+        def emit(self, outcome: Outcome) -> None:
+            if outcome.result == "unprintable":
+                raise ValueError("cannot render this")
+            super().emit(outcome)
+
+    items = [Item("a", "f", 1), Item("bug", "f", 2), Item("unprintable", "f", 3), Item("b", "f", 4)]
+    sink = Fragile()
+    summary = batch.run(items, shaky, sink)
+    got = [(o.item.line, o.result, o.error.kind if o.error else None) for o in sink.outcomes]
+    assert got == [(1, "a", None), (2, None, "internal_error"), (3, None, "internal_error"), (4, "b", None)]
+    assert "TypeError: only 0-dimensional" in sink.outcomes[1].error.message
+    assert "bug" in sink.outcomes[1].error.message and "report" in sink.outcomes[1].error.message
+    assert (summary.ok, summary.failed, summary.exit_code) == (2, 2, 3)
+
+
+def test_a_line_with_a_one_point_set_loses_no_line(tmp_path: Path) -> None:
+    path = tmp_path / "one.txt"
+    path.write_text("x^2\nx^3 at x=[5]\nx^4\n", encoding="utf-8")
+    result = run("grad", "-f", str(path), "--at", "x=1", "--format", "jsonl")
+    records = jsonl(result.stdout)
+    assert result.exit_code == 0 and [r["line"] for r in records] == [1, 2, 3]
+    assert records[1]["at"] == {"x": 5.0} and close(records[1]["gradient"][0], 75.0)
+    assert close(records[2]["gradient"][0], 4.0)
+
+
+@pytest.mark.parametrize("fmt", ["plain", "table", "json", "jsonl", "csv"])
+def test_a_span_in_the_expressions_own_at_works_like_an_at_span(fmt: str) -> None:
+    own = run("grad", "x^2 at x=0:1:3", "--format", fmt)
+    given = run("grad", "x^2", "--at", "x=0:1:3", "--format", fmt)
+    assert own.exit_code == given.exit_code == 0
+    assert own.stdout.replace("x^2 at x=0:1:3", "x^2") == given.stdout
+    if fmt == "jsonl":
+        records = jsonl(own.stdout)
+        assert [r["at"]["x"] for r in records] == [0.0, 0.5, 1.0]
+        assert all(close(r["gradient"][0], 2 * r["at"]["x"]) for r in records)
+
+
+def test_json_is_one_object_for_one_expression_at_one_point_and_an_array_otherwise() -> None:
+    assert isinstance(json.loads(run("grad", "x^2", "--at", "x=3", "--format", "json").stdout), dict)
+    at = ["--at", "x=3"]
+    cases = [(["-", *at], "x^2\n"), (at, "x^2\n"), (["x^2", "--at", "x=[3]"], None), (["x^2 at x=3:3:1"], None)]
+    for args, stdin in cases:  # a batch (even of one line) or a point set (even of one point): an array
+        got = json.loads(run("grad", *args, "--format", "json", stdin=stdin).stdout)
+        assert isinstance(got, list) and len(got) == 1 and close(got[0]["gradient"][0], 6.0), args
+
+
+def test_a_domain_error_at_some_points_leaves_the_others_their_rows() -> None:
+    result = run("eval", "log(x)", "--at", "x=-1:1:3, y=2", "--format", "jsonl")
+    records = jsonl(result.stdout)
+    assert result.exit_code == 1 and [r["point"] for r in records] == [1, 2, 3]
+    assert [r.get("error", {}).get("kind") for r in records] == ["domain_error", "domain_error", None]
+    assert records[0]["at"] == {"x": -1.0, "y": 2.0} and records[0]["error"]["column"] == 1
+    assert "point" not in records[0]["error"]["message"] and "y = 2" not in records[0]["error"]["message"]
+    assert close(records[2]["value"][0], 0.0)
+    assert result.stderr.strip() == "0 ok, 1 failed (2 failed points)"
+    plain = run("eval", "log(x)", "--at", "x=-1:1:3", "--format", "plain")
+    assert plain.exit_code == 1 and plain.stdout.splitlines()[-1].split() == ["1", "0"]
+    assert "error[domain_error]: point 1 of 3: log(x) is outside the domain" in plain.stderr
+
+
+def test_a_wrong_answer_or_a_disagreement_counts_as_failed_in_the_summary() -> None:
+    result = run("check", "--of", "sin(x)*cos(x)", "--format", "plain", stdin="cos(2*x)\nsin(x)\n2*cos(2*x)\n")
+    assert result.exit_code == 1 and result.stderr.strip().endswith("1 ok, 2 failed")
+    result = run("check", "--of", "sin(x)*cos(x)", "--format", "jsonl", stdin="cos(2*x)\nsin(x)\n")
+    assert result.exit_code == 1 and result.stderr.strip().endswith("1 ok, 1 failed")
+
+
+def test_batch_warnings_on_stderr_name_their_line_and_carets_keep_tabs(tmp_path: Path) -> None:
+    path = tmp_path / "t.txt"
+    path.write_text("abs(x)\n\tx +* 2\nabs(x - 1) at x=0:1:3\n", encoding="utf-8")
+    result = run("grad", "-f", str(path), "--at", "x=0", "--format", "plain")
+    err = result.stderr.splitlines()
+    assert f"{path}:1: warning[nondifferentiable]: abs(x) is not differentiable at x = 0" in result.stderr
+    assert f"{path}:3: warning[nondifferentiable]: abs(x - 1) is not differentiable" in result.stderr
+    i = next(k for k, line in enumerate(err) if line.startswith(f"{path}:2:5: error[syntax_error]"))
+    assert err[i + 1 : i + 3] == ["\tx +* 2", "\t   ^"]
+
+
+def test_an_at_value_for_a_points_column_keeps_the_columns_order(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("x,y\n1,2\n3,4\n", encoding="utf-8")
+    records = jsonl(run("grad", "x*y^2", "--points", str(path), "--at", "x=5", "--format", "jsonl").stdout)
+    assert [r["wrt"] for r in records] == [["x", "y"]] * 2
+    assert [r["at"] for r in records] == [{"x": 5.0, "y": 2.0}, {"x": 5.0, "y": 4.0}]
+
+
+def test_dash_file_is_stdin_and_dash_expr_comes_first(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("x^3\n", encoding="utf-8")
+    first = jsonl(run("eval", "-", "-f", str(path), "--at", "x=2", "--format", "jsonl", stdin="x^2\n").stdout)
+    last = jsonl(run("eval", "-f", str(path), "-f", "-", "--at", "x=2", "--format", "jsonl", stdin="x^2\n").stdout)
+    assert [r["input"] for r in first] == ["x^2", "x^3"] and [r["input"] for r in last] == ["x^3", "x^2"]
+
+
+def test_a_line_over_the_parsers_limit_fails_alone_and_is_not_echoed_whole(tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("x^2\n" + "x+" * 750_000 + "x\nx^3\n", encoding="utf-8")  # 1.5 MB: under the byte limit
+    result = run("eval", "-f", str(path), "--at", "x=2", "--format", "jsonl")
+    records = jsonl(result.stdout)
+    assert result.exit_code == 2 and [r["line"] for r in records] == [1, 2, 3]
+    assert records[1]["error"]["kind"] == "limit_exceeded"
+    assert len(records[1]["input"]) < 1100 and records[1]["input"].endswith("(1,500,001 characters)")
+
+
+def test_a_closed_pipe_stops_quietly_with_the_sigpipe_status() -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "adcli", "eval", "x^2", "--at", "x=0:1:300000", "--format", "csv"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # noqa: S603
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"file,line,point")
+    proc.stdout.close()  # the reader goes away, as `| head -1` does
+    err = proc.stderr.read() if proc.stderr else b""
+    assert proc.wait() == 141 and b"Traceback" not in err and b"Error" not in err
+
+
+@pytest.mark.parametrize("fmt", [None, "json"])
+def test_option_errors_use_adclis_error_format(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fmt: str | None
+) -> None:
+    from adcli import cli
+
+    args = ["adcli", "compare", "x", "--at", "x=1", "--rtol", "abc", *(["--format", fmt] if fmt else [])]
+    monkeypatch.setattr("sys.argv", args)
+    with pytest.raises(SystemExit) as done:
+        cli.main()
+    out, err = capsys.readouterr()
+    assert done.value.code == 2
+    if fmt == "json":
+        error = json.loads(out)["error"]
+        assert error["kind"] == "usage_error" and "'--rtol'" in error["message"] and err == ""
+    else:
+        assert err.startswith("error[usage_error]: Invalid value for '--rtol': 'abc' is not a valid float.")
+        assert "adcli compare --help" in err and "Usage:" not in err

@@ -138,8 +138,19 @@ def test_sources_come_in_order_argument_files_stdin(tmp_path: Path) -> None:
     b = write(tmp_path, "b.txt", b"b1\n")
     got = list(problems("arg", [a, b], None))
     assert [(i.text, i.file) for i in got] == [("arg", ARG), ("a1", a), ("a2", a), ("b1", b)]
-    got = list(problems("-", [a], Pipe(b"s1\n")))
-    assert [(i.text, i.file) for i in got] == [("a1", a), ("a2", a), ("s1", STDIN)]
+    got = list(problems("-", [a], Pipe(b"s1\n")))  # EXPR `-`: stdin in the argument's place, first
+    assert [(i.text, i.file) for i in got] == [("s1", STDIN), ("a1", a), ("a2", a)]
+
+
+def test_dash_as_a_file_is_stdin_in_its_place(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.txt", b"a1\n")
+    got = list(problems(None, [a, "-"], Pipe(b"s1\n")))
+    assert [(i.text, i.file) for i in got] == [("a1", a), ("s1", STDIN)]
+    got = list(problems(None, ["-", a], Tty(b"s1\n")))  # asked for by name: even a terminal is read
+    assert [(i.text, i.file) for i in got] == [("s1", STDIN), ("a1", a)]
+    with pytest.raises(AdcliError) as info:
+        problems("-", ["-"], Pipe(b"s1\n"))
+    assert info.value.kind == "usage_error" and "once" in info.value.message
 
 
 def test_stdin_is_read_when_expr_is_absent_and_stdin_is_not_a_terminal() -> None:

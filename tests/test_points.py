@@ -120,14 +120,14 @@ def test_a_domain_error_names_the_first_offending_point(monkeypatch: pytest.Monk
     with pytest.raises(AdcliError) as info:
         api.value("log(x) + sqrt(x)", x=x)
     assert info.value.kind == "domain_error"
-    assert "point 41 of 43: x = -1" in info.value.message
+    assert info.value.message.endswith("x = -1 (point 41 of 43)")  # x is named once (audit item 12)
     assert info.value.column == 1  # the place in the text, as for one point
 
 
 def test_a_nonfinite_derivative_names_the_point() -> None:
     with pytest.raises(AdcliError) as info:
         api.gradient("sqrt(x)", at="x=[4, 1, 0, 9]")
-    assert info.value.kind == "nonfinite" and "point 3 of 4: x = 0" in info.value.message
+    assert info.value.kind == "nonfinite" and info.value.message.endswith("at x = 0 (point 3 of 4)")
 
 
 def test_a_kink_warning_names_its_first_point_and_counts_them(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,7 +135,7 @@ def test_a_kink_warning_names_its_first_point_and_counts_them(monkeypatch: pytes
     r = api.gradient("abs(x) + abs(y)", at=["x=[1, 0, 2]", "y=[0, 5]"])  # kinks: x at 2 points, y at 3
     kinks = {w.details["node"]: w for w in r.warnings if w.kind == "nondifferentiable"}
     assert kinks["abs(x)"].details["point"] == 3 and kinks["abs(x)"].details["points"] == 2
-    assert "point 3 of 6: x = 0, y = 0" in kinks["abs(x)"].message
+    assert kinks["abs(x)"].message.endswith("; at 2 of the points, the first point 3 of 6: y = 0")
     assert kinks["abs(y)"].details["point"] == 1 and kinks["abs(y)"].details["points"] == 3
 
 
@@ -193,3 +193,99 @@ def test_table_rows_cross_with_a_span(tmp_path: Path) -> None:
     rows = table(tmp_path, "x,y\n1,2\n3,4\n")
     r = api.value("x + y + z", at=[*rows, *parse_point("z=[0, 100]")])
     np.testing.assert_allclose(r.value[0], [3, 103, 7, 107])
+
+
+# ---- audit of issues 4 and 5 (regressions) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("start", "stop", "count"), [(0, 1, 11), (-5, 5, 101), (2, 2, 7), (1e-3, -3e5, 13), (4, 9, 1)])
+def test_a_spans_values_made_a_chunk_at_a_time_are_linspaces(start: float, stop: float, count: int) -> None:
+    column = points.expand({"x": Binding("x", [start, stop, count], "span")})["x"]
+    reference = np.linspace(start, stop, count)
+    np.testing.assert_array_equal(np.asarray(column), reference)  # the same arithmetic: the same floats
+    for a, b in [(0, 1), (count // 2, count), (0, count)]:
+        np.testing.assert_array_equal(column.chunk(a, b), reference[a:b])
+    assert column[count - 1] == reference[-1] and len(column) == count
+
+
+def test_a_grid_is_made_a_chunk_at_a_time_in_itertools_product_order() -> None:
+    got = expanded("x=[1,2,3], y=0:1:5, z=[7,8]")
+    xs, ys, zs = np.meshgrid([1, 2, 3], np.linspace(0, 1, 5), [7, 8], indexing="ij")
+    for name, reference in zip("xyz", (xs, ys, zs), strict=True):
+        np.testing.assert_array_equal(got[name].chunk(0, 30), reference.ravel())
+        np.testing.assert_array_equal(got[name].chunk(7, 19), reference.ravel()[7:19])
+
+
+def test_a_billion_point_span_is_not_made_when_it_is_expanded() -> None:
+    tracemalloc.start()
+    got = expanded("x=0:1:1e9")
+    first = got["x"].chunk(0, 4)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(got["x"]) == 1_000_000_000 and points.size(got) == 1_000_000_000
+    np.testing.assert_allclose(first, np.arange(4) / (1e9 - 1), rtol=1e-15, atol=0)
+    assert peak < 1_000_000  # was 8 GB (the whole span), then the grid's tiled copies
+
+
+def test_the_answers_are_refused_before_allocation_when_over_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADCLI_MEMORY_LIMIT", "100000")  # the points pass (1 number each), the answers do not
+    problem = api.prepare("x*y + z, x - y", "x=0:1:50, y=1:2:50, z=3", ["x", "y", "z"])
+    assert points.size(problem.point) == 2500
+    with pytest.raises(AdcliError) as info:
+        api.differentiate(problem, "forward")
+    assert info.value.kind == "limit_exceeded"
+    assert "2,500 points" in info.value.message and "8 numbers per point" in info.value.message
+    assert "160 KB" in info.value.message and "100 KB" in info.value.message
+
+
+def each_point(text: str, at: str, command: str = "eval", **kw: object) -> object:
+    problem = api.prepare(text, at, each_point=True)
+    return api.evaluate_problem(problem) if command == "eval" else api.differentiate(problem, "reverse", **kw)
+
+
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_with_each_point_a_failing_point_fails_alone(monkeypatch: pytest.MonkeyPatch, chunk: int | None) -> None:
+    if chunk:
+        monkeypatch.setattr(points, "CHUNK", chunk)
+    x = [2.0, -1.0, 0.5, 0.0, 3.0, -2.0, 1.0]
+    r = each_point("log(x) + 1/(x - 3)", f"x={x}", "grad")
+    failed = {i: r.failures.error(i) for i in r.failures.index.tolist()}
+    assert sorted(failed) == [1, 3, 4, 5]  # log of -1, 0, -2; 1/0 at x = 3
+    assert [failed[i].kind for i in (1, 3, 4, 5)] == ["domain_error", "domain_error", "nonfinite", "domain_error"]
+    assert "x = -2" in failed[5].message and failed[1].column == 1
+    for i, xi in enumerate(x):
+        if i in failed:
+            assert math.isnan(r.value[0][i]) and math.isnan(r.jacobian[0][0][i])
+        else:
+            assert math.isclose(r.value[0][i], math.log(xi) + 1 / (xi - 3), rel_tol=1e-14)
+            assert math.isclose(r.jacobian[0][0][i], 1 / xi - 1 / (xi - 3) ** 2, rel_tol=1e-14)
+
+
+def test_a_derivative_failing_at_a_point_is_isolated_too() -> None:
+    r = each_point("sqrt(x)", "x=[4, 1, 0, 9]", "grad")  # the value is fine at 0, its slope is not
+    assert r.failures.index.tolist() == [2] and r.failures.error(2).kind == "nonfinite"
+    np.testing.assert_allclose(np.asarray(r.jacobian[0][0])[[0, 1, 3]], [0.25, 0.5, 1 / 6], rtol=1e-15)
+
+
+def test_when_every_point_fails_the_problem_fails_naming_the_first() -> None:
+    with pytest.raises(AdcliError) as info:
+        each_point("log(x)", "x=-3:-1:3")
+    assert info.value.kind == "domain_error" and info.value.message.endswith("(point 1 of 3); all 3 points fail")
+
+
+def test_failed_points_after_the_explained_ones_name_the_operation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(points, "EXPLAINED", 1)
+    r = each_point("x + log(y)", "y=[-1, 1, -2, -3], x=1")
+    assert r.failures.index.tolist() == [0, 2, 3]
+    first, later = r.failures.error(0), r.failures.error(2)
+    assert "y = -1" in first.message
+    assert later.kind == "domain_error" and later.message.startswith("log(y) is outside the domain of log")
+    assert later.column == 5 and "y = -2" not in later.message
+
+
+def test_a_kink_warning_marks_exactly_its_points_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(points, "CHUNK", 4)
+    r = api.gradient("abs(x) + abs(y)", at=["x=[1, 0, 2]", "y=[0, 5]"])  # x: 1 1 0 0 2 2, y: 0 5 0 5 0 5
+    kinks = {w.details["node"]: w.where.tolist() for w in r.warnings if w.kind == "nondifferentiable"}
+    assert kinks == {"abs(x)": [0, 0, 1, 1, 0, 0], "abs(y)": [1, 0, 1, 0, 1, 0]}
+    assert all(w.where is None for w in r.warnings if w.kind != "nondifferentiable")

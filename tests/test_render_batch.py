@@ -238,3 +238,68 @@ def test_the_readme_documents_every_field_and_column() -> None:
         assert f"`{key}`" in section or f'"{key}"' in section, key
     for column in ("file", "line", "point", "input", "f1", "d(fi)/d(x)", "jvp(fi)", "vjp(x)", "warnings", "error"):
         assert f"`{column}`" in section, column
+
+
+# ---- audit of issues 4 and 5 (regressions) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("at", ["x=[3]", "x=3:3:1"])
+@pytest.mark.parametrize("fmt", ["table", "plain", "json", "jsonl", "csv"])
+def test_a_point_set_of_one_point_is_one_row_in_every_format(fmt: str, at: str) -> None:
+    result = run("grad", "x^2", "--at", at, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    if fmt in ("json", "jsonl"):
+        got = json.loads(result.stdout) if fmt == "json" else [json.loads(result.stdout)]
+        assert len(got) == 1 and got[0]["point"] == 1 and got[0]["at"] == {"x": 3.0}
+        assert got[0]["value"] == [9.0] and got[0]["gradient"] == [6.0]
+    elif fmt == "csv":
+        _, got = rows(result.stdout)
+        assert len(got) == 1 and float(got[0]["f1"]) == 9.0 and float(got[0]["d(f1)/d(x)"]) == 6.0
+    else:
+        assert re.search(r"^\W*3\W+9\W+6\W*$", result.stdout, re.MULTILINE), result.stdout
+    if fmt == "table":
+        assert "1 point ·" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_kink_warning_is_on_the_kink_points_rows_only(fmt: str) -> None:
+    out = run("grad", "abs(x)", "--at", "x=-1:1:3", "--format", fmt).stdout
+    if fmt == "jsonl":
+        warned = [[w["kind"] for w in json.loads(line)["warnings"]] for line in out.splitlines()]
+    else:
+        warned = [["nondifferentiable"] if r["warnings"] else [] for r in rows(out)[1]]
+    assert warned == [[], ["nondifferentiable"], []]
+
+
+def test_a_failed_points_record_follows_the_schema() -> None:
+    out = run("jac", "log(x), x*y", "--at", "x=[1, -1], y=2", "--format", "jsonl").stdout
+    good, bad = (json.loads(line) for line in out.splitlines())
+    check_result(good, "jac")
+    check(bad, {**ERROR, "point": int, "at": dict})
+    check(bad["error"], ERROR_OBJECT)
+    assert list(bad) == ["file", "line", "point", "input", "at", "error", "warnings"]
+    assert bad["point"] == 2 and bad["at"] == {"x": -1.0, "y": 2.0} and bad["error"]["kind"] == "domain_error"
+
+
+def test_csv_of_a_point_set_matches_its_jsonl_records() -> None:
+    args = ["jac", "log(x) + abs(y), x*y", "--at", "x=[-1, 0.5, 2], y=[0, 3]", "--mode", "forward"]
+    records_ = [json.loads(line) for line in run(*args, "--format", "jsonl").stdout.splitlines()]
+    header, got = rows(run(*args, "--format", "csv").stdout)
+    assert header == [*LEAD_COLUMNS, "x", "y", "f1", "f2", *JACOBIAN_COLUMNS, "warnings", "error"]
+    assert len(got) == len(records_) == 6
+    for record, row in zip(records_, got, strict=True):  # the chunked csv path gives the records' cells
+        expected = {k: ("" if v is None else str(v)) for k, v in render_batch.csv_row(record).items()}
+        assert {k: row[k] for k in expected} == expected
+    assert [bool(r["error"]) for r in got] == [True, True, False, False, False, False]
+    assert [bool(r["warnings"]) for r in got] == [False, False, True, False, True, False]  # abs(y) at y = 0
+
+
+LEAD_COLUMNS = ["file", "line", "point", "input"]
+JACOBIAN_COLUMNS = ["d(f1)/d(x)", "d(f1)/d(y)", "d(f2)/d(x)", "d(f2)/d(y)"]
+
+
+def test_a_long_failed_problem_is_echoed_truncated() -> None:
+    text = "(" * 2000 + "x"
+    record = render_batch.error_record(outcome(text))
+    assert record["error"]["kind"] == "syntax_error" and len(record["input"]) < 1100
+    assert record["input"].startswith("(((") and record["input"].endswith("… (2,001 characters)")

@@ -112,3 +112,43 @@ def test_interactive_loop_uses_input_and_a_prompt(monkeypatch: pytest.MonkeyPatc
     loop.run(Session(at=["x=3"]), io.StringIO(), out, io.StringIO(), lambda *a: shown.append(a), True)
     assert prompts == [loop.PROMPT, loop.PROMPT] and shown[0][0].value == [9.0]
     assert ":help" in out.getvalue()
+
+
+# ---- audit of issues 4 and 5 (regressions) --------------------------------------------------------
+
+
+def test_a_one_point_set_is_shown_and_the_session_goes_on() -> None:
+    result = repl(":at x=[2]\nx^2\nx^3\n", "--format", "plain")
+    assert result.exit_code == 0 and "Traceback" not in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines.count("$1") == 1 and lines.count("$2") == 1
+    assert ["2", "4", "4"] in [line.split() for line in lines] and ["2", "8", "12"] in [line.split() for line in lines]
+
+
+def test_at_sets_the_named_variables_and_keeps_the_others() -> None:
+    session = Session()
+    assert session.set_at("x=1, y=2") == "at: x=1, y=2"
+    assert session.set_at("x=0:1:3") == "at: x=0:1:3, y=2"
+    assert session.set_at("z=[1, 2.5], y=pi") == "at: x=0:1:3, y=pi, z=[1, 2.5]"
+    assert session.set_at("-") == "at: (no values)"
+    result = repl(":at x=1, y=2\n:at x=0:1:3\nx*y\n", "--format", "json")
+    records = json.loads(result.stdout[result.stdout.index("[") :])  # many points: an array of records
+    assert [r["at"] for r in records] == [{"x": 0.0, "y": 2.0}, {"x": 0.5, "y": 2.0}, {"x": 1.0, "y": 2.0}]
+
+
+def test_an_unexpected_exception_in_a_line_is_reported_and_the_session_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+    solve = Session.solve
+
+    def flaky(self: Session, text: str, name: str | None = None) -> object:
+        calls.append(text)
+        if len(calls) == 1:
+            raise KeyError("boom")
+        return solve(self, text, name)
+
+    monkeypatch.setattr(Session, "solve", flaky)
+    result = repl(":at x=3\nx^2\nx^3\n", "--format", "plain")
+    assert result.exit_code == 0 and "error[internal_error]: adcli failed on this problem (KeyError" in result.stderr
+    assert "$1" in result.stdout and "27" in result.stdout
