@@ -9,7 +9,7 @@ stated tolerance; the first point where they differ is the counterexample.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,7 +18,8 @@ import numpy as np
 from adcli.errors import AdcliError
 from adcli.graph import Node, build, const, is_const, variables
 from adcli.printing import to_text
-from adcli.syntax import Parsed, parse
+from adcli.syntax import Parsed, check_calls, parse
+from adcli.trace import require_one_point
 
 RTOL, ATOL = 1e-7, 1e-9
 TRIES = 40  # random candidates per point wanted (most are in the domain)
@@ -30,6 +31,8 @@ class Verdict:
     method: str  # "symbolic" | "numeric"
     reason: str
     wrt: list[str]
+    answer: str = ""  # the answer checked, as given
+    of: str = ""  # the expression it should be the derivative of, as given
     points: int = 0  # points checked numerically
     rtol: float = RTOL
     atol: float = ATOL
@@ -45,13 +48,30 @@ class Verdict:
         return asdict(self)
 
 
-def _answer(text: str, strict: bool) -> Parsed:
-    """The answer, parsed; its errors point into the answer (not the expression)."""
+def _answer(text: str, strict: bool, bound: set[str]) -> Parsed:
+    """The answer, parsed; its errors point into the answer (not the expression).
+
+    `name(…)` is a product only when name is one of the expression's variables (bound); else it is
+    an unknown function, with a did-you-mean (coz(x): cos).
+    """
     try:
-        return parse(text, strict=strict)
+        parsed = parse(text, strict=strict)
+        check_calls(parsed, bound)
     except AdcliError as exc:
         exc.message = f"in the answer: {exc.message}"
         raise
+    return parsed
+
+
+def _expression(text: str, strict: bool) -> Parsed:
+    """The expression of --of, parsed; `sinn(x)` is an unknown function, x(1+x) a product (syntax.check_calls)."""
+    try:
+        parsed = parse(text, strict=strict)
+        check_calls(parsed)
+    except AdcliError as exc:
+        exc.message = f"in --of: {exc.message}"
+        raise
+    return parsed
 
 
 def _wrt(expr: Parsed, answer: Parsed, wrt: Sequence[str] | None) -> list[str]:
@@ -89,16 +109,29 @@ def _symbolic(expr: Parsed, answer: Parsed, wrt: list[str]) -> tuple[bool, str] 
 
 def _candidates(
     names: Sequence[str], given: dict[str, float], rng: np.random.Generator, n: int
-) -> list[dict[str, float]]:
-    """The given point, then random ones: half uniform in [-3, 3], half log-uniform in [0.05, 5] (for logs, roots)."""
-    points = [given] if given and all(k in given for k in names) else []
-    for k in range(n):
-        if k % 2:
-            values = rng.uniform(-3.0, 3.0, len(names))
+) -> Iterator[dict[str, float]]:
+    """Points to try, in order: the given point, then n random ones.
+
+    The first half are where most textbook answers live (uniform in [-3, 3], log-uniform in
+    [0.05, 5] for logs and roots); the second half search wider, for domains that lie elsewhere
+    (log(x - 5), sqrt(-x - 50)): both signs with magnitudes log-uniform in [1e-3, 1e4], and every
+    other one near the given point (within 10% of its size).
+    """
+    k = len(names)
+    near = bool(given) and all(name in given for name in names)
+    if near:
+        yield given
+        centre = np.array([given[name] for name in names])
+    for j in range(n):
+        if j >= n // 2 and near and j % 2:
+            values = centre + 0.1 * np.maximum(np.abs(centre), 1.0) * rng.uniform(-1.0, 1.0, k)
+        elif j >= n // 2:
+            values = rng.choice([-1.0, 1.0], k) * np.exp(rng.uniform(np.log(1e-3), np.log(1e4), k))
+        elif j % 2:
+            values = rng.uniform(-3.0, 3.0, k)
         else:
-            values = np.exp(rng.uniform(np.log(0.05), np.log(5.0), len(names)))
-        points.append({name: float(v) for name, v in zip(names, values, strict=True)})
-    return points
+            values = np.exp(rng.uniform(np.log(0.05), np.log(5.0), k))
+        yield {name: float(v) for name, v in zip(names, values, strict=True)}
 
 
 def _numeric(
@@ -111,7 +144,7 @@ def _numeric(
     start = {n: 1.0 for n in names}
     expr = api.prepare(expr_text, start, wrt)
     answer = api.prepare(answer_text, start)
-    wanted, rtol, atol = options.points, options.rtol, options.atol
+    wanted, rtol, atol = options.samples, options.rtol, options.atol
     checked = 0
     for point in _candidates(names, given, np.random.default_rng(options.seed), wanted * TRIES):
         expr.point, answer.point = dict(point), dict(point)
@@ -127,22 +160,26 @@ def _numeric(
             if not abs(a - d) <= atol + rtol * max(abs(a), abs(d)):
                 reason = f"the answer differs from d/d{w} of the expression (tolerance rtol {rtol:g}, atol {atol:g})"
                 ce = {"at": point, "wrt": w, "answer": a, "derivative": d}
-                return Verdict("wrong", "numeric", reason, wrt, checked + 1, rtol, atol, ce)
+                return Verdict(
+                    "wrong", "numeric", reason, wrt, points=checked + 1, rtol=rtol, atol=atol, counterexample=ce
+                )
         checked += 1
         if checked >= wanted:
             break
     if checked == 0:
-        return Verdict("undecided", "numeric", "no point inside the domain of both was found", wrt, 0, rtol, atol)
+        near = "near the given point, " if given else ""
+        reason = f"no point inside the domain of both was found (tried {near}in [-3, 3] and at ±1e-3 to ±1e4)"
+        return Verdict("undecided", "numeric", reason, wrt, points=0, rtol=rtol, atol=atol)
     reason = f"the answer equals the derivative at {checked} point(s) inside the domain (rtol {rtol:g}, atol {atol:g})"
     notes = [] if checked >= wanted else [f"only {checked} of {wanted} points were found inside the domain"]
-    return Verdict("correct", "numeric", reason, wrt, checked, rtol, atol, notes=notes)
+    return Verdict("correct", "numeric", reason, wrt, points=checked, rtol=rtol, atol=atol, notes=notes)
 
 
 @dataclass(frozen=True)
 class Options:
     """How the numeric check samples: how many in-domain points, from which seed, to what tolerance."""
 
-    points: int = 12
+    samples: int = 12
     seed: int = 0
     rtol: float = RTOL
     atol: float = ATOL
@@ -158,18 +195,20 @@ def check(
 ) -> Verdict:
     """Is `answer` the derivative of `expr` (the gradient, one part per --wrt variable)?"""
     options = options or Options()
-    if options.points < 1 or not (options.rtol >= 0 and options.atol >= 0):
-        raise AdcliError("usage_error", "--points must be at least 1, --rtol and --atol at least 0")
-    parsed_answer = _answer(answer, strict)
-    parsed = parse(expr, strict=strict)
+    if options.samples < 1 or not (options.rtol >= 0 and options.atol >= 0):
+        raise AdcliError("usage_error", "--samples must be at least 1, --rtol and --atol at least 0")
+    parsed = _expression(expr, strict)
+    parsed_answer = _answer(answer, strict, set(variables(parsed.outputs)) | set(wrt or ()))
     names = _wrt(parsed, parsed_answer, wrt)
     from adcli import api
 
-    given = api.prepare(expr, at, names).point if at is not None else {}
+    given = api.prepare(expr, at, names).point if at is not None or parsed.point else {}
+    require_one_point(given, "check")
     symbolic = _symbolic(parsed, parsed_answer, names)
     if symbolic is not None and symbolic[0]:
         verdict = Verdict("correct", "symbolic", "the derivative minus the answer simplifies to 0", names)
     else:
         verdict = _numeric(expr, answer, names, given, options)
+    verdict.answer, verdict.of = answer, expr
     verdict.derivative = symbolic[1] if symbolic is not None else None
     return verdict

@@ -518,17 +518,34 @@ def _ascii(flag: bool) -> bool:
 
 
 def _seed(option: str, text: str | None) -> Any:
-    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of numbers; bad text is a usage error."""
+    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of finite numbers; bad text is a usage error."""
     if text is None:
         return None
+    import math
+
     from adcli import api
+    from adcli.syntax import parse_point
 
     try:
-        return api.point_values(text) if "=" in text else api.constants(text)
-    except api.AdcliError as exc:
-        if exc.kind in ("syntax_error", "usage_error"):
-            exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {exc.message}"
+        if "=" in text:
+            bindings = parse_point(text)
+            names = [b.name for b in bindings]
+            twice = next((n for n in names if names.count(n) > 1), None)
+            if twice is not None:
+                raise api.AdcliError("usage_error", f"{twice} is given two values in one point")
+            many = next((b.name for b in bindings if b.kind != "value"), None)
+            if many is not None:
+                raise api.AdcliError("usage_error", f"{many} takes one number, not a span or list")
+            values: Any = {b.name: b.values[0] for b in bindings}
+        else:
+            values = api.constants(text)
+    except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
+        reason = exc.message.removeprefix(f"{text!r}: ").replace("weights must be", "entries must be")
+        exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {reason}"
         raise
+    if not all(math.isfinite(v) for v in (values.values() if isinstance(values, dict) else values)):
+        raise api.AdcliError("usage_error", f"bad {option} {text!r}: entries must be finite numbers")
+    return values
 
 
 def _console(ascii: bool) -> Any:
@@ -561,10 +578,13 @@ def trace(
     from adcli import trace as tracing
 
     plain = _ascii(ascii)
+    emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
 
     def compute(text: str | None = None) -> Any:
         if emit not in (None, "python"):
             raise api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python")
+        if emit is not None and fmt is not None:
+            raise api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two")
         problem = api.prepare(_read(expr) if text is None else text, at, strict=strict)
         return tracing.compute(problem, mode, _seed("--dir", direction), _seed("--cot", cot))
 
@@ -572,7 +592,8 @@ def trace(
         if emit is not None:
             from adcli.emit import python_source
 
-            sys.stdout.write(python_source(result))
+            emitted[0] += 1
+            sys.stdout.write(python_source(result, f"_{emitted[0]}" if emitted[0] > 1 else ""))
         elif chosen == "json":
             sys.stdout.write(render_trace.as_json(result) + "\n")
         elif chosen == "plain":
@@ -612,7 +633,8 @@ def graph(
         elif chosen == "json":
             sys.stdout.write(render_graph.as_json(result) + "\n")
         else:
-            _console(plain).print(render_graph.tree(result, precision, plain))
+            console = _console(plain)
+            console.print(render_graph.tree(result, precision, plain, console.width))
 
     _present(fmt, compute, show, expr=expr, files=files)
 
@@ -663,7 +685,7 @@ def compare(
     _present(fmt, compute, show, expr=expr, files=files)
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})
 def check(
     of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
     answer: Annotated[
@@ -674,9 +696,10 @@ def check(
         str | None, typer.Option("--wrt", help="The variable(s); several: the answer is the gradient a, b.")
     ] = None,
     at: At = None,
-    points: Annotated[int, typer.Option("--points", help="Random in-domain points to check at.")] = 12,
+    samples: Annotated[int, typer.Option("--samples", help="Random in-domain points to check at.")] = 12,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.")] = 1e-7,
+    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.")] = 1e-9,
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
@@ -690,7 +713,7 @@ def check(
     from adcli import render_compare
 
     def compute(text: str | None = None) -> Any:
-        options = checking.Options(points=points, seed=seed, rtol=rtol)
+        options = checking.Options(samples=samples, seed=seed, rtol=rtol, atol=atol)
         return checking.check(_read(answer) if text is None else text, of, _wrt(wrt), at, options, strict=strict)
 
     def show(result: Any, chosen: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from adcli import peers as peering
 from adcli.errors import AdcliError
-from adcli.printing import format_number
+from adcli.printing import format_number, to_text
 
 Runner = Callable[[Any], Any]  # Problem -> Result
 
@@ -168,9 +168,8 @@ def shape_sentence(n: int, m: int, nfev: int | None = None) -> str:
 def _why(mode: str, run: ModeRun, i: int, k: int, kinks: list[dict[str, Any]], tol: float) -> str:
     estimate = run.error_estimate[i][k] if run.error_estimate else None
     if kinks:
-        k0 = kinks[0]
         return (
-            f"the point is a kink of {k0['node']} (left derivative {k0['left']}, right {k0['right']}): "
+            f"the point is a kink of {kinks[0]['node']} ({_sides(kinks, i, k)}): "
             f"{mode} and the reference resolve it differently"
         )
     if mode == "numeric" and estimate is not None and estimate > tol:
@@ -204,6 +203,29 @@ def _on_paths(tape: Any, wrt: Sequence[str], kinks: list[dict[str, Any]]) -> lis
         for node, mine in slots.items():
             entries[node] += [[i, c] for c in range(len(wrt)) if any(feeds[s] and active[c][s] for s in mine)]
     return [{**k, "entries": entries[k["node"]]} for k in kinks]
+
+
+def _one_sided(problem: Any, kinks: list[dict[str, Any]], most: int = 64) -> list[dict[str, Any]]:
+    """Each kink with the one-sided derivatives of the entries it lies on (adcli.onesided), beside its entries."""
+    from adcli import onesided
+
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    for k in kinks:
+        for i, c in k["entries"]:
+            if (i, c) not in found and len(found) < most:
+                found[i, c] = onesided.entry(problem, i, c)
+    return [{**k, "one_sided": [found.get((i, c)) for i, c in k["entries"]]} for k in kinks]
+
+
+def _sides(kinks: list[dict[str, Any]], i: int, k: int) -> str:
+    """`df1/dx has left derivative -1, right 1` for entry (i, k), from the first kink that measured it."""
+    from adcli import onesided
+
+    for kink in kinks:
+        for entry, sides in zip(kink["entries"], kink.get("one_sided", []), strict=False):
+            if entry == [i, k] and sides is not None:
+                return f"df{i + 1}/d{sides['wrt']} one-sided: {onesided.describe(sides)}"
+    return "its one-sided derivatives were not measured"
 
 
 def _why_peer(mode: str, value: float, reference: str, expected: float, kinks: list[dict[str, Any]]) -> str:
@@ -293,6 +315,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     ref = runs[reference]
     kinks = [w for r in runs.values() for w in r.warnings if w.get("kind") == "nondifferentiable"]
     kinks = _on_paths(problem.tape, problem.wrt, list({(k["node"], k["at"]): k for k in kinks}.values()))
+    kinks = _one_sided(problem, kinks)
     failed = [m for m in runs if m not in ok]
     notes = [f"{m} did not run: {runs[m].error['message']}" for m in failed]  # type: ignore[index]
     peer_runs, peer_notes = _run_peers(frameworks, problem, repeat)
@@ -308,6 +331,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
             disagreements.append(
                 {
                     "mode": m,
+                    "entry": f"df{i + 1}/d{problem.wrt[k]}",  # as the table names it; output and wrt 0-based
                     "output": i,
                     "wrt": problem.wrt[k],
                     "value": value,
@@ -330,7 +354,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         read_as=parsed.read_as(),
         at=dict(problem.point),
         wrt=list(problem.wrt),
-        outputs=[f"f{i + 1}" for i in range(len(problem.tape.outputs))],
+        outputs=[to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs],  # as grad's: f1 is the first
         value=list(ref.value or []),
         reference=reference,
         rtol=rtol,

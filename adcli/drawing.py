@@ -18,7 +18,7 @@ from adcli.graph import variables
 from adcli.modes import reverse
 from adcli.printing import PLAIN, format_number
 from adcli.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
-from adcli.trace import resolve_cotangent
+from adcli.trace import require_one_point, resolve_cotangent
 
 
 @dataclass
@@ -92,19 +92,50 @@ def draw(text: str, at: Any = None, cotangent: Sequence[float] | None = None, *,
         tape = _unpointed(text, strict)
         return Drawing(tape.source or text, _vertices(tape), list(tape.outputs))
     problem = api.prepare(text, at, strict=strict)
+    require_one_point(problem.point, "graph")
     tape = problem.tape
     weights = resolve_cotangent(len(tape.outputs), cotangent)
     active = tape.active(problem.wrt)
     vals = evaluate(tape, [np.float64(problem.point.get(n, 0.0)) for n in tape.names], active)
-    partials = local_partials(tape, vals, active)
-    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
-        try:
-            adjoints = reverse.adjoint_sweep(tape, partials, [np.float64(w) for w in weights])
-        except FloatingPointError as exc:
-            raise AdcliError("nonfinite", f"an adjoint overflowed ({exc})") from None
+    adjoints = _adjoints(tape, vals, active, [np.float64(w) for w in weights])
     vertices = _vertices(tape)
     for v in vertices:
         v.value = float(vals[v.slot])
-        if v.op != "const":
+        if v.op != "const" and adjoints[v.slot] is not False:
             v.adjoint = float(adjoints[v.slot]) if adjoints[v.slot] is not None else 0.0
     return Drawing(problem.parsed.read_as(), vertices, list(tape.outputs), dict(problem.point), weights)
+
+
+def _adjoints(tape: Tape, vals: list[Any], active: list[bool], weights: list[Any]) -> list[Any]:
+    """∂y/∂v for every vertex, a constant subexpression's too (2*3 in 2*3*x has one: x).
+
+    Those extra edges are off every input's path, so they change no input's adjoint. Where one of
+    their partials does not exist (the exponent's in (-2)^(1+2)), the vertices below it get False:
+    drawn without a grad.
+    """
+    partials = local_partials(tape, vals, active)
+    every = [s < tape.n_inputs or s >= tape.first_op for s in range(len(tape.nodes))]
+    unknown = [False] * len(tape.nodes)
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(tape.nodes)):
+            args = tape.args[s]
+            have = partials[s] or (None,) * len(args)
+            missing = [k for k, j in enumerate(args) if every[j] and not active[j]]
+            if not missing:
+                continue
+            rules, a, found = tape.prims[s].partials, [vals[j] for j in args], list(have)  # type: ignore[union-attr]
+            for k in missing:
+                try:
+                    found[k] = rules[k](*a, vals[s])
+                except FloatingPointError:
+                    unknown[args[k]] = True
+            partials[s] = tuple(found)
+        try:
+            adjoints = reverse.adjoint_sweep(tape, partials, weights)
+        except FloatingPointError as exc:
+            raise AdcliError("nonfinite", f"an adjoint overflowed ({exc})") from None
+    for s in range(len(tape.nodes) - 1, tape.first_op - 1, -1):
+        if unknown[s]:
+            for j in tape.args[s]:
+                unknown[j] = True
+    return [False if unknown[s] else a for s, a in enumerate(adjoints)]

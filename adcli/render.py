@@ -105,7 +105,8 @@ def table(result: Result, digits: int, console: Any) -> None:
     from rich.text import Text
 
     header, rows = _formatted(result, digits)
-    grid = Table(title=Text(result.read_as), caption=Text(f"at {_point(result, digits)} · {_how(result)}"))
+    caption = Text(f"at {_point(result, digits)} · {_how(result)}", no_wrap=True, overflow="ignore")  # one line
+    grid = Table(title=Text(result.read_as), caption=caption)
     for i, name in enumerate(header):
         label = f"∂/∂{name[3:]}" if name.startswith("d/d") else name
         label = f"±∂/∂{name[4:]}" if name.startswith("±d/d") else label  # numeric mode's error estimates

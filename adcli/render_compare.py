@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from adcli import onesided
 from adcli.compare import Comparison
 from adcli.render import number
+
+SHOWN = 4  # entries through one kink spelled out in words
 
 
 def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]], list[str]]:
@@ -22,7 +25,7 @@ def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]],
     ref = c.modes[c.reference].jacobian or []
     for i in range(len(ref)):
         for k, w in enumerate(c.wrt):
-            row = [f"d{c.outputs[i]}/d{w}"]
+            row = [f"df{i + 1}/d{w}"]
             row += [number(c.modes[m].jacobian[i][k], digits) for m in ran]  # type: ignore[index]
             row += [f"{c.deviation[m][i][k]:.1e}" for m in others]
             if "± numeric" in header:
@@ -76,16 +79,21 @@ def _verdict(c: Comparison) -> str:
 def _words(c: Comparison, digits: int) -> list[str]:
     lines = [c.shape]
     for k in c.kinks:
-        i, w = (k.get("entries") or [[0, 0]])[0]  # the first entry whose paths pass through the kink
-        given = ", ".join(
-            f"{m} {number(r.jacobian[i][w], digits)}" for m, r in c.modes.items() if r.jacobian and r.error is None
-        )
         lines.append(
-            f"kink: {k['node']} at {k['at']}: left derivative {k['left']}, right {k['right']}; "
-            f"convention {k['convention']}; d{c.outputs[i]}/d{c.wrt[w]}: {given}"
+            f"kink: {k['node']} at {k['at']} (the node's own derivative: left {k['left']}, right {k['right']}); "
+            f"convention {k['convention']}"
         )
+        entries, sides = k.get("entries") or [], k.get("one_sided") or []
+        for (i, w), found in list(zip(entries, sides, strict=False))[:SHOWN]:
+            given = ", ".join(
+                f"{m} {number(r.jacobian[i][w], digits)}" for m, r in c.modes.items() if r.jacobian and r.error is None
+            )
+            measured = f"{onesided.describe(found)} (one-sided differences of f{i + 1} along {c.wrt[w]})"
+            lines.append(f"  df{i + 1}/d{c.wrt[w]}: {measured if found else 'not measured'}; gave: {given}")
+        if len(entries) > SHOWN:
+            lines.append(f"  … and {len(entries) - SHOWN} more entries through this kink (--format json lists them)")
     for d in c.disagreements:
-        lines.append(f"{d['mode']} d{c.outputs[d['output']]}/d{d['wrt']}: {d['why']}")
+        lines.append(f"{d['mode']} df{d['output'] + 1}/d{d['wrt']}: {d['why']}")
     lines += [f"note: {n}" for n in c.notes]
     lines.append(_verdict(c))
     return lines
@@ -108,14 +116,52 @@ def plain(c: Comparison, digits: int, out: IO[str]) -> None:
     out.write("\n".join(text) + "\n")
 
 
+def _width(header: list[str], rows: list[list[str]]) -> int:
+    """The width a Rich table with these cells needs unwrapped (a border and padding of 1 around each cell)."""
+    cells = [max(len(header[k]), *(len(r[k]) for r in rows)) if rows else len(header[k]) for k in range(len(header))]
+    return sum(cells) + 3 * len(cells) + 1
+
+
+def _long(c: Comparison, header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]], list[str]]:
+    """The entries with one row per entry and mode (value, Δ from the reference, ±): narrow enough for 80 columns."""
+    ran = [m for m, r in c.modes.items() if r.error is None]
+    flagged = {(d["mode"], d["output"], d["wrt"]): d for d in c.disagreements}
+    entries = [(i, w) for i in range(len(c.modes[c.reference].jacobian or [])) for w in c.wrt]
+    out, marks = [], []
+    for row, (i, w) in zip(rows, entries, strict=True):
+        for k, m in enumerate(ran):
+            d = flagged.get((m, i, w))
+            mark = "" if d is None else "peer differs" if d.get("peer") and not c.strict_peers else "disagrees"
+            delta = row[header.index(f"Δ {m}")] if f"Δ {m}" in header else "ref"
+            spread = [row[header.index("± numeric")] if m == "numeric" else ""] if "± numeric" in header else []
+            out.append([row[0] if k == 0 else "", m, row[1 + k], delta, *spread])
+            marks.append(mark)
+    wide = ["entry", "mode", "value", "Δ"] + (["± numeric"] if "± numeric" in header else [])  # Δ from `ref`
+    if any(marks):
+        wide, out = [*wide, ""], [[*row, mark] for row, mark in zip(out, marks, strict=True)]
+    return wide, out, marks
+
+
 def table(c: Comparison, digits: int, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
     header, rows, flags = _entry_rows(c, digits)
+    marked = [*header, ""], [[*row, flag] for row, flag in zip(rows, flags, strict=True)]
+    if _width(*marked) > console.width:  # too wide for the terminal: one row per entry and mode
+        header, rows, flags = _long(c, header, rows)
+    elif any(flags):  # a word, not only a colour: NO_COLOR and pipes see it too
+        header, rows = marked
     grid = Table(title=Text(c.read_as), caption=Text(f"reference: {c.reference}"))
-    for name in header:
-        grid.add_column(Text(name), justify="left" if name == "entry" else "right")
+    for k, name in enumerate(header):
+        numbers = name not in ("entry", "mode", "")
+        widest = max(len(name), *(len(row[k]) for row in rows)) if rows else len(name)
+        grid.add_column(  # numbers, modes and marks are never cut or wrapped: the entry names wrap instead
+            Text(name),
+            justify="right" if numbers else "left",
+            no_wrap=name != "entry",
+            min_width=widest if name != "entry" else None,
+        )
     for row, flag in zip(rows, flags, strict=True):
         style = {"disagrees": "bold red", "peer differs": "yellow"}.get(flag)
         grid.add_row(*(Text(cell) for cell in row), style=style)

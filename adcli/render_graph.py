@@ -1,7 +1,8 @@
 """`adcli graph` to the screen: the DAG as a Rich tree (shared nodes marked, not repeated) or as DOT.
 
 Both walk the drawing with an explicit stack, never recursion: a graph 100,000 levels deep draws
-(the tree is cut at MAX_DEPTH and MAX_LINES; DOT has no such limit, one line per vertex and edge).
+(the tree is cut at the depth the terminal's width allows, MAX_DEPTH at most, and at MAX_LINES, with a note
+of what is left; DOT has no such limit, one line per vertex and edge).
 """
 
 from __future__ import annotations
@@ -48,10 +49,29 @@ def _line(vertex: Vertex, digits: int, ascii: bool) -> str:
     return "  ".join(p for p in parts if p) + (f"   {numbers}" if numbers else "")
 
 
-def tree(drawing: Drawing, digits: int, ascii: bool) -> Any:
-    """A Rich Tree: each output, then its operands below it; a shared vertex in full once, then `↑ v₂`."""
+def _heights(drawing: Drawing) -> list[int]:
+    """Levels of operands below each vertex (0 for an input or a constant): slots come after their arguments."""
+    heights = [0] * len(drawing.vertices)
+    for v in drawing.vertices:
+        if v.args:
+            heights[v.slot] = 1 + max(heights[j] for j in v.args)
+    return heights
+
+
+def depth_for(width: int | None) -> int:
+    """How many levels fit: each takes 4 columns of guide, and a line wants ~50 for its text."""
+    return MAX_DEPTH if width is None else max(2, min(MAX_DEPTH, (width - 50) // 4))
+
+
+def tree(drawing: Drawing, digits: int, ascii: bool, width: int | None = None) -> Any:
+    """A Rich Tree: each output, then its operands below it; a shared vertex in full once, then `↑ v₂`.
+
+    Cut at the depth a terminal of `width` columns can show (MAX_DEPTH at most), saying how many levels are left.
+    """
     from rich.text import Text
     from rich.tree import Tree
+
+    max_depth, heights = depth_for(width), _heights(drawing)
 
     title = drawing.read_as if len(drawing.read_as) <= 160 else drawing.read_as[:159] + "…"
     root = Tree(Text(title), guide_style="dim")
@@ -77,8 +97,9 @@ def tree(drawing: Drawing, digits: int, ascii: bool) -> Any:
         if vertex.op != "const":
             shown.add(slot)
         branch = parent.add(Text(prefix + _line(vertex, digits, ascii)))
-        if depth >= MAX_DEPTH and vertex.args:
-            branch.add(Text("… deeper operands not drawn (adcli graph --dot draws all)", style="dim"))
+        if depth >= max_depth and vertex.args:
+            more = f"{heights[slot]} more level" + ("s" if heights[slot] != 1 else "")
+            branch.add(Text(f"… {more} below (--dot draws all)", style="dim"))
             continue
         stack.extend((j, branch, depth + 1, "") for j in reversed(vertex.args))
     return root
@@ -95,21 +116,22 @@ def dot(drawing: Drawing, digits: int, ascii: bool) -> str:
         '  edge [fontname="Helvetica", fontsize=10];',
         f'  label="{esc(drawing.read_as)}";',
     ]
+    ids = [token("v", v.index) if v.index is not None else f"c{v.slot}" for v in drawing.vertices]  # v_m1 is v₋₁
     for v in drawing.vertices:
         if v.op == "const":
-            out.append(f'  v{v.slot} [label="{esc(v.text)}", shape=plaintext];')
+            out.append(f'  {ids[v.slot]} [label="{esc(v.text)}", shape=plaintext];')
             continue
         fields = [_v(v, ascii) + (f" ({v.name})" if v.name else ""), v.text]
         fields += [f for f in _numbers(v, digits).split(" | ") if f]
         label = "{ " + " | ".join(esc(f) for f in fields) + " }"
-        out.append(f'  v{v.slot} [label="{label}"];')
+        out.append(f'  {ids[v.slot]} [label="{label}"];')
     for v in drawing.vertices:
-        for j, param in zip(v.args, v.params, strict=True):
-            attrs = f' [label="{esc(param)}"]' if len(v.args) > 1 else ""
-            out.append(f"  v{j} -> v{v.slot}{attrs};")
+        for position, j in enumerate(v.args, start=1):  # by position: a parameter name could be a user's variable
+            attrs = f' [label="{position}"]' if len(v.args) > 1 else ""
+            out.append(f"  {ids[j]} -> {ids[v.slot]}{attrs};")
     for k, (slot, label) in enumerate(zip(drawing.outputs, _outputs(drawing, ascii), strict=True)):
-        out.append(f'  out{k} [label="{esc(label)}", shape=plaintext];')
-        out.append(f"  v{slot} -> out{k};")
+        out.append(f'  out{k + 1} [label="{esc(label)}", shape=plaintext];')
+        out.append(f"  {ids[slot]} -> out{k + 1};")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -128,5 +150,5 @@ def tree_text(drawing: Drawing, digits: int, ascii: bool, width: int = 100) -> s
     from rich.console import Console
 
     console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
-    console.print(tree(drawing, digits, ascii))
+    console.print(tree(drawing, digits, ascii, width))
     return console.export_text()

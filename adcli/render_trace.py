@@ -56,7 +56,8 @@ def cost_lines(trace: Trace, ascii: bool) -> list[str]:
     """Op counts of the sweeps, and their ratio to the primal (with the partials they need)."""
     c, times = trace.cost, "x" if ascii else "×"
     primal = c["primal_ops"]
-    out = [f"primal sweep: {_ops(primal)}; partials: {c['partials']} local derivatives, {_ops(c['partial_ops'])}"]
+    derivatives = f"{c['partials']} local derivative" + ("s" if c["partials"] != 1 else "")
+    out = [f"primal sweep: {_ops(primal)}; partials: {derivatives}, {_ops(c['partial_ops'])}"]
     for sweep, key in (("tangent", "tangent_ops"), ("adjoint", "adjoint_ops")):
         if key in c:
             total = c[key] + c["partial_ops"]
@@ -125,6 +126,37 @@ def _blocks(columns: list[list[str]], cuts: list[int]) -> list[list[list[str]]]:
     return [rows[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
 
 
+def _fit(text: str, width: int) -> str:
+    """A row broken only between its ` = ` pieces (never inside a number), the later lines starting `  = `."""
+    from rich.cells import cell_len
+
+    pieces = text.split(" = ")
+    out, line = [], pieces[0]
+    for piece in pieces[1:]:
+        if cell_len(f"{line} = {piece}") <= width:
+            line = f"{line} = {piece}"
+        else:
+            out.append(line)
+            line = f"  = {piece}"
+    return "\n".join([*out, line])
+
+
+def _fitted(left: list[str], right: list[str], width: int) -> list[list[str]]:
+    """The two columns of a trace table, each row fitted to its share of the terminal (borders take 7)."""
+    from rich.cells import cell_len
+
+    room = width - 7
+    widest = [max((cell_len(c) for c in col), default=0) for col in (left, right)]
+    if sum(widest) <= room:
+        return [left, right]
+    shares = [room // 2, room - room // 2]
+    if widest[0] < shares[0]:
+        shares = [widest[0], room - widest[0]]
+    elif widest[1] < shares[1]:
+        shares = [room - widest[1], widest[1]]
+    return [[_fit(c, max(share, 12)) for c in col] for col, share in zip((left, right), shares, strict=True)]
+
+
 def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
     """Tables 2 and 3 of the survey: primal beside tangent, primal beside adjoint; op counts below."""
     from rich.text import Text
@@ -134,11 +166,11 @@ def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
     n, m = trace.n_inputs, len(trace.outputs)
     console.print(Text(f"{trace.read_as}  at {_at(trace, digits)}", style="bold"))
     if trace.tangent is not None:
-        columns = [primal, lines(trace.tangent, digits, ascii)]
+        columns = _fitted(primal, lines(trace.tangent, digits, ascii), console.width)
         blocks = _blocks(columns, [n, len(primal) - m])  # inputs | operations | outputs, as in the survey
         console.print(_table("Forward mode", [titles["primal"], titles["tangent"]], blocks, ascii))
     if trace.adjoint is not None:
-        columns = [primal, lines(trace.adjoint, digits, ascii)]
+        columns = _fitted(primal, lines(trace.adjoint, digits, ascii), console.width)
         console.print(_table("Reverse mode", [titles["primal"], titles["adjoint"]], _blocks(columns, []), ascii))
     for line in cost_lines(trace, ascii):
         console.print(Text(line, style="dim"))
@@ -146,10 +178,17 @@ def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
 
 
 def as_json(trace: Trace) -> str:
-    """trace.to_dict(), each row with its text in ASCII notation at full precision."""
+    """trace.to_dict() with each row in the ASCII notation (v[-1], x1dot, ybar) and its text at full precision.
+
+    Rows are kept in a neutral notation inside adcli ({x1}, v_m1); the JSON a user reads speaks the
+    notation the tables print, so `target`, `forms` and the keys of `numbers` are written as in --ascii.
+    """
     data = trace.to_dict()
     for section in _sections(trace):
         for row, obj in zip(data[section], getattr(trace, section), strict=True):
+            row["target"] = style(obj.target, True)
+            row["forms"] = [style(form, True) for form in obj.forms]
+            row["numbers"] = {style(k, True): v for k, v in obj.numbers.items()}
             row["text"] = spell(obj.target, obj.forms, obj.numbers, obj.value, _full, True)
     return json.dumps(data, ensure_ascii=False)
 

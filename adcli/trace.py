@@ -147,6 +147,16 @@ def _numbers(rule: Node, env: Mapping[str, Any]) -> dict[str, float]:
     return {n.payload: float(env[n.payload]) for n in topo_order([rule]) if n.op == "var"}  # type: ignore[misc]
 
 
+def require_one_point(point: Mapping[str, Any], command: str) -> None:
+    """trace, graph and check show one point's numbers: a span or list (from --at or the text's `at`) is refused."""
+    many = [n for n, v in point.items() if np.ndim(v)]
+    if many:
+        raise AdcliError(
+            "usage_error",
+            f"{command} takes one point: give {many[0]} one value, not a span or list",
+        )
+
+
 # ---- direction and cotangent --------------------------------------------------------------------
 
 
@@ -163,9 +173,9 @@ def resolve_direction(wrt: Sequence[str], given: Mapping[str, float] | Sequence[
             )
         return {n: float(given.get(n, 0.0)) for n in wrt}
     if len(given) != len(wrt):
-        raise AdcliError(
-            "usage_error", f"--dir has {len(given)} entries; there are {len(wrt)} variables ({', '.join(wrt)})"
-        )
+        entries = f"{len(given)} entr" + ("y" if len(given) == 1 else "ies")
+        variables = f"{len(wrt)} variable" + ("" if len(wrt) == 1 else "s")
+        raise AdcliError("usage_error", f"--dir has {entries}; there are {variables} ({', '.join(wrt)})")
     return {n: float(v) for n, v in zip(wrt, given, strict=True)}
 
 
@@ -242,7 +252,7 @@ def _tangent_rows(sw: _Sweep, seed: Sequence[float], cost: dict[str, int]) -> tu
         value = 0.0 if total is None else float(total)
         rows.append(Row(token("vdot", tape.index(s)), [to_text(rule)], value, _numbers(rule, env), sw.label(s)))  # type: ignore[arg-type]
     for target, o in zip(sw.outputs, tape.outputs, strict=True):
-        form = sw.out_form(o, "vdot")
+        form = sw.out_form(o, "vdot") if tape.index(o) is not None else "0"  # a constant output's tangent is 0
         rows.append(Row(target.replace("}", "}dot", 1), [form], float(env.get(form, 0.0))))
     cost["tangent_ops"] = ops
     return rows, tangents
@@ -354,6 +364,11 @@ def compute(
     """The traces of a prepared problem (adcli.api.prepare) at its point."""
     if mode not in MODES:
         raise AdcliError("usage_error", f"unknown trace mode {mode!r}: choose {', '.join(MODES)}")
+    require_one_point(problem.point, "trace")
+    if mode == "reverse" and direction is not None:
+        raise AdcliError("usage_error", "--dir seeds the tangent sweep, which --mode reverse does not run")
+    if mode == "forward" and cotangent is not None:
+        raise AdcliError("usage_error", "--cot seeds the adjoint sweep, which --mode forward does not run")
     tape: Tape = problem.tape
     dirs = resolve_direction(problem.wrt, direction) if mode != "reverse" else None
     cots = resolve_cotangent(len(tape.outputs), cotangent) if mode != "forward" else None

@@ -82,3 +82,65 @@ def test_answer_errors_point_into_the_answer() -> None:
     with pytest.raises(AdcliError) as info:
         check("2*x + )", "x^2 + 1 + 1 + 1")
     assert info.value.source == "2*x + )" and info.value.column == 7
+
+
+@pytest.mark.parametrize(
+    ("answer", "expr", "source", "column", "words"),
+    [
+        ("coz(x)", "sin(x)", "coz(x)", 1, "in the answer: unknown function 'coz': did you mean"),
+        ("2*x + sinn(x)", "x^2", "2*x + sinn(x)", 7, "in the answer: unknown function 'sinn': did you mean sin?"),
+        ("cos(x)", "sinn(x)", "sinn(x)", 1, "in --of: unknown function 'sinn': did you mean sin?"),
+    ],
+)
+def test_unknown_functions_are_unknown_functions_with_a_caret_in_the_right_text(
+    answer: str, expr: str, source: str, column: int, words: str
+) -> None:
+    with pytest.raises(AdcliError) as info:
+        check(answer, expr, ["x"])
+    assert info.value.kind == "unknown_function" and words in info.value.message
+    assert (info.value.source, info.value.line, info.value.column) == (source, 1, column)
+
+
+def test_a_variables_parentheses_are_still_a_product() -> None:
+    assert check("1 + 2*x", "x(1 + x)").verdict == "correct"  # x(1+x) is x*(1+x), not a call
+
+
+def test_domains_far_from_the_origin_are_searched() -> None:
+    v = check("1/x", "log(x - 5)")  # wrong: the derivative is 1/(x - 5), and x > 5 is outside [-3, 5]
+    assert v.verdict == "wrong" and v.counterexample is not None and v.counterexample["at"]["x"] > 5
+    ce = v.counterexample
+    assert ce["derivative"] == pytest.approx(1 / (ce["at"]["x"] - 5), rel=1e-14)
+    v = check("sqrt(-x - 50)/(2*x + 100)", "sqrt(-x - 50)", options=Options(samples=5))  # = -1/(2 sqrt(-x - 50))
+    assert (v.verdict, v.method, v.points) == ("correct", "numeric", 5)
+
+
+def test_the_neighbourhood_of_the_given_point_is_searched_too() -> None:
+    answer, expr = "sqrt(x - 12345)/(2*x - 24690)", "sqrt(x - 12345)"  # right; the domain is beyond 1e4
+    v = check(answer, expr, at="x=12346", options=Options(samples=4))
+    assert (v.verdict, v.method, v.points) == ("correct", "numeric", 4)
+    v = check(answer, expr, options=Options(samples=4))
+    assert v.verdict == "undecided" and "near the given point" not in v.reason
+
+
+@pytest.mark.parametrize(("expr", "at"), [("sin(x)*cos(x)", "x=0:1:3"), ("sin(x)*cos(x) at x=[1, 2]", None)])
+def test_a_span_or_list_is_refused_in_plain_words(expr: str, at: str | None) -> None:
+    with pytest.raises(AdcliError) as info:
+        check("cos(2*x)", expr, at=at)
+    assert info.value.kind == "usage_error"
+    assert info.value.message == "check takes one point: give x one value, not a span or list"
+
+
+def test_the_texts_own_point_is_checked_first() -> None:
+    v = check("3*x^2 + 1e-3", "x^3 at x=2")
+    assert v.verdict == "wrong" and v.counterexample["at"] == {"x": 2.0}  # type: ignore[index]
+
+
+def test_the_verdict_carries_both_texts_and_its_tolerances() -> None:
+    data = check("2*x", "x^2").to_dict()
+    assert (data["answer"], data["of"]) == ("2*x", "x^2")
+    loose = check("2*x + 1e-6", "x^2", options=Options(atol=1e-5, rtol=0))
+    assert loose.verdict == "correct" and (loose.rtol, loose.atol) == (0, 1e-5)
+    assert check("2*x + 1e-6", "x^2", options=Options(atol=1e-9, rtol=0)).verdict == "wrong"
+    with pytest.raises(AdcliError) as info:
+        check("2*x", "x^2", options=Options(samples=0))
+    assert "--samples must be at least 1" in info.value.message

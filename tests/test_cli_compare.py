@@ -76,3 +76,52 @@ def test_check_exit_codes(adcli: Run) -> None:
     assert code == 1 and json.loads(out)["counterexample"]["wrt"] == "x"
     code, _, err = adcli("check", "2*x +", "--of", "x^2")
     assert code == 2 and "in the answer" in err and "2*x +\n     ^" in err
+
+
+def test_compare_table_at_80_columns_never_cuts_a_number_and_marks_disagreement_in_words(
+    adcli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("adcli.modes.numeric")
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out, _ = adcli("compare", "(1 - cos(x))/x^2, x*y", "--at", "x=1e-3,y=1e12", "--format", "table")
+    assert code == 1 and "…" not in out
+    assert out.count("1e+12") + out.count("1000000000000") >= 4  # the whole number, in every mode's row
+    (flagged,) = [line for line in out.splitlines() if "disagrees" in line]  # cancellation: numeric differs
+    assert "numeric" in flagged
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_check_answers_may_start_with_a_minus(adcli: Run) -> None:
+    code, out, _ = adcli("check", "-sin(x)", "--of", "cos(x)")
+    assert code == 0 and out.startswith("correct")
+    code, out, _ = adcli("check", "-2*x", "--of", "-x^2", "--format", "json")
+    assert code == 0 and json.loads(out)["verdict"] == "correct"
+
+
+def test_check_samples_atol_and_both_texts_in_json(adcli: Run) -> None:
+    code, out, _ = adcli("check", "cos(2*x)", "--of", "sin(x)*cos(x)", "--samples", "3", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and (data["answer"], data["of"]) == ("cos(2*x)", "sin(x)*cos(x)")
+    assert data["points"] in (0, 3)  # 0 when the simplifier decides
+    code, out, _ = adcli("check", "2*x + 1e-6", "--of", "x^2", "--atol", "1e-5", "--rtol", "0", "--format", "json")
+    assert code == 0 and json.loads(out)["atol"] == pytest.approx(1e-5, rel=0)
+    code, _, err = adcli("check", "2*x", "--of", "x^2", "--points", "3")
+    assert code == 2 and "--points" in err  # check's count is --samples; --points is batch's CSV file
+
+
+def test_check_unknown_function_and_spans(adcli: Run) -> None:
+    code, _, err = adcli("check", "coz(x)", "--of", "sin(x)")
+    assert code == 2 and "error[unknown_function]: in the answer: unknown function 'coz': did you mean" in err
+    assert "coz(x)\n^" in err
+    code, _, err = adcli("check", "cos(x)", "--of", "sinn(x)", "--wrt", "x")
+    assert code == 2 and "unknown function 'sinn': did you mean sin?" in err and "sinn(x)\n^" in err
+    code, _, err = adcli("check", "cos(2*x)", "--of", "sin(x)*cos(x)", "--at", "x=0:1:3")
+    assert code == 2 and "check takes one point: give x one value, not a span or list" in err
+    assert "Traceback" not in err
+
+
+def test_compare_json_outputs_are_the_expressions(adcli: Run) -> None:
+    code, out, _ = adcli("compare", "x*y, sin(x)", "--at", "x=1,y=2", "--modes", "forward,reverse", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["outputs"] == ["x*y", "sin(x)"]

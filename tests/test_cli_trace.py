@@ -97,6 +97,16 @@ def test_trace_emit_python_is_text_that_computes_the_gradient(adcli: Run) -> Non
         (["--emit", "rust"], "the only language is python"),
         (["--format", "csv"], "unknown format 'csv'"),
         (["--dir", "1,"], "error[usage_error]"),
+        (["--dir", "1"], "--dir has 1 entry; there are 2 variables (x1, x2)"),
+        (["--dir", "x1=1,x1=2"], "bad --dir 'x1=1,x1=2': x1 is given two values"),
+        (["--dir", "x1=[1,2]"], "bad --dir 'x1=[1,2]': x1 takes one number, not a span or list"),
+        (["--dir", "1e400,0"], "bad --dir '1e400,0': the number 1e400 is too large for a float"),
+        (["--cot", "1e400"], "bad --cot '1e400': the number 1e400 is too large for a float"),
+        (["--dir", "nan,1"], "error[usage_error]: bad --dir 'nan,1': entries must be numbers or constant expressions"),
+        (["--dir", "0,1", "--mode", "reverse"], "--dir seeds the tangent sweep, which --mode reverse does not run"),
+        (["--cot", "1", "--mode", "forward"], "--cot seeds the adjoint sweep, which --mode forward does not run"),
+        (["--emit", "python", "--format", "plain"], "--emit writes Python source, not a --format: give one of the two"),
+        (["--at", "x1=0:1:3"], "trace takes one point: give x1 one value, not a span or list"),
     ],
 )
 def test_trace_bad_options_are_usage_errors(adcli: Run, args: list[str], words: str) -> None:
@@ -116,7 +126,7 @@ def test_graph_tree_dot_and_json(adcli: Run) -> None:
     code, out, _ = adcli("graph", SURVEY, "--at", "x1=2,x2=5", "--ascii")
     assert code == 0 and "y = v[5]  -   data 11.65 | grad 1" in out and "^ v[-1] x1  (shared, drawn above)" in out
     code, out, _ = adcli("graph", SURVEY, "--dot")
-    assert code == 0 and out.startswith("digraph adcli {") and 'v2 [label="{ v₁ | log }"];' in out
+    assert code == 0 and out.startswith("digraph adcli {") and 'v_1 [label="{ v₁ | log }"];' in out
     code, out, _ = adcli("graph", "x*y, x", "--at", "x=1,y=2", "--cot", "0,1", "--format", "json")
     data = json.loads(out)
     assert [v["adjoint"] for v in data["vertices"]] == pytest.approx([1.0, 0.0, 0.0])
@@ -127,3 +137,30 @@ def test_graph_bad_input(adcli: Run) -> None:
     assert code == 2 and "--cot needs a point" in err
     code, _, err = adcli("graph", "x, y", "--at", "x=1,y=1", "--cot", "1")
     assert code == 2 and "--cot has 1 weight; the expression has 2 output(s)" in err
+
+
+@pytest.mark.parametrize("command", ["trace", "graph"])
+def test_a_span_in_the_texts_own_point_is_refused_without_a_traceback(adcli: Run, command: str) -> None:
+    code, out, err = adcli(command, "x^2 at x=0:1:3")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"error[usage_error]: {command} takes one point: give x one value, not a span or list" in err
+    code, out, _ = adcli(command, "x^2", "--at", "x=[1,2]", "--format", "json")
+    assert code == 2 and json.loads(out)["error"]["kind"] == "usage_error"
+
+
+def test_emit_python_for_a_batch_numbers_the_programs(adcli: Run, tmp_path: Any) -> None:
+    problems = tmp_path / "two.txt"
+    problems.write_text("x^2\nsin(x)\n", encoding="utf-8")
+    code, out, _ = adcli("trace", "-f", str(problems), "--at", "x=1", "--emit", "python")
+    assert code == 0
+    assert out.count("def forward(") == 1 and out.count("def forward_2(") == 1 and out.count("def reverse_2(") == 1
+    namespace: dict[str, Any] = {}
+    exec(compile(out, "<adcli-emitted>", "exec"), namespace)  # noqa: S102 - running adcli's output is the test
+    assert namespace["forward"](3.0)[1] == pytest.approx(6.0, rel=1e-15)
+    assert namespace["reverse_2"](0.5)[1][0] == pytest.approx(0.8775825618903728, rel=1e-15)
+
+
+def test_graph_on_a_very_deep_expression_fits_an_80_column_pipe(adcli: Run) -> None:
+    code, out, _ = adcli("graph", "sin(" * 5000 + "x" + ")" * 5000, "--at", "x=1")
+    assert code == 0 and "more levels below (--dot draws all)" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

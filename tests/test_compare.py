@@ -8,6 +8,7 @@ program that loses digits to cancellation ((1 - cos(x))/x^2 near 0, where the ex
 
 from __future__ import annotations
 
+import io
 import math
 
 import pytest
@@ -89,6 +90,44 @@ def test_compare_refuses_many_points() -> None:  # it raised numpy's "truth valu
 def test_each_kink_names_the_entries_whose_paths_pass_through_it() -> None:
     c = _compare("sign(x)*y, relu(y)", "x=0,y=0", modes=["forward", "reverse"])
     assert {k["node"]: k["entries"] for k in c.kinks} == {"sign(x)": [[0, 0]], "relu(y)": [[1, 1]]}
+
+
+def test_at_a_kink_the_entry_gets_its_own_one_sided_derivatives_not_the_nodes() -> None:
+    c = _compare("max(x, 1-x)", "x=0.5", modes=["forward", "reverse"])
+    (kink,) = c.kinks
+    assert (kink["left"], kink["right"]) == ("0", "1")  # the max node's own partials, as in the warning
+    assert kink["one_sided"] == [{"output": 0, "wrt": "x", "left": -1.0, "right": 1.0}]  # the function's slopes
+    c = _compare("relu(x)*3 + x", "x=0", modes=["forward", "reverse"])
+    assert c.kinks[0]["one_sided"] == [{"output": 0, "wrt": "x", "left": 1.0, "right": 4.0}]
+    assert c.modes["reverse"].jacobian == [[pytest.approx(2.5, rel=1e-15)]]  # adcli's convention, between the two
+
+
+def test_kink_words_give_the_entrys_sides_and_each_modes_value() -> None:
+    from adcli.render_compare import plain
+
+    out = io.StringIO()
+    plain(_compare("max(x, 1-x)", "x=0.5", modes=["forward", "reverse"]), 6, out)
+    text = out.getvalue()
+    assert "kink: max(x, 1 - x) at x = 0.5, 1 - x = 0.5 (the node's own derivative: left 0, right 1)" in text
+    assert "  df1/dx: left -1, right 1 (one-sided differences of f1 along x); gave: forward 0, reverse 0" in text
+
+
+def test_outputs_are_the_expressions_and_each_disagreement_names_its_entry() -> None:
+    @register("off")
+    def _off(problem):  # noqa: ANN001, ANN202 - a mode that is off by 1e-3
+        result = api.differentiate(problem, "reverse")
+        result.jacobian = [[v + 1e-3 for v in row] for row in result.jacobian]
+        return result
+
+    try:
+        c = _compare("x*y, sin(x)", "x=1,y=2", modes=["reverse", "off"])
+        assert c.outputs == ["x*y", "sin(x)"]  # as grad's and jac's JSON
+        assert [(d["entry"], d["output"], d["wrt"]) for d in c.disagreements][:2] == [
+            ("df1/dx", 0, "x"),
+            ("df1/dy", 0, "y"),
+        ]
+    finally:
+        REGISTRY.pop("off")
 
 
 def test_shape_sentence() -> None:

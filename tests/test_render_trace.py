@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import unicodedata
 
 import pytest
 
@@ -68,30 +70,35 @@ log(x1) + x1*x2 - sin(x2)  at x1 = 2, x2 = 5
 |------------------------------------------------+---------------------------------------------------------|
 | y = v[5] = 11.65                               | ydot = vdot[5] = 5.5                                    |
 +----------------------------------------------------------------------------------------------------------+
-                                                      Reverse mode
-+----------------------------------------------------------------------------------------------------------------------+
-| Forward primal trace                           | Reverse adjoint trace, ybar = 1                                     |
-|------------------------------------------------+---------------------------------------------------------------------|
-| v[-1] = x1 = 2                                 | vbar[5] = ybar = 1                                                  |
-| v[0] = x2 = 5                                  | vbar[4] = vbar[5]*dv[5]/dv[4] = vbar[5]*1 = 1*1 = 1                 |
-| v[1] = log(v[-1]) = log(2) = 0.6931            | vbar[3] = vbar[5]*dv[5]/dv[3] = vbar[5]*(-1) = 1*(-1) = -1          |
-| v[2] = v[-1]*v[0] = 2*5 = 10                   | vbar[1] = vbar[4]*dv[4]/dv[1] = vbar[4]*1 = 1*1 = 1                 |
-| v[3] = sin(v[0]) = sin(5) = -0.9589            | vbar[2] = vbar[4]*dv[4]/dv[2] = vbar[4]*1 = 1*1 = 1                 |
-| v[4] = v[1] + v[2] = 0.6931 + 10 = 10.69       | vbar[0] = vbar[3]*dv[3]/dv[0] = vbar[3]*cos(v[0]) = -1*cos(5) =     |
-|                                                | -0.2837                                                             |
-| v[5] = v[4] - v[3] = 10.69 - (-0.9589) = 11.65 | vbar[-1] = vbar[2]*dv[2]/dv[-1] = vbar[2]*v[0] = 1*5 = 5            |
-| y = v[5] = 11.65                               | vbar[0] = vbar[0] + vbar[2]*dv[2]/dv[0] = vbar[0] + vbar[2]*v[-1] = |
-|                                                | -0.2837 + 1*2 = 1.716                                               |
-|                                                | vbar[-1] = vbar[-1] + vbar[1]*dv[1]/dv[-1] = vbar[-1] +             |
-|                                                | vbar[1]/v[-1] = 5 + 1/2 = 5.5                                       |
-|                                                | x1bar = vbar[-1] = 5.5                                              |
-|                                                | x2bar = vbar[0] = 1.716                                             |
-+----------------------------------------------------------------------------------------------------------------------+
+                                                     Reverse mode
++--------------------------------------------------------------------------------------------------------------------+
+| Forward primal trace                           | Reverse adjoint trace, ybar = 1                                   |
+|------------------------------------------------+-------------------------------------------------------------------|
+| v[-1] = x1 = 2                                 | vbar[5] = ybar = 1                                                |
+| v[0] = x2 = 5                                  | vbar[4] = vbar[5]*dv[5]/dv[4] = vbar[5]*1 = 1*1 = 1               |
+| v[1] = log(v[-1]) = log(2) = 0.6931            | vbar[3] = vbar[5]*dv[5]/dv[3] = vbar[5]*(-1) = 1*(-1) = -1        |
+| v[2] = v[-1]*v[0] = 2*5 = 10                   | vbar[1] = vbar[4]*dv[4]/dv[1] = vbar[4]*1 = 1*1 = 1               |
+| v[3] = sin(v[0]) = sin(5) = -0.9589            | vbar[2] = vbar[4]*dv[4]/dv[2] = vbar[4]*1 = 1*1 = 1               |
+| v[4] = v[1] + v[2] = 0.6931 + 10 = 10.69       | vbar[0] = vbar[3]*dv[3]/dv[0] = vbar[3]*cos(v[0]) = -1*cos(5)     |
+|                                                |   = -0.2837                                                       |
+| v[5] = v[4] - v[3] = 10.69 - (-0.9589) = 11.65 | vbar[-1] = vbar[2]*dv[2]/dv[-1] = vbar[2]*v[0] = 1*5 = 5          |
+| y = v[5] = 11.65                               | vbar[0] = vbar[0] + vbar[2]*dv[2]/dv[0] = vbar[0] + vbar[2]*v[-1] |
+|                                                |   = -0.2837 + 1*2 = 1.716                                         |
+|                                                | vbar[-1] = vbar[-1] + vbar[1]*dv[1]/dv[-1]                        |
+|                                                |   = vbar[-1] + vbar[1]/v[-1] = 5 + 1/2 = 5.5                      |
+|                                                | x1bar = vbar[-1] = 5.5                                            |
+|                                                | x2bar = vbar[0] = 1.716                                           |
++--------------------------------------------------------------------------------------------------------------------+
 primal sweep: 5 ops; partials: 8 local derivatives, 2 ops
 tangent sweep: 11 ops + 2 for the partials = 13, 2.6x the primal
 adjoint sweep: 10 ops + 2 for the partials = 12, 2.4x the primal
 f: R^2 -> R^1: the full Jacobian takes 2 tangent sweeps or 1 adjoint sweep
 """
+
+
+def cell_len(line: str) -> int:
+    """Columns a line takes on a terminal: combining accents (v̇, x̄) take none."""
+    return sum(1 for ch in line if not unicodedata.combining(ch))
 
 
 def _survey(mode: str = "both") -> Trace:
@@ -145,3 +152,28 @@ def test_json_carries_steps_rows_with_ascii_text_and_reads_back() -> None:
     )
     again = Trace.from_dict(data).to_dict()
     assert json.dumps(again["steps"]) == json.dumps(data["steps"])
+
+
+def test_one_local_derivative_is_singular() -> None:
+    lines = cost_lines(compute(api.prepare("sin(x)", "x=1"), "forward"), ascii=True)
+    assert lines[0] == "primal sweep: 1 op; partials: 1 local derivative, 1 op"
+
+
+def test_at_80_columns_rows_break_between_their_pieces_never_inside_a_number() -> None:
+    text = table_text(_survey(), 5, False, width=80)
+    assert "│ v₅ = v₄ - v₃ = 10.693 - (-0.95892)   │" in text and "│   = 11.652                           │" in text
+    for line in text.splitlines():
+        assert cell_len(line) <= 80
+        for cell in line.split("│")[1:-1]:  # no cell line starts with a number cut off from its row
+            assert not re.match(r"\s*-?\d", cell), line
+
+
+def test_json_rows_speak_the_ascii_notation_not_adclis_internal_one() -> None:
+    data = json.loads(as_json(compute(api.prepare("x*y, 3", "x=2,y=5"), "both")))
+    rows = [r for section in ("primal", "tangent", "adjoint") for r in data[section]]
+    assert data["primal"][0]["target"] == "v[-1]" and data["primal"][0]["forms"] == ["x"]
+    assert data["tangent"][2]["numbers"] == {"vdot[-1]": 1.0, "v[0]": 5.0, "vdot[0]": 0.0, "v[-1]": 2.0}
+    assert data["adjoint"][0]["forms"] == ["fbar[1]"]  # y is a variable here, so the outputs are f
+    for row in rows:
+        shown = json.dumps([row["target"], row["forms"], list(row["numbers"])])
+        assert "{" not in shown and "v_m" not in shown and "vdot_" not in shown, shown

@@ -227,6 +227,25 @@ def test_an_output_that_is_an_input_or_a_constant() -> None:
     assert adjoint[-1].value == pytest.approx(1.0, rel=0)
 
 
+def test_a_constant_outputs_tangent_is_0_not_the_constant() -> None:
+    t = _trace("x*y, 3, x", "x=2,y=5", mode="forward")
+    tangent = t.tangent or []
+    assert [r.forms for r in tangent[-3:]] == [["vdot_1"], ["0"], ["vdot_m1"]]
+    assert [r.value for r in tangent[-3:]] == pytest.approx([5.0, 0.0, 1.0], abs=0)
+    assert [o["tangent"] for o in t.outputs] == pytest.approx([5.0, 0.0, 1.0], abs=0)
+    row = tangent[-2]
+    assert spell(row.target, row.forms, row.numbers, row.value, "{:g}".format, False) == "f\u0307\u2082 = 0"
+
+
+@pytest.mark.parametrize("at", ["x=0:1:3", "x=[1,2]", "x=[1]"])
+def test_a_span_or_list_is_refused_in_plain_words(at: str) -> None:
+    for text, given in (("x^2", at), (f"x^2 at {at}", None)):  # from --at, or the text's own `at`
+        with pytest.raises(AdcliError) as info:
+            compute(api.prepare(text, given))
+        assert info.value.kind == "usage_error"
+        assert info.value.message == "trace takes one point: give x one value, not a span or list"
+
+
 # ---- seeds -----------------------------------------------------------------------------------------
 
 
@@ -240,7 +259,11 @@ def test_direction_by_name_by_position_and_default() -> None:
 
 @pytest.mark.parametrize(
     ("given", "words"),
-    [({"z": 1}, "z, not a variable"), ([1, 0, 0], "3 entries; there are 2 variables")],
+    [
+        ({"z": 1}, "z, not a variable"),
+        ([1, 0, 0], "3 entries; there are 2 variables"),
+        ([1], "--dir has 1 entry; there are 2 variables (x, y)"),
+    ],
 )
 def test_bad_direction_is_a_usage_error(given: object, words: str) -> None:
     with pytest.raises(AdcliError) as info:
@@ -259,6 +282,15 @@ def test_bad_cotangent_is_a_usage_error() -> None:
     with pytest.raises(AdcliError) as bad:
         _trace("x", "x=1", mode="sideways")
     assert bad.value.kind == "usage_error"
+
+
+def test_a_seed_for_a_sweep_that_does_not_run_is_refused() -> None:
+    with pytest.raises(AdcliError) as info:
+        _trace("x*y", "x=1,y=2", mode="reverse", direction=[0, 1])
+    assert info.value.kind == "usage_error" and "--mode reverse does not run" in info.value.message
+    with pytest.raises(AdcliError) as info:
+        _trace("x*y", "x=1,y=2", mode="forward", cotangent=[1])
+    assert info.value.kind == "usage_error" and "--mode forward does not run" in info.value.message
 
 
 def test_domain_errors_pass_through() -> None:
