@@ -159,13 +159,32 @@ def test_all_four_modes_agree_on_the_survey_with_symbolic_as_reference() -> None
 
 
 @pytest.mark.usefixtures("all_modes")
-def test_a_kink_in_the_table_is_reported_with_both_sides_and_numeric_disagrees() -> None:
-    c = _compare("sign(x)", "x=0")
-    assert not c.agree
+def test_a_kink_in_the_table_is_reported_with_both_sides_and_the_modes_agree_on_its_convention() -> None:
+    c = _compare("sign(x)", "x=0")  # numeric measures each side and averages them: 0, as adcli's convention
+    assert c.agree
     (kink,) = c.kinks
     assert (kink["node"], kink["left"], kink["right"]) == ("sign(x)", "0", "0")
-    assert [d["mode"] for d in c.disagreements] == ["numeric"]
-    assert "kink of sign(x)" in c.disagreements[0]["why"]
+    (sides,) = kink["one_sided"]
+    assert (sides["left"], sides["right"], sides["left_none"], sides["right_none"]) == (None, None, "jump", "jump")
+    c = _compare("abs(x) + relu(x)", "x=0")  # sides -1 and 2: every mode gives the midpoint 0.5
+    assert c.agree and c.kinks[0]["one_sided"][0] == {"output": 0, "wrt": "x", "left": -1.0, "right": 2.0}
+    assert c.modes["numeric"].jacobian == [[pytest.approx(0.5, abs=1e-9)]]
+
+
+def test_a_mode_that_resolves_a_kink_differently_is_explained_with_the_entrys_sides() -> None:
+    @register("right-hand")
+    def _right(problem):  # noqa: ANN001, ANN202 - a mode that takes the right-hand derivative at a kink
+        result = api.differentiate(problem, "reverse")
+        result.jacobian = [[4.0]]
+        return result
+
+    try:
+        c = _compare("relu(x)*3 + x", "x=0", modes=["reverse", "right-hand"])
+        assert not c.agree
+        (d,) = c.disagreements
+        assert d["mode"] == "right-hand" and "kink of relu(x) (df1/dx one-sided: left 1, right 4)" in d["why"]
+    finally:
+        REGISTRY.pop("right-hand")
 
 
 @pytest.mark.usefixtures("all_modes")
