@@ -212,6 +212,8 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     present = variables(parsed.outputs)  # once: each call is a walk over the graph
     _check_names(parsed, point, present)
     columns, warnings = _column_order(parsed, point, wrt, present)
+    shared = {b.name for b in defaults}  # a batch's --at serves every line: unused there is no news
+    warnings = [w for w in warnings if not (w.kind == "unused_variable" and w.message.split(" ", 1)[0] in shared)]
     names = columns + [n for n in present if n not in columns]
     tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source)
     return Problem(parsed, point, columns, tape, warnings, each_point)

@@ -14,6 +14,7 @@ longer than the limit (that line only). An empty file gives a note.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -95,15 +96,48 @@ def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
         offset += len(raw)
 
 
+_ASSIGNMENT = re.compile(r"\s*[^\W\d]\w*\s*=")
+
+
+def _assigns_only(text: str) -> bool:
+    """A line whose last statement is `name = …` has no output yet: the program goes on below."""
+    statements = [s for s in text.split("#", 1)[0].split(";") if s.strip()]
+    return bool(statements) and _ASSIGNMENT.match(statements[-1]) is not None
+
+
+def _joined(pending: list[Item], item: Item | None) -> Item:
+    """One problem from its lines (skipped lines kept empty, so an error's line number stays true)."""
+    first = pending[0]
+    texts = [""] * ((item or pending[-1]).line - first.line + 1)
+    for part in [*pending, *([item] if item else [])]:
+        texts[part.line - first.line] = part.text or ""
+    return Item("\n".join(texts), first.file, first.line)
+
+
 def problems_in(items: Iterable[Item], name: str) -> Iterator[Item]:
-    """Skip blank lines and `#` comments; an input with nothing else in it gives a note instead."""
+    """Skip blank lines and `#` comments; an input with nothing else in it gives a note instead.
+
+    A problem is one line, or several when lines end in an assignment (`a = x*y` then `sin(a) + a`):
+    those lines and the next one that has an output are one program, as in EXPR.
+    """
     read = found = False
+    pending: list[Item] = []
     for item in items:
         read = True
         if item.text is not None and (not item.text.strip() or item.text.lstrip().startswith("#")):
             continue
         found = True
+        if item.text is not None and _assigns_only(item.text):
+            pending.append(item)
+            continue
+        if pending and item.text is not None:
+            item = _joined(pending, item)
+        elif pending:  # an unreadable line ends the program above it: both are reported
+            yield _joined(pending, None)
+        pending = []
         yield item
+    if pending:
+        yield _joined(pending, None)
     if not found:
         said = "has only blank lines and comments" if read else "is empty"
         yield Item(None, name, 0, note=f"{name} {said}: nothing to do")

@@ -418,8 +418,11 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> AdcliError:
     if token.type == "$END" or isinstance(exc, UnexpectedEOF):
         line, column = _end_place(text)
         depth = text.count("(") - text.count(")")
+        statements = [part for part in text.split("#", 1)[0].replace("\n", ";").split(";") if part.strip()]
         if depth > 0:
             message = f"unexpected end of input: {depth} '(' not closed"
+        elif statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
+            message = "the program ends with an assignment: write its output after it, as in a = x*y; sin(a)"
         else:
             message = f"unexpected end of input: expected {_expected(expected)}"
         return AdcliError("syntax_error", message, line=line, column=column, source=text)

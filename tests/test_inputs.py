@@ -165,3 +165,18 @@ def test_stdin_is_read_when_expr_is_absent_and_stdin_is_not_a_terminal() -> None
 def test_text_stdin_uses_its_bytes() -> None:
     wrapper = io.TextIOWrapper(Pipe("π*x\r\n".encode()), encoding="utf-8")
     assert [i.text for i in problems(None, None, wrapper)] == ["π*x"]
+
+
+def _texts(raw: str) -> list[tuple[int, str | None]]:
+    items = problems_in(lines(io.BytesIO(raw.encode()), STDIN), STDIN)
+    return [(item.line, item.text) for item in items]
+
+
+def test_lines_that_end_in_an_assignment_continue_into_the_next() -> None:
+    """`a = x*y` then `sin(a) + a` is one program (issue 2: newlines separate statements)."""
+    raw = "a = x*y\nsin(a) + a\nx^2\nb = x\n# note\nc = b; c^2\n"
+    assert _texts(raw) == [(1, "a = x*y\nsin(a) + a"), (3, "x^2"), (4, "b = x\n\nc = b; c^2")]
+
+
+def test_a_trailing_assignment_is_its_own_problem_and_fails_alone() -> None:
+    assert _texts("x^2\nd = 1\n") == [(1, "x^2"), (2, "d = 1")]
