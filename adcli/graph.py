@@ -10,12 +10,17 @@ import itertools
 import math
 import operator
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 Number = int | float
 
 _serials = itertools.count()
-_interned: weakref.WeakValueDictionary[tuple, Node] = weakref.WeakValueDictionary()
+#: (op, payload, child serials) -> a weak reference to the node. Plain weak references (no callback
+#: per node, as a WeakValueDictionary sets up in Python) with dead entries swept out whenever the table
+#: has doubled since the last sweep: amortised O(1) per node, and memory bounded by the live nodes.
+_interned: dict[tuple, weakref.ref[Node]] = {}
+_SWEEP_FLOOR = 256
+_sweep_at = _SWEEP_FLOOR
 
 
 class Node:
@@ -79,8 +84,9 @@ class Node:
 def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None) -> Node:
     """The one node for (op, payload, children): created on first request, shared after."""
     args = tuple(args)
-    key = (op, payload, *(a.serial for a in args))
-    node = _interned.get(key)
+    key = (op, payload, *[a.serial for a in args])
+    ref = _interned.get(key)
+    node = ref() if ref is not None else None
     if node is None:
         node = object.__new__(Node)
         init = object.__setattr__  # the only writes a node ever sees
@@ -88,8 +94,18 @@ def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None)
         init(node, "args", args)
         init(node, "payload", payload)
         init(node, "serial", next(_serials))
-        _interned[key] = node
+        if len(_interned) >= _sweep_at:
+            _sweep()
+        _interned[key] = weakref.ref(node)
     return node
+
+
+def _sweep() -> None:
+    """Forget the nodes that are gone (a key names its children by serial, never reused)."""
+    global _sweep_at
+    for key in [k for k, ref in _interned.items() if ref() is None]:
+        del _interned[key]
+    _sweep_at = max(_SWEEP_FLOOR, 2 * len(_interned))
 
 
 def const(value: Number) -> Node:
@@ -111,21 +127,23 @@ def is_const(x: Node, value: float | None = None) -> bool:
 
 def topo_order(roots: Iterable[Node]) -> list[Node]:
     """Children before parents, each node once: an explicit-stack depth-first walk."""
-    seen: set[int] = set()
+    seen: set[Node] = set()
     order: list[Node] = []
     for root in roots:
-        if root.serial in seen:
+        if root in seen:
             continue
-        stack: list[tuple[Node, int]] = [(root, 0)]
-        seen.add(root.serial)
+        seen.add(root)
+        stack: list[tuple[Node, Iterator[Node]]] = [(root, iter(root.args))]
         while stack:
-            node, i = stack[-1]
-            if i < len(node.args):
-                stack[-1] = (node, i + 1)
-                child = node.args[i]
-                if child.serial not in seen:
-                    seen.add(child.serial)
-                    stack.append((child, 0))
+            node, children = stack[-1]
+            for child in children:  # resumes where this node's last visit stopped
+                if child in seen:
+                    continue
+                seen.add(child)
+                if child.args:
+                    stack.append((child, iter(child.args)))
+                    break
+                order.append(child)  # a leaf is done at once
             else:
                 stack.pop()
                 order.append(node)
