@@ -37,6 +37,20 @@ def test_the_parser_shares_repeated_subexpressions() -> None:
     assert len(topo_order([out])) == 4  # x, sin(x), the product, the sum
 
 
+def test_the_intern_table_forgets_nodes_that_are_gone() -> None:
+    """A stream of problems builds and drops graphs: the table stays bounded by the live nodes."""
+    import gc
+
+    from adcli import graph
+
+    kept = make("sin", (make("cos", (var("kept"),)),))
+    for i in range(20_000):
+        make("mul", (make("exp", (var(f"gone{i}"),)), const(float(i))))
+    gc.collect()
+    assert len(graph._interned) < 4 * graph._SWEEP_FLOOR + 1_000  # not 60,000 entries
+    assert make("sin", (make("cos", (var("kept"),)),)) is kept  # what is alive is still shared
+
+
 def test_nodes_are_immutable() -> None:
     node = make("sin", (x,))
     with pytest.raises(AttributeError):
