@@ -238,6 +238,8 @@ def _finite(matrix: Sequence[Sequence[Any]], problem: Problem, what: str, warnin
 
 
 def _float(x: Any) -> Any:
+    if isinstance(x, float):  # one point (np.float64 is a float): without np.ndim's dispatch
+        return float(x)
     return float(x) if np.ndim(x) == 0 else np.asarray(x, dtype=float)  # many points: numpy in, numpy out
 
 

@@ -49,8 +49,9 @@ class Primitive:
 
 def call(name: str, *args: object) -> object:
     """Apply a primitive generically: numbers in, numbers out; nodes in, a node out."""
-    if any(isinstance(a, Node) for a in args):
-        return build(name, *args)  # type: ignore[arg-type]
+    for a in args:  # a loop, not any(genexpr): the sweeps call this for every rule like cos(x)
+        if isinstance(a, Node):
+            return build(name, *args)  # type: ignore[arg-type]
     return TABLE[name].fn(*args)
 
 
@@ -74,6 +75,9 @@ def _number(like: object, value: float) -> object:
 
 def _sigmoid(x: object) -> object:
     """1/(1 + e^-x), written with t = e^-|x| <= 1: no overflow anywhere, a few ulps in both tails."""
+    if isinstance(x, float):  # one point (np.float64 too): the same arithmetic without np.where's dispatch
+        t = np.exp(-abs(x))
+        return 1 / (1 + t) if x >= 0 else t / (1 + t)
     if np.iscomplexobj(x):  # the complex step (numeric mode)
         return _sigmoid_complex(x)
     t = np.exp(-np.abs(x))
@@ -144,7 +148,8 @@ def _pow_exponent_partial(a: object, b: object, o: object) -> object:
 
 
 def _pow_domain(a: object, b: object) -> object:
-    return (a > 0) | (b == np.round(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
+    # b is an integer where b == floor(b) (np.round would cost microseconds on one number)
+    return (a > 0) | (b == np.floor(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
 
 
 _ABS_KINK = Kink(lambda x: x == 0, "-1", "+1", "0, the midpoint of the subgradient [-1, 1] (JAX uses 1, PyTorch 0)")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.tape import ERRSTATE, Tape
+from adcli.tape import ERRSTATE, Tape, ones_like
 
 
 def tangent_sweep(tape: Tape, partials: Sequence[tuple[Any, ...] | None], seed: Sequence[Any]) -> list[Any]:
@@ -40,6 +40,6 @@ def jacobian(tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...]
     columns = []
     for k in range(wrt):
         seed: list[Any] = [None] * tape.n_inputs
-        seed[k] = np.ones_like(vals[k])
+        seed[k] = ones_like(vals[k])
         columns.append(jvp(tape, vals, partials, seed))
     return [[columns[k][i] for k in range(wrt)] for i in range(len(tape.outputs))]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.tape import ERRSTATE, Tape
+from adcli.tape import ERRSTATE, Tape, ones_like
 
 
 def adjoint_sweep(tape: Tape, partials: Sequence[tuple[Any, ...] | None], cotangent: Sequence[Any]) -> list[Any]:
@@ -41,6 +41,6 @@ def jacobian(tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...]
     rows = []
     for i, out in enumerate(tape.outputs):
         cot: list[Any] = [None] * len(tape.outputs)
-        cot[i] = np.ones_like(vals[out])
+        cot[i] = ones_like(vals[out])
         rows.append(vjp(tape, vals, partials, cot)[:wrt])
     return rows
