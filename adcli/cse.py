@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adcli.graph import Node, make, topo_order, var
-from adcli.printing import expanded_size, to_latex, to_text
+from adcli.printing import to_text
 
 INLINE = 120  # characters: a longer subexpression gets a name even when it is used once
 
@@ -23,12 +23,18 @@ class SharedForm:
     results: list[Node]  # one shallow node per root
 
     def text(self, latex: bool = False) -> tuple[list[tuple[str, str]], list[str]]:
-        show = to_latex if latex else to_text
+        """The definitions and results as text. Each is shallow (its named parts are `@k`), so it is
+        printed without sizing its tree first."""
+
+        def show(node: Node) -> str:
+            return to_text(node, latex=latex, truncate=True)
+
         return [(name, show(node)) for name, node in self.definitions], [show(r) for r in self.results]
 
-    def length(self) -> int:
-        """Characters of the printed form: `@k = …` lines and the results."""
-        definitions, results = self.text()
+    @staticmethod
+    def length(printed: tuple[list[tuple[str, str]], list[str]]) -> int:
+        """Characters of a printed form (`text()`): `@k = …` lines and the results."""
+        definitions, results = printed
         return sum(len(n) + 3 + len(t) + 1 for n, t in definitions) + sum(len(t) + 1 for t in results)
 
 
@@ -47,7 +53,7 @@ def shared_form(roots: Sequence[Node]) -> SharedForm:
     for node in order:
         if node.op in ("const", "var"):
             shallow[node] = node
-            width[node] = expanded_size([node])
+            width[node] = len(to_text(node, truncate=True))  # a leaf: its own text
             continue
         inline = make(node.op, tuple(shallow[a] for a in node.args), node.payload)
         size = len(node.op) + 4 + sum(width[a] + 2 for a in node.args)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from adcli.cse import shared_form
+from adcli.defined import check_derivatives, check_input, locate
 from adcli.errors import AdcliError, AdcliWarning
 from adcli.graph import Node, topo_order, variables
 from adcli.modes.symbolic import StepTree, count_operations, derivative_table, evaluate_graphs, steps_for
@@ -76,7 +77,8 @@ def _plain(x: Any) -> Any:
         return {k: _plain(v) for k, v in x.items()}
     if isinstance(x, list):
         return [_plain(v) for v in x]
-    return np.asarray(x, dtype=float).tolist() if isinstance(x, np.ndarray | np.generic) else x
+    many = isinstance(x, np.ndarray | np.generic) or hasattr(x, "__array__")  # points.Column: a lazy span
+    return np.asarray(x, dtype=float).tolist() if many else x
 
 
 def _check_wrt(wrt: Sequence[str] | None) -> None:
@@ -113,8 +115,9 @@ def _print(rows: list[list[Node]], latex: bool, cse: bool, result: Derivatives) 
     tree = expanded_size(flat, {}, 10**30)
     if cse:
         form = shared_form(flat)
-        if form.definitions and (tree > LIMIT or form.length() < tree):
-            definitions, texts = form.text()
+        printed = form.text()
+        if form.definitions and (tree > LIMIT or form.length(printed) < tree):
+            definitions, texts = printed
             result.shared = definitions
             result.derivatives = [texts[i : i + width] for i in range(0, len(texts), width)]
             if latex:
@@ -131,6 +134,63 @@ def _print(rows: list[list[Node]], latex: bool, cse: bool, result: Derivatives) 
     result.derivatives = [[to_text(n) for n in row] for row in rows]
     if latex:
         result.latex = [[to_latex(n) for n in row] for row in rows]
+
+
+def estimated_size(outputs: Sequence[Node], wrt: Sequence[str]) -> tuple[int, int]:
+    """(operations of the input, characters of the derivatives' tree form as the rules build it).
+
+    A cheap estimate before differentiating, from the input alone: each rule's partial mentions
+    its arguments (d sin(u) = cos(u)·du, d(u*v) = v·du + u·dv), so a node's derivative prints
+    about as long as its arguments' derivatives plus the arguments it mentions. Simplification
+    usually shrinks this by a small factor (it can by more in contrived cases: hence the margin).
+    """
+    cap = 10**18
+    wanted = set(wrt)
+    tree: dict[Node, int] = {}  # characters of the node's own tree form
+    deriv: dict[Node, int] = {}  # estimated characters of its derivative (absent: does not depend on wrt)
+    operations = 0
+    for node in topo_order(outputs):
+        args = node.args
+        if node.op in ("const", "var"):
+            tree[node] = len(str(node.payload)) if node.op == "var" else 2
+            if node.op == "var" and node.payload in wanted:
+                deriv[node] = 1
+            continue
+        operations += 1
+        tree[node] = min(cap, len(node.op) + 2 + sum(tree[a] + 2 for a in args))
+        if not any(a in deriv for a in args):
+            continue
+        total = 0
+        for k, a in enumerate(args):
+            if a not in deriv:
+                continue
+            if node.op in ("add", "sub", "neg"):
+                mentions = 0
+            elif node.op == "mul":
+                mentions = tree[args[1 - k]]
+            else:  # quotients, powers and functions: the rule mentions the arguments
+                mentions = sum(tree[b] for b in args)
+            total += deriv[a] + mentions + 3
+        deriv[node] = min(cap, total)
+    return operations, min(cap, sum(deriv.get(o, 1) for o in outputs) * max(1, len(wrt)))
+
+
+GUARD_OPERATIONS = 5_000  # inputs smaller than this are differentiated and measured exactly (fast enough)
+GUARD_MARGIN = 100  # refuse early only when the estimate is this many times the limit
+
+
+def _guard(outputs: Sequence[Node], wrt: Sequence[str]) -> None:
+    """limit_exceeded in a fraction of a second, not after minutes, for a derivative that cannot print."""
+    if not wrt:
+        return
+    operations, size = estimated_size(outputs, wrt)
+    if operations >= GUARD_OPERATIONS and size > GUARD_MARGIN * LIMIT:
+        raise AdcliError(
+            "limit_exceeded",
+            f"the derivative would be about {size:,} characters as a tree (estimated from the input's "
+            f"{operations:,} operations before differentiating; limit {LIMIT:,}): use --cse, which prints "
+            "it in shared form (size linear in the input)",
+        )
 
 
 def printed_nodes(graphs: Sequence[Node]) -> int:
@@ -169,8 +229,13 @@ def diff(  # noqa: PLR0913 - the command's options
         parsed, names, warnings = _unpointed(text, wrt, strict)
     if len(names) ** order > MAX_ENTRIES:
         raise AdcliError("limit_exceeded", f"{len(names)}^{order} derivatives is over the limit of {MAX_ENTRIES:,}")
+    if not cse:
+        _guard(parsed.outputs, names)
     simplifier = Simplifier(topo_order(parsed.outputs))
+    primal = None if problem is None else _primal(problem, warnings)  # the input's errors at the point first, as in AD
+    check_input(parsed, simplifier)
     table = derivative_table(parsed.outputs, names, order, simplifier)
+    check_derivatives(parsed, simplifier, table.rows, table.passes, names)
     flat = [n for row in table.rows for n in row]
     result = Derivatives(
         input=parsed.source,
@@ -193,23 +258,40 @@ def diff(  # noqa: PLR0913 - the command's options
     }
     _print(table.rows, latex, cse, result)
     if steps:
-        result.steps = [steps_for(run, simplifier, i) for run in table.passes for i in range(len(run.roots))]
+        labels = parsed.labels
+        result.steps = [steps_for(run, simplifier, i, labels) for run in table.passes for i in range(len(run.roots))]
     if problem is not None:
-        _evaluate(problem, flat, result)
+        try:
+            _evaluate(problem, primal, flat, result)
+        except AdcliError as exc:
+            raise locate(exc, parsed, simplifier, table.passes, names, _point(problem)) from None
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _evaluate(problem: Any, flat: list[Node], result: Derivatives) -> None:
-    """Values at the point: the outputs (with the input's kink warnings, as in AD) and every derivative."""
+def _point(problem: Any) -> dict[str, Any]:
+    """Variable name -> value (arrays for many points), as the tape reads them."""
+    from adcli import api
+
+    return dict(zip(problem.tape.names, api._inputs(problem), strict=True))
+
+
+def _primal(problem: Any, warnings: list[AdcliWarning]) -> list[Any]:
+    """The input's values at the point, with its domain errors and kink warnings (as in the AD modes)."""
     from adcli import api
     from adcli.tape import evaluate
 
     tape = problem.tape
-    inputs = api._inputs(problem)
-    vals = evaluate(tape, inputs, tape.active(problem.wrt), result.warnings)
+    return evaluate(tape, api._inputs(problem), tape.active(problem.wrt), warnings)
+
+
+def _evaluate(problem: Any, vals: list[Any], flat: list[Node], result: Derivatives) -> None:
+    """Values at the point: the outputs (evaluated before differentiating) and every derivative."""
+    from adcli import api
+
+    tape = problem.tape
     try:
-        values = evaluate_graphs(flat, tape.names, inputs)
+        values = evaluate_graphs(flat, tape.names, api._inputs(problem))
     except AdcliError as exc:
         exc.warnings = list(result.warnings)
         raise

@@ -97,7 +97,9 @@ def _leading(p: Poly) -> Monomial:
 
 
 def divide(p: Poly, q: Poly) -> Poly | None:
-    """p / q when q divides p exactly, else None (lexicographic division by leading terms)."""
+    """p / q when q divides p exactly, else None (lexicographic division by leading terms; None for q = 0)."""
+    if not q:
+        return None
     lead = _leading(q)
     quotient: Poly = {}
     rest = dict(p)
@@ -140,6 +142,8 @@ def _remainder(p: list[Fraction], q: list[Fraction]) -> list[Fraction]:
 
 def gcd(p: Poly, q: Poly) -> Poly:
     """The monic GCD of two polynomials in one atom (Euclid's algorithm, exact)."""
+    if not p or not q:
+        return {}  # no cancellation is claimed with a zero polynomial
     a, b = _dense(p), _dense(q)
     while b:
         a, b = b, _remainder(a, b)

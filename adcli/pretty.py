@@ -79,18 +79,22 @@ def _product(coef: float, factors: Sequence[Node], memo: dict[Node, Node]) -> No
 
 def _sum(n: Node, memo: dict[Node, Node]) -> Node:
     """Terms in order, the constant last, a positive term first: x - 1, 1 - x, log(x) + 1."""
-    signed = [split_term(t) for t in n.args]
+    signed = [(*split_term(t), t) for t in n.args]
     if n.payload:
-        signed.append((n.payload, ONE))  # type: ignore[arg-type]
-    lead = next((i for i, (c, _) in enumerate(signed) if c > 0), 0)
+        signed.append((n.payload, ONE, None))  # type: ignore[arg-type]
+    lead = next((i for i, (c, _, _) in enumerate(signed) if c > 0), 0)
     order = [signed[lead], *signed[:lead], *signed[lead + 1 :]]
-    acc = _term(*order[0], memo)
-    for c, m in order[1:]:
-        acc = make("sub" if c < 0 else "add", (acc, _term(abs(c), m, memo)))
+    c0, m0, t0 = order[0]
+    acc = _term(c0, m0, memo, t0)
+    for c, m, t in order[1:]:
+        acc = make("sub" if c < 0 else "add", (acc, _term(abs(c), m, memo, t if c > 0 else None)))
     return acc
 
 
-def _term(c: float, m: Node, memo: dict[Node, Node]) -> Node:
+def _term(c: float, m: Node, memo: dict[Node, Node], term: Node | None = None) -> Node:
+    """c*m printed; term: the sum's own argument c*m when c > 0 (already printed, in memo)."""
+    if term is not None and c > 0:
+        return memo[term]
     return number(c) if m is ONE else _product(c, factors_of(m), memo)
 
 

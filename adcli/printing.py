@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from adcli.errors import AdcliError
-from adcli.graph import Node, topo_order
+from adcli.graph import Node, make, topo_order
 
 #: binding strength of each operation's printed form (atoms and calls bind tightest).
 PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
@@ -47,7 +47,7 @@ LATEX: dict[str, tuple[Piece, ...]] = {
     "sub": (Slot(0, 1, leading=True), " - ", Slot(1, 2)),
     "mul": (Slot(0, 2, leading=True), r" \cdot ", Slot(1, 3)),
     "div": (r"\frac{", Slot(0), "}{", Slot(1), "}"),
-    "pow": ("{", Slot(0, ATOM), "}^{", Slot(1), "}"),
+    "pow": ("{", Slot(0, ATOM, frozenset({"div"})), "}^{", Slot(1), "}"),
     "neg": ("-", Slot(0, 4)),
     "sqrt": (r"\sqrt{", Slot(0), "}"),
     "cbrt": (r"\sqrt[3]{", Slot(0), "}"),
@@ -74,20 +74,50 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
-def _signed(node: Node) -> bool:
+def _signed(node: Node, latex: bool = False) -> bool:
+    if latex and node.op == "div":  # -\frac{x}{y}: the sign of the numerator goes in front
+        return _signed(node.args[0])
     return node.op == "neg" or (node.op == "const" and node.payload < 0)  # type: ignore[operator]
 
 
 def _prec(node: Node, latex: bool = False) -> int:
     if node.op == "const" and node.payload < 0:  # type: ignore[operator]
         return PRECEDENCE["neg"]
-    if latex and node.op == "div":  # \frac{…}{…} is a block of its own
-        return ATOM
+    if latex and node.op == "div":  # \frac{…}{…} is a block of its own (-\frac{…}{…} binds as a minus)
+        return PRECEDENCE["neg"] if _signed(node, latex) else ATOM
     return PRECEDENCE.get(node.op, ATOM)
 
 
-def _template(node: Node, latex: bool = False) -> tuple[Piece, ...]:
+def _unsigned(node: Node) -> Node:
+    """-u as u, -2 as 2 (the sign printed in front of a fraction instead)."""
+    return node.args[0] if node.op == "neg" else make("const", payload=-node.payload)  # type: ignore[operator]
+
+
+def _digit_first(node: Node, labels: Mapping[Node, str]) -> bool:
+    """The LaTeX of a product's right factor starts with a digit (2 \\cdot 3, x \\cdot 2^{y}): keep the dot."""
+    if node in labels:
+        return False
+    if node.op == "pow" and node.args[0] not in labels:
+        node = node.args[0]
+    return node.op == "const" and node.payload >= 0 and node.payload not in NAMED  # type: ignore[operator]
+
+
+def _bare_base(node: Node, labels: Mapping[Node, str]) -> bool:
+    """A power's base printed without braces: x^{2}, 2^{x}, \\pi^{2} (not 1 \\cdot 10^{-5})."""
+    if node in labels or node.op == "var":
+        return True
+    if node.op != "const" or node.payload < 0:  # type: ignore[operator]
+        return False
+    text = format_number(node.payload)  # type: ignore[arg-type]
+    return text in ("pi", "e") or "e" not in text
+
+
+def _template(node: Node, latex: bool = False, labels: Mapping[Node, str] = {}) -> tuple[Piece, ...]:
     table = LATEX if latex else PLAIN
+    if latex and node.op == "mul" and not _digit_first(node.args[1], labels):
+        return (Slot(0, 2, leading=True), " ", Slot(1, 3))  # 2 x, x \sin\left(x\right): juxtaposed
+    if latex and node.op == "pow" and _bare_base(node.args[0], labels):
+        return (Slot(0, ATOM), "^{", Slot(1), "}")
     if node.op in table:
         return table[node.op]
     name = LATEX_NAMES.get(node.op, rf"\operatorname{{{node.op}}}") if latex else node.op
@@ -165,7 +195,10 @@ def to_text(
             written += len(leaf)
             continue
         todo: list[Node | str] = []
-        for piece in _template(item, latex):
+        if latex and item.op == "div" and _signed(item, latex):  # -\frac{x}{y}, not \frac{-x}{y}
+            todo.append("-")
+            item = make("div", (_unsigned(item.args[0]), item.args[1]))
+        for piece in _template(item, latex, labels):
             if isinstance(piece, str):
                 todo.append(piece)
                 continue
@@ -174,7 +207,7 @@ def to_text(
             wrap = not named and (
                 _prec(arg, latex) < piece.min_prec
                 or arg.op in piece.paren_ops
-                or (_signed(arg) and not piece.leading and piece.min_prec > 0)
+                or (_signed(arg, latex) and not piece.leading and piece.min_prec > 0)
             )
             parens = (r"\left(", r"\right)") if latex else ("(", ")")
             todo += [parens[0], arg, parens[1]] if wrap else [arg]
@@ -183,5 +216,5 @@ def to_text(
 
 
 def to_latex(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT) -> str:
-    """LaTeX for root (math mode, no delimiters): \\frac, \\sqrt, \\sin\\left(x\\right), {x}^{2}."""
+    """LaTeX for root (math mode, no delimiters): \\frac, \\sqrt, \\sin\\left(x\\right), x^{2}, 2 x."""
     return to_text(root, labels, limit, latex=True)

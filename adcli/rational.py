@@ -75,13 +75,15 @@ class Atoms:
 
 def cancellable(factors: list[Node]) -> bool:
     """A product that may cancel: a denominator, and a sum somewhere ((x^2 - 1)/(x + 1))."""
+    if not any(f.op == "pow" for f in factors):
+        return False
     pairs = [split_pow(f) for f in factors]
     return any(is_integer(e) and e.payload < 0 for _, e in pairs) and any(b.op == SUM for b, _ in pairs)  # type: ignore[operator]
 
 
 def together(s: Simplifier, total: float, coeffs: dict[Node, float]) -> Node | None:
     """A sum of fractions over one line, when that cancels something or is smaller."""
-    if not any(has_denominator(m) for m in coeffs):
+    if not any(f.op == "pow" for m in coeffs for f in factors_of(m)) or not any(map(has_denominator, coeffs)):
         return None
     combined = combine(s, total, [(c, m) for m, c in coeffs.items()])
     if combined is None:
@@ -105,7 +107,7 @@ def combine(s: Simplifier, total: float, terms: list[tuple[float, Node]]) -> tup
             base, e = split_pow(f)
             if is_integer(e) and e.payload < 0:  # type: ignore[operator]
                 p = bases.get(base) or atoms.read(base)
-                if p is None:
+                if not p:  # too big to read, or 0: a division by zero is left for the caller to report
                     return None
                 down[base], bases[base] = -int(e.payload), p  # type: ignore[arg-type]
                 continue

@@ -211,26 +211,59 @@ def functions_rows(rows: Sequence[dict[str, object]], digits: int = 0) -> str:
 # ---- derivative expressions (adcli diff) ----------------------------------------------------------
 
 
-def derivative_label(column: Sequence[str], unicode: bool = True) -> str:
-    """d/dx, or ∂²/∂x∂y for a mixed partial (d2/dxdy without Unicode)."""
+def derivative_label(column: Sequence[str], unicode: bool = True, output: str = "") -> str:
+    """∂/∂x, ∂²/∂x², ∂³/∂x²∂y (d/dx, d^2/dx^2, d^3/dx^2dy without Unicode); output: d(f1)/dx."""
     k = len(column)
-    if k == 1:
-        return f"∂/∂{column[0]}" if unicode else f"d/d{column[0]}"
-    powers = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-    order = "".join(powers[int(c)] for c in str(k)) if unicode else str(k)
     d = "∂" if unicode else "d"
-    return f"{d}{order}/" + "".join(f"{d}{w}" for w in column)
+    shown = f"({output})" if output else ""
+    if k == 1:
+        return f"{d}{shown}/{d}{column[0]}"
+
+    def power(n: int) -> str:
+        if n == 1:
+            return ""
+        return "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(c)] for c in str(n)) if unicode else f"^{n}"
+
+    runs: list[list[Any]] = []  # x, x, y: [x, 2], [y, 1]
+    for w in column:
+        if runs and runs[-1][0] == w:
+            runs[-1][1] += 1
+        else:
+            runs.append([w, 1])
+    return f"{d}{power(k)}{shown}/" + "".join(f"{d}{w}{power(n)}" for w, n in runs)
+
+
+def _many_points(d: Any) -> bool:
+    return d.at is not None and any(isinstance(v, list) for v in d.at.values())
 
 
 def _diff_entries(d: Any, digits: int, unicode: bool = False) -> list[tuple[str, str, str, str | None]]:
-    """(output, column label, expression, value) for every derivative, outputs × columns in order."""
+    """(output, column label, expression, value) for every derivative, outputs × columns in order
+    (value None without a point, or with many points: those go in a table of their own)."""
     texts = d.latex if d.latex is not None else d.derivatives
+    one = d.values is not None and not _many_points(d)
     entries = []
     for i, name in enumerate(d.outputs):
         for k, column in enumerate(d.columns):
-            value = number(d.values[i][k], digits) if d.values is not None else None
+            value = number(d.values[i][k], digits) if one else None
             entries.append((name, derivative_label(column, unicode), texts[i][k], value))
     return entries
+
+
+def diff_points(d: Any, digits: int, unicode: bool = False) -> tuple[list[str], list[list[str]]]:
+    """Many points: a header (the variables, the values, each derivative) and one row per point."""
+    import numpy as np
+
+    one = len(d.outputs) == 1
+    header = list(d.at) + (["value"] if one else [f"f{i}" for i in range(1, len(d.outputs) + 1)])
+    columns = list(d.at.values()) + list(d.value)
+    for i in range(len(d.outputs)):
+        for k, column in enumerate(d.columns):
+            header.append(derivative_label(column, unicode, "" if one else f"f{i + 1}"))
+            columns.append(d.values[i][k])
+    arrays = np.broadcast_arrays(*(np.asarray(c, dtype=float) for c in columns))
+    rows = [[number(float(a[j]), digits) for a in arrays] for j in range(arrays[0].size)] if arrays else []
+    return header, rows
 
 
 def _shared_lines(d: Any) -> list[str]:
@@ -266,6 +299,10 @@ def diff_plain(d: Any, digits: int, out: IO[str], err: IO[str]) -> None:
     lines = [line for tree in d.steps or [] for line in [*steps_lines(tree), ""]]
     lines += _shared_lines(d)
     lines += [text if value is None else f"{text}\t{value}" for _, _, text, value in _diff_entries(d, digits)]
+    if _many_points(d):  # the derivatives, a blank line, then one aligned row per point
+        header, rows = diff_points(d, digits)
+        widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+        lines += ["", *("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows])]
     out.write("".join(line + "\n" for line in lines))
     for note in d.notes:
         err.write(f"note: {note}\n")
@@ -310,12 +347,27 @@ def diff_table(d: Any, digits: int, console: Any) -> None:
     for line in _shared_lines(d):
         console.print(Text(line))
     caption = f"at {', '.join(f'{k} = {number(v, digits)}' for k, v in d.at.items())}" if d.at else None
+    many = _many_points(d)
+    if many:
+        caption = None
     grid = Table(title=Text(d.read_as), caption=caption)
-    for name in ("output", "derivative", "expression", *(["value"] if d.values is not None else [])):
+    shown = d.values is not None and not many
+    for name in ("output", "derivative", "expression", *(["value"] if shown else [])):
         grid.add_column(name, overflow="fold")
     for output, label, text, value in _diff_entries(d, digits, unicode=True):
         grid.add_row(*(Text(c) for c in (output, label, text)), *([Text(value)] if value is not None else []))
     console.print(grid)
+    if many:
+        limit = 1000  # rows drawn on a terminal (as for grad's points); plain and json have them all
+        header, rows = diff_points(d, digits, unicode=True)
+        points = Table(caption=f"{len(rows):,} point{'s' if len(rows) != 1 else ''}")
+        for h in header:
+            points.add_column(Text(h), justify="right", no_wrap=True)
+        for row in rows[:limit]:
+            points.add_row(*(Text(c) for c in row))
+        console.print(points)
+        if len(rows) > limit:
+            console.print(Text(f"… {len(rows) - limit:,} more points: --format plain or json lists them all"))
     for note in d.notes:
         console.print(Text(f"note: {note}", style="cyan"))
     for w in d.warnings:

@@ -25,7 +25,7 @@ import numpy as np
 
 from adcli import pretty, rational
 from adcli.graph import Node, const, make, topo_order
-from adcli.normal_form import ONE, PROD, SUM, SYMBOLIC, TWO, factors_of, is_integer, is_num, split_pow, split_term
+from adcli.normal_form import ONE, PROD, SUM, SYMBOLIC, TWO, ZERO, factors_of, is_integer, is_num, split_pow, split_term
 from adcli.primitives import TABLE
 
 FLATTEN = 12  # a nested sum or product with more parts than this stays one part (chains stay linear)
@@ -35,6 +35,8 @@ DEPTH = 4  # nested rule applications inside one constructor call
 INVERSES = {"exp": "log", "log": "exp"}
 #: f(u)^2 + sign*g(u)^2 = 1: sin² + cos² = 1, cosh² - sinh² = 1.
 PYTHAGOREAN = (("sin", "cos", 1.0), ("cosh", "sinh", -1.0))
+_LOG_ZERO = make("log", (const(0),))
+_SQUARED = frozenset(first for first, _, _ in PYTHAGOREAN)  # sin(u)^2 in a sum: look for its partner
 #: functions that are powers: sqrt(u) = u^(1/2), so sqrt(x)^2 = x (printed back as sqrt).
 AS_POWER = {"sqrt": 0.5}
 
@@ -52,11 +54,26 @@ def _exact_power(a: float, b: float) -> float | None:
     return r if b.is_integer() or (r.is_integer() and abs(r) < 2**53) else None
 
 
+def _negative(total: Node) -> bool:
+    """A sum whose every term is subtracted (-log(x) - 1): its negation reads better."""
+    return total.payload <= 0 and all(split_term(t)[0] < 0 for t in total.args)  # type: ignore[operator]
+
+
+def _pull_bare(maps: list[dict[Node, Node]], common: dict[Node, Node]) -> bool:
+    """Pull powers of bare variables out of a sum (with integer coefficients): one term is only the
+    common factors (y), another has a factor that is not a power of a variable (y*cos(x*y))."""
+    whole = any(all(common.get(b) is e for b, e in mp.items()) for mp in maps)
+    polynomial = all(b.op in ("var", "const") and is_num(e) for mp in maps for b, e in mp.items())
+    return whole and not polynomial
+
+
 class Simplifier:
     """One simplification session: a stable order (ranks) and memo tables, so shared nodes cost once."""
 
     def __init__(self, reading_order: Iterable[Node] = ()) -> None:
         self.rank: dict[Node, int] = {}
+        self.factor_keys: dict[Node, tuple[int, int, float, int]] = {}  # sort keys (ranks never change)
+        self.term_keys: dict[Node, tuple[tuple[int, int, float, int], ...]] = {}
         self.normal_of: dict[Node, Node] = {}
         self.pretty_of: dict[Node, Node] = {}
         self.depth = 0
@@ -71,12 +88,15 @@ class Simplifier:
 
     def simplify(self, roots: Sequence[Node]) -> list[Node]:
         """The simplified graphs, in the table's operators (printable, evaluable on a tape)."""
-        self.read(topo_order(roots))
-        return pretty.pretty(self.normal(roots), self.pretty_of)
+        order = topo_order(roots)
+        self.read(order)
+        return pretty.pretty(self.normal(roots, order), self.pretty_of)
 
-    def normal(self, roots: Sequence[Node]) -> list[Node]:
-        for node in topo_order(roots):
-            if node not in self.normal_of:
+    def normal(self, roots: Sequence[Node], order: Sequence[Node] | None = None) -> list[Node]:
+        """The normal forms of roots (order: their topo_order, when the caller has it)."""
+        normal_of = self.normal_of
+        for node in topo_order(roots) if order is None else order:
+            if node not in normal_of:
                 nf = self._normal(node, [self.normal_of[a] for a in node.args])
                 self.rank.setdefault(nf, self._rank(node))
                 self.normal_of[node] = nf
@@ -123,7 +143,8 @@ class Simplifier:
         if not self._deeper():
             return self.plain_sum(total, coeffs)
         try:
-            total = self._pythagorean(total, coeffs)
+            if any(f.op == "pow" and f.args[0].op in _SQUARED for m in coeffs for f in factors_of(m)):
+                total = self._pythagorean(total, coeffs)
             found = rational.together(self, total, coeffs) or self._factor(total, coeffs)
             return found or self.plain_sum(total, coeffs)
         finally:
@@ -147,14 +168,35 @@ class Simplifier:
         return total, {m: c for m, c in coeffs.items() if c != 0}
 
     def _factor_key(self, f: Node) -> tuple[int, int, float, int]:
+        """Factors in a product: named constants, variables, powers with a symbolic exponent, calls,
+        sums (2*pi*x, y*x^(y - 1), x^y*log(x), x^x*(log(x) + 1)); each kind in reading order."""
+        key = self.factor_keys.get(f)
+        if key is None:
+            key = self.factor_keys[f] = self._new_factor_key(f)
+        return key
+
+    def _new_factor_key(self, f: Node) -> tuple[int, int, float, int]:
         base, e = split_pow(f)
         numeric = is_num(e)
-        named = base.op == "const" and base.payload in SYMBOLIC  # 2*pi*x: named constants lead
+        named = base.op == "const" and base.payload in SYMBOLIC
+        kind = 2 if not numeric else 1 if base.op in ("var", "const") else 4 if base.op == SUM else 3
         exponent = -e.payload if numeric else 0.0  # type: ignore[operator]
-        return (0 if named else 1, self._rank(base), exponent, 0 if numeric else self._rank(e))
+        return (0 if named else kind, self._rank(base), exponent, 0 if numeric else self._rank(e))
 
     def _term_key(self, t: Node) -> tuple[tuple[int, int, float, int], ...]:
-        return tuple(self._factor_key(f) for f in factors_of(split_term(t)[1]))
+        """Terms in a sum: in reading order of their factors (sin(x) + x stays as it was written)."""
+        found = self.term_keys.get(t)
+        if found is not None:
+            return found
+        keys = []
+        for f in factors_of(split_term(t)[1]):
+            base, e = split_pow(f)
+            numeric = is_num(e)
+            named = base.op == "const" and base.payload in SYMBOLIC
+            exponent = -e.payload if numeric else 0.0  # type: ignore[operator]
+            keys.append((0 if named else 1, self._rank(base), exponent, 0 if numeric else self._rank(e)))
+        found = self.term_keys[t] = tuple(keys)
+        return found
 
     def plain_sum(self, total: float, coeffs: dict[Node, float]) -> Node:
         terms = sorted((m if c == 1 else make(PROD, factors_of(m), c) for m, c in coeffs.items()), key=self._term_key)
@@ -197,20 +239,24 @@ class Simplifier:
     def _factor(self, total: float, coeffs: dict[Node, float]) -> Node | None:
         """Pull out factors every term shares: x^x + x^x*log(x) = x^x*(log(x) + 1).
 
-        Powers of a bare variable stay in the terms (3*x^2 + 2*x, not x*(3*x + 2)).
+        Powers of a bare variable stay in the terms of a polynomial (3*x^2 + 2*x, not x*(3*x + 2));
+        they are pulled out when one term is just them and another is not a polynomial
+        (y + y*cos(x*y) = y*(cos(x*y) + 1)).
         """
         if total != 0 or len(coeffs) < 2:
             return None
         maps = [dict(split_pow(f) for f in factors_of(m)) for m in coeffs]
         common: dict[Node, Node] = {}
+        bare: dict[Node, Node] = {}
         for base, e in maps[0].items():
-            if base.op in ("var", "const") and is_num(e):
-                continue
+            found = bare if base.op in ("var", "const") and is_num(e) else common
             exps = [mp.get(base) for mp in maps]
             if all(x is e for x in exps):
-                common[base] = e
+                found[base] = e
             elif all(x is not None and is_num(x) and x.payload > 0 for x in exps):  # type: ignore[operator]
-                common[base] = const(min(x.payload for x in exps))  # type: ignore[union-attr,type-var]
+                found[base] = const(min(x.payload for x in exps))  # type: ignore[union-attr,type-var]
+        if bare and all(float(c).is_integer() for c in coeffs.values()) and _pull_bare(maps, {**common, **bare}):
+            common.update(bare)
         if not common:
             return None
         rest = []
@@ -240,17 +286,21 @@ class Simplifier:
                 powers.setdefault(node.args[0], []).append(node.args[1])
             else:
                 powers.setdefault(node, []).append(ONE)
+        if _LOG_ZERO in powers and any(is_num(b, 0) and not is_num(e) for b, es in powers.items() for e in es):
+            return ZERO  # 0^b*log(0): the limit of a^b*log(a) as a -> 0+ (b > 0, as 0^b needs), the table's ∂(0^b)/∂b
         factors: list[Node] = []
         distributed = False  # a merged power of a product, (u*v)^2 = u^2*v^2: merge again
         for base, exps in powers.items():
-            p = self.power(base, exps[0] if len(exps) == 1 else self.add_all(exps))
-            if is_num(p):
+            e = exps[0] if len(exps) == 1 else self.add_all(exps)
+            p = base if e is ONE else self.power(base, e)
+            if p.op == "const" and p.payload not in SYMBOLIC:
                 coef *= p.payload  # type: ignore[operator]
             else:
                 distributed |= p.op == PROD and p is not base
                 factors.append(p)
         if coef == 0 or not math.isfinite(coef):
             return const(coef)
+        coef = self._signs(coef, factors)
         if not self._deeper():
             return self._product(coef, factors)
         try:
@@ -259,6 +309,27 @@ class Simplifier:
             return self._rewrite_product(coef, factors) or self._product(coef, factors)
         finally:
             self.depth -= 1
+
+    def _signs(self, coef: float, factors: list[Node]) -> float:
+        """Sign normalisation, in place: x^(-x)*(-log(x) - 1) is -x^(-x)*(log(x) + 1), -2*(1 - x) is
+        2*(x - 1); returns the coefficient."""
+        for i, f in enumerate(factors):
+            base = f if f.op == SUM else f.args[0] if f.op == "pow" else f
+            lead = base.args[0] if base.op == SUM else None
+            if lead is None or lead.op != PROD or lead.payload >= 0:  # type: ignore[operator]
+                continue  # not a sum, or its first term is added
+            e = ONE if base is f else f.args[1]
+            if not is_integer(e) or (len(factors) == 1 and f is base and coef > 0):
+                continue
+            if coef < 0 or _negative(base):
+                factors[i] = self.power(self._negated(base), e)
+                coef = -coef if e.payload % 2 else coef  # type: ignore[operator]
+        return coef
+
+    def _negated(self, total: Node) -> Node:
+        """-(a + b + c) as a sum, its terms in the same order."""
+        coeffs = {m: -c for c, m in map(split_term, total.args)}
+        return self.plain_sum(-total.payload, coeffs)  # type: ignore[operator]
 
     def _rewrite_product(self, coef: float, factors: list[Node]) -> Node | None:
         """A number spread over a sum, or a quotient of polynomials cancelled; None if neither helps."""

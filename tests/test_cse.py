@@ -28,4 +28,4 @@ def test_definitions_come_before_use() -> None:
 def test_latex_shared_form() -> None:
     definitions, results = shared_form(parse("sin(x)^2 + sin(x)").outputs).text(latex=True)
     assert definitions == [("@1", r"\sin\left(x\right)")]
-    assert results == ["{@1}^{2} + @1"]
+    assert results == ["@1^{2} + @1"]

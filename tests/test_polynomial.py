@@ -40,3 +40,10 @@ def test_caps_give_none() -> None:
     assert poly.power(p1(1, 1), poly.MAX_DEGREE + 1) is None
     many = {(k,): Fraction(1) for k in range(poly.MAX_TERMS)}
     assert poly.add(many, {(poly.MAX_TERMS,): Fraction(1)}) is None
+
+
+def test_dividing_by_the_zero_polynomial_is_refused_not_a_crash() -> None:
+    """A2: `adcli diff "y/(x-x) - y"` reached divide(p, {}) and failed in max() of nothing."""
+    assert poly.divide(p1(1, 1), {}) is None
+    assert poly.divide({}, {}) is None
+    assert poly.gcd(p1(1, 1), {}) == {}

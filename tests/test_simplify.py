@@ -59,6 +59,18 @@ def simplified(text: str) -> str:
         ("(2*w*x + 4*b)/2", "w*x + 2*b"),
         ("x^3/6 + 2/x/x", "x^3/6 + 2/x^2"),
         ("3*x^2 + 2*x + x^2", "4*x^2 + 2*x"),
+        # the audit's polish items: a bare variable pulled out beside a non-polynomial term, the
+        # signs of a subtracted sum, and factor order (variables, symbolic powers, calls, sums)
+        ("y + y*cos(y*x)", "y*(cos(y*x) + 1)"),
+        ("x^(-x)*(-log(x) - 1)", "-x^(-x)*(log(x) + 1)"),
+        ("x^(y - 1)*y", "y*x^(y - 1)"),
+        ("log(x)*x^y", "x^y*log(x)"),
+        ("-2*(1 - x)", "2*(x - 1)"),
+        ("(-x - 1)^2*sin(x)", "sin(x)*(x + 1)^2"),
+        ("x/(-x - 1)", "-x/(x + 1)"),
+        ("sin(x)*(1 - x)", "sin(x)*(1 - x)"),
+        ("x^3 + x^2", "x^3 + x^2"),
+        ("0^x*log(0)", "0"),
     ],
 )
 def test_simplified_forms(text: str, form: str) -> None:

@@ -63,6 +63,20 @@ def test_printed_derivatives(text: str, printed: str) -> None:
     assert first(text) == printed
 
 
+@pytest.mark.parametrize(
+    ("text", "wrt", "printed"),
+    [
+        ("x*y + sin(x*y)", "x", "y*(cos(x*y) + 1)"),
+        ("x^(-x)", "x", "-x^(-x)*(log(x) + 1)"),
+        ("x^y", "x", "y*x^(y - 1)"),
+        ("x^y", "y", "x^y*log(x)"),
+    ],
+)
+def test_audit_forms(text: str, wrt: str, printed: str) -> None:
+    """The audit's polish items: factored, signs normalised, factors in textbook order."""
+    assert first(text, wrt=[wrt]) == printed
+
+
 def test_quotient_rule_over_one_line() -> None:
     assert diff("(x + y)/(x - y)").derivatives == [["-2*y/(x - y)^2", "2*x/(x - y)^2"]]
 
@@ -70,7 +84,7 @@ def test_quotient_rule_over_one_line() -> None:
 def test_every_rule_comes_from_the_table() -> None:
     """A table entry handed nodes returns nodes: the formula printed for sin is the table's cos."""
     assert formula("sin", (True,)) == "sin'(x) = cos(x)"
-    assert formula("mul", (True, True)) == "d(a*b) = b·da + a·db"
+    assert formula("mul", (True, True)) == "d(u*v) = v·du + u·dv"
     x = var("x")
     tangent = tangent_sweep([make("cos", (x,))], "x")
     assert to_text(Simplifier().simplify([tangent[make("cos", (x,))]])[0]) == "-sin(x)"
@@ -217,6 +231,17 @@ def test_deep_nesting_has_no_recursion_error(depth: int) -> None:
     assert float(found) == pytest.approx(float(expected), rel=1e-12)
 
 
+def test_huge_derivative_is_refused_before_it_is_built() -> None:
+    """The early guard: the tree size is estimated from the input, so a 6,000-deep nesting is refused
+    without differentiating (the audit timed 100,000-deep inputs at 11-86 s to reach the same error)."""
+    text = "x^" * 6_000 + "x"
+    with pytest.raises(AdcliError) as caught:
+        diff(text)
+    assert caught.value.kind == "limit_exceeded"
+    assert "estimated" in caught.value.message and "--cse" in caught.value.message
+    assert diff("sin(" * 6_000 + "x" + ")" * 6_000, cse=True).shared  # --cse is never refused by it
+
+
 def test_deep_derivative_prints_in_shared_form_or_says_limit_exceeded() -> None:
     text = "sin(" * 2_000 + "x" + ")" * 2_000
     with pytest.raises(AdcliError) as caught:
@@ -257,11 +282,27 @@ def test_shared_form_only_when_shorter() -> None:
 
 def test_latex() -> None:
     assert first("x^x", latex=True) == "x^x*(log(x) + 1)"
-    assert diff("x^x", latex=True).latex == [[r"{x}^{x} \cdot \left(\ln\left(x\right) + 1\right)"]]
-    assert diff("sqrt(x)", latex=True).latex == [[r"\frac{1}{2 \cdot \sqrt{x}}"]]
+    assert diff("x^x", latex=True).latex == [[r"x^{x} \left(\ln\left(x\right) + 1\right)"]]
+    assert diff("sqrt(x)", latex=True).latex == [[r"\frac{1}{2 \sqrt{x}}"]]
     assert to_latex(parse("atan2(y, x_1) + alpha*pi").outputs[0]) == (
-        r"\operatorname{atan2}\left(y, x_{1}\right) + \alpha \cdot \pi"
+        r"\operatorname{atan2}\left(y, x_{1}\right) + \alpha \pi"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("x^2/y", r"-\frac{x^{2}}{y^{2}}"),  # the sign in front of the fraction, not \frac{-{x}^{2}}{…}
+        ("x^2", "2 x"),  # juxtaposed, not 2 \cdot x
+        ("2^x", r"2^{x} \ln\left(2\right)"),
+        ("x*2^x", r"2^{x} \left(x \ln\left(2\right) + 1\right)"),
+        ("x^3*y", r"3 x^{2} y"),
+    ],
+)
+def test_latex_reads_as_written_by_hand(text: str, latex: str) -> None:
+    wrt = ["y"] if text == "x^2/y" else ["x"]
+    assert diff(text, wrt=wrt, latex=True).latex == [[latex]]
+    assert to_latex(parse("x*2^y*3").outputs[0]) == r"x \cdot 2^{y} \cdot 3"  # a dot before a digit
 
 
 def test_steps_come_from_the_run_and_end_in_the_answer() -> None:
@@ -271,6 +312,22 @@ def test_steps_come_from_the_run_and_end_in_the_answer() -> None:
     rules = [s.rule for s in tree.steps]
     assert rules == ["power rule", "chain rule, table entry sin", "variable"]
     assert tree.steps[1].derivative == "cos(x)"
+
+
+def test_steps_show_the_inputs_bound_names() -> None:
+    """A14: `a = sin(x); a*a + a` showed `d/dx sin(x)*sin(x) + sin(x)`; names label the input's nodes."""
+    found = diff("a = sin(x); a*a + a", steps=True)
+    (tree,) = found.steps  # type: ignore[misc]
+    assert tree.title == "d/dx a*a + a"
+    assert [s.node for s in tree.steps] == ["a*a + a", "a*a", "a = sin(x)", "x"]
+    assert tree.steps[1].formula == "d(u*v) = v·du + u·dv"  # not a and b: those may be the user's names
+    assert tree.result == found.derivatives[0][0] == "cos(x)*(2*sin(x) + 1)"  # parses back on its own
+    assert found.outputs == ["a*a + a"]
+
+
+def test_steps_count_only_their_own_outputs_nodes() -> None:
+    found = diff("a = sin(x); b = a*a; b + a, b", steps=True)
+    assert [t.omitted for t in found.steps] == [0, 0]  # type: ignore[union-attr]
 
 
 def test_steps_of_a_quotient_and_a_product() -> None:
@@ -352,8 +409,49 @@ def test_derivative_equals_sympys(problem: dict) -> None:
 def test_many_points_give_lists_of_values_and_render() -> None:
     found = diff("x^2", at="x=0:1:3")
     assert found.values == [[[0.0, 1.0, 2.0]]]
-    done = _adcli("diff", "x^2", "--at", "x=0:1:3")
-    assert done.returncode == 0 and done.stdout == "2*x\t[0, 1, 2]\n"
+    done = _adcli("diff", "x^2", "--at", "x=0:1:3")  # the derivative, then one row per point (not a list)
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == [
+        "2*x",
+        "",
+        "  x  value  d/dx",
+        "  0      0     0",
+        "0.5   0.25     1",
+        "  1      1     2",
+    ]
+
+
+def test_many_points_print_one_row_each_not_a_list() -> None:
+    """Polish: `diff "x^2" --at x=0:1:100000` piped printed a 100,000-element list on one line."""
+    import io
+
+    from adcli import render
+
+    out, err = io.StringIO(), io.StringIO()
+    render.diff_plain(diff("x^2", at="x=0:1:10001"), 6, out, err)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["2*x", ""] and lines[2].split() == ["x", "value", "d/dx"]
+    assert len(lines) == 3 + 10_001
+    assert max(map(len, lines)) < 40
+    assert lines[-1].split() == ["1", "1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("column", "unicode", "label"),
+    [
+        (["x"], True, "∂/∂x"),
+        (["x", "x"], True, "∂²/∂x²"),
+        (["x", "y"], True, "∂²/∂x∂y"),
+        (["x", "x", "y"], True, "∂³/∂x²∂y"),
+        (["x", "x"], False, "d^2/dx^2"),
+        (["y", "x", "x"], False, "d^3/dydx^2"),
+    ],
+)
+def test_derivative_labels(column: list[str], unicode: bool, label: str) -> None:
+    """Polish: --order 2 labelled ∂²/∂x∂x."""
+    from adcli.render import derivative_label
+
+    assert derivative_label(column, unicode) == label
 
 
 def test_table_rendering_shows_steps_and_derivatives() -> None:

@@ -152,28 +152,39 @@ class StepTree:
         return {"title": self.title, "steps": steps, "result": self.result, "omitted": self.omitted}
 
 
-def _short(node: Node) -> str:
-    return to_text(node, limit=TEXT_LIMIT, truncate=True)
+def _short(node: Node, labels: Mapping[Node, str] | None = None) -> str:
+    """A node's text for a step; with labels, bound names stand for their nodes and a named node
+    shows its definition (`a = sin(x)`)."""
+    if not labels:
+        return to_text(node, limit=TEXT_LIMIT, truncate=True)
+    inner = {n: name for n, name in labels.items() if n is not node}
+    text = to_text(node, inner, limit=TEXT_LIMIT, truncate=True)
+    return f"{labels[node]} = {text}" if node in labels else text
 
 
 _FORMULAS: dict[tuple[str, tuple[bool, ...]], str] = {}
 
 
 def formula(op: str, active: tuple[bool, ...]) -> str:
-    """The table's rule for op in words: d(a*b) = b·da + a·db, sin'(x) = cos(x) (printed from the rules)."""
+    """The table's rule for op in words: d(u*v) = v·du + u·dv, sin'(x) = cos(x) (printed from the rules).
+
+    Operators and powers are written in u and v, as textbooks do (the table's own a and b could be
+    taken for the user's bound names in a step list).
+    """
     key = (op, active)
     if key not in _FORMULAS:
         prim = TABLE[op]
-        params = [var(p) for p in prim.params]
+        names = ("u", "v")[: prim.arity] if prim.operator or op == "pow" else prim.params
+        params = [var(p) for p in names]
         out = make(op, params)
-        session = Simplifier(reversed(params))  # b*a^(b - 1), as the textbooks write the power rule
+        session = Simplifier(reversed(params))  # v*u^(v - 1), as the textbooks write the power rule
         partials = session.simplify([as_node(rule(*params, out)) for rule in prim.partials])  # type: ignore[arg-type]
         if not prim.operator and prim.arity == 1:
-            text = f"{op}'({prim.params[0]}) = {to_text(partials[0])}"
+            text = f"{op}'({names[0]}) = {to_text(partials[0])}"
         else:
             terms = [
                 f"{to_text(p)}·d{name}" if not (p.op == "const" and p.payload == 1) else f"d{name}"
-                for p, name, on in zip(partials, prim.params, active, strict=True)
+                for p, name, on in zip(partials, names, active, strict=True)
                 if on
             ]
             text = f"d({to_text(out)}) = " + " + ".join(terms)
@@ -192,13 +203,18 @@ def _rule(node: Node, active: tuple[bool, ...]) -> str:
     return RULE_NAMES[node.op]
 
 
-def steps_for(run: Pass, simplifier: Simplifier, output: int) -> StepTree:
-    """The steps of one output in one sweep, breadth first from the output, at most STEP_LIMIT of them."""
+def steps_for(run: Pass, simplifier: Simplifier, output: int, labels: Mapping[Node, str] | None = None) -> StepTree:
+    """The steps of one output in one sweep, breadth first from the output, at most STEP_LIMIT of them.
+
+    labels: the input's bound names (`a = sin(x); a*a + a`), shown for the input's nodes; the
+    derivatives are printed without them, as the answer is (it parses back on its own).
+    """
     root = run.roots[output]
-    title = f"d/d{run.wrt} {_short(root)}"
+    labels = None if run.prefix else labels  # a higher order's pass differentiates a derivative: no names
+    title = f"d/d{run.wrt} {_short(root, labels)}"
     result = to_text(run.answers[output], truncate=True)
     if root not in run.tangent:
-        return StepTree(title, [Step(_short(root), "does not depend on " + run.wrt, "", "0")], result)
+        return StepTree(title, [Step(_short(root, labels), "does not depend on " + run.wrt, "", "0")], result)
     shown: list[Node] = [root]
     index = {root: 0}
     for node in shown:  # grows while read: breadth first
@@ -215,9 +231,9 @@ def steps_for(run: Pass, simplifier: Simplifier, output: int) -> StepTree:
         active = tuple(a in run.tangent for a in node.args)
         children = [index[a] for a in dict.fromkeys(node.args) if a in index]
         text = to_text(d, truncate=True) if node is root else _short(d)
-        steps.append(Step(_short(node), _rule(node, active), formula(node.op, active), text, children))
-    active_nodes = sum(1 for n in run.tangent if n.op != "var")
-    return StepTree(title, steps, result, max(0, active_nodes + 1 - len(shown)))
+        steps.append(Step(_short(node, labels), _rule(node, active), formula(node.op, active), text, children))
+    under = sum(1 for n in topo_order([root]) if n in run.tangent and n.op != "var")  # this output's, not the sweep's
+    return StepTree(title, steps, result, max(0, under + 1 - len(shown)))
 
 
 # ---- values: --mode symbolic on grad and jac ------------------------------------------------------
@@ -257,8 +273,12 @@ def differentiate(
     try:
         values = evaluate_graphs(flat, tape.names, inputs)
     except AdcliError as exc:
+        from adcli.defined import locate
+
         exc.warnings = warnings
-        raise
+        raise locate(
+            exc, problem.parsed, simplifier, table.passes, wrt, dict(zip(tape.names, inputs, strict=True))
+        ) from None
     result = api._base(problem, vals, "symbolic", table.sweeps)
     n = len(wrt)
     result.jacobian = [[api._float(values[i * n + k]) for k in range(n)] for i in range(len(outputs))]
