@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from adcli.errors import AdcliError, AdcliWarning
-from adcli.graph import variables
+from adcli.graph import topo_order, variables
 from adcli.modes import forward, reverse
 from adcli.points import expand, is_many, over_chunks
 from adcli.primitives import CONSTANTS, FUNCTIONS
@@ -209,13 +209,14 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     """
     parsed = parse(text, strict=strict)
     point = _merge_point(parsed, _bindings(at), defaults, combine)
-    present = variables(parsed.outputs)  # once: each call is a walk over the graph
+    order = topo_order(parsed.outputs)  # once: each walk over the graph costs
+    present: list[str] = [n.payload for n in order if n.op == "var"]  # type: ignore[misc]
     _check_names(parsed, point, present)
     columns, warnings = _column_order(parsed, point, wrt, present)
     shared = {b.name for b in defaults}  # a batch's --at serves every line: unused there is no news
     warnings = [w for w in warnings if not (w.kind == "unused_variable" and w.message.split(" ", 1)[0] in shared)]
     names = columns + [n for n in present if n not in columns]
-    tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source)
+    tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source, order=order)
     return Problem(parsed, point, columns, tape, warnings, each_point)
 
 
@@ -264,7 +265,7 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
 
 
 def _edges(tape: Tape, active: Sequence[bool]) -> int:
-    return sum(1 for s in range(tape.first_op, len(tape.nodes)) if active[s] for j in tape.args[s] if active[j])
+    return sum([1 for s in range(tape.first_op, len(tape.nodes)) if active[s] for j in tape.args[s] if active[j]])
 
 
 def evaluate_problem(problem: Problem, *, chunked: bool = True) -> Result:

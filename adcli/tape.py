@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from adcli.errors import AdcliError, AdcliWarning
-from adcli.graph import Node, topo_order
+from adcli.graph import Node, topo_order, var
 from adcli.primitives import TABLE, Primitive
 from adcli.printing import expanded_size, format_number, to_text
 
@@ -84,7 +84,8 @@ def _by_level(order: Sequence[Node]) -> list[Node]:
     """
     height: dict[Node, int] = {}
     for node in order:
-        height[node] = 1 + max((height[a] for a in node.args), default=-1)
+        args = node.args
+        height[node] = 1 + max([height[a] for a in args]) if args else 0
     return sorted((n for n in order if n.op not in ("const", "var")), key=height.__getitem__)
 
 
@@ -94,33 +95,32 @@ def linearise(
     labels: Mapping[Node, str] | None = None,
     positions: Mapping[Node, tuple[int, int]] | None = None,
     source: str | None = None,
+    *,
+    order: Sequence[Node] | None = None,
 ) -> Tape:
-    """Graph -> tape: inputs in the given order, then constants, then operations in topological order."""
-    order = topo_order(outputs)
-    slot_of: dict[Node, int] = {}
-    nodes: list[Node] = []
-    by_name = {n.payload: n for n in order if n.op == "var"}
-    for name in names:
-        node = by_name.get(name)
-        if node is None:  # a variable differentiated but absent: its slot exists, nothing reads it
-            from adcli.graph import var
+    """Graph -> tape: inputs in the given order, then constants, then operations in topological order.
 
-            node = var(name)
-        slot_of[node] = len(nodes)
-        nodes.append(node)
+    `order` is topo_order(outputs), when the caller has walked the graph already.
+    """
+    order = topo_order(outputs) if order is None else order
+    by_name: dict[str, Node] = {}
+    constants: list[Node] = []
     for node in order:
-        if node.op == "const":
-            slot_of[node] = len(nodes)
-            nodes.append(node)
+        if node.op == "var":
+            by_name[node.payload] = node  # type: ignore[index]
+        elif node.op == "const":
+            constants.append(node)
+    # a variable differentiated but absent from the graph gets a slot too; nothing reads it
+    nodes = [by_name[name] if name in by_name else var(name) for name in names]
+    nodes += constants
     first_op = len(nodes)
-    for node in _by_level(order):
-        slot_of[node] = len(nodes)
-        nodes.append(node)
-    missing = [n.payload for n in order if n.op == "var" and n not in slot_of]
+    nodes += _by_level(order)
+    slot_of = {node: slot for slot, node in enumerate(nodes)}
+    missing = [name for name, node in by_name.items() if node not in slot_of]
     if missing:
         raise AdcliError("unbound_variable", f"no value for {', '.join(map(str, missing))}")
     prims = [TABLE.get(n.op) for n in nodes]
-    args = [tuple(slot_of[a] for a in n.args) for n in nodes]
+    args = [tuple([slot_of[a] for a in n.args]) for n in nodes]
     return Tape(
         list(names),
         nodes,
