@@ -19,6 +19,7 @@ from adcli.defined import check_derivatives, check_input, locate
 from adcli.errors import AdcliError, AdcliWarning
 from adcli.graph import Node, topo_order, variables
 from adcli.modes.symbolic import StepTree, count_operations, derivative_table, evaluate_graphs, steps_for
+from adcli.normal_form import PROD, SUM
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import LIMIT, expanded_size, to_latex, to_text
 from adcli.simplify import Simplifier
@@ -139,10 +140,11 @@ def _print(rows: list[list[Node]], latex: bool, cse: bool, result: Derivatives) 
 def estimated_size(outputs: Sequence[Node], wrt: Sequence[str]) -> tuple[int, int]:
     """(operations of the input, characters of the derivatives' tree form as the rules build it).
 
-    A cheap estimate before differentiating, from the input alone: each rule's partial mentions
-    its arguments (d sin(u) = cos(u)·du, d(u*v) = v·du + u·dv), so a node's derivative prints
-    about as long as its arguments' derivatives plus the arguments it mentions. Simplification
-    usually shrinks this by a small factor (it can by more in contrived cases: hence the margin).
+    A cheap estimate before differentiating, from the (simplified) input alone: each rule's partial
+    mentions its arguments (d sin(u) = cos(u)·du, d(u*v) = v·du + u·dv), so a node's derivative
+    prints about as long as its arguments' derivatives plus the arguments it mentions. outputs may
+    be the simplifier's normal form (sums and products of many parts). Simplifying the derivative
+    usually shrinks this by a small factor (by more in contrived cases: hence the margin).
     """
     cap = 10**18
     wanted = set(wrt)
@@ -164,10 +166,10 @@ def estimated_size(outputs: Sequence[Node], wrt: Sequence[str]) -> tuple[int, in
         for k, a in enumerate(args):
             if a not in deriv:
                 continue
-            if node.op in ("add", "sub", "neg"):
+            if node.op in ("add", "sub", "neg", SUM):
                 mentions = 0
-            elif node.op == "mul":
-                mentions = tree[args[1 - k]]
+            elif node.op in ("mul", PROD):  # the other factors
+                mentions = sum(tree[b] for j, b in enumerate(args) if j != k)
             else:  # quotients, powers and functions: the rule mentions the arguments
                 mentions = sum(tree[b] for b in args)
             total += deriv[a] + mentions + 3
@@ -187,9 +189,9 @@ def _guard(outputs: Sequence[Node], wrt: Sequence[str]) -> None:
     if operations >= GUARD_OPERATIONS and size > GUARD_MARGIN * LIMIT:
         raise AdcliError(
             "limit_exceeded",
-            f"the derivative would be about {size:,} characters as a tree (estimated from the input's "
-            f"{operations:,} operations before differentiating; limit {LIMIT:,}): use --cse, which prints "
-            "it in shared form (size linear in the input)",
+            f"the derivative would be about {size:,} characters as a tree (estimated from the simplified "
+            f"input, {operations:,} operations, before differentiating; limit {LIMIT:,}): use --cse, which "
+            "prints it in shared form (size linear in the input)",
         )
 
 
@@ -229,11 +231,11 @@ def diff(  # noqa: PLR0913 - the command's options
         parsed, names, warnings = _unpointed(text, wrt, strict)
     if len(names) ** order > MAX_ENTRIES:
         raise AdcliError("limit_exceeded", f"{len(names)}^{order} derivatives is over the limit of {MAX_ENTRIES:,}")
-    if not cse:
-        _guard(parsed.outputs, names)
     simplifier = Simplifier(topo_order(parsed.outputs))
     primal = None if problem is None else _primal(problem, warnings)  # the input's errors at the point first, as in AD
     check_input(parsed, simplifier)
+    if not cse:
+        _guard(simplifier.normal(parsed.outputs), names)  # the simplified input: x/(x/(x/…)) is x, or 1
     table = derivative_table(parsed.outputs, names, order, simplifier)
     check_derivatives(parsed, simplifier, table.rows, table.passes, names)
     flat = [n for row in table.rows for n in row]

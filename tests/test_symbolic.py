@@ -240,6 +240,8 @@ def test_huge_derivative_is_refused_before_it_is_built() -> None:
     assert caught.value.kind == "limit_exceeded"
     assert "estimated" in caught.value.message and "--cse" in caught.value.message
     assert diff("sin(" * 6_000 + "x" + ")" * 6_000, cse=True).shared  # --cse is never refused by it
+    tower = "x/(" * 6_000 + "x" + ")" * 6_000  # x/(x/(x/…)) is x: estimated on the simplified input, not refused
+    assert diff(tower).derivatives == [["1"]]
 
 
 def test_deep_derivative_prints_in_shared_form_or_says_limit_exceeded() -> None:
