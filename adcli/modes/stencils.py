@@ -213,7 +213,8 @@ def tableau(
 
 def stencil_for(method: str, extent: float, step: float | None = None, side: int | None = None) -> Stencil:
     """A method's stencil for a variable of size `extent` (or with the given largest step)."""
-    h = step if step is not None else 2.0 ** round(math.log2(RELATIVE[method] * extent))
+    # the floor keeps log2 finite for a subnormal extent (x = 5e-324): steps below it move nothing anyway
+    h = step if step is not None else 2.0 ** round(math.log2(max(RELATIVE[method] * extent, 1e-300)))
     side = SIDE.get(method, 0) if side is None else side
     if method == "richardson":
         return Stencil(side, h * 0.5 ** np.arange(LEVELS), True)
