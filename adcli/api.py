@@ -246,8 +246,12 @@ def _float(x: Any) -> Any:
 
 def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> Result:
     parsed = problem.parsed
-    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
-        values = [_float(vals[o]) for o in problem.tape.outputs]
+    values = [vals[o] for o in problem.tape.outputs]
+    if all(isinstance(v, float) for v in values):  # one point: float() cannot raise, no errstate needed
+        values = [float(v) for v in values]
+    else:
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            values = [_float(v) for v in values]
     outputs = [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
     whole = not parsed.assignments and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
     return Result(
