@@ -120,12 +120,18 @@ def _template(node: Node, latex: bool = False, labels: Mapping[Node, str] = {}) 
         return (Slot(0, ATOM), "^{", Slot(1), "}")
     if node.op in table:
         return table[node.op]
-    name = LATEX_NAMES.get(node.op, rf"\operatorname{{{node.op}}}") if latex else node.op
-    pieces: list[Piece] = [name, r"\left(" if latex else "("]
-    for i in range(len(node.args)):
-        pieces += [", "] if i else []
-        pieces.append(Slot(i))
-    return (*pieces, r"\right)" if latex else ")")
+    key = (node.op, len(node.args), latex)
+    if key not in _CALLS:  # made once per function: a Slot is a dataclass, slow to build per node
+        name = LATEX_NAMES.get(node.op, rf"\operatorname{{{node.op}}}") if latex else node.op
+        pieces: list[Piece] = [name, r"\left(" if latex else "("]
+        for i in range(len(node.args)):
+            pieces += [", "] if i else []
+            pieces.append(Slot(i))
+        _CALLS[key] = (*pieces, r"\right)" if latex else ")")
+    return _CALLS[key]
+
+
+_CALLS: dict[tuple[str, int, bool], tuple[Piece, ...]] = {}
 
 
 def _latex_leaf(text: str) -> str:

@@ -33,6 +33,7 @@ FORMATS = ("table", "plain", "json", "jsonl", "csv")
 LEAD = ("file", "line", "point", "input")
 TAIL = ("warnings", "error")
 TABLE_ROWS = 1000  # rows of a points table drawn on a terminal; csv and jsonl have them all
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(ensure_ascii=False) builds one per record
 
 
 # ---- records ------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ class JsonlSink(_Sink):
     def emit(self, outcome: Outcome) -> None:
         write = self.out.write
         for record in records(outcome, self.command):
-            write(json.dumps(record, ensure_ascii=False) + "\n")
+            write(_JSON.encode(record) + "\n")
 
 
 class JsonSink(_Sink):
@@ -188,7 +189,7 @@ class JsonSink(_Sink):
 
     def emit(self, outcome: Outcome) -> None:
         for record in records(outcome, self.command):
-            self.out.write(("[\n" if not self.started else ",\n") + json.dumps(record, ensure_ascii=False))
+            self.out.write(("[\n" if not self.started else ",\n") + _JSON.encode(record))
             self.started = True
 
     def close(self, summary: Summary) -> None:
