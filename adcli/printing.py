@@ -187,11 +187,12 @@ def to_text(
     out: list[str] = []
     stack: list[Node | str] = [root]
     written = 0
+    parens = (r"\left(", r"\right)") if latex else ("(", ")")
     while stack:
         if written > limit:
             return "".join(out)[:limit] + "…"
         item = stack.pop()
-        if isinstance(item, str):
+        if type(item) is str:
             out.append(item)
             written += len(item)
             continue
@@ -205,18 +206,18 @@ def to_text(
             todo.append("-")
             item = make("div", (_unsigned(item.args[0]), item.args[1]))
         for piece in _template(item, latex, labels):
-            if isinstance(piece, str):
+            if type(piece) is str:
                 todo.append(piece)
                 continue
             arg = item.args[piece.arg]
-            named = arg in labels
-            wrap = not named and (
+            if arg not in labels and (
                 _prec(arg, latex) < piece.min_prec
                 or arg.op in piece.paren_ops
                 or (_signed(arg, latex) and not piece.leading and piece.min_prec > 0)
-            )
-            parens = (r"\left(", r"\right)") if latex else ("(", ")")
-            todo += [parens[0], arg, parens[1]] if wrap else [arg]
+            ):
+                todo += [parens[0], arg, parens[1]]
+            else:
+                todo.append(arg)
         stack.extend(reversed(todo))
     return "".join(out)
 

@@ -120,7 +120,8 @@ class _Builder(Transformer):
         """The lexer's NAME callback: function names become FUNC tokens. (Not named NAME: a Transformer
         method named for a terminal is also called on every NAME the parser shifts.)"""
         if token.value in FUNCTIONS:
-            return token.update("FUNC")
+            token.type = "FUNC"  # in place, as Lark's own keyword callbacks do (update() makes a new Token)
+            return token
         calls = self.parsed.maybe_calls
         if _PAREN_NEXT.match(self.source, token.end_pos) and (not calls or calls[-1].start_pos < token.start_pos):
             calls.append(token)  # `f(x)`: a product if f has a value, else an unknown function
