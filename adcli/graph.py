@@ -81,19 +81,22 @@ class Node:
         return self
 
 
+_set_op, _set_args = Node.op.__set__, Node.args.__set__  # type: ignore[attr-defined]
+_set_payload, _set_serial = Node.payload.__set__, Node.serial.__set__  # type: ignore[attr-defined]
+
+
 def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None) -> Node:
     """The one node for (op, payload, children): created on first request, shared after."""
     args = tuple(args)
-    key = (op, payload, *[a.serial for a in args])
+    key = (op, payload, *[a.serial for a in args]) if args else (op, payload)  # a leaf: no list to build
     ref = _interned.get(key)
     node = ref() if ref is not None else None
     if node is None:
         node = object.__new__(Node)
-        init = object.__setattr__  # the only writes a node ever sees
-        init(node, "op", op)
-        init(node, "args", args)
-        init(node, "payload", payload)
-        init(node, "serial", next(_serials))
+        _set_op(node, op)  # the slots' own setters: the only writes a node ever sees
+        _set_args(node, args)
+        _set_payload(node, payload)
+        _set_serial(node, next(_serials))
         if len(_interned) >= _sweep_at:
             _sweep()
         _interned[key] = weakref.ref(node)
