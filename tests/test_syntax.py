@@ -352,6 +352,26 @@ def test_grammar_builds_with_strict_lark() -> None:
     Lark(text, parser="lalr", start=["program", "point"], strict=True)
 
 
+def _alternatives(grammar: str, rule: str) -> list[str]:
+    """The alternatives of one rule in the .lark text, whitespace normalised."""
+    lines = grammar.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith((f"?{rule}:", f"{rule}:")))
+    block = [lines[start].split(":", 1)[1]]
+    for line in lines[start + 1 :]:
+        if not line.startswith(" "):
+            break
+        block.append(line.strip().removeprefix("|"))
+    return [" ".join(alt.split()) for alt in block]
+
+
+def test_unary_repeats_every_operand_form() -> None:
+    """unary lists operand's forms again (one reduction less per factor): the two must not drift apart."""
+    text = importlib.resources.files("adcli.grammars").joinpath("adcli.lark").read_text(encoding="utf-8")
+    operand, unary = _alternatives(text, "operand"), _alternatives(text, "unary")
+    assert len(operand) >= 6
+    assert [alt for alt in operand if alt not in unary] == []
+
+
 # ---- size and depth ----------------------------------------------------------------------------------
 
 DEPTH = 100_000
