@@ -220,15 +220,12 @@ class _Builder(Transformer):
             )
         return self._at(make("pow", (call, const(float(fpow.value)))), func)
 
-    def args(self, items: list[Node]) -> list[Node]:
-        return items
-
     def call(self, children: list) -> Node:
-        func, args = children
+        func, *args = children  # the arguments are the call's own children (no `args` rule: one reduction less)
         return self._apply(func, args)
 
     def call_pow(self, children: list) -> Node:
-        func, fpow, args = children
+        func, fpow, *args = children
         return self._power_of(self._apply(func, args), fpow, func)
 
     def call_bare(self, children: list) -> Node:
