@@ -196,7 +196,7 @@ def to_text(
             out.append(item)
             written += len(item)
             continue
-        leaf = _leaf(item, labels, latex)
+        leaf = _leaf(item, labels, latex) if not item.args or item in labels else None  # operations: no call
         if leaf is not None:
             out.append(leaf)
             written += len(leaf)
@@ -213,7 +213,7 @@ def to_text(
             if arg not in labels and (
                 _prec(arg, latex) < piece.min_prec
                 or arg.op in piece.paren_ops
-                or (_signed(arg, latex) and not piece.leading and piece.min_prec > 0)
+                or (not piece.leading and piece.min_prec > 0 and _signed(arg, latex))
             ):
                 todo += [parens[0], arg, parens[1]]
             else:
