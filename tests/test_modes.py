@@ -131,10 +131,13 @@ def test_jvp_and_vjp_agree(outputs: list[Node], point: dict[str, float], u: list
     tape, vals, partials = _sweeps(outputs, point)
     n, m = tape.n_inputs, len(outputs)
     direction, cotangent = [np.float64(x) for x in u[:n]], [np.float64(x) for x in w[:m]]
-    with np.errstate(all="ignore"):
+    try:  # the sweeps raise on overflow under their own errstate: such a draw is redrawn
         ju = forward.jvp(tape, vals, partials, direction)
         wj = reverse.vjp(tape, vals, partials, cotangent)
-        scale = sum(abs(c) * b for c, b in zip(cotangent, _bound(tape, partials, direction), strict=True))
+        with np.errstate(all="ignore"):
+            scale = sum(abs(c) * b for c, b in zip(cotangent, _bound(tape, partials, direction), strict=True))
+    except FloatingPointError:
+        assume(False)
     assume(math.isfinite(scale))
     left = sum(float(c) * float(t) for c, t in zip(cotangent, ju, strict=True))
     right = sum(float(a) * float(d) for a, d in zip(wj, direction, strict=True))

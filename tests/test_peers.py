@@ -166,6 +166,8 @@ def _scales(tape: Any, partials: list[Any], n: int) -> list[list[float]]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(outputs=st.lists(expressions, min_size=1, max_size=3), point=points)
 def test_random_expressions(framework: tuple[str, Any], outputs: list[Node], point: dict[str, float]) -> None:
+    if framework[0] == "jax":  # XLA on CPU flushes subnormals to 0: points near them are not comparable
+        assume(all(v == 0 or abs(v) > 1e-290 for v in point.values()))
     names = variables(outputs)
     tape = linearise(outputs, names)
     active, warnings = tape.active(names), []
