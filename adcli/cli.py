@@ -113,6 +113,15 @@ def _many(expr: str | None, files: list[str] | None, at: list[str] | None, point
     return expr in (None, "-") or bool(files) or points is not None or spans or fmt in ("jsonl", "csv")
 
 
+def _solve(
+    command: str, expr: str | None, files: Any, at: Any, points: Any, fmt: str | None, precision: int, compute: Any
+) -> None:
+    """grad/jac/eval: a batch when there are several problems or points, else one expression."""
+    if _many(expr, files, at, points, fmt):
+        _batch(command, expr, files, at, points, fmt, precision, compute)
+    _run(command, fmt, precision, lambda: compute(_read(expr)))
+
+
 def _batch(
     command: str, expr: str | None, files: Any, at: Any, points: Any, fmt: str | None, precision: int, solve: Any
 ) -> None:
@@ -219,9 +228,7 @@ def grad(
             raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
         return api.differentiate(problem, mode, numeric=_numeric(mode, method, step, sweep, precision))
 
-    if _many(expr, files, at, points, fmt):
-        _batch("grad", expr, files, at, points, fmt, precision, compute)
-    _run("grad", fmt, precision, lambda: compute(_read(expr)))
+    _solve("grad", expr, files, at, points, fmt, precision, compute)
 
 
 @app.command()
@@ -260,9 +267,7 @@ def jac(
         numeric = _numeric(mode, method, step, sweep, precision)
         return api.differentiate(problem, mode, direction=d, cotangent=c, numeric=numeric)
 
-    if _many(expr, files, at, points, fmt):
-        _batch("jac", expr, files, at, points, fmt, precision, compute)
-    _run("jac", fmt, precision, lambda: compute(_read(expr)))
+    _solve("jac", expr, files, at, points, fmt, precision, compute)
 
 
 @app.command()
@@ -329,9 +334,7 @@ def evaluate(
         problem = api.prepare(text, given, strict=strict, defaults=defaults, combine=combine, each_point=True)
         return api.evaluate_problem(problem)
 
-    if _many(expr, files, at, points, fmt):
-        _batch("eval", expr, files, at, points, fmt, precision, compute)
-    _run("eval", fmt, precision, lambda: compute(_read(expr)))
+    _solve("eval", expr, files, at, points, fmt, precision, compute)
 
 
 @app.command()

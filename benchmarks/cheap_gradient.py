@@ -19,10 +19,8 @@ times the tape alone: `tape.evaluate` against evaluate + `local_partials` + one 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +31,7 @@ from adcli.tape import evaluate, local_partials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (the sibling module, importable however this script is started)
-
-
-def median_seconds(job: Callable[[], object], repeat: int, budget: float = 20.0) -> float:
-    """Median wall time of `repeat` calls (fewer if one call is slow: at most ~budget seconds in all)."""
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < repeat and (len(times) < 3 or time.perf_counter() - started < budget):
-        t0 = time.perf_counter()
-        job()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_seconds  # noqa: E402
 
 
 def check(n: int, problem: api.Problem) -> None:

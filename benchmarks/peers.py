@@ -20,7 +20,6 @@ replayed program first, which `adcli compare` does not do.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -30,17 +29,7 @@ from adcli import api, peers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (the sibling module, importable however this script is started)
-
-
-def median_seconds(job: Callable[[], object], repeat: int, budget: float = 20.0) -> float:
-    """Median wall time of `repeat` calls (at least 3; fewer than `repeat` once ~budget seconds are spent)."""
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < repeat and (len(times) < 3 or time.perf_counter() - started < budget):
-        t0 = time.perf_counter()
-        job()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from timing import median_seconds  # noqa: E402
 
 
 def timings(n: int, modules: dict[str, object], repeat: int) -> dict[str, float]:
