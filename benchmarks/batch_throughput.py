@@ -27,22 +27,32 @@ import tracemalloc
 POINT = {"x": 0.7, "y": 1.3}
 TEMPLATES = [
     "sin(x)*y + x^{a}/{b}",
-    "exp(-x*y/{b}) + {a}*x",
+    "exp(-x*y/{b}) + {c}*x",
     "log(1 + x^2)*cos(y) - y/{b}",
-    "sqrt(x^2 + y^{a}) - tanh(x*y)",
+    "sqrt(x^2 + y^{a}) - tanh({c}*x*y)",
     "x*y^{a} + sin(x/{b})*cos(y)",
-    "atan(x/{b}) + y*exp(x)",
-    "(x + {a})*(y - {b}) + x^2*y",
-    "sigmoid({a}*x - y) + x/{b}",
+    "atan(x/{b}) + {c}*y*exp(x)",
+    "(x + {c})*(y - {b}) + x^2*y",
+    "sigmoid({c}*x - y) + x/{b}",
 ]
 
 
 def generate(path: str, lines: int, seed: int = 5) -> None:
-    """`lines` small expressions in x and y (a fixed seed: the same file every run)."""
+    """`lines` distinct small expressions in x and y (a fixed seed: the same file every run).
+
+    Distinct, because a repeated line is not a new problem for a tool with a cache: SymPy caches
+    parse and diff results, so a file of a few hundred lines repeated would time its cache.
+    """
     rng = random.Random(seed)
+    seen: set[str] = set()
     with open(path, "w", encoding="utf-8") as f:
-        for _ in range(lines):
-            f.write(rng.choice(TEMPLATES).format(a=rng.randint(2, 5), b=rng.randint(2, 9)) + "\n")
+        while len(seen) < lines:
+            line = rng.choice(TEMPLATES).format(
+                a=rng.randint(2, 5), b=rng.randint(2, 99), c=f"{rng.randint(1, 999) / 100:g}"
+            )
+            if line not in seen:
+                seen.add(line)
+                f.write(line + "\n")
 
 
 def adcli_in_process(path: str) -> tuple[float, int, str]:
