@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from adcli.errors import AdcliError
 from adcli.graph import Node, const, make, topo_order, var
+from adcli.lalr import Driver
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import to_text
 
@@ -306,6 +307,7 @@ def _constant_value(node: Node, source: str, positions: dict[Node, tuple[int, in
 
 _BUILDER = _Builder()
 _PARSER: Lark | None = None
+_DRIVERS: dict[str, Driver | None] = {}
 
 
 def _cache_file() -> str | bool:
@@ -345,6 +347,16 @@ def _parser() -> Lark:
     return _PARSER
 
 
+def _driver(start: str) -> Driver | None:
+    """The lean loop over the parser's table (adcli/lalr.py); None if this Lark's insides differ."""
+    if start not in _DRIVERS:
+        try:
+            _DRIVERS[start] = Driver(_parser(), start)
+        except Exception:  # noqa: BLE001 - another Lark version: Lark's own loop parses everything
+            _DRIVERS[start] = None
+    return _DRIVERS[start]
+
+
 class _ImplicitProductError(Exception):
     """Raised at the first implicit product in --strict mode; `_parse` turns it into a syntax error."""
 
@@ -365,6 +377,12 @@ def _parse(text: str, start: str, strict: bool = False) -> object:
         raise AdcliError("limit_exceeded", f"the input has {len(text):,} characters; the limit is {MAX_CHARS:,}")
     parser = _parser()
     _BUILDER.reset(text, strict)
+    driver = _driver(start)
+    if driver is not None:
+        try:
+            return driver.parse(text)
+        except Exception:  # noqa: BLE001 - GiveUpError, or the text is wrong: Lark parses it again and says where
+            _BUILDER.reset(text, strict)
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
