@@ -1,9 +1,10 @@
 """Batch throughput (issue 5): gradients of a generated file of small expressions, problems per second.
 
 Each problem is parsed, differentiated (value and gradient, reverse mode) and printed as a JSON
-line — adcli's batch path exactly as `adcli grad -f FILE --at x=0.7,y=1.3 --format jsonl` runs it,
-timed in-process (median of --repeat runs) and as one fresh process. Beside it, in the same run,
-SymPy on the same lines: parse_expr + diff by each variable + evalf at the point + a JSON line.
+line: `adcli grad -f FILE --at x=0.7,y=1.3 --format jsonl`, run in-process (the command through
+Typer; median of --repeat runs) and as one fresh process (start-up and imports included). Beside it,
+in the same run, SymPy on the same lines: parse_expr + diff by each variable + evalf at the point +
+a JSON line. The 10,000 lines are distinct (SymPy caches, so repeats would time its cache).
 Target: >= 5,000 problems/s on one core (>= 30x SymPy).
 
     python benchmarks/batch_throughput.py                 # 10,000 lines, SymPy on the first 1,000
@@ -56,21 +57,26 @@ def generate(path: str, lines: int, seed: int = 5) -> None:
 
 
 def adcli_in_process(path: str) -> tuple[float, int, str]:
-    """Seconds for the whole file through batch.run with the jsonl sink (output to a buffer)."""
-    from adcli import api, batch, inputs, render_batch
+    """Seconds for `adcli grad -f FILE --at … --format jsonl` run in this process (stdout to a buffer).
 
-    def solve(text, given, defaults):  # what `adcli grad` computes for one problem
-        return api.differentiate(api.prepare(text, given, defaults=defaults), "reverse")
+    The command itself (Typer, batch.run, the jsonl sink), without the interpreter's start-up and imports.
+    """
+    from adcli.cli import app
 
-    point = batch.point_bindings([",".join(f"{k}={v}" for k, v in POINT.items())], None)
+    at = ",".join(f"{k}={v}" for k, v in POINT.items())
+    argv = ["grad", "-f", path, "--at", at, "--format", "jsonl"]
     out, err = io.StringIO(), io.StringIO()
-    sink = render_batch.sink("jsonl", "grad", 10, out, err)
+    real = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
     started = time.perf_counter()
-    summary = batch.run(inputs.read_file(path), solve, sink, point)
-    seconds = time.perf_counter() - started
-    if summary.failed:
-        raise SystemExit(f"adcli: {summary.text()}")
-    return seconds, summary.ok, out.getvalue()
+    try:
+        code = app(argv, standalone_mode=False)
+    finally:
+        seconds = time.perf_counter() - started
+        sys.stdout, sys.stderr = real
+    if code:
+        raise SystemExit(f"adcli exited {code}: {err.getvalue()[-400:]}")
+    return seconds, len(out.getvalue().splitlines()), out.getvalue()
 
 
 def adcli_process(path: str) -> float:
