@@ -4,8 +4,8 @@ Sources, in order: the EXPR argument (one problem, which may span lines; `-`: st
 place), then each `--file F` (`-f -`: standard input in its place), then standard input when EXPR is
 absent, no file is given and stdin is not a terminal. A file is read one line at a time (a 1 GB
 pipe is never held in memory); blank lines and `#` comments are skipped; Windows line endings and a
-UTF-8 byte-order mark are accepted. A line may carry its own point (`sin(x)*y at x=1, y=2`);
-several statements go on one line with `;`.
+UTF-8 byte-order mark are accepted; a lone carriage return ends a line. A line may carry its own
+point (`sin(x)*y at x=1, y=2`); several statements go on one line with `;`.
 
 What cannot be read becomes an `Item` with an error, so a batch reports it in its place and goes on:
 a missing file, a binary file or one that is not UTF-8 (naming the file and the byte offset), a line
@@ -67,6 +67,14 @@ def _binary(name: str, offset: int) -> Item:
     return Item(None, name, 0, AdcliError("usage_error", message))
 
 
+def _split_cr(raw: Any) -> list[Any]:
+    """One line's parts: a lone carriage return (old Mac text) ends a line, as Python's universal newlines read it."""
+    cr, lf = ("\r", "\n") if isinstance(raw, str) else (b"\r", b"\n")
+    body = raw[:-1] if raw.endswith(lf) else raw
+    body = body[:-1] if body.endswith(cr) else body  # CRLF: one line end
+    return body.split(cr) if cr in body else [body]
+
+
 def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
     """Every line of a stream as an Item, read one line at a time (text streams are accepted too)."""
     offset, number = 0, 0
@@ -76,11 +84,14 @@ def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
             return
         number += 1
         if isinstance(raw, str):  # a text stream (tests, an already-decoded pipe)
-            item = Item(raw.rstrip("\r\n"), name, number)
             if len(raw) > MAX_LINE and not raw.endswith("\n"):
                 _skip_rest(stream, raw)
-                item = _too_long(name, number)
-            yield item
+                yield _too_long(name, number)
+                continue
+            parts = _split_cr(raw)
+            for k, part in enumerate(parts):
+                yield Item(part, name, number + k)
+            number += len(parts) - 1
             continue
         if number == 1 and raw.startswith(BOM):
             raw, offset = raw[len(BOM) :], len(BOM)
@@ -92,8 +103,12 @@ def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
         if nul >= 0:
             yield _binary(name, offset + nul)
             return
-        yield _decode(raw, name, number, offset)
-        offset += len(raw)
+        parts = _split_cr(raw)
+        for k, part in enumerate(parts):
+            yield _decode(part, name, number + k, offset)
+            offset += len(part) + 1
+        number += len(parts) - 1
+        offset += len(raw) - sum(len(p) + 1 for p in parts)
 
 
 _ASSIGNMENT = re.compile(r"\s*[^\W\d]\w*\s*=")

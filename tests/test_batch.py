@@ -202,6 +202,15 @@ def test_crlf_input_gives_the_same_answers(tmp_path: Path) -> None:
     assert [r["gradient"] for r in a] == [r["gradient"] for r in b]
 
 
+def test_old_mac_line_endings_are_lines_not_a_product(tmp_path: Path) -> None:
+    mac = tmp_path / "m.txt"
+    mac.write_bytes(b"x+1\rx^2\r")
+    got = jsonl(run("eval", "-f", str(mac), "--at", "x=2", "--format", "jsonl").stdout)
+    assert [(r["line"], r["value"]) for r in got] == [(1, [3.0]), (2, [4.0])]
+    one = run("eval", "x+1\rx^2", "--at", "x=2", "--format", "json")  # one argument: two statements, no product
+    assert one.exit_code == 2 and "syntax_error" in one.stdout
+
+
 def test_empty_file_is_a_note_and_exit_zero(tmp_path: Path) -> None:
     path = tmp_path / "e.txt"
     path.write_text("", encoding="utf-8")

@@ -59,6 +59,20 @@ def test_windows_line_endings_and_a_byte_order_mark(tmp_path: Path) -> None:
     assert texts(list(read_file(path))) == [("sin(x)", 1), ("x*y", 3)]
 
 
+def test_a_lone_carriage_return_ends_a_line(tmp_path: Path) -> None:
+    """Old Mac text: `x+1\rx^2` is two problems, never the product x + 1*x^2."""
+    path = write(tmp_path, "mac.txt", b"x+1\rx^2\r\nsin(x)\r\r\ny")
+    assert texts(list(read_file(path))) == [("x+1", 1), ("x^2", 2), ("sin(x)", 3), ("y", 5)]
+    assert texts(list(lines(io.StringIO("a\rb\n"), "s"))) == [("a", 1), ("b", 2)]
+
+
+def test_byte_offsets_after_a_lone_carriage_return(tmp_path: Path) -> None:
+    path = write(tmp_path, "mac.txt", b"x\rcaf\xe9\ny\n")
+    got = list(read_file(path))
+    assert [i.text for i in got] == ["x", None, "y"]
+    assert "byte offset 5 (line 2)" in got[1].error.message  # x \r c a f: the bad byte is the sixth
+
+
 def test_last_line_without_newline(tmp_path: Path) -> None:
     path = write(tmp_path, "p.txt", b"a\nb")
     assert texts(list(read_file(path))) == [("a", 1), ("b", 2)]
