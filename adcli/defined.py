@@ -97,7 +97,7 @@ class Scan:
             return UNKNOWN, None
         prim = TABLE.get(op)
         if prim is not None and prim.domain is not None and not np.all(prim.domain(*vals)):
-            rule = prim.domain_text.replace(prim.params[0], "the argument") if prim.arity == 1 else prim.domain_text
+            rule = prim.rule_text
             return UNKNOWN, Fault(node, "domain_error", f"is outside the domain of {op} ({rule})")
         try:
             with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
@@ -176,7 +176,7 @@ def _own(node: Node, fault: Fault, simplifier: Any, scan: Scan) -> Fault:
     vals = [scan.value[f] if scan.first(f) is None else UNKNOWN for f in forms]
     if any(v is UNKNOWN for v in vals) or np.all(prim.domain(*vals)):
         return fault
-    rule = prim.domain_text.replace(prim.params[0], "the argument") if prim.arity == 1 else prim.domain_text
+    rule = prim.rule_text
     return Fault(node, "domain_error", f"is outside the domain of {prim.name} ({rule})")
 
 

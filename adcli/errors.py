@@ -70,6 +70,8 @@ class AdcliWarning:
     details: dict[str, object] = field(default_factory=dict)
     #: many points: a boolean array marking the points it applies to (None: all); not in the JSON
     where: Any = field(default=None, compare=False, repr=False)
+    #: many points, a kink: i -> the kink's argument values at point i (`x = 0`); not in the JSON
+    at_point: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, **self.details}

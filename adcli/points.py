@@ -310,7 +310,7 @@ def _check_width(cells: list[str], names: list[str], path: str, row: int, line: 
 # ---- evaluating a point set in chunks ------------------------------------------------------------
 
 POINTWISE = ("domain_error", "nonfinite")
-EXPLAINED = 1000  # failed points explained by running each alone; later ones name the operation only
+EXPLAINED = 1000  # failed points explained by running each alone; later ones by the primal sweep there
 
 
 def _with(problem: Any, point: dict[str, Any]) -> Any:
@@ -392,8 +392,8 @@ def _primal_failures(problem: Any, start: int, stop: int) -> tuple[np.ndarray, n
 
 class Failures:
     """The points of a set that failed (the others have answers): each error is made when it is asked for,
-    by running the point alone (the same message as for that one point); after EXPLAINED of them, the
-    message names the failing operation only."""
+    by running the point alone (the same message as for that one point); after EXPLAINED of them, by
+    the primal sweep alone at the point (the same message when the value fails, not a whole run)."""
 
     def __init__(self, problem: Any, run: Callable[[Any], Any]) -> None:
         self.problem, self.run, self.explained = problem, run, 0
@@ -431,12 +431,23 @@ class Failures:
                 self.run(_one(self.problem, i))
             except AdcliError as exc:
                 return exc
-        tape = self.problem.tape
         if slot < 0:
             return AdcliError("nonfinite", "this point failed with the others but gives an answer alone")
+        return self._primal_error(i, slot, kind)
+
+    def _primal_error(self, i: int, slot: int, kind: int) -> AdcliError:
+        """The primal sweep alone at point i: its own message, with the argument's value (microseconds, not
+        a whole run); the operation's name alone if the sweep passes there (it failed in the vectorised one)."""
+        from adcli.tape import evaluate
+
+        tape, point = self.problem.tape, at(self.problem.point, i)
+        try:
+            evaluate(tape, [np.float64(point.get(name, 0.0)) for name in tape.names])
+        except AdcliError as exc:
+            return exc
         if kind == 0:
             prim = tape.prims[slot]
-            said = f"is outside the domain of {prim.name} ({prim.domain_text})"
+            said = f"is outside the domain of {prim.name} ({prim.rule_text})"
         else:
             said = "is not finite here (an overflow, a division by zero or no real value)"
         return tape.error(POINTWISE[kind], f"{tape.text(slot)} {said}", slot)
@@ -517,21 +528,50 @@ def _store(answers: dict[str, Any], where: Any, result: Any) -> None:
 
 
 def _kinks(warnings: list[AdcliWarning], where: Any, seen: dict[tuple, list[Any]], n: int) -> None:
-    """Collect a piece's kink warnings: per node, the first warning and the points at the kink."""
+    """Collect a piece's kink warnings: per node, the first warning, the points at the kink, and the pieces."""
     for w in warnings:
         key = (w.kind, w.details.get("node", w.message))
         if key not in seen:
-            seen[key] = [w, np.zeros(n, dtype=bool)]
+            seen[key] = [w, np.zeros(n, dtype=bool), []]
         mask = seen[key][1]
         mask[where] |= True if w.where is None else w.where
+        seen[key][2].append((where, w))
 
 
-def _kink_warning(w: AdcliWarning, mask: np.ndarray, point: Mapping[str, Any]) -> AdcliWarning:
+def _at_point(pieces: list[tuple[Any, AdcliWarning]]) -> Callable[[int], str | None]:
+    """Point i's argument text, asked of the piece (a slice or an index array of points) that holds i."""
+
+    def text(i: int) -> str | None:
+        for where, w in pieces:
+            if isinstance(where, slice):
+                local = i - where.start if where.start <= i < where.stop else -1
+            else:
+                hits = np.flatnonzero(where == i)
+                local = int(hits[0]) if hits.size else -1
+            if local >= 0:
+                return w.at_point(local) if w.at_point is not None else None
+        return None
+
+    return text
+
+
+def _kink_warning(w: AdcliWarning, mask: np.ndarray, point: Mapping[str, Any], pieces: list) -> AdcliWarning:
     index, count = int(np.argmax(mask)), int(np.count_nonzero(mask))
     first = describe(point, index, w.message)
     many = f"at {count:,} of the points, the first {first}" if count > 1 else first
     details = {**w.details, "point": index + 1, "points": count}
-    return replace(w, message=f"{w.message}; {many}", details=details, where=mask)
+    return replace(w, message=f"{w.message}; {many}", details=details, where=mask, at_point=_at_point(pieces))
+
+
+def warning_at(w: AdcliWarning, i: int) -> dict[str, Any]:
+    """A warning as point i's own (its record in jsonl and csv): a kink with that point's values, no count."""
+    text = w.at_point(i) if w.at_point is not None else None
+    if text is None:
+        return w.to_dict()
+    from adcli.tape import kink_message
+
+    details = {k: (text if k == "at" else v) for k, v in w.details.items() if k not in ("point", "points")}
+    return {"kind": w.kind, "message": kink_message(details), **details}
 
 
 def over_chunks(problem: Any, run: Callable[[Any], Any], chunk: int | None = None) -> Any:
@@ -561,6 +601,6 @@ def over_chunks(problem: Any, run: Callable[[Any], Any], chunk: int | None = Non
         exc.message += f"; all {n:,} points fail" if n > 1 else ""
         raise exc
     warnings = [w for w in last.warnings if w.kind != "nondifferentiable"]
-    warnings += [_kink_warning(w, mask, problem.point) for w, mask in seen.values()]
+    warnings += [_kink_warning(w, mask, problem.point, pieces) for w, mask, pieces in seen.values()]
     found = failures if failures is not None and len(failures) else None
     return replace(last, at=dict(problem.point), warnings=warnings, seconds=seconds, failures=found, **answers)

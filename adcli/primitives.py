@@ -46,6 +46,12 @@ class Primitive:
     def arity(self) -> int:
         return len(self.params)
 
+    @property
+    def rule_text(self) -> str:
+        """The domain in a message: log(x - 1) is outside (the argument > 0), not (x > 0), which may not be
+        the user's x; functions of several arguments keep their parameters' names (x ≠ 0 or y ≠ 0)."""
+        return self.domain_text.replace(self.params[0], "the argument") if self.arity == 1 else self.domain_text
+
 
 def call(name: str, *args: object) -> object:
     """Apply a primitive generically: numbers in, numbers out; nodes in, a node out."""

@@ -26,7 +26,7 @@ from adcli import render
 from adcli.batch import Outcome, Summary
 from adcli.errors import AdcliError
 from adcli.inputs import ARG, Item
-from adcli.points import CHUNK, is_many, size
+from adcli.points import CHUNK, is_many, size, warning_at
 from adcli.points import column as values_of
 
 FORMATS = ("table", "plain", "json", "jsonl", "csv")
@@ -80,7 +80,7 @@ def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
         yield {"file": item.file, "line": item.line, "point": 1, **body}
         return
     always = [w.to_dict() for w in result.warnings if w.where is None]
-    marked = [(w.to_dict(), w.where) for w in result.warnings if w.where is not None]  # kinks: their points
+    marked = [w for w in result.warnings if w.where is not None]  # kinks: their points, each with its own values
     failed = result.failures.mask if result.failures is not None else None
     keys = [key for key in ("value", "jvp", "vjp") if body.get(key) is not None]
     for start, stop in _chunks(size(result.at)):
@@ -98,7 +98,7 @@ def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
                 record["jacobian"] = [[e[j] for e in row] for row in jacobian]
                 if "gradient" in body:
                     record["gradient"] = record["jacobian"][0] if len(jacobian) == 1 else None
-            record["warnings"] = always + [w for w, where in marked if where[i]]
+            record["warnings"] = always + [warning_at(w, i) for w in marked if w.where[i]]
             yield record
 
 
@@ -242,8 +242,10 @@ class CsvSink(_Sink):
             record["jacobian"] = [[cells(e) for e in row] for row in body["jacobian"]]
         row = csv_row(record)
         always = [w.message for w in result.warnings if w.where is None]
-        marked = [(w.message, w.where) for w in result.warnings if w.where is not None]
-        row["warnings"] = ["; ".join(always + [t for t, where in marked if where[i]]) for i in range(start, stop)]
+        marked = [w for w in result.warnings if w.where is not None]
+        row["warnings"] = [
+            "; ".join(always + [warning_at(w, i)["message"] for w in marked if w.where[i]]) for i in range(start, stop)
+        ]
         row["error"] = [""] * (stop - start)
         failures = result.failures
         failed = [] if failures is None else failures.index[(failures.index >= start) & (failures.index < stop)]

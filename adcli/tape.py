@@ -183,10 +183,10 @@ def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any])
         return
     if not np.all(ok):
         bad = _first(np.logical_not(ok), values)
-        if prim.arity == 1:  # log(-x): say "the argument", not log's own x, which may not be the user's x
-            rule, at = prim.domain_text.replace(prim.params[0], "the argument"), _args_text(tape, slot, bad)
+        rule = prim.rule_text
+        if prim.arity == 1:
+            at = _args_text(tape, slot, bad)
         else:
-            rule = prim.domain_text
             at = ", ".join(
                 f"{p} = {_shown(v)}"
                 if tape.text(j, 30) in (p, _shown(v))
@@ -197,6 +197,18 @@ def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any])
         raise tape.error("domain_error", message, slot)
 
 
+def kink_message(details: Mapping[str, Any]) -> str:
+    """A kink warning's words, from its details (so one point of a set can be said again with its own values)."""
+    return (
+        f"{details['node']} is not differentiable at {details['at']}: left derivative {details['left']}, "
+        f"right derivative {details['right']}; used {details['convention']}"
+    )
+
+
+def _at_index(values: Sequence[Any], i: int, shape: tuple[int, ...]) -> list[Any]:
+    return [np.broadcast_to(v, shape).flat[i] if np.ndim(v) else v for v in values]
+
+
 def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> list[AdcliWarning]:
     found = []
     for kink in prim.kinks:
@@ -205,16 +217,18 @@ def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]
             continue
         if np.any(where):
             at = _args_text(tape, slot, _first(where, values))
-            message = (
-                f"{tape.text(slot)} is not differentiable at {at}: left derivative {kink.left}, "
-                f"right derivative {kink.right}; used {kink.convention}"
-            )
             details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
             many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
             if many:
                 details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
             details["convention"] = kink.convention
-            found.append(AdcliWarning("nondifferentiable", message, details, where=where if many else None))
+            at_point = None
+            if many:  # point i's own argument values, for its own record (jsonl, csv)
+                shape = np.shape(where)
+                at_point = lambda i, a=values, sh=shape: _args_text(tape, slot, _at_index(a, i, sh))  # noqa: E731
+            message = kink_message(details)
+            warning = AdcliWarning("nondifferentiable", message, details, where if many else None, at_point)
+            found.append(warning)
     return found
 
 

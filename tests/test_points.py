@@ -273,14 +273,15 @@ def test_when_every_point_fails_the_problem_fails_naming_the_first() -> None:
     assert info.value.kind == "domain_error" and info.value.message.endswith("(point 1 of 3); all 3 points fail")
 
 
-def test_failed_points_after_the_explained_ones_name_the_operation(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_points_after_the_explained_ones_keep_their_own_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past EXPLAINED, the primal sweep alone at the point says why: the same message, that point's value."""
     monkeypatch.setattr(points, "EXPLAINED", 1)
-    r = each_point("x + log(y)", "y=[-1, 1, -2, -3], x=1")
+    r = each_point("x + log(y - 0.5)", "y=[-1, 1, 0.25, -3], x=1")
     assert r.failures.index.tolist() == [0, 2, 3]
     first, later = r.failures.error(0), r.failures.error(2)
-    assert "y = -1" in first.message
-    assert later.kind == "domain_error" and later.message.startswith("log(y) is outside the domain of log")
-    assert later.column == 5 and "y = -2" not in later.message
+    assert first.message == "log(y - 0.5) is outside the domain of log (the argument > 0): y - 0.5 = -1.5"
+    assert later.message == "log(y - 0.5) is outside the domain of log (the argument > 0): y - 0.5 = -0.25"
+    assert later.kind == "domain_error" and later.column == 5
 
 
 def test_a_kink_warning_marks_exactly_its_points_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

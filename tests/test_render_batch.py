@@ -303,3 +303,25 @@ def test_a_long_failed_problem_is_echoed_truncated() -> None:
     record = render_batch.error_record(outcome(text))
     assert record["error"]["kind"] == "syntax_error" and len(record["input"]) < 1100
     assert record["input"].startswith("(((") and record["input"].endswith("… (2,001 characters)")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_each_points_kink_warning_gives_that_points_own_values(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """max(x, y) ties at points 1, 3 and 5; point 3 fails (log of -1), so the chunks of 4 split into
+    pieces around it: each tied point's record still names its own x and y, never the first tie's."""
+    from adcli import points
+
+    monkeypatch.setattr(points, "CHUNK", 4)
+    xs, ys, zs = [1, 2, 3, 4, 5, 6], [1, 0, 3, 0, 5, 0], [1, 1, -1, 1, 1, 1]
+    at = f"x=[{','.join(map(str, xs))}],y=[{','.join(map(str, ys))}],z=[{','.join(map(str, zs))}]"
+    result = RUNNER.invoke(app, ["grad", "max(x, y) + log(z)", "--at", at, "--zip", "--format", fmt])
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        said = [" ".join(w["message"] for w in r.get("warnings", [])) for r in rows]
+    else:
+        said = [row["warnings"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert len(said) == 6
+    for i, (x, y, z) in enumerate(zip(xs, ys, zs, strict=True)):
+        tie = x == y and z > 0
+        assert (f"not differentiable at x = {x}, y = {y}:" in said[i]) == tie, (i, said[i])
+        assert "of the points" not in said[i]
