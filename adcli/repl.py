@@ -66,9 +66,12 @@ class Session:
         """`$k` and `$` become result k's (the last) expression; used names get their definitions in front."""
 
         def ref(match: re.Match[str]) -> str:
-            k = int(match.group(1)) if match.group(1) else len(self.results)
-            if not 1 <= k <= len(self.results):
-                raise AdcliError("usage_error", f"there is no result ${k} (results so far: {len(self.results)})")
+            if not self.results:
+                raise AdcliError("usage_error", "no results yet: $ and $1, $2, … stand for results of earlier lines")
+            k, n = int(match.group(1)) if match.group(1) else len(self.results), len(self.results)
+            if not 1 <= k <= n:
+                so_far = "the only result so far is $1" if n == 1 else f"the results so far are $1 to ${n}"
+                raise AdcliError("usage_error", f"there is no result ${k}: {so_far}")
             found = self.results[k - 1]
             if found is None:
                 raise AdcliError("usage_error", f"result ${k} has several outputs: $k stands for one expression")

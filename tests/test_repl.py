@@ -56,9 +56,10 @@ def test_numbered_results_and_names_are_reused() -> None:
 
 
 def test_errors_are_shown_and_the_session_goes_on() -> None:
-    result = repl("sin(x\n$7\n:bogus\n:mode sideways\nx + 1\n", "--at", "x=1", "--format", "plain")
+    result = repl("sin(x\nx\n$7\n:bogus\n:mode sideways\nx + 1\n", "--at", "x=1", "--format", "plain")
     assert result.exit_code == 0
-    assert "error[syntax_error]" in result.stderr and "no result $7" in result.stderr
+    assert "error[syntax_error]" in result.stderr
+    assert "there is no result $7: the only result so far is $1" in result.stderr
     assert "unknown command :bogus" in result.stderr and "not 'sideways'" in result.stderr
     assert "read as: x + 1" in result.stdout
 
@@ -152,3 +153,15 @@ def test_an_unexpected_exception_in_a_line_is_reported_and_the_session_goes_on(
     result = repl(":at x=3\nx^2\nx^3\n", "--format", "plain")
     assert result.exit_code == 0 and "error[internal_error]: adcli failed on this problem (KeyError" in result.stderr
     assert "$1" in result.stdout and "27" in result.stdout
+
+
+# ---- user trial: bugs 1-4 (regressions) -----------------------------------------------------------
+
+
+def test_a_result_reference_before_any_result_says_there_are_none_yet() -> None:
+    result = repl("$\n$2\nx^2\n$0\n$3\n", "--at", "x=3", "--format", "plain")
+    errors = [line for line in result.stderr.splitlines() if "error[" in line]
+    assert len(errors) == 4, result.stderr
+    assert "no results yet" in errors[0] and "$0" not in errors[0] and "no results yet" in errors[1]
+    assert "there is no result $0: the only result so far is $1" in errors[2]
+    assert "there is no result $3: the only result so far is $1" in errors[3]
