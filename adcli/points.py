@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -61,7 +62,7 @@ def memory_budget() -> int:
     """Bytes a point set may take: ADCLI_MEMORY_LIMIT if set, else half the memory available now."""
     configured = os.environ.get("ADCLI_MEMORY_LIMIT")
     if configured:
-        return int(float(configured))
+        return _size_setting(configured)
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
@@ -73,6 +74,20 @@ def memory_budget() -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
     except (ValueError, OSError, AttributeError):
         return 2 << 30
+
+
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+_SIZE = re.compile(r"\s*((?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*([kmgt]i?)?b?\s*", re.ASCII | re.IGNORECASE)
+
+
+def _size_setting(text: str) -> int:
+    """ADCLI_MEMORY_LIMIT: bytes, or with a unit (500MB, 2GiB; KB/MB/GB are powers of 1000, as shown)."""
+    m = _SIZE.fullmatch(text)
+    value = float(m.group(1)) * _UNITS[(m.group(2) or "").lower()] if m else 0.0
+    if not (m and math.isfinite(value) and value >= 1):
+        example = "write bytes (1000000) or with a unit (500MB, 2GiB)"
+        raise AdcliError("usage_error", f"ADCLI_MEMORY_LIMIT={text!r} is not a size: {example}")
+    return int(value)
 
 
 def _bytes(n: int) -> str:
@@ -244,11 +259,13 @@ def _header(row: list[str], path: str) -> list[str]:
     return names
 
 
+_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)\s*", re.ASCII | re.IGNORECASE)
+
+
 def _cell(text: str, path: str, row: int, line: int, name: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    """A cell's number, as the expression language writes numbers (no 1_000, no non-ASCII digits)."""
+    value = float(text) if _NUMBER.fullmatch(text) else math.nan
+    if _NUMBER.fullmatch(text) is None:
         shown = repr(text.strip()) if text.strip() else "an empty cell"
         reason = f"{shown} is not a number"
     else:
@@ -291,18 +308,22 @@ def read_table(path: str) -> list[Binding]:
     return [Binding(name, np.asarray(col, dtype=float), "rows") for name, col in zip(names, columns, strict=True)]
 
 
+def _cells(n: int) -> str:
+    return f"{n} cell" + ("" if n == 1 else "s")
+
+
 def _check_width(cells: list[str], names: list[str], path: str, row: int, line: int) -> None:
     if len(cells) < len(names):
         missing = ", ".join(names[len(cells) :])
         raise AdcliError(
             "usage_error",
-            f"{path}: row {row} (line {line}) has {len(cells)} cells for {len(names)} columns: "
+            f"{path}: row {row} (line {line}) has {_cells(len(cells))} for {len(names)} columns: "
             f"no value for column {missing}",
         )
     if len(cells) > len(names):
         raise AdcliError(
             "usage_error",
-            f"{path}: row {row} (line {line}) has {len(cells)} cells for {len(names)} columns: "
+            f"{path}: row {row} (line {line}) has {_cells(len(cells))} for {len(names)} columns: "
             f"column {len(names) + 1} has no name in the header",
         )
 

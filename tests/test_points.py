@@ -74,6 +74,22 @@ def test_the_memory_limit_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "200 points" in info.value.message and "1 KB" in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("setting", "limit"), [("1000", 1000), ("2e3", 2000), ("1KB", 1000), ("1.5 MB", 1_500_000), ("2GiB", 2 << 30)]
+)
+def test_the_memory_limit_takes_bytes_or_a_unit(monkeypatch: pytest.MonkeyPatch, setting: str, limit: int) -> None:
+    monkeypatch.setenv("ADCLI_MEMORY_LIMIT", setting)
+    assert points.memory_budget() == limit
+
+
+@pytest.mark.parametrize("setting", ["abc", "-5", "0", "0.5", "1 XB", "nan"])
+def test_a_bad_memory_limit_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    monkeypatch.setenv("ADCLI_MEMORY_LIMIT", setting)
+    with pytest.raises(AdcliError) as info:
+        points.memory_budget()
+    assert info.value.kind == "usage_error" and f"ADCLI_MEMORY_LIMIT={setting!r} is not a size" in info.value.message
+
+
 def grid_reference(f: str, xs: np.ndarray, ys: np.ndarray) -> list[tuple[float, list[float]]]:
     """The same grid one point at a time, through the single-point path."""
     out = []
@@ -169,6 +185,9 @@ def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
         ("x,y\n1,2\n3,abc\n", ["row 2 (line 3), column y", "'abc' is not a number"]),
         ("x,y\n1,\n", ["row 1 (line 2), column y", "empty cell"]),
         ("x,y\n1,inf\n", ["column y", "not a finite number"]),
+        ("x,y\n1_000,2\n", ["column x", "'1_000' is not a number"]),  # Python's float() would take it
+        ("x,y\n\u0661,2\n", ["column x", "is not a number"]),  # an Arabic-Indic one: float() would take it
+        ("x,y\n1\n", ["has 1 cell for 2 columns"]),
         ("x,x\n1,2\n", ["names x twice"]),
         ("x,2y\n1,2\n", ["header column 2", "not a variable name"]),
         ("x,y\n", ["no rows"]),
