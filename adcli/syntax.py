@@ -386,7 +386,7 @@ def _parse(text: str, start: str, strict: bool = False) -> object:
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, text) from None
+        raise _syntax_error(exc, text, start) from None
     except _ImplicitProductError:
         line, column = _implicit_place(parser, text)
         message = "implicit multiplication is off (--strict): write '*' here"
@@ -422,7 +422,7 @@ def _end_place(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
-def _syntax_error(exc: UnexpectedInput, text: str) -> AdcliError:
+def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> AdcliError:
     """Lark's exception -> one line in words, with the place of the offending character."""
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream]
@@ -437,10 +437,13 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> AdcliError:
         statements = [part for part in text.split("#", 1)[0].replace("\n", ";").split(";") if part.strip()]
         if depth > 0:
             message = f"unexpected end of input: {depth} '(' not closed"
-        elif statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
+        elif text.count("[") > text.count("]"):
+            message = "unexpected end of input: '[' not closed (a list is [a, b, c])"
+        elif start == "program" and statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
             message = "the program ends with an assignment: write its output after it, as in a = x*y; sin(a)"
         else:
             message = f"unexpected end of input: expected {_expected(expected)}"
+            message += " (a span is start:stop:count, as in 0:1:11)" if "COLON" in expected else ""
         return AdcliError("syntax_error", message, line=line, column=column, source=text)
     message = f"unexpected {_describe(token)}: expected {_expected(expected)}"
     before = _FUNC_BEFORE.search(text, 0, token.start_pos)

@@ -254,7 +254,21 @@ ERRORS = [
     ("a = x; a = y; a", "syntax_error", 1, 8, "already assigned"),
     ("sin = 2; x", "syntax_error", 1, 5, "'sin' is a function name; it cannot be assigned"),
     ("x at sin=1", "syntax_error", 1, 6, "'sin' is a function name"),
+    ("x^2 at x=0:1", "syntax_error", 1, 13, "expected ':' (a span is start:stop:count"),
+    ("x^2 at x=[0,1", "syntax_error", 1, 14, "'[' not closed"),
+    ("x +\r2", "syntax_error", 1, 4, "unexpected end of line"),  # a lone carriage return ends a line too
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("x=1:2", "expected ':' (a span is start:stop:count"), ("x=[1,2", "'[' not closed"), ("x=", "expected a number")],
+)
+def test_a_bad_point_says_what_is_missing_not_that_a_program_ends_with_an_assignment(text: str, words: str) -> None:
+    with pytest.raises(AdcliError) as info:
+        parse_point(text)
+    assert info.value.kind == "usage_error" and words in info.value.message
+    assert "assignment" not in info.value.message
 
 
 @pytest.mark.parametrize(("text", "kind", "line", "column", "words"), ERRORS, ids=[e[0] or "empty" for e in ERRORS])
