@@ -144,15 +144,24 @@ def run(
     return summary
 
 
-def point_bindings(at: Sequence[str] | None, points: str | None) -> list[Binding]:
-    """The command line's point, parsed once for the whole batch: --points columns, then --at.
+def point_bindings(at: Sequence[str] | None, points: Sequence[str] | str | None) -> list[Binding]:
+    """The command line's point, parsed once for the whole batch: each --points table's columns, then --at.
 
-    An --at value for a column of the table replaces that column in its place (the Jacobian's columns
-    keep the table's order)."""
+    Several tables are axes of their own (crossed, or paired with --zip); a variable may be a column of
+    one table only. An --at value for a column of a table replaces that column in its place (the
+    Jacobian's columns keep the table's order)."""
     from adcli.points import read_table
     from adcli.syntax import parse_point
 
-    table = read_table(points) if points else []
+    paths = [points] if isinstance(points, str) else list(points or [])
+    table: list[Binding] = []
+    for path in paths:
+        for b in read_table(path):
+            clash = next((c for c in table if c.name == b.name), None)
+            if clash is not None:
+                message = f"{b.name} is a column of both {clash.table} and {path}: give each variable one table"
+                raise AdcliError("usage_error", message)
+            table.append(b)
     given = [b for text in at or [] for b in parse_point(text)]
     last = {b.name: b for b in given}
     in_table = {b.name for b in table}

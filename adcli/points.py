@@ -117,18 +117,19 @@ def check_size(lengths: Sequence[tuple[str, int]], combine: str, arrays: int) ->
 
 
 def _axes(point: Mapping[str, Any]) -> list[tuple[list[str], list[Binding], int]]:
-    """Spans and lists are one axis each; the columns of a table ("rows") share one axis."""
+    """Spans and lists are one axis each; the columns of one table ("rows") share one axis."""
     axes: list[tuple[list[str], list[Binding], int]] = []
-    table: tuple[list[str], list[Binding], int] | None = None
+    tables: dict[str, tuple[list[str], list[Binding], int]] = {}
     for name, b in point.items():
         if not isinstance(b, Binding):
             continue
         n = _count(b)
+        table = tables.get(b.table) if b.kind == "rows" else None
         if b.kind != "rows":
             axes.append(([name], [b], n))
         elif table is None:
-            table = ([name], [b], n)
-            axes.append(table)
+            tables[b.table] = ([name], [b], n)
+            axes.append(tables[b.table])
         elif n != table[2]:
             raise AdcliError("usage_error", f"{name} has {n} values, {table[0][0]} has {table[2]}")
         else:
@@ -305,7 +306,8 @@ def read_table(path: str) -> list[Binding]:
             raise AdcliError("usage_error", f"{path}: line {reader.line_num}: {exc}") from None
     if row == 0:
         raise AdcliError("usage_error", f"{path}: the header has no rows of points under it")
-    return [Binding(name, np.asarray(col, dtype=float), "rows") for name, col in zip(names, columns, strict=True)]
+    pairs = zip(names, columns, strict=True)
+    return [Binding(name, np.asarray(col, dtype=float), "rows", table=path) for name, col in pairs]
 
 
 def _cells(n: int) -> str:

@@ -64,9 +64,10 @@ class Binding:
 
     name: str
     values: list[float]
-    kind: str = "value"  # "value" | "span" | "list"
+    kind: str = "value"  # "value" | "span" | "list" | "rows" (a column of a --points table)
     line: int | None = None
     column: int | None = None
+    table: str = ""  # "rows": the table's file; the columns of one table are one axis of the point set
 
 
 @dataclass

@@ -170,6 +170,29 @@ def table(tmp_path: Path, text: str) -> list[Binding]:
     return points.read_table(str(path))
 
 
+def test_two_tables_are_two_axes_crossed_or_zipped(tmp_path: Path) -> None:
+    """Each table's columns stay paired row by row; the tables are crossed (grid) or paired (zip)."""
+    from adcli.batch import point_bindings
+
+    (tmp_path / "a.csv").write_text("x,y\n1,10\n2,20\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("z\n100\n200\n", encoding="utf-8")
+    both = point_bindings(None, [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")])
+    grid = api.evaluate_problem(api.prepare("x + y + z", None, defaults=both))
+    assert np.asarray(grid.value[0]).tolist() == [111, 211, 122, 222]  # (x, y) rows slowest, z fastest
+    zipped = api.evaluate_problem(api.prepare("x + y + z", None, defaults=both, combine="zip"))
+    assert np.asarray(zipped.value[0]).tolist() == [111, 222]
+
+
+def test_a_variable_in_two_tables_is_refused(tmp_path: Path) -> None:
+    from adcli.batch import point_bindings
+
+    (tmp_path / "a.csv").write_text("x,y\n1,10\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("x\n5\n", encoding="utf-8")
+    with pytest.raises(AdcliError) as info:
+        point_bindings(None, [str(tmp_path / "a.csv"), str(tmp_path / "b.csv")])
+    assert info.value.kind == "usage_error" and "x is a column of both" in info.value.message
+
+
 def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
     got = table(tmp_path, "\ufeffx, y\r\n1,2\r\n\r\n# a comment\n3.5,-4e-3\n")
     assert [b.name for b in got] == ["x", "y"] and all(b.kind == "rows" for b in got)
