@@ -51,10 +51,11 @@ def _shown_input(text: str | None) -> str | None:
 def error_record(outcome: Outcome) -> dict[str, Any]:
     exc = outcome.error
     assert exc is not None
-    file, line, column = outcome.place
+    file, line, column = outcome.place  # the error's own line; the record's `line` is the problem's first
     error = {"kind": exc.kind, "message": exc.message, "line": line, "column": column}
     warnings = [w.to_dict() for w in exc.warnings]
-    return {"file": file, "line": line, "input": _shown_input(outcome.item.text), "error": error, "warnings": warnings}
+    first = outcome.item.line or None
+    return {"file": file, "line": first, "input": _shown_input(outcome.item.text), "error": error, "warnings": warnings}
 
 
 def point_error_record(outcome: Outcome, i: int, exc: AdcliError, at: dict[str, float]) -> dict[str, Any]:
@@ -121,6 +122,8 @@ def csv_row(record: dict[str, Any]) -> dict[str, Any]:
     error = record.get("error")
     if error:
         where = f" (column {error['column']})" if error.get("column") else ""
+        if error.get("column") and error.get("line") != record.get("line"):  # a program of several lines
+            where = f" (line {error['line']}, column {error['column']})"
         row["error"] = f"{error['kind']}: {error['message']}{where}"
     return row
 

@@ -325,3 +325,15 @@ def test_each_points_kink_warning_gives_that_points_own_values(fmt: str, monkeyp
         tie = x == y and z > 0
         assert (f"not differentiable at x = {x}, y = {y}:" in said[i]) == tie, (i, said[i])
         assert "of the points" not in said[i]
+
+
+def test_a_programs_line_is_its_first_line_in_results_and_errors_alike() -> None:
+    """A program of several lines: `line` is where it starts; the error's own line is error.line."""
+    program = "a = x*y\nb = a + 10\nb + sinn(a)\n\nx\n"
+    result = RUNNER.invoke(app, ["grad", "--at", "x=1,y=2", "--format", "jsonl"], input=program)
+    bad, good = (json.loads(line) for line in result.stdout.splitlines())
+    assert (bad["line"], bad["error"]["line"], bad["error"]["column"]) == (1, 3, 5)
+    assert good["line"] == 5
+    table = RUNNER.invoke(app, ["grad", "--at", "x=1,y=2", "--format", "csv"], input=program)
+    row = next(csv.DictReader(io.StringIO(table.stdout)))
+    assert row["line"] == "1" and row["error"].endswith("(line 3, column 5)")
