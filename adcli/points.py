@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from adcli.errors import AdcliError, AdcliWarning
+from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import format_number
 from adcli.syntax import Binding
 
@@ -254,6 +255,9 @@ def _header(row: list[str], path: str) -> list[str]:
     for k, name in enumerate(names, 1):
         if not name.isidentifier():
             raise AdcliError("usage_error", f"{path}: header column {k} ({name!r}) is not a variable name")
+        if name in CONSTANTS or name in FUNCTIONS:
+            what = "a constant" if name in CONSTANTS else "a function name"
+            raise AdcliError("usage_error", f"{path}: header column {k} ({name}) is {what}, not a variable")
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise AdcliError("usage_error", f"{path}: the header names {', '.join(dupes)} twice")

@@ -213,6 +213,8 @@ def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
         ("x,y\n1\n", ["has 1 cell for 2 columns"]),
         ("x,x\n1,2\n", ["names x twice"]),
         ("x,2y\n1,2\n", ["header column 2", "not a variable name"]),
+        ("x,pi\n1,2\n", ["header column 2 (pi) is a constant"]),
+        ("sin\n1\n", ["header column 1 (sin) is a function name"]),
         ("x,y\n", ["no rows"]),
         ("", ["no header row"]),
     ],
