@@ -3,12 +3,16 @@
 A line is a problem, computed with the session's settings (`:command`, `:mode`, `:at`, `:wrt`,
 `:format`, `:precision`, `:strict`). Results are numbered: `$3` is result 3's expression (in
 parentheses) and `$` the last one's. `name = expr` defines a name (and computes it); `:name f`
-names the last result. A line that uses a defined name has the definition put in front of it
-(`f = (…); your line`), so read-as shows the name and the sharing. `:help` lists it all.
+names the last result and `:unname f` drops it; a name that would break later lines (a function, a
+constant, a variable with a value) is refused. A line that uses a defined name has the definition put
+in front of it (`f = (…); your line`), so read-as shows the name and the sharing; errors are placed
+back in the line as typed (`Expansion.place`). `:help` lists it all.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -22,9 +26,13 @@ COMMANDS = ("grad", "jac", "eval")
 MODES = ("auto", "forward", "reverse")
 FORMATS = ("table", "plain", "json")
 HISTORY = os.path.join(os.path.expanduser("~"), ".adcli_history")
-DEFINE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.*)\Z", re.DOTALL)
-REF = re.compile(r"\$(\d+)?")
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LETTER = "A-Za-z_\u0391-\u03a9\u03b1-\u03bf\u03c1-\u03c9"  # the grammar's NAME: Latin and Greek letters, _
+NAME = re.compile(f"[{LETTER}][{LETTER}0-9]*")
+DEFINE = re.compile(rf"\s*({NAME.pattern})\s*=(?!=)\s*(.*)\Z", re.DOTALL)
+#: what expansion looks at: numbers (skipped, so that 1e5 holds no name e5), names, `$k` and `$`
+SCAN = re.compile(rf"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?P<name>{NAME.pattern})|\$(?P<k>\d*)")
+ASSIGNED = re.compile(r"\s*=(?!=)")
+NEW_WORD = "a name must be a new word: not a function, a constant or a variable with a value (e.g. f)"
 
 HELP = """\
 A line is a problem: sin(x)*y   (or: sin(x)*y at x=1, y=2; several statements: a = x^2; a + 1)
@@ -39,10 +47,71 @@ Settings (alone: show the setting):
   :format table|plain|json   output (now: {format})
   :precision N               significant digits shown (now: {precision})
   :strict on|off             refuse implicit multiplication (now: {strict})
-  :name f                    name the last result f
+  :name f                    name the last result f (a new word: not a function, a constant
+                             or a variable with a value)
+  :unname f                  drop the name f
   :names                     list the names and numbered results
   :help                      this list
   :quit                      leave (also Ctrl-D)"""
+
+
+@dataclass
+class Expansion:
+    """A line as the engine gets it (`text`) and the way back to the line as typed, for errors.
+
+    `pieces` tile `text`: (piece, where it comes from in the line, None for the line's own text or
+    what was put in, e.g. `f = x*y` or `$2 = x^2`)."""
+
+    line: str
+    pieces: list[tuple[str, int, str | None]]
+    names: dict[str, str]  # the names put in front, with their definitions
+    text: str = ""
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text = "".join(piece for piece, _, _ in self.pieces)
+        self.starts = list(itertools.accumulate((len(piece) for piece, _, _ in self.pieces[:-1]), initial=0))
+
+    def place(self, exc: AdcliError) -> AdcliError:
+        """exc as the line gives it: the caret under what was typed, `(in f = …)` when the fault lies in
+        something put in; an error that names a definition in front says it is a session name."""
+        said = re.match(rf"({NAME.pattern}) is (assigned in the expression|already assigned)", exc.message)
+        if said and said.group(1) in self.names:
+            name = said.group(1)
+            exc.message = f"{name} is a name ({name} = {self.names[name]}); ':unname {name}' drops it"
+        if exc.source != self.text:
+            return exc
+        exc.source = self.line
+        if exc.line != 1 or exc.column is None:
+            exc.line = exc.column = None
+            return exc
+        offset = exc.column - 1
+        k = bisect.bisect_right(self.starts, offset) - 1
+        _, where, put_in = self.pieces[k]
+        exc.column = 1 + (where if put_in else where + offset - self.starts[k])
+        if put_in:
+            exc.message += f" (in {put_in})"
+        return exc
+
+
+class _Located:
+    """A result's failed points (adcli.points.Failures) whose errors are placed in the line as typed."""
+
+    def __init__(self, failures: Any, expansion: Expansion) -> None:
+        self.failures, self.expansion = failures, expansion
+
+    def __getattr__(self, key: str) -> Any:
+        return getattr(self.failures, key)
+
+    def __len__(self) -> int:
+        return len(self.failures)
+
+    def error(self, i: int) -> AdcliError:
+        return self.expansion.place(self.failures.error(i))
+
+
+def _names_in(text: str) -> set[str]:
+    return {m.group("name") for m in SCAN.finditer(text) if m.group("name")}
 
 
 @dataclass
@@ -62,36 +131,101 @@ class Session:
 
     # ---- expressions ---------------------------------------------------------------------------
 
-    def expand(self, text: str) -> str:
-        """`$k` and `$` become result k's (the last) expression; used names get their definitions in front."""
+    def expand(self, line: str, start: int = 0) -> Expansion:
+        """line[start:] as the engine gets it: `$k` and `$` become result k's (the last) expression in
+        parentheses, and the names it uses (and does not assign itself) get their definitions in front."""
+        pieces: list[tuple[str, int, str | None]] = []
+        used: dict[str, int] = {}  # name -> where the line first uses it
+        assigned: set[str] = set()  # names the line assigns itself: its own definition wins
+        done = start
+        for match in SCAN.finditer(line, start):
+            name, k = match.group("name"), match.group("k")
+            if k is not None:
+                i, found = self._result(k, match.start(), line)
+                pieces += [(line[done : match.start()], done, None), (f"({found})", match.start(), f"${i} = {found}")]
+                done = match.end()
+            elif name in self.names and ASSIGNED.match(line, match.end()):
+                assigned.add(name)
+            elif name in self.names:
+                used.setdefault(name, match.start())
+        pieces.append((line[done:], done, None))
+        used = {n: where for n, where in used.items() if n not in assigned}
+        front = [(f"{n} = ({d}); ", used[n], f"{n} = {d}") for n, d in self.names.items() if n in used]
+        return Expansion(line, front + pieces, {n: self.names[n] for n in used})
 
-        def ref(match: re.Match[str]) -> str:
-            if not self.results:
-                raise AdcliError("usage_error", "no results yet: $ and $1, $2, … stand for results of earlier lines")
-            k, n = int(match.group(1)) if match.group(1) else len(self.results), len(self.results)
-            if not 1 <= k <= n:
-                so_far = "the only result so far is $1" if n == 1 else f"the results so far are $1 to ${n}"
-                raise AdcliError("usage_error", f"there is no result ${k}: {so_far}")
-            found = self.results[k - 1]
-            if found is None:
-                raise AdcliError("usage_error", f"result ${k} has several outputs: $k stands for one expression")
-            return f"({found})"
+    def _result(self, k: str, where: int, line: str) -> tuple[int, str]:
+        """Result k's number and expression (k empty: the last result's); an error goes under the `$`."""
+        n = len(self.results)
+        if not n:
+            message = "no results yet: $ and $1, $2, … stand for results of earlier lines"
+        elif not 1 <= (i := int(k) if k else n) <= n:
+            message = f"there is no result ${i}: " + (
+                "the only result so far is $1" if n == 1 else f"the results so far are $1 to ${n}"
+            )
+        elif (found := self.results[i - 1]) is None:
+            message = f"result ${i} has several outputs: $k stands for one expression"
+        else:
+            return i, found
+        raise AdcliError("usage_error", message, line=1, column=where + 1, source=line)
 
-        text = REF.sub(ref, text)
-        used = {w for w in WORD.findall(text) if w in self.names}
-        if not used:
-            return text
-        prefix = "; ".join(f"{name} = ({self.names[name]})" for name in self.names if name in used)
-        return f"{prefix}; {text}"
+    def check_name(self, name: str, said: str, expression: str | None = None) -> None:
+        """Refuse a name that would break the lines using it: a function, a constant, a variable with a value
+        in the session's point, one of its own expression's variables or of another name's definition."""
+        from adcli.primitives import CONSTANTS, FUNCTIONS
+
+        users = [n for n, text in self.names.items() if n != name and name in _names_in(text)]
+        if not NAME.fullmatch(name):
+            why = f"{name!r} is not a name (letters, digits and _, not starting with a digit)"
+        elif name in FUNCTIONS:
+            why = f"{name} is a function"
+        elif name in CONSTANTS or name == "at":
+            why = f"{name} is a constant" if name in CONSTANTS else "at is the word that starts a line's own point"
+        elif name in self._point_names():
+            why = f"{name} has a value in the session's point (:at)"
+        elif expression is not None and name in _names_in(expression):
+            why = f"{name} is a variable of its own expression {expression}"
+        elif users:
+            why = f"{name} is a variable of {users[0]} = {self.names[users[0]]}"
+        else:
+            return
+        raise AdcliError("usage_error", f"{said}: {why}; {NEW_WORD}")
+
+    def _point_names(self) -> list[str]:
+        return [text.partition("=")[0] for text in self.at]
 
     # ---- one line ------------------------------------------------------------------------------
 
-    def solve(self, text: str, name: str | None = None) -> tuple[int, Any]:
-        """Compute a line (a definition of `name` when given); the result's number and the result."""
+    def solve(self, line: str) -> tuple[int, str | None, Any]:
+        """Compute a line (`name = expr` also defines the name): the result's number, the name, the result.
+
+        Errors are reported against the line as typed: a caret into a definition or a `$k` put in front
+        of it moves under the name or the `$k`, and the message says which definition it was."""
+        from dataclasses import replace
+
+        defined = DEFINE.match(line) if ";" not in line else None
+        name = defined.group(1) if defined else None
+        if name is not None:
+            self.check_name(name, f"{name} = …")
+        expansion = self.expand(line, defined.start(2) if defined else 0)
+        try:
+            result, text = self._compute(expansion.text, name)
+        except AdcliError as exc:
+            raise expansion.place(exc) from None
+        if name is not None:
+            self.check_name(name, f"{name} = …", text)
+        self.results.append(text)
+        if name is not None:
+            self.names.pop(name, None)
+            self.names[name] = text  # type: ignore[assignment]
+        failures = None if result.failures is None else _Located(result.failures, expansion)
+        return len(self.results), name, replace(result, input=line, failures=failures)
+
+    def _compute(self, text: str, name: str | None) -> tuple[Any, str | None]:
+        """The result of the expanded text, and its expression's text (None for several outputs)."""
         from adcli import api
         from adcli.printing import to_text
 
-        problem = api.prepare(self.expand(text), self.at or None, self.wrt, strict=self.strict)
+        problem = api.prepare(text, self.at or None, self.wrt, strict=self.strict)
         outputs = problem.parsed.outputs
         if name is not None and len(outputs) != 1:
             raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")
@@ -102,11 +236,7 @@ class Session:
         else:
             mode = "reverse" if self.mode == "auto" and self.command == "grad" else self.mode
             result = api.differentiate(problem, mode)
-        self.results.append(to_text(outputs[0]) if len(outputs) == 1 else None)
-        if name is not None:
-            self.names.pop(name, None)
-            self.names[name] = self.results[-1]  # type: ignore[assignment]
-        return len(self.results), result
+        return result, to_text(outputs[0]) if len(outputs) == 1 else None
 
     # ---- settings ------------------------------------------------------------------------------
 
@@ -149,11 +279,17 @@ class Session:
         if arg == "-":
             self.at = []
         elif arg:
+            from adcli.primitives import CONSTANTS
             from adcli.syntax import parse_point
 
             given = {b.name: _binding_text(b) for b in parse_point(arg)}  # a bad point is refused now
-            names = [text.partition("=")[0] for text in self.at]
-            self.at = [given.pop(name, text) for name, text in zip(names, self.at, strict=True)]
+            for name in given:
+                if name in CONSTANTS:
+                    raise AdcliError("usage_error", f":at {name}=…: {name} is a constant; it cannot be given a value")
+                if name in self.names:
+                    said = f"{name} is a name ({name} = {self.names[name]})"
+                    raise AdcliError("usage_error", f":at {name}=…: {said}; ':unname {name}' drops it first")
+            self.at = [given.pop(name, text) for name, text in zip(self._point_names(), self.at, strict=True)]
             self.at += given.values()
         return f"at: {', '.join(self.at) or '(no values)'}"
 
@@ -179,13 +315,22 @@ class Session:
         return f"strict: {'on' if self.strict else 'off'}"
 
     def set_name(self, arg: str) -> str:
-        if not arg.isidentifier():
+        if not arg:
             raise AdcliError("usage_error", ":name needs a name, e.g. :name f")
         if not self.results or self.results[-1] is None:
             raise AdcliError("usage_error", ":name names the last result, which must have one output")
+        self.check_name(arg, f":name {arg}", self.results[-1])
         self.names.pop(arg, None)
         self.names[arg] = self.results[-1]  # type: ignore[assignment]
         return f"{arg} = {self.names[arg]}"
+
+    def unname(self, arg: str) -> str:
+        """`:unname f` drops the name f (lines that used it now see a plain variable f)."""
+        if arg not in self.names:
+            known = f"the names are {', '.join(self.names)}" if self.names else "there are no names"
+            said = f":unname {arg}: {arg} is not a name" if arg else ":unname needs a name, e.g. :unname f"
+            raise AdcliError("usage_error", f"{said}; {known}")
+        return f"dropped {arg} = {self.names.pop(arg)}"
 
     def list_names(self, _: str) -> str:
         lines = [f"{name} = {text}" for name, text in self.names.items()]
@@ -220,6 +365,7 @@ SETTINGS: dict[str, Callable[[Session, str], str]] = {
     "precision": Session.set_precision,
     "strict": Session.set_strict,
     "name": Session.set_name,
+    "unname": Session.unname,
     "names": Session.list_names,
     "quit": Session.quit,
     "q": Session.quit,
@@ -280,9 +426,7 @@ def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show
                 if session.done:
                     break
                 continue
-            defined = DEFINE.match(text) if ";" not in text else None
-            name = defined.group(1) if defined else None
-            k, result = session.solve(defined.group(2) if defined else text, name)
+            k, name, result = session.solve(text)
             if session.format != "json":
                 out.write(f"${k}" + (f" = {name}" if name else "") + "\n")
             show(result, session.command, session.format, session.precision)

@@ -90,9 +90,12 @@ def test_the_session_object() -> None:
         session.set_at("x==")
     with pytest.raises(AdcliError):
         session.set_precision("30")
-    assert session.expand("plain") == "plain"
+    assert session.expand("plain").text == "plain"
     session.names["f"] = "x^2"
-    assert session.expand("f + x") == "f = (x^2); f + x"
+    assert session.expand("f + x").text == "f = (x^2); f + x"
+    assert session.expand("2e5*fe + 1e-3").text == "2e5*fe + 1e-3"  # numbers and longer words hold no name
+    session.names["e5"] = "y"  # (not a name the session would accept: the digits make it one)
+    assert session.expand("1e5 + 2").text == "1e5 + 2"
     assert "now: jac" in session.show_help("") and HELP
 
 
@@ -143,11 +146,11 @@ def test_an_unexpected_exception_in_a_line_is_reported_and_the_session_goes_on(
     calls = []
     solve = Session.solve
 
-    def flaky(self: Session, text: str, name: str | None = None) -> object:
+    def flaky(self: Session, text: str) -> object:
         calls.append(text)
         if len(calls) == 1:
             raise KeyError("boom")
-        return solve(self, text, name)
+        return solve(self, text)
 
     monkeypatch.setattr(Session, "solve", flaky)
     result = repl(":at x=3\nx^2\nx^3\n", "--format", "plain")
@@ -165,3 +168,67 @@ def test_a_result_reference_before_any_result_says_there_are_none_yet() -> None:
     assert "no results yet" in errors[0] and "$0" not in errors[0] and "no results yet" in errors[1]
     assert "there is no result $0: the only result so far is $1" in errors[2]
     assert "there is no result $3: the only result so far is $1" in errors[3]
+
+
+def _values(stdout: str) -> list[float]:
+    """The first output's value of each JSON answer (a single object per line)."""
+    return [out["value"][0] for out in json_lines(stdout) if "value" in out]
+
+
+def _errors(stdout: str) -> list[dict]:
+    return [out["error"] for out in json_lines(stdout) if "error" in out]
+
+
+def test_a_name_that_would_break_later_lines_is_refused_and_they_still_work() -> None:
+    script = ":at x=1, y=2\nx*y\n:name sin\n:name pi\n:name x\n:name at\nx = y + 1\nsin = x\nsin(x)\nx + 1\n:names\n"
+    result = repl(script, "--format", "json")
+    errors = _errors(result.stdout)
+    whys = ["sin is a function", "pi is a constant", "x has a value in the session's point", "at is the word"]
+    whys += ["x has a value in the session's point", "sin is a function"]
+    assert len(errors) == len(whys)
+    for error, why in zip(errors, whys, strict=True):
+        assert error["kind"] == "usage_error" and why in error["message"], error
+        assert "a name must be a new word: not a function, a constant or a variable with a value" in error["message"]
+    assert _values(result.stdout) == pytest.approx([2.0, math.sin(1), 2.0], rel=1e-15)  # x*y, sin(x), x + 1
+    assert result.stdout.endswith("\n$1 = x*y\n$2 = sin(x)\n$3 = x + 1\n")  # :names: no name was made
+
+
+def test_a_name_may_not_be_a_variable_of_its_own_expression_or_of_another_definition() -> None:
+    script = "x*y at x=3, y=2\n:name x\nf = x*y at x=3, y=2\nz^2 at z=1\n:name x\n:name g\n:names\n"
+    result = repl(script, "--format", "plain")
+    assert ":name x: x is a variable of its own expression x*y" in result.stderr
+    assert ":name x: x is a variable of f = x*y" in result.stderr
+    assert result.stdout.endswith("\nf = x*y\ng = z^2\n$1 = x*y\n$2 = x*y\n$3 = z^2\n")  # no x among the names
+
+
+def test_unname_drops_a_name_and_at_refuses_a_name_until_then() -> None:
+    script = ":at x=2, y=3\nf = x*y\n:at f=5\nf + 1\n:unname f\n:at f=5\nf + 1\n:unname f\n:unname\n"
+    result = repl(script, "--format", "json")
+    assert _values(result.stdout) == [6.0, 7.0, 6.0]  # x*y; (x*y) + 1; then f is a plain variable, 5 + 1
+    assert "dropped f = x*y" in result.stdout and "at: x=2, y=3, f=5" in result.stdout
+    messages = [e["message"] for e in _errors(result.stdout)]
+    assert messages[0] == ":at f=…: f is a name (f = x*y); ':unname f' drops it first"
+    assert messages[1] == ":unname f: f is not a name; there are no names"
+    assert messages[2].startswith(":unname needs a name")
+    assert ":unname f" in HELP
+
+
+def test_an_error_is_placed_in_the_line_as_typed_never_in_a_definition_put_in_front() -> None:
+    script = ":at x=2, y=3\nf = x*y\nf + (x\n:at -\nz + f at z=1\nz + $1 at z=1\n2*$ at z=1\n"
+    result = repl(script, "--format", "plain")
+    blocks = result.stderr.split("error[")[1:]
+    assert len(blocks) == 4, result.stderr
+    # the end of `f + (x` is column 7 of what was typed (not of `f = (x*y); f + (x`)
+    assert result.stderr.count("1:7: error[syntax_error]") == 1 and "f + (x\n      ^" in result.stderr
+    # x and y have no value inside f's definition: the caret goes under f (column 5), the message names f
+    assert "1:5: error[unbound_variable]: no value for x, y" in result.stderr and "(in f = x*y)" in result.stderr
+    assert "z + f at z=1\n    ^" in result.stderr
+    assert "(in $1 = x*y)" in result.stderr and "z + $1 at z=1\n    ^" in result.stderr
+    assert "1:3: error[unbound_variable]" in result.stderr and "(in $1 = x*y)\n2*$ at z=1\n  ^" in result.stderr
+    assert "f = (" not in result.stderr and "(x*y)" not in result.stderr  # no text the user never typed
+
+
+def test_a_line_that_assigns_a_name_itself_uses_its_own_definition() -> None:
+    result = repl(":at x=2, y=3\nf = x*y\nf = 10; f + 1\nf + 1\n", "--format", "json")
+    assert _values(result.stdout) == [6.0, 11.0, 7.0]
+    assert [out["input"] for out in json_lines(result.stdout)] == ["f = x*y", "f = 10; f + 1", "f + 1"]
