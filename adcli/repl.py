@@ -225,7 +225,7 @@ class Session:
         from adcli import api
         from adcli.printing import to_text
 
-        problem = api.prepare(text, self.at or None, self.wrt, strict=self.strict)
+        problem = api.prepare(text, self.at or None, self.wrt, strict=self.strict, each_point=True)
         outputs = problem.parsed.outputs
         if name is not None and len(outputs) != 1:
             raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")
@@ -406,15 +406,43 @@ def _lines(stdin: IO[str], interactive: bool) -> Iterator[str]:
 
 
 Show = Callable[[Any, str, str, int], None]
+REPL = "<repl>"  # the `file` of a point set's JSON records; `line` is the session's line number
+
+
+class _Advice:
+    """stderr, with the command line's advice to use --format jsonl or csv said the session's way."""
+
+    def __init__(self, err: IO[str]) -> None:
+        self.err = err
+
+    def write(self, text: str) -> int:
+        return self.err.write(text.replace("--format jsonl or csv", ":format json"))
+
+    def flush(self) -> None:
+        self.err.flush()
+
+
+def show_points(result: Any, session: Session, number: int, out: IO[str], err: IO[str]) -> None:
+    """A point set as the command line shows one (adcli.render_batch): a row per point, a failed point's
+    error kind in its row and its error on stderr (table, plain), or an array of records (json)."""
+    from adcli import render_batch
+    from adcli.batch import Outcome, Summary
+    from adcli.inputs import ARG, Item
+
+    file = REPL if session.format == "json" else ARG  # ARG: no `file:line` heading in a table or text
+    sink = render_batch.sink(session.format, session.command, session.precision, out, _Advice(err))  # type: ignore[arg-type]
+    sink.emit(Outcome(Item(result.input, file, number), result))
+    sink.close(Summary())  # the summary of nothing: no `0 ok, 1 failed` for a session's line
 
 
 def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show, interactive: bool) -> int:
     """The loop: settings, definitions and problems, until :quit or the end of input; returns 0."""
     from adcli import render
+    from adcli.points import is_many
 
     if interactive:
         out.write("adcli repl: a line is a problem; :help lists the commands, :quit leaves\n")
-    for line in _lines(stdin, interactive):
+    for number, line in enumerate(_lines(stdin, interactive), 1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
@@ -429,7 +457,10 @@ def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show
             k, name, result = session.solve(text)
             if session.format != "json":
                 out.write(f"${k}" + (f" = {name}" if name else "") + "\n")
-            show(result, session.command, session.format, session.precision)
+            if is_many(result.at):
+                show_points(result, session, number, out, err)
+            else:
+                show(result, session.command, session.format, session.precision)
         except OSError:  # the output went away
             raise
         except Exception as caught:  # noqa: BLE001 - an AdcliError, or a bug in adcli: the session goes on

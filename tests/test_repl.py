@@ -27,6 +27,11 @@ def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
+def json_array(text: str) -> list[dict]:
+    """The JSON array that starts on a line of its own (a point set's records)."""
+    return json.loads(text[text.index("\n[\n") :])
+
+
 def test_a_line_is_a_problem_with_the_sessions_point() -> None:
     result = repl("sin(x)*y\n", "--at", "x=1,y=2", "--format", "json")
     (out,) = json_lines(result.stdout)
@@ -232,3 +237,49 @@ def test_a_line_that_assigns_a_name_itself_uses_its_own_definition() -> None:
     result = repl(":at x=2, y=3\nf = x*y\nf = 10; f + 1\nf + 1\n", "--format", "json")
     assert _values(result.stdout) == [6.0, 11.0, 7.0]
     assert [out["input"] for out in json_lines(result.stdout)] == ["f = x*y", "f = 10; f + 1", "f + 1"]
+
+
+def test_a_failing_point_of_a_point_set_fails_alone_in_text_output() -> None:
+    result = repl(":at x=[1,2,3,4]\nlog(x-3)\n", "--format", "plain")
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["x", "value", "d/dx"] in rows
+    assert [["1", "domain_error", "-"], ["2", "domain_error", "-"], ["3", "domain_error", "-"]] == [
+        r for r in rows if r[1:2] == ["domain_error"]
+    ]
+    assert ["4", "0", "1"] in rows  # log(4 - 3) = 0, d/dx log(x - 3) = 1/(x - 3) = 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error[domain_error]")]
+    assert [e.split(":")[1] for e in errors] == [" point 1 of 4", " point 2 of 4", " point 3 of 4"]
+    assert "x - 3 = -2" in errors[0] and "x - 3 = 0" in errors[2]
+    assert "failed" not in result.stderr  # no batch summary for a session's line
+
+
+def test_a_point_sets_json_records_are_from_the_repl_with_per_point_errors() -> None:
+    result = repl(":at x=[1,2,3,4]\n:format json\nlog(x-3)\n")
+    records = json_array(result.stdout)
+    assert [r["point"] for r in records] == [1, 2, 3, 4] and [r["at"]["x"] for r in records] == [1.0, 2.0, 3.0, 4.0]
+    assert all(r["file"] == "<repl>" and r["line"] == 3 and r["input"] == "log(x-3)" for r in records)
+    assert [r["error"]["kind"] for r in records[:3]] == ["domain_error"] * 3 and "error" not in records[3]
+    assert records[3]["value"] == [0.0] and records[3]["jacobian"] == [[1.0]]
+    assert "<arg>" not in result.stdout
+
+
+def test_a_failing_point_inside_a_name_is_placed_under_the_name() -> None:
+    result = repl(":at x=[2,4]\nf = log(x-3)\n:format json\n2*f\n")
+    records = json_array(result.stdout)
+    failed, ok = records
+    assert failed["error"]["column"] == 3 and failed["error"]["message"].endswith("(in f = log(x - 3))")
+    assert failed["input"] == "2*f" and failed["error"]["line"] == 4
+    assert ok["value"] == [0.0] and ok["jacobian"] == [[2.0]]  # 2*log(1); d/dx 2*log(x - 3) = 2/(x - 3)
+
+
+def test_many_failing_points_point_to_the_sessions_json_not_the_command_lines_formats() -> None:
+    result = repl(":at x=0:1:31\nlog(x - 0.89)\n", "--format", "plain")  # x = k/30 < 0.89 for k = 0 … 26: 27 points
+    assert result.stderr.count("error[domain_error]: point") == 20
+    assert "… 7 more points failed: :format json gives each one's error" in result.stderr
+    assert "--format" not in result.stderr
+
+
+def test_a_point_set_whose_every_point_fails_is_one_error_and_the_session_goes_on() -> None:
+    result = repl(":at x=[1,2]\nlog(x-3)\nx^2\n", "--format", "plain")
+    assert "1:1: error[domain_error]" in result.stderr and "all 2 points fail" in result.stderr
+    assert [["1", "1", "2"], ["2", "4", "4"]] == [line.split() for line in result.stdout.splitlines()[-2:]]
