@@ -8,7 +8,7 @@ also evaluated there, on a tape, with the input's kink warnings as in the AD mod
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +18,14 @@ from adcli.cse import shared_form
 from adcli.defined import check_derivatives, check_input, locate
 from adcli.errors import AdcliError, AdcliWarning
 from adcli.graph import Node, topo_order, variables
-from adcli.modes.symbolic import StepTree, count_operations, derivative_table, evaluate_graphs, steps_for
+from adcli.modes.symbolic import StepTree, count_operations, derivative_table, steps_for
 from adcli.normal_form import PROD, SUM
+from adcli.points import at as at_point
+from adcli.points import is_many, over_chunks
 from adcli.primitives import CONSTANTS, FUNCTIONS
 from adcli.printing import LIMIT, expanded_size, to_latex, to_text
 from adcli.simplify import Simplifier
+from adcli.tape import Tape
 
 MAX_ORDER = 12
 MAX_ENTRIES = 10_000
@@ -50,6 +53,7 @@ class Derivatives:
     notes: list[str] = field(default_factory=list)
     size: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    failures: Any = None  # many points, each_point: the points that failed (adcli.points.Failures)
 
     def to_dict(self, command: str = "diff") -> dict[str, Any]:
         out: dict[str, Any] = {"input": self.input, "read_as": self.read_as, "outputs": self.outputs}
@@ -64,6 +68,12 @@ class Derivatives:
             out["shared_latex"] = [{"name": n, "expression": t} for n, t in self.shared_latex]
         if self.at is not None:
             out.update(at=self.at, value=self.value, values=self.values)
+        if self.failures is not None:  # their entries in value and values are null
+            point = self.failures.problem.point
+            out["failures"] = [
+                {"point": i + 1, "at": at_point(point, i), "error": self.failures.error(i).to_dict()}
+                for i in self.failures.index.tolist()
+            ]
         if self.steps is not None:
             out["steps"] = [tree.to_dict() for tree in self.steps]
         out["warnings"] = [w.to_dict() for w in self.warnings]
@@ -92,11 +102,10 @@ def _check_wrt(wrt: Sequence[str] | None) -> None:
         raise AdcliError("usage_error", "--wrt names a variable twice")
 
 
-def _unpointed(text: str, wrt: Sequence[str] | None, strict: bool) -> tuple[Any, list[str], list[AdcliWarning]]:
-    """Parse without a point: every variable is a symbol; `f(x)` with f not in --wrt is an unknown function."""
-    from adcli.syntax import check_calls, parse
+def _unpointed(parsed: Any, wrt: Sequence[str] | None) -> tuple[Any, list[str], list[AdcliWarning]]:
+    """Without a point: every variable is a symbol; `f(x)` with f not in --wrt is an unknown function."""
+    from adcli.syntax import check_calls
 
-    parsed = parse(text, strict=strict)
     check_calls(parsed, None if wrt is None else {*wrt, *(t.value for t in parsed.maybe_calls if len(t.value) == 1)})
     present = variables(parsed.outputs)
     if wrt is None:
@@ -213,9 +222,17 @@ def diff(  # noqa: PLR0913 - the command's options
     cse: bool = False,
     steps: bool = False,
     strict: bool = False,
+    defaults: Sequence[Any] = (),
+    each_point: bool = False,
 ) -> Derivatives:
-    """`adcli.diff.diff("x^2")`: the derivative expressions (and their values when a point is given)."""
+    """`adcli.diff.diff("x^2")`: the derivative expressions (and their values when a point is given).
+
+    The point is the text's own `at`, with `at` adding to and overriding it and `defaults` filling in
+    (a batch's --at for a file's lines), as in adcli.api.prepare. Many points with `each_point` (the
+    command line): a point where the values fail fails alone (result.failures); else it raises, named.
+    """
     from adcli import api
+    from adcli.syntax import parse
 
     started = time.perf_counter()
     if order < 1:
@@ -224,15 +241,17 @@ def diff(  # noqa: PLR0913 - the command's options
         raise AdcliError("usage_error", f"--order {order} is over the limit of {MAX_ORDER}")
     _check_wrt(wrt)
     problem = None
-    if at is not None:
-        problem = api.prepare(text, at, wrt, strict=strict)
+    parsed = parse(text, strict=strict)
+    if at or defaults or parsed.point:  # a point from the command line or the text: values too
+        problem = api.prepare(text, at, wrt, strict=strict, defaults=defaults, each_point=each_point)
         parsed, names, warnings = problem.parsed, list(problem.wrt), list(problem.warnings)
     else:
-        parsed, names, warnings = _unpointed(text, wrt, strict)
+        parsed, names, warnings = _unpointed(parsed, wrt)
     if len(names) ** order > MAX_ENTRIES:
         raise AdcliError("limit_exceeded", f"{len(names)}^{order} derivatives is over the limit of {MAX_ENTRIES:,}")
     simplifier = Simplifier(topo_order(parsed.outputs))
-    primal = None if problem is None else _primal(problem, warnings)  # the input's errors at the point first, as in AD
+    one = problem is not None and not is_many(problem.point)
+    primal = _primal(problem, warnings) if one else None  # the input's errors at the point first, as in AD
     check_input(parsed, simplifier)
     if not cse:
         _guard(simplifier.normal(parsed.outputs), names)  # the simplified input: x/(x/(x/…)) is x, or 1
@@ -263,10 +282,11 @@ def diff(  # noqa: PLR0913 - the command's options
         labels = parsed.labels
         result.steps = [steps_for(run, simplifier, i, labels) for run in table.passes for i in range(len(run.roots))]
     if problem is not None:
-        try:
-            _evaluate(problem, primal, flat, result)
-        except AdcliError as exc:
-            raise locate(exc, parsed, simplifier, table.passes, names, _point(problem)) from None
+
+        def place(exc: AdcliError, point: dict[str, Any]) -> AdcliError:
+            return locate(exc, parsed, simplifier, table.passes, names, point)
+
+        _evaluate(problem, primal, flat, result, place)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -287,17 +307,57 @@ def _primal(problem: Any, warnings: list[AdcliWarning]) -> list[Any]:
     return evaluate(tape, api._inputs(problem), tape.active(problem.wrt), warnings)
 
 
-def _evaluate(problem: Any, vals: list[Any], flat: list[Node], result: Derivatives) -> None:
-    """Values at the point: the outputs (evaluated before differentiating) and every derivative."""
-    from adcli import api
+Place = Callable[[AdcliError, dict[str, Any]], AdcliError]
 
-    tape = problem.tape
+
+def _values(problem: Any, derivatives: Tape, width: int, place: Place, vals: Any = None, warnings: Any = None) -> Any:
+    """The outputs and every derivative at the problem's point(s), as an adcli.api.Result whose `jacobian`
+    rows (one per output, `width` entries) are the derivatives: the shape adcli.points.over_chunks fills.
+
+    vals and warnings: the input's primal sweep when it has run already (one point)."""
+    from adcli import api
+    from adcli.tape import evaluate
+
+    warnings = list(problem.warnings) if warnings is None else warnings
+    if vals is None:
+        vals = _primal(problem, warnings)
+    inputs = api._inputs(problem)
     try:
-        values = evaluate_graphs(flat, tape.names, api._inputs(problem))
+        got = evaluate(derivatives, inputs)
     except AdcliError as exc:
-        exc.warnings = list(result.warnings)
-        raise
+        exc.warnings = list(warnings)
+        raise place(exc, _point(problem)) from None
+    shape = np.broadcast(*inputs).shape if inputs else ()
+    entries = [api._float(np.broadcast_to(got[o], shape) if shape else got[o]) for o in derivatives.outputs]
+    value = [api._float(vals[o]) for o in problem.tape.outputs]
+    rows = [entries[i * width : (i + 1) * width] for i in range(len(value))]  # width may be 0: no variables
+    return api.Result("", "", [], [], problem.point, None, 0, value, jacobian=rows, warnings=warnings)
+
+
+def _evaluate(problem: Any, vals: Any, flat: list[Node], result: Derivatives, place: Place) -> None:
+    """Values at the point: the outputs (evaluated before differentiating) and every derivative.
+
+    Many points go through adcli.points.over_chunks: chunk by chunk, and (each_point) a failing point
+    fails alone, its entries null."""
+    from adcli.tape import linearise
+
+    derivatives = linearise(flat, problem.tape.names)  # once: every chunk (and failed point) sweeps it
     width = len(result.columns)
+    if is_many(problem.point):
+        found = over_chunks(problem, lambda part: _values(part, derivatives, width, place))
+        result.warnings, result.failures = found.warnings, found.failures
+    else:
+        found = _values(problem, derivatives, width, place, vals, result.warnings)
+    failed = None if result.failures is None else result.failures.mask
     result.at = _plain(dict(problem.point))  # many points (spans, lists): lists of values
-    result.value = _plain([api._float(vals[o]) for o in tape.outputs])
-    result.values = _plain([[api._float(v) for v in values[i : i + width]] for i in range(0, len(values), width)])
+    result.value = _blank(_plain(found.value), failed)
+    result.values = _blank(_plain(found.jacobian), failed)
+
+
+def _blank(x: Any, failed: Any) -> Any:
+    """Lists of values with None at the points that failed."""
+    if failed is None:
+        return x
+    if x and isinstance(x[0], list):
+        return [_blank(v, failed) for v in x]
+    return [None if bad else v for v, bad in zip(x, failed.tolist(), strict=True)]

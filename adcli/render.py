@@ -251,7 +251,9 @@ def _diff_entries(d: Any, digits: int, unicode: bool = False) -> list[tuple[str,
 
 
 def diff_points(d: Any, digits: int, unicode: bool = False) -> tuple[list[str], list[list[str]]]:
-    """Many points: a header (the variables, the values, each derivative) and one row per point."""
+    """Many points: a header (the variables, the values, each derivative) and one row per point.
+
+    A point that failed shows its error kind in the first value column and `-` in the others (as grad's)."""
     import numpy as np
 
     one = len(d.outputs) == 1
@@ -262,8 +264,44 @@ def diff_points(d: Any, digits: int, unicode: bool = False) -> tuple[list[str], 
             header.append(derivative_label(column, unicode, "" if one else f"f{i + 1}"))
             columns.append(d.values[i][k])
     arrays = np.broadcast_arrays(*(np.asarray(c, dtype=float) for c in columns))
-    rows = [[number(float(a[j]), digits) for a in arrays] for j in range(arrays[0].size)] if arrays else []
+    failures, lead = d.failures, len(d.at)
+    rows = []
+    for j in range(arrays[0].size if arrays else 0):
+        if failures is not None and failures.mask[j]:
+            cells = [number(float(a[j]), digits) for a in arrays[:lead]]
+            rows.append(cells + [failures.error(j).kind] + ["-"] * (len(arrays) - lead - 1))
+        else:
+            rows.append([number(float(a[j]), digits) for a in arrays])
     return header, rows
+
+
+POINT_ERRORS = 20  # failed points whose errors are listed on stderr (json lists them all)
+
+
+def origin(place: tuple[str, int] | None, exc: AdcliError | None = None) -> str:
+    """`file:line: ` (with `column:` for an error with a place) before a batch problem's messages on stderr;
+    nothing for the EXPR argument (place None)."""
+    if place is None:
+        return ""
+    file, line = place
+    if exc is None or exc.line is None:
+        return f"{file}:{line}: "
+    return f"{file}:{line + exc.line - 1}:" + (f"{exc.column}: " if exc.column else " ")
+
+
+def diff_point_errors(d: Any, place: tuple[str, int] | None = None) -> list[str]:
+    """The errors of the points that failed: `error[kind]: point 3 of 5: …` (the first POINT_ERRORS)."""
+    failures = d.failures
+    if failures is None:
+        return []
+    n, lines = len(failures.mask), []
+    for i in failures.index[:POINT_ERRORS].tolist():
+        exc = failures.error(i)
+        lines.append(f"{origin(place, exc)}error[{exc.kind}]: point {i + 1:,} of {n:,}: {exc.message}")
+    if len(failures) > POINT_ERRORS:
+        more = len(failures) - POINT_ERRORS
+        lines.append(f"{origin(place)}… {more:,} more points failed: --format json gives each one's error")
+    return lines
 
 
 def _shared_lines(d: Any) -> list[str]:
@@ -294,8 +332,10 @@ def steps_lines(tree: Any) -> list[str]:
     return lines
 
 
-def diff_plain(d: Any, digits: int, out: IO[str], err: IO[str]) -> None:
-    """Just the derivatives, one per line (outputs × wrt); with a point, a tab and the value."""
+def diff_plain(d: Any, digits: int, out: IO[str], err: IO[str], place: tuple[str, int] | None = None) -> None:
+    """Just the derivatives, one per line (outputs × wrt); with a point, a tab and the value.
+
+    Point errors, notes and warnings go to err, after a batch problem's `file:line:` (place)."""
     lines = [line for tree in d.steps or [] for line in [*steps_lines(tree), ""]]
     lines += _shared_lines(d)
     lines += [text if value is None else f"{text}\t{value}" for _, _, text, value in _diff_entries(d, digits)]
@@ -304,10 +344,13 @@ def diff_plain(d: Any, digits: int, out: IO[str], err: IO[str]) -> None:
         widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
         lines += ["", *("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows])]
     out.write("".join(line + "\n" for line in lines))
+    out.flush()
+    for line in diff_point_errors(d, place):
+        err.write(line + "\n")
     for note in d.notes:
-        err.write(f"note: {note}\n")
+        err.write(f"{origin(place)}note: {note}\n")
     for w in d.warnings:
-        err.write(f"warning[{w.kind}]: {w.message}\n")
+        err.write(f"{origin(place)}warning[{w.kind}]: {w.message}\n")
 
 
 def _steps_tree(tree: Any) -> Any:
@@ -337,8 +380,10 @@ def _steps_tree(tree: Any) -> Any:
     return root
 
 
-def diff_table(d: Any, digits: int, console: Any) -> None:
-    """Steps as Rich trees, shared definitions, then one row per derivative."""
+def diff_table(
+    d: Any, digits: int, console: Any, err: IO[str] | None = None, place: tuple[str, int] | None = None
+) -> None:
+    """Steps as Rich trees, shared definitions, then one row per derivative; failed points' errors to err."""
     from rich.table import Table
     from rich.text import Text
 
@@ -358,17 +403,28 @@ def diff_table(d: Any, digits: int, console: Any) -> None:
         grid.add_row(*(Text(c) for c in (output, label, text)), *([Text(value)] if value is not None else []))
     console.print(grid)
     if many:
-        limit = 1000  # rows drawn on a terminal (as for grad's points); plain and json have them all
-        header, rows = diff_points(d, digits, unicode=True)
-        points = Table(caption=f"{len(rows):,} point{'s' if len(rows) != 1 else ''}")
-        for h in header:
-            points.add_column(Text(h), justify="right", no_wrap=True)
-        for row in rows[:limit]:
-            points.add_row(*(Text(c) for c in row))
-        console.print(points)
-        if len(rows) > limit:
-            console.print(Text(f"… {len(rows) - limit:,} more points: --format plain or json lists them all"))
+        _diff_points_table(d, digits, console)
+        console.file.flush()
+        for line in diff_point_errors(d, place):
+            (err or console.file).write(line + "\n")
     for note in d.notes:
         console.print(Text(f"note: {note}", style="cyan"))
     for w in d.warnings:
         console.print(Text(f"warning[{w.kind}]: {w.message}", style="yellow"))
+
+
+def _diff_points_table(d: Any, digits: int, console: Any) -> None:
+    """Many points: one row per point, the first 1,000 (as for grad's points); plain and json have them all."""
+    from rich.table import Table
+    from rich.text import Text
+
+    limit = 1000
+    header, rows = diff_points(d, digits, unicode=True)
+    points = Table(caption=f"{len(rows):,} point{'s' if len(rows) != 1 else ''}")
+    for h in header:
+        points.add_column(Text(h), justify="right", no_wrap=True)
+    for row in rows[:limit]:
+        points.add_row(*(Text(c) for c in row))
+    console.print(points)
+    if len(rows) > limit:
+        console.print(Text(f"… {len(rows) - limit:,} more points: --format plain or json lists them all"))
