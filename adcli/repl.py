@@ -41,8 +41,9 @@ A line is a problem: sin(x)*y   (or: sin(x)*y at x=1, y=2; several statements: a
 Settings (alone: show the setting):
   :command grad|jac|eval     what a line computes (now: {command})
   :mode auto|forward|reverse how derivatives are swept (now: {mode})
-  :at x=1, y=2               set these variables of the session's point (others keep theirs);
-                             spans x=0:1:5 and lists x=[0,1] too; ':at -' clears the point
+  :at x=1, y=2               set these variables of the session's point (others keep theirs;
+                             a line's own at wins); spans x=0:1:5 and lists x=[0,1] too;
+                             ':at -' clears the point
   :wrt x,y                   Jacobian columns; ':wrt -' goes back to the point's order
   :format table|plain|json   output (now: {format})
   :precision N               significant digits shown (now: {precision})
@@ -224,8 +225,10 @@ class Session:
         """The result of the expanded text, and its expression's text (None for several outputs)."""
         from adcli import api
         from adcli.printing import to_text
+        from adcli.syntax import parse_point
 
-        problem = api.prepare(text, self.at or None, self.wrt, strict=self.strict, each_point=True)
+        point = [b for given in self.at for b in parse_point(given)]  # fills in; the line's own `at` wins
+        problem = api.prepare(text, None, self.wrt, strict=self.strict, defaults=point, each_point=True)
         outputs = problem.parsed.outputs
         if name is not None and len(outputs) != 1:
             raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")

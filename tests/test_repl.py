@@ -283,3 +283,11 @@ def test_a_point_set_whose_every_point_fails_is_one_error_and_the_session_goes_o
     result = repl(":at x=[1,2]\nlog(x-3)\nx^2\n", "--format", "plain")
     assert "1:1: error[domain_error]" in result.stderr and "all 2 points fail" in result.stderr
     assert [["1", "1", "2"], ["2", "4", "4"]] == [line.split() for line in result.stdout.splitlines()[-2:]]
+
+
+def test_a_lines_own_point_wins_over_the_sessions_and_unused_session_values_are_no_news() -> None:
+    result = repl(":at x=1, y=2\nx^2 at x=5\nx^2\n", "--format", "json")
+    first, second = json_lines(result.stdout)
+    assert first["value"] == [25.0] and first["jacobian"] == [[10.0]]  # x^2 and 2x at x = 5
+    assert second["value"] == [1.0] and second["jacobian"] == [[2.0]]  # the session's x = 1 again
+    assert first["warnings"] == [] and second["warnings"] == []  # y serves other lines: not reported unused
