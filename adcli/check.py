@@ -185,15 +185,20 @@ class Options:
     atol: float = ATOL
 
 
-def check(
+def check(  # noqa: PLR0913 - the command's options
     answer: str,
     expr: str,
     wrt: Sequence[str] | None = None,
     at: Any = None,
     options: Options | None = None,
     strict: bool = False,
+    defaults: Sequence[Any] = (),
 ) -> Verdict:
-    """Is `answer` the derivative of `expr` (the gradient, one part per --wrt variable)?"""
+    """Is `answer` the derivative of `expr` (the gradient, one part per --wrt variable)?
+
+    The point checked first: the expression's own `at`, then the answer's own (adding to it and
+    overriding it), then `at` overriding both; `defaults` (a batch's --at for a file's answers) only
+    fill in what the texts leave out, as in adcli.api.prepare."""
     options = options or Options()
     if options.samples < 1 or not (options.rtol >= 0 and options.atol >= 0):
         raise AdcliError("usage_error", "--samples must be at least 1, --rtol and --atol at least 0")
@@ -202,7 +207,9 @@ def check(
     names = _wrt(parsed, parsed_answer, wrt)
     from adcli import api
 
-    given = api.prepare(expr, at, names).point if at is not None or parsed.point else {}
+    own = parsed_answer.point  # the answer's own `at`: where a grader wants it checked
+    pointed = at or defaults or parsed.point or own
+    given = api.prepare(expr, [*own, *api._bindings(at)], names, defaults=defaults).point if pointed else {}
     require_one_point(given, "check")
     symbolic = _symbolic(parsed, parsed_answer, names)
     if symbolic is not None and symbolic[0]:

@@ -39,6 +39,10 @@ At = Annotated[
 ]
 Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).")]
 Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
+Presented = Annotated[
+    str | None,
+    typer.Option("--format", help="table | plain | json | jsonl (default: table on a terminal)."),
+]
 BatchFormat = Annotated[
     str | None, typer.Option("--format", help="table | plain | json | jsonl | csv (default: table on a terminal).")
 ]
@@ -279,9 +283,7 @@ def diff(
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of the input syntax.")] = False,
     cse: Annotated[bool, typer.Option("--cse", help="Shared form: @1 = … for repeated parts, when shorter.")] = False,
     steps: Annotated[bool, typer.Option("--steps", help="Show the rules applied, node by node.")] = False,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")
-    ] = None,
+    fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,
     files: Files = None,
@@ -291,25 +293,27 @@ def diff(
     Example: adcli diff "x^x" ; adcli diff "x^2*y" --wrt x,y --order 2 --at x=1,y=2
     """
 
-    def compute(text: str | None = None) -> Any:
+    def compute(text: str, given: Any, defaults: Any) -> Any:
         from adcli.diff import diff as derivatives
 
-        source = _read(expr) if text is None else text
-        return derivatives(source, _wrt(wrt), order, at, latex=latex, cse=cse, steps=steps, strict=strict)
+        options = {"latex": latex, "cse": cse, "steps": steps, "strict": strict}
+        return derivatives(text, _wrt(wrt), order, given, defaults=defaults, each_point=True, **options)
 
-    def show(result: Any, chosen: str) -> None:
+    def show(result: Any, chosen: str, place: Any) -> None:
         from adcli import render
 
         if chosen == "json":
             sys.stdout.write(render.json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
         elif chosen == "plain":
-            render.diff_plain(result, precision, sys.stdout, sys.stderr)
+            render.diff_plain(result, precision, sys.stdout, sys.stderr, place)
         else:
             from rich.console import Console
 
-            render.diff_table(result, precision, Console())
+            render.diff_table(result, precision, Console(), sys.stderr, place)
+        if result.failures is not None:  # a point that failed: the problem exits 1 (as grad's)
+            raise typer.Exit(1)
 
-    _present(fmt, compute, show, expr=expr, files=files)
+    _present(fmt, compute, show, expr, files, at)
 
 
 @app.command("eval")
@@ -403,38 +407,61 @@ Ascii = Annotated[bool, typer.Option("--ascii", help="Write v[-1], vdot[2], vbar
 Cot = Annotated[str | None, typer.Option("--cot", help="The adjoint seed: output weights 1,0 (default: 1, 0, …).")]
 
 
-def _present(
-    fmt: str | None,
-    compute: Any,
-    show: Any,
-    formats: tuple[str, ...] = ("table", "plain", "json"),
-    **source: Any,
-) -> None:
+PRESENTED = ("table", "plain", "json", "jsonl")  # diff, trace, graph, compare and check (no csv)
+
+
+def _present(fmt: str | None, compute: Any, show: Any, expr: str | None, files: Any, at: Any) -> None:
     """Compute, then show in the chosen format; an AdcliError becomes its message and exit code.
 
-    With `expr=None` or `expr="-"` or `files=[…]` in source: every problem of the files and stdin in turn.
+    compute(text, given, defaults) as in adcli.batch.solve; show(result, chosen, place), place a batch
+    problem's (file, line) or None. Problems from files or stdin (`expr` absent or `-`, `files`), and
+    jsonl (one record, as grad's), go through _present_many.
     """
     from adcli.errors import AdcliError
 
-    if source and (source.get("expr") in (None, "-") or source.get("files")):
-        _present_many(fmt, compute, show, formats, source.get("expr"), source.get("files"))
+    if expr in (None, "-") or files or fmt == "jsonl":
+        _present_many(fmt, compute, show, expr, files, at)
     try:
         chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
-        if chosen not in formats:
-            raise AdcliError("usage_error", f"unknown format {chosen!r}: choose {', '.join(formats)}")
-        show(compute(), chosen)
+        if chosen not in PRESENTED:
+            raise AdcliError("usage_error", f"unknown format {chosen!r}: choose {', '.join(PRESENTED)}")
+        show(compute(expr, at, ()), chosen, None)
     except AdcliError as exc:
         _fail(exc, fmt)
+
+
+class _Prefixed:
+    """A text stream whose every line starts with a prefix: a batch problem's `file:line: ` before its
+    warnings and notes on stderr (for renderers that write them without one)."""
+
+    def __init__(self, stream: Any, prefix: str) -> None:
+        self.stream, self.prefix, self.fresh = stream, prefix, True
+
+    def write(self, text: str) -> int:
+        for piece in text.splitlines(keepends=True):
+            self.stream.write(self.prefix + piece if self.fresh else piece)
+            self.fresh = piece.endswith("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _stderr(place: tuple[str, int] | None) -> Any:
+    """sys.stderr, or for a batch problem a stream that starts each line with its `file:line: `."""
+    return sys.stderr if place is None else _Prefixed(sys.stderr, f"{place[0]}:{place[1]}: ")
 
 
 def _shown(show: Any, outcome: Any, chosen: str) -> tuple[int, Any]:
     """show(), and the exit code it asks for (compare and check exit 1 on a disagreement); an error while
     showing (a bug, too) becomes that problem's error, so the batch goes on."""
+    from adcli import inputs
     from adcli.batch import Outcome
     from adcli.errors import AdcliError, internal_error
 
+    item = outcome.item
     try:
-        show(outcome.result, chosen)
+        show(outcome.result, chosen, None if item.file == inputs.ARG else (item.file, item.line))
     except typer.Exit as done:
         return done.exit_code, outcome
     except AdcliError as exc:
@@ -465,20 +492,24 @@ def _as_record(show: Any, outcome: Any) -> tuple[int, Any, str]:
     return code, outcome, json.dumps({"file": item.file, "line": item.line, **json.loads(buffer.getvalue())})
 
 
-def _present_many(fmt: str | None, compute: Any, show: Any, formats: Any, expr: Any, files: Any) -> None:
-    """Batch mode for a command with its own renderers: each problem under its file:line; json(l) records."""
-    from adcli import inputs
+def _present_many(fmt: str | None, compute: Any, show: Any, expr: Any, files: Any, at: Any) -> None:
+    """Batch mode for a command with its own renderers: each problem under its file:line; json(l) records.
+
+    --at overrides the EXPR argument's own `at` and fills in a file line's (a line's own point wins), as
+    for grad, jac and eval (adcli.batch.solve)."""
+    from adcli import batch, inputs
     from adcli.errors import AdcliError
 
     try:
         chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
-        if chosen not in (*formats, "jsonl"):
-            raise AdcliError("usage_error", f"unknown format {chosen!r}: choose {', '.join((*formats, 'jsonl'))}")
+        if chosen not in PRESENTED:
+            raise AdcliError("usage_error", f"unknown format {chosen!r}: choose {', '.join(PRESENTED)}")
+        point = batch.point_bindings(at, None)
         items = inputs.problems(expr, files, sys.stdin)
     except AdcliError as exc:
         _fail(exc, fmt)
     try:
-        summary = _each_problem(items, compute, show, chosen)
+        summary = _each_problem(items, compute, show, chosen, point)
     except BrokenPipeError:
         _pipe_closed()
     if summary.total > 1 or summary.failed:
@@ -486,7 +517,7 @@ def _present_many(fmt: str | None, compute: Any, show: Any, formats: Any, expr: 
     raise typer.Exit(summary.exit_code)
 
 
-def _each_problem(items: Any, compute: Any, show: Any, chosen: str) -> Any:
+def _each_problem(items: Any, compute: Any, show: Any, chosen: str, point: Any) -> Any:
     """The problems of a batch in turn, shown (json: an array of records); the summary."""
     from adcli import batch, inputs, render_batch
 
@@ -495,7 +526,7 @@ def _each_problem(items: Any, compute: Any, show: Any, chosen: str) -> Any:
         if item.note is not None:
             sys.stderr.write(f"note: {item.note}\n")
             continue
-        outcome, code, record = batch.solve(item, lambda text, given, defaults: compute(text), ()), 0, None
+        outcome, code, record = batch.solve(item, compute, point), 0, None
         if chosen in ("json", "jsonl"):
             code, outcome, record = _as_record(show, outcome)
         elif outcome.error is None:
@@ -567,7 +598,7 @@ def trace(
     cot: Cot = None,
     mode: Annotated[str, typer.Option("--mode", help="forward | reverse | both")] = "both",
     ascii: Ascii = False,
-    fmt: Format = None,
+    fmt: Presented = None,
     precision: Precision = 5,
     emit: Annotated[str | None, typer.Option("--emit", help="python: the sweep(s) as a Python function.")] = None,
     strict: Strict = False,
@@ -583,15 +614,15 @@ def trace(
     plain = _ascii(ascii)
     emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
 
-    def compute(text: str | None = None) -> Any:
+    def compute(text: str, given: Any, defaults: Any) -> Any:
         if emit not in (None, "python"):
             raise api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python")
         if emit is not None and fmt is not None:
             raise api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two")
-        problem = api.prepare(_read(expr) if text is None else text, at, strict=strict)
+        problem = api.prepare(text, given, strict=strict, defaults=defaults)
         return tracing.compute(problem, mode, _seed("--dir", direction), _seed("--cot", cot))
 
-    def show(result: Any, chosen: str) -> None:
+    def show(result: Any, chosen: str, place: Any) -> None:
         if emit is not None:
             from adcli.emit import python_source
 
@@ -600,11 +631,11 @@ def trace(
         elif chosen == "json":
             sys.stdout.write(render_trace.as_json(result) + "\n")
         elif chosen == "plain":
-            render_trace.plain(result, precision, plain, sys.stdout, sys.stderr)
+            render_trace.plain(result, precision, plain, sys.stdout, _stderr(place))
         else:
             render_trace.table(result, precision, plain, _console(plain))
 
-    _present(fmt, compute, show, expr=expr, files=files)
+    _present(fmt, compute, show, expr, files, at)
 
 
 @app.command()
@@ -614,7 +645,7 @@ def graph(
     dot: Annotated[bool, typer.Option("--dot", help="Graphviz DOT (make an SVG with: | dot -Tsvg -o f.svg).")] = False,
     cot: Cot = None,
     ascii: Ascii = False,
-    fmt: Format = None,
+    fmt: Presented = None,
     precision: Precision = 4,
     strict: Strict = False,
     files: Files = None,
@@ -624,13 +655,20 @@ def graph(
     Example: adcli graph "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --dot | dot -Tsvg -o f.svg
     """
     from adcli import drawing, render_graph
+    from adcli.errors import AdcliError
 
+    if dot and fmt in ("json", "jsonl"):  # DOT is not JSON: a record could not hold it
+        _fail(AdcliError("usage_error", f"--dot writes Graphviz DOT, not {fmt}: give one of the two"), fmt)
     plain = _ascii(ascii)
 
-    def compute(text: str | None = None) -> Any:
-        return drawing.draw(_read(expr) if text is None else text, at, _seed("--cot", cot), strict=strict)
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        if defaults:  # a file's line: its own `at` wins over --at, which fills in (as for grad)
+            from adcli.syntax import parse
 
-    def show(result: Any, chosen: str) -> None:
+            given = [*defaults, *parse(text, strict=strict).point]
+        return drawing.draw(text, given or None, _seed("--cot", cot), strict=strict)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
         if dot:
             sys.stdout.write(render_graph.dot(result, precision, plain))
         elif chosen == "json":
@@ -639,7 +677,7 @@ def graph(
             console = _console(plain)
             console.print(render_graph.tree(result, precision, plain, console.width))
 
-    _present(fmt, compute, show, expr=expr, files=files)
+    _present(fmt, compute, show, expr, files, at)
 
 
 @app.command()
@@ -658,7 +696,7 @@ def compare(
     ] = False,
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance of agreement.")] = 1e-6,
     atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance of agreement.")] = 1e-9,
-    fmt: Format = None,
+    fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,
     files: Files = None,
@@ -670,12 +708,12 @@ def compare(
     from adcli import api, render_compare
     from adcli import compare as comparing
 
-    def compute(text: str | None = None) -> Any:
+    def compute(text: str, given: Any, defaults: Any) -> Any:
         frameworks = comparing.peers(_wrt(peers) or [])
-        problem = api.prepare(_read(expr) if text is None else text, at, _wrt(wrt), strict=strict)
+        problem = api.prepare(text, given, _wrt(wrt), strict=strict, defaults=defaults)
         return comparing.compare(problem, _wrt(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers)
 
-    def show(result: Any, chosen: str) -> None:
+    def show(result: Any, chosen: str, place: Any) -> None:
         if chosen == "json":
             sys.stdout.write(render_compare.as_json(result) + "\n")
         elif chosen == "plain":
@@ -685,7 +723,7 @@ def compare(
         if not result.agree:
             raise typer.Exit(1)
 
-    _present(fmt, compute, show, expr=expr, files=files)
+    _present(fmt, compute, show, expr, files, at)
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
@@ -703,7 +741,7 @@ def check(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.")] = 1e-7,
     atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.")] = 1e-9,
-    fmt: Format = None,
+    fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,
     files: Files = None,
@@ -715,11 +753,11 @@ def check(
     from adcli import check as checking
     from adcli import render_compare
 
-    def compute(text: str | None = None) -> Any:
+    def compute(text: str, given: Any, defaults: Any) -> Any:
         options = checking.Options(samples=samples, seed=seed, rtol=rtol, atol=atol)
-        return checking.check(_read(answer) if text is None else text, of, _wrt(wrt), at, options, strict=strict)
+        return checking.check(text, of, _wrt(wrt), given, options, strict=strict, defaults=defaults)
 
-    def show(result: Any, chosen: str) -> None:
+    def show(result: Any, chosen: str, place: Any) -> None:
         if chosen == "json":
             import json
 
@@ -728,7 +766,7 @@ def check(
             sys.stdout.write(render_compare.check_text(result, precision) + "\n")
         raise typer.Exit(result.exit_code)
 
-    _present(fmt, compute, show, expr=answer, files=files)
+    _present(fmt, compute, show, answer, files, at)
 
 
 def _version(value: bool) -> None:
