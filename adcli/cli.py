@@ -28,7 +28,10 @@ Files = Annotated[
     list[str] | None, typer.Option("--file", "-f", help="Read problems from a file, one per line; repeatable.")
 ]
 PointsFile = Annotated[
-    str | None, typer.Option("--points", help="A CSV file of points: a header row of variable names, then rows.")
+    list[str] | None,
+    typer.Option(
+        "--points", help="A CSV file of points: a header row of variable names, then rows; repeatable (crossed)."
+    ),
 ]
 Grid = Annotated[
     bool,
@@ -111,10 +114,12 @@ def _fail(exc: Any, fmt: str | None) -> None:
     raise typer.Exit(exc.exit_code)
 
 
-def _many(expr: str | None, files: list[str] | None, at: list[str] | None, points: str | None, fmt: str | None) -> bool:
+def _many(
+    expr: str | None, files: list[str] | None, at: list[str] | None, points: list[str] | None, fmt: str | None
+) -> bool:
     """Batch mode: problems from files or stdin, several points (spans, lists, --points), or jsonl/csv."""
     spans = any(":" in text or "[" in text for text in at or [])
-    return expr in (None, "-") or bool(files) or points is not None or spans or fmt in ("jsonl", "csv")
+    return expr in (None, "-") or bool(files) or bool(points) or spans or fmt in ("jsonl", "csv")
 
 
 def _solve(

@@ -248,6 +248,16 @@ def test_grid_zip_and_points_from_the_command_line(tmp_path: Path) -> None:
     assert [r["value"][0] for r in rows] == [15.0, 26.0] and rows[1]["at"] == {"x": 2.0, "y": 6.0}
 
 
+def test_two_points_tables_are_crossed_or_zipped(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("x,y\n1,10\n2,20\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("z\n100\n200\n", encoding="utf-8")
+    tables = ["--points", str(tmp_path / "a.csv"), "--points", str(tmp_path / "b.csv")]
+    grid = jsonl(run("eval", "x + y + z", *tables, "--format", "jsonl").stdout)
+    assert [r["value"][0] for r in grid] == [111, 211, 122, 222]  # each table's rows stay together
+    zipped = jsonl(run("eval", "x + y + z", *tables, "--zip", "--format", "jsonl").stdout)
+    assert [r["value"][0] for r in zipped] == [111, 222]
+
+
 def test_a_bad_points_file_stops_before_any_problem(tmp_path: Path) -> None:
     table = tmp_path / "pts.csv"
     table.write_text("x,y\n1\n", encoding="utf-8")
