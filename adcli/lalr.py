@@ -44,6 +44,7 @@ class Driver:
         self.match = scanner._mres[0].match
         self.ignore = frozenset(lexer.ignore_types)
         self.newlines = frozenset(lexer.newline_types)
+        self.skip = self.ignore - self.newlines
         self.lex_callbacks = dict(lexer.callback)
         if self.ignore & set(self.lex_callbacks):  # Lark would build and call back on ignored tokens
             raise GiveUpError("callbacks on ignored terminals")
@@ -63,9 +64,19 @@ class Driver:
                     entries[symbol] = (size, None if _unit(callback, size) else callback, arg.origin.name)
             self.actions[state] = entries
 
+    def _lines(self, kind: str, value: str, pos: int, line: int, line_start: int) -> tuple[Token | None, int, int]:
+        """A terminal that may hold a line end: its Token (None if ignored) and the new line and its start."""
+        token = None if kind in self.ignore else Token._future_new(kind, value, pos, line, pos - line_start + 1)
+        if "\n" in value:
+            line += value.count("\n")
+            line_start = pos + value.rindex("\n") + 1
+        if token is not None:
+            token.end_line, token.end_column, token.end_pos = line, pos + len(value) - line_start + 1, pos + len(value)
+        return token, line, line_start
+
     def parse(self, text: str) -> Any:  # noqa: C901 - one loop: a call a token is what this module saves
         """The value of the start rule (what the Transformer built), or GiveUpError."""
-        match, ignore, newlines, lex_callbacks = self.match, self.ignore, self.newlines, self.lex_callbacks
+        match, skip, newlines, lex_callbacks = self.match, self.skip, self.newlines, self.lex_callbacks
         actions, end_state = self.actions, self.end
         new_token = Token._future_new
         states, values = [self.start], []
@@ -76,18 +87,18 @@ class Driver:
                 if m is None:
                     raise GiveUpError("no terminal matches")
                 kind, end = m.lastgroup, m.end()
-                if kind in ignore and kind not in newlines:
+                if kind in skip:  # spaces
                     pos = end
                     continue
-                value = m.group()
-                token = None if kind in ignore else new_token(kind, value, pos, line, pos - line_start + 1)
-                if kind in newlines and "\n" in value:
-                    line += value.count("\n")
-                    line_start = pos + value.rindex("\n") + 1
-                pos = end
-                if token is None:
-                    continue
-                token.end_line, token.end_column, token.end_pos = line, end - line_start + 1, end
+                if kind in newlines:  # a new line, or a comment (ignored)
+                    token, line, line_start = self._lines(kind, m.group(), pos, line, line_start)
+                    pos = end
+                    if token is None:
+                        continue
+                else:
+                    column = pos - line_start + 1
+                    token = new_token(kind, m.group(), pos, line, column, line, column + end - pos, end)
+                    pos = end
                 if kind in lex_callbacks:
                     token = lex_callbacks[kind](token)
                     kind = token.type
