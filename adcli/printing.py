@@ -184,6 +184,11 @@ def to_text(
         raise AdcliError(
             "limit_exceeded", f"the expression is over {limit:,} characters when printed; use shared form (--cse)"
         )
+    return _plain(root, labels, limit) if not latex else _emit(root, labels, limit, latex)
+
+
+def _emit(root: Node, labels: Mapping[Node, str], limit: int, latex: bool) -> str:
+    """The general loop (LaTeX's templates depend on the arguments); _plain is its input-syntax twin."""
     out: list[str] = []
     stack: list[Node | str] = [root]
     written = 0
@@ -218,6 +223,61 @@ def to_text(
                 todo += [parens[0], arg, parens[1]]
             else:
                 todo.append(arg)
+        stack.extend(reversed(todo))
+    return "".join(out)
+
+
+#: (op, number of arguments) -> the plain template with each Slot as a tuple (arg, min_prec, paren_ops, leading)
+_PLAIN_PIECES: dict[tuple[str, int], tuple[str | tuple[int, int, frozenset[str], bool], ...]] = {}
+
+
+def _plain_pieces(node: Node) -> tuple[str | tuple[int, int, frozenset[str], bool], ...]:
+    key = (node.op, len(node.args))
+    if key not in _PLAIN_PIECES:
+        _PLAIN_PIECES[key] = tuple(
+            p if type(p) is str else (p.arg, p.min_prec, p.paren_ops, p.leading)  # type: ignore[union-attr]
+            for p in _template(node)
+        )
+    return _PLAIN_PIECES[key]
+
+
+def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:
+    """to_text's loop for the input syntax, with _prec, _signed and _leaf written inline: printing each
+    batch problem's outputs cost as much as its primal sweep."""
+    out: list[str] = []
+    stack: list[Node | str] = [root]
+    written, neg = 0, PRECEDENCE["neg"]
+    while stack:
+        if written > limit:
+            return "".join(out)[:limit] + "…"
+        item = stack.pop()
+        if type(item) is str:
+            out.append(item)
+            written += len(item)
+            continue
+        if not item.args or item in labels:
+            if item in labels:
+                leaf = labels[item]
+            else:
+                leaf = format_number(item.payload) if item.op == "const" else str(item.payload)  # type: ignore[arg-type]
+            out.append(leaf)
+            written += len(leaf)
+            continue
+        args, todo = item.args, []
+        for piece in _plain_pieces(item):
+            if type(piece) is str:
+                todo.append(piece)
+                continue
+            arg_index, min_prec, paren_ops, leading = piece  # type: ignore[misc]
+            arg = args[arg_index]
+            if arg not in labels:
+                op = arg.op
+                signed = op == "neg" or (op == "const" and arg.payload < 0)  # type: ignore[operator]
+                prec = neg if signed and op == "const" else PRECEDENCE.get(op, ATOM)
+                if prec < min_prec or op in paren_ops or (not leading and min_prec > 0 and signed):
+                    todo += ("(", arg, ")")
+                    continue
+            todo.append(arg)
         stack.extend(reversed(todo))
     return "".join(out)
 

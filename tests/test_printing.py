@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adcli.errors import AdcliError
@@ -13,6 +13,7 @@ from adcli.graph import Node, const, make, topo_order, var, variables
 from adcli.printing import LIMIT, expanded_size, format_number, to_text
 from adcli.syntax import parse
 from adcli.tape import evaluate, linearise
+from tests.strategies import expressions
 
 x, y, z = var("x"), var("y"), var("z")
 
@@ -147,3 +148,41 @@ def test_deep_graphs_print_without_recursion() -> None:
     for _ in range(depth):
         minus = op("neg", minus)
     assert to_text(minus) == "-(" * (depth - 1) + "-x" + ")" * (depth - 1)
+
+
+def _tricky() -> list[Node]:
+    x, y, z = var("x"), var("y"), var("z")
+    m = make
+    return [
+        m("mul", (m("div", (x, y)), z)),  # (x/y)*z: a quotient on the left of a product keeps its parentheses
+        m("sub", (x, m("neg", (y,)))),
+        m("sub", (x, m("add", (y, z)))),
+        m("pow", (m("neg", (x,)), const(2))),
+        m("pow", (m("pow", (x, y)), z)),
+        m("add", (x, const(-2))),
+        m("mul", (const(-2), x)),
+        m("div", (x, m("mul", (y, z)))),
+        m("neg", (m("neg", (x,)),)),
+        m("atan2", (m("neg", (y,)), m("add", (x, const(1))))),
+    ]
+
+
+@pytest.mark.parametrize("node", _tricky(), ids=lambda n: to_text(n))
+def test_the_input_syntax_loop_on_the_precedence_corners(node: Node) -> None:
+    from adcli.printing import _emit, _plain
+
+    assert _plain(node, {}, LIMIT) == _emit(node, {}, LIMIT, latex=False)
+    if all(n.op != "const" or n.payload >= 0 for n in topo_order([node])):  # the language writes -2 as -(2)
+        assert parse(_plain(node, {}, LIMIT)).outputs == [node]  # and it reads back as the same graph
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions, st.booleans())
+def test_the_input_syntax_loop_prints_what_the_general_loop_prints(node: Node, labelled: bool) -> None:
+    """_plain (the fast loop for the input syntax) against _emit, the general loop LaTeX still uses."""
+    from adcli.printing import _emit, _plain
+
+    inner = [n for n in topo_order([node]) if n.args and n is not node]
+    labels = {inner[0]: "a"} if labelled and inner else {}
+    assert _plain(node, labels, LIMIT) == _emit(node, labels, LIMIT, latex=False)
+    assert _plain(node, labels, 5) == _emit(node, labels, 5, latex=False)  # cut at the limit alike
