@@ -47,6 +47,7 @@ def shared_form(roots: Sequence[Node]) -> SharedForm:
             uses[arg] = uses.get(arg, 0) + 1
     for root in roots:
         uses[root] = uses.get(root, 0) + 1
+    whole = {root for root in roots if uses[root] == 1}  # a root used nowhere else prints whole: no name
     shallow: dict[Node, Node] = {}
     width: dict[Node, int] = {}  # printed characters of the shallow form, about
     definitions: list[tuple[str, Node]] = []
@@ -57,7 +58,7 @@ def shared_form(roots: Sequence[Node]) -> SharedForm:
             continue
         inline = make(node.op, tuple(shallow[a] for a in node.args), node.payload)
         size = len(node.op) + 4 + sum(width[a] + 2 for a in node.args)
-        if uses[node] > 1 and size > 3 or size > INLINE:
+        if node not in whole and (uses[node] > 1 and size > 3 or size > INLINE):
             name = f"@{len(definitions) + 1}"
             definitions.append((name, inline))
             shallow[node], width[node] = var(name), len(name)

@@ -29,3 +29,12 @@ def test_latex_shared_form() -> None:
     definitions, results = shared_form(parse("sin(x)^2 + sin(x)").outputs).text(latex=True)
     assert definitions == [("@1", r"\sin\left(x\right)")]
     assert results == ["@1^{2} + @1"]
+
+
+def test_a_long_root_used_once_is_not_also_a_definition() -> None:
+    """Every definition is used: a root over INLINE characters prints whole, never also as `@k = …`."""
+    text = " + ".join(f"sin(x*{k})*cos(x*{k})" for k in range(1, 12)) + " + sin(x)^2*sin(x)"
+    definitions, results = shared_form(parse(text).outputs).text()
+    used = set(re.findall(r"@\d+", " ".join([*results, *(body for _, body in definitions)])))
+    assert {name for name, _ in definitions} == used
+    assert all(body != results[0] for _, body in definitions)
