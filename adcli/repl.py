@@ -6,33 +6,24 @@ parentheses) and `$` the last one's. `name = expr` defines a name (and computes 
 names the last result and `:unname f` drops it; a name that would break later lines (a function, a
 constant, a variable with a value) is refused. A line that uses a defined name has the definition put
 in front of it (`f = (…); your line`), so read-as shows the name and the sharing; errors are placed
-back in the line as typed (`Expansion.place`). `:help` lists it all.
+back in the line as typed (adcli.repl_expand). What a session holds and how it solves a line is
+adcli.repl_session; this module has the `:` commands and the loop. `:help` lists it all.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import os
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from adcli.errors import AdcliError, internal_error
+from adcli.repl_session import State
 
 PROMPT = "adcli> "
 COMMANDS = ("grad", "jac", "eval")
 MODES = ("auto", "forward", "reverse")
 FORMATS = ("table", "plain", "json")
 HISTORY = os.path.join(os.path.expanduser("~"), ".adcli_history")
-LETTER = "A-Za-z_\u0391-\u03a9\u03b1-\u03bf\u03c1-\u03c9"  # the grammar's NAME: Latin and Greek letters, _
-NAME = re.compile(f"[{LETTER}][{LETTER}0-9]*")
-DEFINE = re.compile(rf"\s*({NAME.pattern})\s*=(?!=)\s*(.*)\Z", re.DOTALL)
-#: what expansion looks at: numbers (skipped, so that 1e5 holds no name e5), names, `$k` and `$`
-SCAN = re.compile(rf"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?P<name>{NAME.pattern})|\$(?P<k>\d*)")
-ASSIGNED = re.compile(r"\s*=(?!=)")
-NEW_WORD = "a name must be a new word: not a function, a constant or a variable with a value (e.g. f)"
 
 HELP = """\
 A line is a problem: sin(x)*y   (or: sin(x)*y at x=1, y=2; several statements: a = x^2; a + 1)
@@ -56,192 +47,8 @@ Settings (alone: show the setting):
   :quit                      leave (also Ctrl-D)"""
 
 
-@dataclass
-class Expansion:
-    """A line as the engine gets it (`text`) and the way back to the line as typed, for errors.
-
-    `pieces` tile `text`: (piece, where it comes from in the line, None for the line's own text or
-    what was put in, e.g. `f = x*y` or `$2 = x^2`)."""
-
-    line: str
-    pieces: list[tuple[str, int, str | None]]
-    names: dict[str, str]  # the names put in front, with their definitions
-    text: str = ""
-    starts: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.text = "".join(piece for piece, _, _ in self.pieces)
-        self.starts = list(itertools.accumulate((len(piece) for piece, _, _ in self.pieces[:-1]), initial=0))
-
-    def place(self, exc: AdcliError) -> AdcliError:
-        """exc as the line gives it: the caret under what was typed, `(in f = …)` when the fault lies in
-        something put in; an error that names a definition in front says it is a session name."""
-        said = re.match(rf"({NAME.pattern}) is (assigned in the expression|already assigned)", exc.message)
-        if said and said.group(1) in self.names:
-            name = said.group(1)
-            exc.message = f"{name} is a name ({name} = {self.names[name]}); ':unname {name}' drops it"
-        if exc.source != self.text:
-            return exc
-        exc.source = self.line
-        if exc.line != 1 or exc.column is None:
-            exc.line = exc.column = None
-            return exc
-        offset = exc.column - 1
-        k = bisect.bisect_right(self.starts, offset) - 1
-        _, where, put_in = self.pieces[k]
-        exc.column = 1 + (where if put_in else where + offset - self.starts[k])
-        if put_in:
-            exc.message += f" (in {put_in})"
-        return exc
-
-
-class _Located:
-    """A result's failed points (adcli.points.Failures) whose errors are placed in the line as typed."""
-
-    def __init__(self, failures: Any, expansion: Expansion) -> None:
-        self.failures, self.expansion = failures, expansion
-
-    def __getattr__(self, key: str) -> Any:
-        return getattr(self.failures, key)
-
-    def __len__(self) -> int:
-        return len(self.failures)
-
-    def error(self, i: int) -> AdcliError:
-        return self.expansion.place(self.failures.error(i))
-
-
-def _names_in(text: str) -> set[str]:
-    return {m.group("name") for m in SCAN.finditer(text) if m.group("name")}
-
-
-@dataclass
-class Session:
-    """The settings and the results so far; `handle` runs one line and says what to print."""
-
-    command: str = "jac"
-    mode: str = "auto"
-    at: list[str] = field(default_factory=list)
-    wrt: list[str] | None = None
-    format: str = "plain"
-    precision: int = 10
-    strict: bool = False
-    results: list[str | None] = field(default_factory=list)  # result k's expression text (one output)
-    names: dict[str, str] = field(default_factory=dict)
-    done: bool = False
-
-    # ---- expressions ---------------------------------------------------------------------------
-
-    def expand(self, line: str, start: int = 0) -> Expansion:
-        """line[start:] as the engine gets it: `$k` and `$` become result k's (the last) expression in
-        parentheses, and the names it uses (and does not assign itself) get their definitions in front."""
-        pieces: list[tuple[str, int, str | None]] = []
-        used: dict[str, int] = {}  # name -> where the line first uses it
-        assigned: set[str] = set()  # names the line assigns itself: its own definition wins
-        done = start
-        for match in SCAN.finditer(line, start):
-            name, k = match.group("name"), match.group("k")
-            if k is not None:
-                i, found = self._result(k, match.start(), line)
-                pieces += [(line[done : match.start()], done, None), (f"({found})", match.start(), f"${i} = {found}")]
-                done = match.end()
-            elif name in self.names and ASSIGNED.match(line, match.end()):
-                assigned.add(name)
-            elif name in self.names:
-                used.setdefault(name, match.start())
-        pieces.append((line[done:], done, None))
-        used = {n: where for n, where in used.items() if n not in assigned}
-        front = [(f"{n} = ({d}); ", used[n], f"{n} = {d}") for n, d in self.names.items() if n in used]
-        return Expansion(line, front + pieces, {n: self.names[n] for n in used})
-
-    def _result(self, k: str, where: int, line: str) -> tuple[int, str]:
-        """Result k's number and expression (k empty: the last result's); an error goes under the `$`."""
-        n = len(self.results)
-        if not n:
-            message = "no results yet: $ and $1, $2, … stand for results of earlier lines"
-        elif not 1 <= (i := int(k) if k else n) <= n:
-            message = f"there is no result ${i}: " + (
-                "the only result so far is $1" if n == 1 else f"the results so far are $1 to ${n}"
-            )
-        elif (found := self.results[i - 1]) is None:
-            message = f"result ${i} has several outputs: $k stands for one expression"
-        else:
-            return i, found
-        raise AdcliError("usage_error", message, line=1, column=where + 1, source=line)
-
-    def check_name(self, name: str, said: str, expression: str | None = None) -> None:
-        """Refuse a name that would break the lines using it: a function, a constant, a variable with a value
-        in the session's point, one of its own expression's variables or of another name's definition."""
-        from adcli.primitives import CONSTANTS, FUNCTIONS
-
-        users = [n for n, text in self.names.items() if n != name and name in _names_in(text)]
-        if not NAME.fullmatch(name):
-            why = f"{name!r} is not a name (letters, digits and _, not starting with a digit)"
-        elif name in FUNCTIONS:
-            why = f"{name} is a function"
-        elif name in CONSTANTS or name == "at":
-            why = f"{name} is a constant" if name in CONSTANTS else "at is the word that starts a line's own point"
-        elif name in self._point_names():
-            why = f"{name} has a value in the session's point (:at)"
-        elif expression is not None and name in _names_in(expression):
-            why = f"{name} is a variable of its own expression {expression}"
-        elif users:
-            why = f"{name} is a variable of {users[0]} = {self.names[users[0]]}"
-        else:
-            return
-        raise AdcliError("usage_error", f"{said}: {why}; {NEW_WORD}")
-
-    def _point_names(self) -> list[str]:
-        return [text.partition("=")[0] for text in self.at]
-
-    # ---- one line ------------------------------------------------------------------------------
-
-    def solve(self, line: str) -> tuple[int, str | None, Any]:
-        """Compute a line (`name = expr` also defines the name): the result's number, the name, the result.
-
-        Errors are reported against the line as typed: a caret into a definition or a `$k` put in front
-        of it moves under the name or the `$k`, and the message says which definition it was."""
-        from dataclasses import replace
-
-        defined = DEFINE.match(line) if ";" not in line else None
-        name = defined.group(1) if defined else None
-        if name is not None:
-            self.check_name(name, f"{name} = …")
-        expansion = self.expand(line, defined.start(2) if defined else 0)
-        try:
-            result, text = self._compute(expansion.text, name)
-        except AdcliError as exc:
-            raise expansion.place(exc) from None
-        if name is not None:
-            self.check_name(name, f"{name} = …", text)
-        self.results.append(text)
-        if name is not None:
-            self.names.pop(name, None)
-            self.names[name] = text  # type: ignore[assignment]
-        failures = None if result.failures is None else _Located(result.failures, expansion)
-        return len(self.results), name, replace(result, input=line, failures=failures)
-
-    def _compute(self, text: str, name: str | None) -> tuple[Any, str | None]:
-        """The result of the expanded text, and its expression's text (None for several outputs)."""
-        from adcli import api
-        from adcli.printing import to_text
-        from adcli.syntax import parse_point
-
-        point = [b for given in self.at for b in parse_point(given)]  # fills in; the line's own `at` wins
-        problem = api.prepare(text, None, self.wrt, strict=self.strict, defaults=point, each_point=True)
-        outputs = problem.parsed.outputs
-        if name is not None and len(outputs) != 1:
-            raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")
-        if self.command == "eval":
-            result = api.evaluate_problem(problem)
-        elif self.command == "grad" and len(outputs) != 1:
-            raise AdcliError("usage_error", f"grad needs one output; this has {len(outputs)}: try :command jac")
-        else:
-            mode = "reverse" if self.mode == "auto" and self.command == "grad" else self.mode
-            result = api.differentiate(problem, mode)
-        return result, to_text(outputs[0]) if len(outputs) == 1 else None
-
-    # ---- settings ------------------------------------------------------------------------------
+class Session(State):
+    """A session (adcli.repl_session.State) with the `:` commands that change it; `setting` runs one."""
 
     def setting(self, line: str) -> str:
         """Run a `:` command; returns the text to show."""
@@ -292,7 +99,7 @@ class Session:
                 if name in self.names:
                     said = f"{name} is a name ({name} = {self.names[name]})"
                     raise AdcliError("usage_error", f":at {name}=…: {said}; ':unname {name}' drops it first")
-            self.at = [given.pop(name, text) for name, text in zip(self._point_names(), self.at, strict=True)]
+            self.at = [given.pop(name, text) for name, text in zip(self.point_names(), self.at, strict=True)]
             self.at += given.values()
         return f"at: {', '.join(self.at) or '(no values)'}"
 
