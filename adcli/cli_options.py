@@ -1,4 +1,4 @@
-"""The options several commands share: their Typer types (help text, defaults' checks) and how their text is read.
+"""The options several commands share, declared once: their Typer types and the reading of their text.
 
 Imported when the command line starts: nothing here imports numpy, lark or rich until an option is read.
 """
