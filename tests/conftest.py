@@ -1,4 +1,4 @@
-"""Shared test set-up: hypothesis profiles, the example problems, and small helpers for the core tests.
+"""Shared test set-up: hypothesis profiles, the example problems, the CLI run in-process, small helpers.
 
 Profiles: "dev" (the default, random, a modest number of examples) and "ci" (derandomized, so a
 CI run is reproducible), loaded when the CI environment variable is set.
@@ -6,14 +6,19 @@ CI run is reproducible), loaded when the CI environment variable is set.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 DATA = Path(__file__).parent / "data"
+Run = Callable[..., tuple[int, str, str]]  # the `adcli` fixture: (exit code, stdout, stderr)
 
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
@@ -37,3 +42,22 @@ def calculus() -> list[dict]:
 def baydin() -> dict:
     """The survey's running example ln(x1) + x1*x2 - sin(x2) at (2, 5), with its published traces."""
     return next(p for p in load_jsonl("baydin.jsonl") if p["id"] == "baydin2018-ln")
+
+
+@pytest.fixture
+def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run the CLI in-process: (exit code, stdout, stderr)."""
+    from adcli.cli import main
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["adcli", *args])
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            main()
+            code: Any = 0
+        except SystemExit as exc:
+            code = exc.code or 0
+        out, err = capsys.readouterr()
+        return int(code), out, err
+
+    return run

@@ -8,38 +8,16 @@ Reference values are worked by hand (d/dx x^2 = 2x, d/dx log(x) = 1/x, …).
 
 from __future__ import annotations
 
-import io
 import json
 import math
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adcli.cli import main
-
 Run = Callable[..., tuple[int, str, str]]
 PRESENTED = ["diff", "trace", "graph", "compare"]
-
-
-@pytest.fixture
-def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run the CLI in-process: (exit code, stdout, stderr)."""
-
-    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["adcli", *args])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            main()
-            code: Any = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        return int(code), out, err
-
-    return run
 
 
 def lines_of(out: str) -> list[dict[str, Any]]:

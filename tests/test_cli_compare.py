@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from adcli.cli import main
-
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str) -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["adcli", *args])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        code: Any = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        return int(code), out, err
-
-    return run
 
 
 def test_compare_agreeing_exits_0_with_json_schema(adcli: Run) -> None:

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from adcli.cli import main
-
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run the CLI in-process: (exit code, stdout, stderr)."""
-
-    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "argv", ["adcli", *args])
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        try:
-            main()
-            code: Any = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out, err = capsys.readouterr()
-        return int(code), out, err
-
-    return run
 
 
 def test_trace_plain_reproduces_the_survey(adcli: Run) -> None:
