@@ -328,12 +328,8 @@ def graph(
         cli_run.fail(AdcliError("usage_error", f"--dot writes Graphviz DOT, not {fmt}: give one of the two"), fmt)
     plain = _ascii(ascii)
 
-    def compute(text: str, given: Any, defaults: Any) -> Any:
-        if defaults:  # a file's line: its own `at` wins over --at, which fills in (as for grad)
-            from adcli.syntax import parse
-
-            given = [*defaults, *parse(text, strict=strict).point]
-        return drawing.draw(text, given or None, seed_values("--cot", cot), strict=strict)
+    def compute(text: str, given: Any, defaults: Any) -> Any:  # a file's line: its own `at` wins over --at
+        return drawing.draw(text, given or None, seed_values("--cot", cot), strict=strict, defaults=defaults)
 
     def show(result: Any, chosen: str, place: Any) -> None:
         if dot:

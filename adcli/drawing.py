@@ -81,17 +81,26 @@ def _unpointed(text: str, strict: bool) -> Tape:
     return tape
 
 
-def draw(text: str, at: Any = None, cotangent: Sequence[float] | None = None, *, strict: bool = False) -> Drawing:
-    """The DAG of text; with a point (given, or `at …` in the text), values and adjoints too."""
+def draw(
+    text: str,
+    at: Any = None,
+    cotangent: Sequence[float] | None = None,
+    *,
+    strict: bool = False,
+    defaults: Sequence[Any] = (),
+) -> Drawing:
+    """The DAG of text; with a point (given, or `at …` in the text), values and adjoints too.
+
+    `defaults` fill in what the text's own `at` leaves out (a batch's --at), as in api.prepare."""
     from adcli import api
     from adcli.syntax import parse
 
-    if at is None and not parse(text, strict=strict).point:
+    if at is None and not defaults and not parse(text, strict=strict).point:
         if cotangent is not None:
             raise AdcliError("usage_error", "--cot needs a point (--at) to compute adjoints at")
         tape = _unpointed(text, strict)
         return Drawing(tape.source or text, _vertices(tape), list(tape.outputs))
-    problem = api.prepare(text, at, strict=strict)
+    problem = api.prepare(text, at, strict=strict, defaults=defaults)
     require_one_point(problem.point, "graph")
     tape = problem.tape
     weights = resolve_cotangent(len(tape.outputs), cotangent)
