@@ -167,6 +167,7 @@ class _Sink:
     def __init__(self, command: str, digits: int, out: IO[str], err: IO[str]) -> None:
         self.command, self.digits, self.out, self.err = command, digits, out, err
         self.notes = 0
+        self.everything = EVERYTHING  # how to see every point: the repl says it its own way
 
     def note(self, item: Item) -> None:
         self.notes += 1
@@ -332,7 +333,10 @@ def _point_rows(result: Any, columns: list[Any], lead: int, digits: int) -> Iter
                 yield [render.number(c[j], digits) for c in lists]
 
 
-def point_errors(outcome: Outcome) -> list[str]:
+EVERYTHING = "--format jsonl or csv"  # the advice when a table or text shows only some of the points
+
+
+def point_errors(outcome: Outcome, everything: str = EVERYTHING) -> list[str]:
     """The errors of the points that failed, for stderr: `file:line:col: error[kind]: point 3 of 5: …`."""
     failures = outcome.result.failures
     if failures is None:
@@ -345,7 +349,7 @@ def point_errors(outcome: Outcome) -> list[str]:
         lines.append(f"{place}error[{exc.kind}]: point {i + 1:,} of {n:,}: {exc.message}")
     if len(failures) > POINT_ERRORS:
         more = len(failures) - POINT_ERRORS
-        lines.append(f"… {more:,} more points failed: --format jsonl or csv gives each one's error")
+        lines.append(f"… {more:,} more points failed: {everything} gives each one's error")
     return lines
 
 
@@ -374,7 +378,7 @@ class PlainSink(_Sink):
         for row in itertools.chain([header], first, rows):
             self.out.write("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + "\n")
         self.out.flush()
-        for line in point_errors(outcome):
+        for line in point_errors(outcome, self.everything):
             self.err.write(line + "\n")
         for note in result.notes:
             self.err.write(f"{origin}note: {note}\n")
@@ -420,9 +424,9 @@ class TableSink(_Sink):
             grid.add_row(*(Text(c) for c in row))
         self.console.print(grid)
         if n > TABLE_ROWS:
-            self.console.print(Text(f"… {n - TABLE_ROWS:,} more points: --format csv or jsonl lists them all"))
+            self.console.print(Text(f"… {n - TABLE_ROWS:,} more points: {self.everything} lists them all"))
         self.console.file.flush()
-        for line in point_errors(outcome):
+        for line in point_errors(outcome, self.everything):
             self.err.write(line + "\n")
         for note in result.notes:
             self.console.print(Text(f"note: {note}", style="cyan"))
@@ -433,10 +437,13 @@ class TableSink(_Sink):
 SINKS = {"jsonl": JsonlSink, "json": JsonSink, "csv": CsvSink, "plain": PlainSink, "table": TableSink}
 
 
-def sink(fmt: str, command: str, digits: int, out: IO[str], err: IO[str]) -> _Sink:
+def sink(fmt: str, command: str, digits: int, out: IO[str], err: IO[str], everything: str = EVERYTHING) -> _Sink:
+    """The sink of a format; `everything` is the advice for seeing every point of a cut-short table."""
     if fmt not in SINKS:
         raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
-    return SINKS[fmt](command, digits, out, err)
+    chosen = SINKS[fmt](command, digits, out, err)
+    chosen.everything = everything
+    return chosen
 
 
 class ProgressBar:

@@ -219,19 +219,6 @@ Show = Callable[[Any, str, str, int], None]
 REPL = "<repl>"  # the `file` of a point set's JSON records; `line` is the session's line number
 
 
-class _Advice:
-    """stderr, with the command line's advice to use --format jsonl or csv said the session's way."""
-
-    def __init__(self, err: IO[str]) -> None:
-        self.err = err
-
-    def write(self, text: str) -> int:
-        return self.err.write(text.replace("--format jsonl or csv", ":format json"))
-
-    def flush(self) -> None:
-        self.err.flush()
-
-
 def show_points(result: Any, session: Session, number: int, out: IO[str], err: IO[str]) -> None:
     """A point set as the command line shows one (adcli.render_batch): a row per point, a failed point's
     error kind in its row and its error on stderr (table, plain), or an array of records (json)."""
@@ -240,7 +227,7 @@ def show_points(result: Any, session: Session, number: int, out: IO[str], err: I
     from adcli.inputs import ARG, Item
 
     file = REPL if session.format == "json" else ARG  # ARG: no `file:line` heading in a table or text
-    sink = render_batch.sink(session.format, session.command, session.precision, out, _Advice(err))  # type: ignore[arg-type]
+    sink = render_batch.sink(session.format, session.command, session.precision, out, err, ":format json")
     sink.emit(Outcome(Item(result.input, file, number), result))
     sink.close(Summary())  # the summary of nothing: no `0 ok, 1 failed` for a session's line
 

@@ -279,6 +279,12 @@ def test_many_failing_points_point_to_the_sessions_json_not_the_command_lines_fo
     assert "--format" not in result.stderr
 
 
+def test_a_long_table_in_the_session_points_to_the_sessions_json() -> None:
+    result = repl(":at x=0:1:1005\nx^2\n", "--format", "table")
+    assert "… 5 more points: :format json lists them all" in result.stdout
+    assert "--format" not in result.stdout
+
+
 def test_a_point_set_whose_every_point_fails_is_one_error_and_the_session_goes_on() -> None:
     result = repl(":at x=[1,2]\nlog(x-3)\nx^2\n", "--format", "plain")
     assert "1:1: error[domain_error]" in result.stderr and "all 2 points fail" in result.stderr
