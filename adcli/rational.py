@@ -109,7 +109,7 @@ def combine(s: Simplifier, total: float, terms: list[tuple[float, Node]]) -> tup
                 p = bases.get(base) or atoms.read(base)
                 if not p:  # too big to read, or 0: a division by zero is left for the caller to report
                     return None
-                down[base], bases[base] = -int(e.payload), p  # type: ignore[arg-type]
+                down[base], bases[base] = down.get(base, 0) - int(e.payload), p  # type: ignore[arg-type]
                 continue
             p = atoms.read(f)
             top = None if p is None or top is None else poly.mul(top, p)

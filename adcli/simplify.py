@@ -301,6 +301,12 @@ class Simplifier:
         if coef == 0 or not math.isfinite(coef):
             return const(coef)
         coef = self._signs(coef, factors)
+        bases = [split_pow(f)[0] for f in factors]
+        if len(set(bases)) < len(bases) and self._deeper():  # a negated sum met its twin: (2 - x)^-1 is -(x - 2)^-1
+            try:
+                return self.mul_all([const(coef), *factors])  # merge them: (x - 2)^-2, one base, one power
+            finally:
+                self.depth -= 1
         if not self._deeper():
             return self._product(coef, factors)
         try:
