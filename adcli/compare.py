@@ -114,7 +114,8 @@ def _operations(result: Any) -> int:
     return primal + c.get("partials", 0) + derivative
 
 
-def _run(mode: str, problem: Any, repeat: int) -> ModeRun:
+def _run(mode: str, problem: Any, repeat: int, failures: dict[str, AdcliError]) -> ModeRun:
+    """One mode's answer and cost; an error stops that mode only (kept whole, place and all, in failures)."""
     _, runner = REGISTRY[mode]
     times = []
     try:
@@ -123,6 +124,7 @@ def _run(mode: str, problem: Any, repeat: int) -> ModeRun:
             result = runner(problem)
             times.append(time.perf_counter() - started)
     except AdcliError as exc:
+        failures[mode] = exc
         return ModeRun(mode, error={"kind": exc.kind, "message": exc.message})
     return ModeRun(
         mode,
@@ -306,11 +308,11 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     if any(getattr(v, "ndim", 0) for v in problem.point.values()):
         raise AdcliError("usage_error", "compare takes one point: give each variable one value, not a span or list")
     frameworks = peers(frameworks)
-    runs = {m: _run(m, problem, repeat) for m in choose(modes)}
+    failures: dict[str, AdcliError] = {}
+    runs = {m: _run(m, problem, repeat, failures) for m in choose(modes)}
     ok = [m for m, r in runs.items() if r.error is None]
-    if not ok:
-        first = next(iter(runs.values())).error or {}
-        raise AdcliError(first.get("kind", "usage_error"), first.get("message", "no mode ran"))
+    if not ok:  # the first mode's error as it came, with its line, column and source (a caret, as grad's)
+        raise next(iter(failures.values()))
     reference = next((m for m in ("symbolic", "reverse") if m in ok), ok[0])
     ref = runs[reference]
     kinks = [w for r in runs.values() for w in r.warnings if w.get("kind") == "nondifferentiable"]

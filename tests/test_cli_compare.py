@@ -106,3 +106,23 @@ def test_compare_json_outputs_are_the_expressions(adcli: Run) -> None:
     code, out, _ = adcli("compare", "x*y, sin(x)", "--at", "x=1,y=2", "--modes", "forward,reverse", "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["outputs"] == ["x*y", "sin(x)"]
+
+
+def test_compare_errors_carry_their_place_as_grads_do(adcli: Run, tmp_path) -> None:  # noqa: ANN001
+    # log(x) starts at column 5 of `x + log(x)`; at x = -1 it is outside log's domain in every mode
+    code, _, err = adcli("compare", "x + log(x)", "--at", "x=-1")
+    assert code == 1 and err.startswith("1:5: error[domain_error]: ")
+    assert err.splitlines()[1:3] == ["x + log(x)", "    ^"]
+    code, out, _ = adcli("compare", "x + log(x)", "--at", "x=-1", "--format", "json")
+    assert code == 1 and json.loads(out)["error"] | {"message": ""} == {
+        "kind": "domain_error",
+        "message": "",
+        "line": 1,
+        "column": 5,
+    }
+    code, out, _ = adcli("compare", "x + log(x)", "--at", "x=-1", "--format", "jsonl")
+    assert code == 1 and (json.loads(out)["error"]["line"], json.loads(out)["error"]["column"]) == (1, 5)
+    problems = tmp_path / "p.txt"
+    problems.write_text("x^2\nlog(x - 5)\n", encoding="utf-8")
+    code, _, err = adcli("compare", "-f", str(problems), "--at", "x=-1", "--format", "plain")
+    assert code == 1 and f"{problems}:2:1: error[domain_error]: log(x - 5)" in err
