@@ -115,15 +115,17 @@ def _candidates(
     The first half are where most textbook answers live (uniform in [-3, 3], log-uniform in
     [0.05, 5] for logs and roots); the second half search wider, for domains that lie elsewhere
     (log(x - 5), sqrt(-x - 50)): both signs with magnitudes log-uniform in [1e-3, 1e4], and every
-    other one near the given point (within 10% of its size).
+    other one near the given point (within 10% of its size). A point that gives only some of the
+    variables fixes those in every candidate; the others are drawn.
     """
-    k = len(names)
-    near = bool(given) and all(name in given for name in names)
-    if near:
-        yield given
+    whole = bool(names) and all(name in given for name in names)
+    drawn = list(names) if whole else [name for name in names if name not in given]
+    k = len(drawn)
+    if whole:
+        yield {name: given[name] for name in names}
         centre = np.array([given[name] for name in names])
     for j in range(n):
-        if j >= n // 2 and near and j % 2:
+        if j >= n // 2 and whole and j % 2:
             values = centre + 0.1 * np.maximum(np.abs(centre), 1.0) * rng.uniform(-1.0, 1.0, k)
         elif j >= n // 2:
             values = rng.choice([-1.0, 1.0], k) * np.exp(rng.uniform(np.log(1e-3), np.log(1e4), k))
@@ -131,7 +133,8 @@ def _candidates(
             values = rng.uniform(-3.0, 3.0, k)
         else:
             values = np.exp(rng.uniform(np.log(0.05), np.log(5.0), k))
-        yield {name: float(v) for name, v in zip(names, values, strict=True)}
+        point = {name: float(v) for name, v in zip(drawn, values, strict=True)}
+        yield {name: point[name] if name in point else given[name] for name in names}
 
 
 def _numeric(
@@ -167,7 +170,8 @@ def _numeric(
         if checked >= wanted:
             break
     if checked == 0:
-        near = "near the given point, " if given else ""
+        fixed = ", ".join(f"{name} = {given[name]:g}" for name in names if name in given)
+        near = "near the given point, " if fixed and len(given) == len(names) else f"with {fixed}, " if fixed else ""
         reason = f"no point inside the domain of both was found (tried {near}in [-3, 3] and at ±1e-3 to ±1e4)"
         return Verdict("undecided", "numeric", reason, wrt, points=0, rtol=rtol, atol=atol)
     reason = f"the answer equals the derivative at {checked} point(s) inside the domain (rtol {rtol:g}, atol {atol:g})"
@@ -208,14 +212,19 @@ def check(  # noqa: PLR0913 - the command's options
     from adcli import api
 
     own = parsed_answer.point  # the answer's own `at`: where a grader wants it checked
-    pointed = at or defaults or parsed.point or own
-    given = api.prepare(expr, [*own, *api._bindings(at)], names, defaults=defaults).point if pointed else {}
+    given = api._merge_point(parsed, [*own, *api._bindings(at)], defaults)
     require_one_point(given, "check")
+    used = list(dict.fromkeys([*variables(parsed.outputs), *names]))  # values for other names: not an error
+    given = {name: value for name, value in given.items() if name in used}
     symbolic = _symbolic(parsed, parsed_answer, names)
     if symbolic is not None and symbolic[0]:
         verdict = Verdict("correct", "symbolic", "the derivative minus the answer simplifies to 0", names)
     else:
         verdict = _numeric(expr, answer, names, given, options)
+        drawn = [name for name in used if name not in given]
+        if given and drawn:  # a point for some of the variables: those are held, the others drawn
+            held = ", ".join(f"{name} = {value:g}" for name, value in given.items())
+            verdict.notes.append(f"{held} at every point checked; {', '.join(drawn)} drawn at random")
     verdict.answer, verdict.of = answer, expr
     verdict.derivative = symbolic[1] if symbolic is not None else None
     return verdict

@@ -190,4 +190,5 @@ def check_text(verdict: Any, digits: int) -> str:
         lines.append(f"at {at}: the answer gives {gives}, the derivative is {is_}")
     if verdict.derivative:
         lines.append(f"the derivative: {verdict.derivative}")
+    lines += [f"note: {note}" for note in verdict.notes]
     return "\n".join(lines)

@@ -144,3 +144,34 @@ def test_the_verdict_carries_both_texts_and_its_tolerances() -> None:
     with pytest.raises(AdcliError) as info:
         check("2*x", "x^2", options=Options(samples=0))
     assert "--samples must be at least 1" in info.value.message
+
+
+def test_a_point_for_some_variables_holds_them_and_draws_the_others() -> None:
+    import math
+
+    assert check("2*x", "x^2", at="y=1").verdict == "correct"  # y is not in the expression: no error
+    assert check("y*cos(x*y)", "sin(x*y)", ["x"], at="x=1").verdict == "correct"
+    v = check("2*x", "x^2*y", ["x"], at="y=1")  # d/dx x^2*y = 2xy, which is 2x where y = 1
+    assert (v.verdict, v.method) == ("correct", "numeric")
+    assert v.notes == ["y = 1 at every point checked; x drawn at random"]
+    v = check("2*x", "x^2*y", ["x"], at="y=2")
+    ce = v.counterexample
+    assert v.verdict == "wrong" and ce is not None and ce["at"]["y"] == 2.0
+    assert ce["derivative"] == pytest.approx(4 * ce["at"]["x"], rel=1e-14)
+    v = check("y*cos(x*y) + 1e-3", "sin(x*y)", ["x"], at="x=1")
+    ce = v.counterexample
+    assert v.verdict == "wrong" and ce is not None and ce["at"]["x"] == 1.0
+    assert ce["derivative"] == pytest.approx(ce["at"]["y"] * math.cos(ce["at"]["y"]), rel=1e-14)
+
+
+def test_a_shared_point_in_a_batch_holds_only_what_each_check_uses() -> None:
+    v = check("y*cos(x*y)", "sin(x*y)", ["x"], defaults=api_bindings("x=1,z=5"))
+    assert v.verdict == "correct"
+    v = check("2*x + 1e-3", "x^2", defaults=api_bindings("y=1,z=5"))
+    assert v.verdict == "wrong" and set(v.counterexample["at"]) == {"x"}  # type: ignore[index]
+
+
+def api_bindings(text: str) -> list:
+    from adcli.syntax import parse_point
+
+    return parse_point(text)

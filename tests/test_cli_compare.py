@@ -126,3 +126,14 @@ def test_compare_errors_carry_their_place_as_grads_do(adcli: Run, tmp_path) -> N
     problems.write_text("x^2\nlog(x - 5)\n", encoding="utf-8")
     code, _, err = adcli("compare", "-f", str(problems), "--at", "x=-1", "--format", "plain")
     assert code == 1 and f"{problems}:2:1: error[domain_error]: log(x - 5)" in err
+
+
+def test_check_with_a_point_for_some_variables(adcli: Run, tmp_path) -> None:  # noqa: ANN001
+    code, out, _ = adcli("check", "2*x", "--of", "x^2", "--at", "y=1")  # y unused: no error
+    assert code == 0 and out.startswith("correct:")
+    code, out, _ = adcli("check", "y*cos(x*y)", "--of", "sin(x*y)", "--wrt", "x", "--at", "x=1")
+    assert code == 0 and out.startswith("correct:")
+    answers = tmp_path / "answers.txt"
+    answers.write_text("y*cos(x*y)\ny*cos(x*y) at y=2\n", encoding="utf-8")
+    code, out, err = adcli("check", "-f", str(answers), "--of", "sin(x*y)", "--wrt", "x", "--at", "x=1,z=5")
+    assert code == 0 and out.count("correct:") == 2 and "2 ok, 0 failed" in err
