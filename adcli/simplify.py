@@ -301,6 +301,7 @@ class Simplifier:
         if coef == 0 or not math.isfinite(coef):
             return const(coef)
         coef = self._signs(coef, factors)
+        coef = self._twins(coef, factors)
         bases = [split_pow(f)[0] for f in factors]
         if len(set(bases)) < len(bases) and self._deeper():  # a negated sum met its twin: (2 - x)^-1 is -(x - 2)^-1
             try:
@@ -330,6 +331,23 @@ class Simplifier:
             if coef < 0 or _negative(base):
                 factors[i] = self.power(self._negated(base), e)
                 coef = -coef if e.payload % 2 else coef  # type: ignore[operator]
+        return coef
+
+    def _twins(self, coef: float, factors: list[Node]) -> float:
+        """b^m*(-b)^k = (-1)^k*b^(m + k) for integer k, in place: (y - x)*(x - y) is -(y - x)^2, the sum
+        read first kept; returns the coefficient (the merge of the equal bases is the caller's)."""
+        pairs = [split_pow(f) for f in factors]
+        sums = {b: i for i, (b, e) in enumerate(pairs) if b.op == SUM and is_integer(e)}
+        if len(sums) < 2:
+            return coef
+        for base, i in sorted(sums.items(), key=lambda item: self._rank(item[0])):
+            twin = self._negated(base)
+            j = sums.get(twin)
+            if base not in sums or j is None or j == i:
+                continue
+            factors[j] = self.power(base, pairs[j][1])
+            coef = -coef if pairs[j][1].payload % 2 else coef  # type: ignore[operator]
+            del sums[twin], sums[base]
         return coef
 
     def _negated(self, total: Node) -> Node:

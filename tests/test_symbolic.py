@@ -158,7 +158,19 @@ QUOTIENTS = [
     ("exp(x)/(y-x)", "y", lambda x, y: -math.exp(x) / (y - x) ** 2),
     ("2/(3 - y + x*y)", "y", lambda x, y: -2 * (x - 1) / (3 - y + x * y) ** 2),
     ("1/(1-x) + 1/(x-1)^2", "x", lambda x, y: 1 / (1 - x) ** 2 - 2 / (x - 1) ** 3),
+    ("1/((y-x)*(x-y))", "x", lambda x, y: -2 / (y - x) ** 3),
+    ("(x-y)^3/(y-x)", "y", lambda x, y: 2 * (x - y)),
 ]
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [("exp(x)/(y-x)", "-exp(x)/(x - y)^2"), ("(1-x)*(x-1)", "2 - 2*x"), ("x/(1-x)", "1/(x - 1)^2")],
+)
+def test_a_sum_and_its_negation_in_one_product_are_one_power(text: str, printed: str) -> None:
+    """(y - x)*(x - y) is -(x - y)^2: one base, one power, the sign in front (not a product of twins)."""
+    wrt = ["y"] if text.startswith("exp") else ["x"]
+    assert diff(text, wrt=wrt).derivatives[0][0] == printed
 
 
 @pytest.mark.parametrize(("text", "wrt", "exact"), QUOTIENTS, ids=[f"{q[0]} d{q[1]}" for q in QUOTIENTS])
