@@ -340,6 +340,12 @@ class Simplifier:
         sums = {b: i for i, (b, e) in enumerate(pairs) if b.op == SUM and is_integer(e)}
         if len(sums) < 2:
             return coef
+        shapes: dict[tuple, int] = {}  # a twin has the same terms up to their signs: negate only those
+        for b in sums:
+            shape = (abs(b.payload), frozenset(split_term(t)[1] for t in b.args))  # type: ignore[arg-type]
+            shapes[shape] = shapes.get(shape, 0) + 1
+        if all(count < 2 for count in shapes.values()):
+            return coef
         for base, i in sorted(sums.items(), key=lambda item: self._rank(item[0])):
             twin = self._negated(base)
             j = sums.get(twin)
