@@ -104,17 +104,34 @@ def jac(
     """
     from adcli import api, cli_run
 
+    d, c = _seeds(direction, cot, fmt)  # once, before any problem: a bad seed is the command's error
+
     def finish(prepare: Callable[[], Any]) -> Any:
+        from adcli.trace import resolve_cotangent, resolve_direction
+
         problem = prepare()
-        d = api.point_values(direction) if direction is not None else None
-        c = api.constants(cot) if cot is not None else None
-        if d is not None and c is not None:
-            raise api.AdcliError("usage_error", "--dir and --cot ask for different sweeps: give one")
+        along = resolve_direction(problem.wrt, d) if d is not None else None
+        weights = resolve_cotangent(len(problem.tape.outputs), c) if c is not None else None
         numeric = numeric_options(mode, method, step, sweep, precision)
-        return api.differentiate(problem, mode, direction=d, cotangent=c, numeric=numeric)
+        return api.differentiate(problem, mode, direction=along, cotangent=weights, numeric=numeric)
 
     request = cli_run.Request("jac", expr, at, fmt, precision, files, points, wrt, strict, grid)
     cli_run.solve(request, finish)
+
+
+def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool = False) -> tuple[Any, Any]:
+    """--dir and --cot read once, before any problem: a bad value (or both, when `both` is not allowed) is a
+    usage error of the command, reported once (not once per line of a batch)."""
+    from adcli import cli_run
+    from adcli.errors import AdcliError
+
+    try:
+        d, c = seed_values("--dir", direction), seed_values("--cot", cot)
+        if d is not None and c is not None and not both:
+            raise AdcliError("usage_error", "--dir and --cot ask for different sweeps: give one")
+    except AdcliError as exc:
+        cli_run.fail(exc, fmt)
+    return d, c
 
 
 @app.command()
@@ -277,17 +294,19 @@ def trace(
     """
     from adcli import api, cli_present, render_trace
     from adcli import trace as tracing
+    from adcli.cli_run import fail
 
+    if emit not in (None, "python"):  # the options' own errors: once, before any problem
+        fail(api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python"), fmt)
+    if emit is not None and fmt is not None:
+        fail(api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two"), fmt)
+    d, c = _seeds(direction, cot, fmt, both=True)
     plain = _ascii(ascii)
     emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
-        if emit not in (None, "python"):
-            raise api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python")
-        if emit is not None and fmt is not None:
-            raise api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two")
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
-        return tracing.compute(problem, mode, seed_values("--dir", direction), seed_values("--cot", cot))
+        return tracing.compute(problem, mode, d, c)
 
     def show(result: Any, chosen: str, place: Any) -> None:
         if emit is not None:
@@ -326,10 +345,11 @@ def graph(
 
     if dot and fmt in ("json", "jsonl"):  # DOT is not JSON: a record could not hold it
         cli_run.fail(AdcliError("usage_error", f"--dot writes Graphviz DOT, not {fmt}: give one of the two"), fmt)
+    _, weights = _seeds(None, cot, fmt)
     plain = _ascii(ascii)
 
     def compute(text: str, given: Any, defaults: Any) -> Any:  # a file's line: its own `at` wins over --at
-        return drawing.draw(text, given or None, seed_values("--cot", cot), strict=strict, defaults=defaults)
+        return drawing.draw(text, given or None, weights, strict=strict, defaults=defaults)
 
     def show(result: Any, chosen: str, place: Any) -> None:
         if dot:
@@ -464,7 +484,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except UsageError as exc:  # a bad option or value: the same error[usage_error] line (or JSON) as ours
-        if exc.ctx is None or type(exc).__name__ == "NoArgsIsHelpError":
+        if type(exc).__name__ == "NoArgsIsHelpError":
             raise SystemExit(app()) from None  # Click's own display (the help for a bare `adcli`)
         from adcli.cli_run import option_error
 

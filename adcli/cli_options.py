@@ -105,7 +105,8 @@ def seed_values(option: str, text: str | None) -> Any:
         else:
             values = api.constants(text)
     except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
-        reason = exc.message.removeprefix(f"{text!r}: ").replace("weights must be", "entries must be")
+        reason = exc.message.removeprefix(f"bad point {text!r}: ").removeprefix(f"{text!r}: ")
+        reason = reason.replace("weights must be", "entries must be")
         exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {reason}"
         raise
     if not all(math.isfinite(v) for v in (values.values() if isinstance(values, dict) else values)):

@@ -143,10 +143,11 @@ def _show(result: Any, command: str, fmt: str, precision: int) -> None:
 
 
 def fail(exc: Any, fmt: str | None) -> NoReturn:
-    """An AdcliError as its one-line message on stderr (or its JSON object with --format json), and its exit code."""
+    """An AdcliError as its one-line message on stderr (or its JSON object with --format json or jsonl: one
+    line, so that a program reading records reads it too), and its exit code."""
     from adcli import render
 
-    if fmt == "json":
+    if fmt in ("json", "jsonl"):
         sys.stdout.write(render.error_json(exc) + "\n")
     else:
         sys.stderr.write(render.error_text(exc) + "\n")
@@ -165,15 +166,20 @@ def pipe_closed() -> NoReturn:
 
 
 def option_error(exc: Any) -> NoReturn:
-    """A Click usage error as `error[usage_error]: …` on stderr, or the JSON error object with --format json."""
+    """A Click usage error as `error[usage_error]: …` on stderr, or the JSON error object with --format json(l)."""
     from adcli import render
     from adcli.errors import AdcliError
 
     argv = sys.argv[1:]
-    wants_json = "--format=json" in argv or any(
-        a == "--format" and b == "json" for a, b in zip(argv, argv[1:], strict=False)
+    wants_json = any(f"--format={f}" in argv for f in ("json", "jsonl")) or any(
+        a == "--format" and b in ("json", "jsonl") for a, b in zip(argv, argv[1:], strict=False)
     )
-    message = f"{exc.format_message()} ('{exc.ctx.command_path} --help' lists the options)"
+    command = "adcli"
+    if exc.ctx is not None:
+        command = exc.ctx.command_path
+    elif argv and not argv[0].startswith("-"):  # Click leaves ctx unset for `--at` without its value
+        command = f"adcli {argv[0]}"
+    message = f"{exc.format_message()} ('{command} --help' lists the options)"
     error = AdcliError("usage_error", message)
     if wants_json:
         sys.stdout.write(render.error_json(error) + "\n")
