@@ -119,12 +119,12 @@ def _merge_point(
 ) -> dict[str, Any]:
     """The text's `at` point, with the command line's values added and overriding (defaults: filling in).
 
+    The order of the names (the Jacobian's columns, the axes of a grid) is the text's own, then the
+    command line's other names: a --at value the text overrides changes nothing, not even the order.
     Spans, lists and arrays make a many-point point: name -> numpy array, crossed or zipped (adcli.points).
     """
-    point: dict[str, Any] = {}
     assigned = {name for name, _ in parsed.assignments}
-    filled: set[str] = set()  # names with a default's value: overriding one keeps its place
-    for i, b in enumerate([*defaults, *parsed.point, *given]):
+    for b in [*defaults, *parsed.point, *given]:
         if b.name in CONSTANTS:
             raise AdcliError(
                 "usage_error", f"{b.name} is a constant ({CONSTANTS[b.name]!r}); it cannot be given a value"
@@ -133,12 +133,10 @@ def _merge_point(
             raise AdcliError("usage_error", f"{b.name} is assigned in the expression; it cannot be given a value")
         if b.name in FUNCTIONS:
             raise AdcliError("usage_error", f"{b.name} is a function name, not a variable")
-        if b.name not in filled:
-            point.pop(b.name, None)  # the later binding also takes the later place in the column order
-        filled.discard(b.name)
-        if i < len(defaults):
-            filled.add(b.name)
-        point[b.name] = b.values[0] if b.kind == "value" else b
+    chosen: dict[str, Binding] = {b.name: b for b in parsed.point}
+    chosen.update((b.name, b) for b in defaults if b.name not in chosen)  # the text's own value wins
+    chosen.update((b.name, b) for b in given)  # the command line's --at for EXPR wins, in its place
+    point = {name: b.values[0] if b.kind == "value" else b for name, b in chosen.items()}
     return expand(point, combine) if any(isinstance(v, Binding) for v in point.values()) else point
 
 

@@ -165,4 +165,17 @@ def point_bindings(at: Sequence[str] | None, points: Sequence[str] | str | None)
     given = [b for text in at or [] for b in parse_point(text)]
     last = {b.name: b for b in given}
     in_table = {b.name for b in table}
-    return [last.get(b.name, b) for b in table] + [b for b in given if b.name not in in_table]
+    return [_replaced(b, last.get(b.name)) for b in table] + [b for b in given if b.name not in in_table]
+
+
+def _replaced(column: Binding, value: Binding | None) -> Binding:
+    """A table's column, or the --at value given for it: one number fills the column (the table keeps
+    its rows, even when every column is given), a span or a list is an axis of its own."""
+    if value is None:
+        return column
+    if value.kind != "value":
+        return value
+    import numpy as np
+
+    filled = np.full(len(column.values), value.values[0], dtype=float)
+    return Binding(column.name, filled, "rows", value.line, value.column, table=column.table)

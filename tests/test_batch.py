@@ -258,6 +258,29 @@ def test_two_points_tables_are_crossed_or_zipped(tmp_path: Path) -> None:
     assert [r["value"][0] for r in zipped] == [111, 222]
 
 
+def test_an_overridden_at_value_changes_nothing_not_even_the_order(tmp_path: Path) -> None:
+    """A line's own at sets the order of its grid; a --at value it overrides is not news."""
+    line = tmp_path / "p.txt"
+    line.write_text("x*y at x=[1,2], y=[3,4]\n", encoding="utf-8")
+    alone = jsonl(run("eval", "-f", str(line), "--format", "jsonl").stdout)
+    shadowed = jsonl(run("eval", "-f", str(line), "--at", "y=7", "--format", "jsonl").stdout)
+    expected = [{"x": 1.0, "y": 3.0}, {"x": 1.0, "y": 4.0}, {"x": 2.0, "y": 3.0}, {"x": 2.0, "y": 4.0}]
+    assert [r["at"] for r in alone] == [r["at"] for r in shadowed] == expected  # x first: it varies slowest
+    assert [r["value"][0] for r in shadowed] == [3, 4, 6, 8]
+
+
+def test_an_at_value_for_every_column_of_a_table_keeps_its_rows(tmp_path: Path) -> None:
+    (tmp_path / "pts.csv").write_text("x,y\n1,2\n3,4\n5,6\n", encoding="utf-8")
+    got = jsonl(
+        run("eval", "x + 10*y", "--points", str(tmp_path / "pts.csv"), "--at", "x=9,y=9", "--format", "jsonl").stdout
+    )
+    assert [r["value"][0] for r in got] == [99.0, 99.0, 99.0]  # three rows, each with the given values
+    one = jsonl(
+        run("eval", "x + 10*y", "--points", str(tmp_path / "pts.csv"), "--at", "x=9", "--format", "jsonl").stdout
+    )
+    assert [r["value"][0] for r in one] == [29.0, 49.0, 69.0]
+
+
 def test_a_bad_points_file_stops_before_any_problem(tmp_path: Path) -> None:
     table = tmp_path / "pts.csv"
     table.write_text("x,y\n1\n", encoding="utf-8")
