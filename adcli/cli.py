@@ -241,8 +241,13 @@ def functions(fmt: Format = None) -> None:
     """
     from adcli import api, render
 
-    rows = api.function_table()
     chosen = "table" if fmt is None and sys.stdout.isatty() else (fmt or "plain")
+    if chosen not in render.FORMATS:
+        from adcli.cli_run import fail
+
+        message = f"unknown format {chosen!r}: functions takes {', '.join(render.FORMATS)}"
+        fail(api.AdcliError("usage_error", message), fmt)
+    rows = api.function_table()
     if chosen == "json":
         import json
 

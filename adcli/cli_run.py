@@ -122,10 +122,11 @@ def _format(fmt: str | None) -> str:
 
     if fmt is None:
         return "table" if sys.stdout.isatty() else "plain"
-    if fmt not in FORMATS:
+    if fmt not in FORMATS:  # jsonl and csv go to the batch (adcli.render_batch) before this
         from adcli.errors import AdcliError
+        from adcli.render_batch import FORMATS as ACCEPTED
 
-        raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
+        raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(ACCEPTED)}")
     return fmt
 
 

@@ -80,3 +80,18 @@ def test_a_usage_error_before_any_problem_is_a_json_object_in_jsonl_as_in_json(a
         objects.append(json.loads(out))
     assert [o["error"]["kind"] for o in objects] == ["usage_error", "usage_error"]
     assert set(objects[0]) == set(objects[1]) == {"error", "warnings"}
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_functions_refuses_a_format_it_does_not_know(adcli: Run, fmt: str) -> None:
+    code, out, err = adcli("functions", "--format", fmt)  # the README: --format plain|json|table
+    assert (code, out) == (2, "")
+    assert err == f"error[usage_error]: unknown format {fmt!r}: functions takes table, plain, json\n"
+
+
+@pytest.mark.parametrize("command", ["grad", "jac", "eval"])
+def test_an_unknown_format_lists_every_format_the_command_accepts(adcli: Run, command: str) -> None:
+    code, _, err = adcli(command, "x", "--at", "x=1", "--format", "xml")
+    assert code == 2 and err == "error[usage_error]: unknown format 'xml': choose table, plain, json, jsonl, csv\n"
+    for fmt in ("jsonl", "csv"):  # and each one listed is accepted
+        assert adcli(command, "x", "--at", "x=1", "--format", fmt)[0] == 0
