@@ -491,7 +491,9 @@ def unknown_function(token: Token, source: str) -> AdcliError:
     """`name(…)` where name is neither a function nor a variable with a value."""
     hint = suggest(token.value, sorted(FUNCTIONS))
     message = f"unknown function '{token.value}'" + (f": did you mean {hint}?" if hint else "")
-    if not hint and len(token.value) == 1:
+    if not hint and token.value in CONSTANTS:
+        message += f" ({token.value} is a constant: for a product write {token.value}*(…))"
+    elif not hint and len(token.value) == 1:
         message += f" (for a product write {token.value}*(…), or give {token.value} a value)"
     return AdcliError("unknown_function", message, line=token.line, column=token.column, source=source)
 

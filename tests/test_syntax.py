@@ -292,6 +292,7 @@ NAME_ERRORS = [
     ("sinn(x)", "x=1", "unknown_function", 1, 1, "unknown function 'sinn': did you mean sin?"),
     ("2 + expp(x)", "x=1", "unknown_function", 1, 5, "did you mean exp?"),
     ("f(x)", "x=1", "unknown_function", 1, 1, "unknown function 'f'"),
+    ("e(x)", "x=1", "unknown_function", 1, 1, "(e is a constant: for a product write e*(…))"),  # not "give e a value"
     ("xy", "x=1,y=2", "unbound_variable", 1, 1, "did you mean x*y?"),
     ("1 + xyz", "x=1,y=2,z=3", "unbound_variable", 1, 5, "did you mean x*y*z?"),
     ("sinx", "x=1", "unbound_variable", 1, 1, "did you mean sin(x)?"),
