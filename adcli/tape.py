@@ -173,8 +173,12 @@ def _float_error(tape: Tape, slot: int, exc: FloatingPointError, values: Sequenc
         said = "is infinite (a division by zero)" if what else "divided by zero"
     else:
         said = "is not a real number"
-    message = f"{what}{tape.text(slot)} {said} at {_args_text(tape, slot, values)}"
-    return tape.error("nonfinite", message, slot)
+    at = "" if _constant_args(tape, slot) else f" at {_args_text(tape, slot, values)}"  # 1/0: no "at 1, 0"
+    return tape.error("nonfinite", f"{what}{tape.text(slot)} {said}{at}", slot)
+
+
+def _constant_args(tape: Tape, slot: int) -> bool:
+    return all(tape.nodes[j].op == "const" for j in tape.args[slot])
 
 
 def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> None:
@@ -193,7 +197,8 @@ def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any])
                 else f"{p} = {tape.text(j, 30)} = {_shown(v)}"
                 for p, j, v in zip(prim.params, tape.args[slot], bad, strict=True)
             )
-        message = f"{tape.text(slot)} is outside the domain of {prim.name} ({rule}): {at}"
+        at = "" if _constant_args(tape, slot) else f": {at}"  # log(0): its argument is in plain sight
+        message = f"{tape.text(slot)} is outside the domain of {prim.name} ({rule}){at}"
         raise tape.error("domain_error", message, slot)
 
 
