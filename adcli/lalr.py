@@ -46,6 +46,10 @@ class Driver:
         self.newlines = frozenset(lexer.newline_types)
         self.skip = self.ignore - self.newlines
         self.lex_callbacks = dict(lexer.callback)
+        # Lark chains a keyword check (`at` read by NAME's regex is AT) before the user's callback: a
+        # word that is no string terminal (any case) goes straight to the user's callback, the same result.
+        self.keywords = {t.pattern.value.lower() for t in lexer.terminals if t.pattern.type == "str"}
+        self.direct = {k: f for k, f in lexer.user_callbacks.items() if k in self.lex_callbacks}
         if self.ignore & set(self.lex_callbacks):  # Lark would build and call back on ignored tokens
             raise GiveUpError("callbacks on ignored terminals")
         self.start, self.end = table.start_states[start], table.end_states[start]
@@ -77,6 +81,7 @@ class Driver:
     def parse(self, text: str) -> Any:  # noqa: C901 - one loop: a call a token is what this module saves
         """The value of the start rule (what the Transformer built), or GiveUpError."""
         match, skip, newlines, lex_callbacks = self.match, self.skip, self.newlines, self.lex_callbacks
+        keywords, direct = self.keywords, self.direct
         actions, end_state = self.actions, self.end
         new_token = Token._future_new
         states, values = [self.start], []
@@ -100,7 +105,8 @@ class Driver:
                     token = new_token(kind, m.group(), pos, line, column, line, column + end - pos, end)
                     pos = end
                 if kind in lex_callbacks:
-                    token = lex_callbacks[kind](token)
+                    quick = direct.get(kind) if token.value.lower() not in keywords else None
+                    token = quick(token) if quick is not None else lex_callbacks[kind](token)
                     kind = token.type
             else:
                 kind, token = "$END", None
