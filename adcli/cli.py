@@ -477,10 +477,30 @@ def _main(
 def main() -> None:
     import os
 
+    from adcli.cli_run import Output, pipe_closed
+
     # adcli's arithmetic is elementwise and never calls BLAS, but numpy's OpenBLAS starts a thread per
     # core when it is imported: 20-50 ms of a one-shot run on a busy 2-core machine. A user's own
     # setting wins. (Only the command line does this; the Python API leaves the environment alone.)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    output = sys.stdout = Output(sys.stdout)  # notices a closed pipe, whoever catches the error (Rich, Click)
+    try:
+        code = _run()
+    except SystemExit as done:
+        code = done.code
+    try:
+        output.flush()  # here, not at the interpreter's exit, where a closed pipe is a message and exit 120
+    except BrokenPipeError:
+        pass
+    finally:
+        sys.stdout = output.stream
+    if output.broken:
+        pipe_closed(exit=SystemExit)
+    raise SystemExit(code)
+
+
+def _run() -> int:
+    """The app: its exit code; a usage error as adcli's error line (or JSON object)."""
     try:
         from typer._click.exceptions import UsageError  # typer 0.26+ carries its own copy of Click
     except ImportError:  # pragma: no cover - older typer
@@ -497,4 +517,4 @@ def main() -> None:
     except typer.Abort:
         sys.stderr.write("Aborted!\n")
         raise SystemExit(1) from None
-    raise SystemExit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0

@@ -155,15 +155,50 @@ def fail(exc: Any, fmt: str | None) -> NoReturn:
     raise typer.Exit(exc.exit_code)
 
 
-def pipe_closed() -> NoReturn:
+def pipe_closed(exit: Any = typer.Exit) -> NoReturn:
     """The reader went away (| head): stop quietly, with the exit status of a program killed by SIGPIPE."""
     import os
 
     try:  # nothing more reaches the reader; the final flush must not complain either
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):  # no real file descriptor (tests)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
         pass
-    raise typer.Exit(PIPE_CLOSED)
+    raise exit(PIPE_CLOSED)
+
+
+class Output:
+    """The command line's stdout: writes go out in pieces, and a closed pipe is remembered (`broken`).
+
+    CPython loses the BrokenPipeError of one write() larger than the pipe when the reader goes away in
+    the middle (the rest is dropped and the write returns), and Rich turns a BrokenPipeError into exit 1:
+    with pieces the next one fails, and with the flag adcli.cli.main exits 141 whoever caught the error.
+    """
+
+    PIECE = 1 << 15
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.broken = stream, False
+
+    def write(self, text: str) -> int:
+        try:  # a short text as it is (Click probes with write(b"") whether a stream takes bytes)
+            if len(text) <= self.PIECE:
+                return self.stream.write(text)
+            for start in range(0, len(text), self.PIECE):
+                self.stream.write(text[start : start + self.PIECE])
+        except BrokenPipeError:
+            self.broken = True
+            raise
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.broken = True
+            raise
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, …: the stream's own
+        return getattr(self.stream, name)
 
 
 def option_error(exc: Any) -> NoReturn:
