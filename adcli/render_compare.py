@@ -142,16 +142,76 @@ def _long(c: Comparison, header: list[str], rows: list[list[str]]) -> tuple[list
     return wide, out, marks
 
 
+def _fold(pieces: list[str], width: int, indent: str = "  ") -> list[str]:
+    """Pieces on lines of at most `width`, broken between pieces, never inside one (a number stays whole)."""
+    lines, line = [], ""
+    for piece in (p for p in pieces if p):
+        if line and len(line) + 2 + len(piece) > width:
+            lines.append(line)
+            line = indent * 2 + piece
+        else:
+            line = f"{line}  {piece}" if line else indent + piece
+    return [*lines, line] if line else lines
+
+
+def _entry_blocks(c: Comparison, header: list[str], rows: list[list[str]], flags: list[str], width: int) -> list:
+    """The entries for a terminal too narrow even for one row per entry and mode: each entry's name, then a
+    line per mode (value, Δ from the reference, ±), folded between numbers: (text, style) pairs."""
+    long, cells, marks = _long(c, header, rows)
+    wide = {k: max(len(r[k]) for r in cells) for k in (1, 2)}
+    out: list[tuple[str, str | None]] = []
+    for row, mark in zip(cells, marks, strict=True):
+        if row[0]:
+            out.append((row[0], "bold"))
+        spread = row[4] if "± numeric" in long and row[4] else ""
+        pieces = [row[1].ljust(wide[1]), row[2].rjust(wide[2]), "ref" if row[3] == "ref" else f"Δ {row[3]}"]
+        pieces += [f"± {spread}" if spread else "", mark]
+        style = {"disagrees": "bold red", "peer differs": "yellow"}.get(mark)
+        out += [(line, style) for line in _fold(pieces, width)]
+    return out
+
+
 def table(c: Comparison, digits: int, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    def line(text: str, style: str | None = None) -> None:  # whole, never cut or wrapped by Rich
+        console.print(Text(text, style=style), no_wrap=True, overflow="ignore", crop=False)
+
     header, rows, flags = _entry_rows(c, digits)
     marked = [*header, ""], [[*row, flag] for row, flag in zip(rows, flags, strict=True)]
-    if _width(*marked) > console.width:  # too wide for the terminal: one row per entry and mode
-        header, rows, flags = _long(c, header, rows)
-    elif any(flags):  # a word, not only a colour: NO_COLOR and pipes see it too
-        header, rows = marked
+    if _width(*marked) > console.width and _width(*_long(c, header, rows)[:2]) > console.width:
+        line(c.read_as)  # too narrow for any table: a block per entry, its numbers whole
+        for text, style in _entry_blocks(c, header, rows, flags, console.width):
+            line(text, style)
+        line(f"reference: {c.reference}")
+    else:
+        if _width(*marked) > console.width:  # too wide for the terminal: one row per entry and mode
+            header, rows, flags = _long(c, header, rows)
+        elif any(flags):  # a word, not only a colour: NO_COLOR and pipes see it too
+            header, rows = marked
+        console.print(_entries_table(c, header, rows, flags))
+    cost_header, cost = _cost_rows(c)
+    if _width(cost_header, cost) > console.width:  # a line per mode, folded between its cells
+        line("cost", "bold")
+        for name, work, operations, took in cost:
+            done = f"{operations} operations" if operations not in ("", "—") else ""
+            for text in _fold([name, work, done, took], console.width):
+                line(text)
+    else:
+        costs = Table(*cost_header, title="cost")
+        for row in cost:
+            costs.add_row(*(Text(cell) for cell in row))
+        console.print(costs)
+    for words in _words(c, digits):
+        style = "green" if words.startswith("agree") else "bold red" if words.startswith("DISAGREE") else None
+        console.print(Text(words, style=style))
+
+
+def _entries_table(c: Comparison, header: list[str], rows: list[list[str]], flags: list[str]) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table(title=Text(c.read_as), caption=Text(f"reference: {c.reference}"))
     for k, name in enumerate(header):
         numbers = name not in ("entry", "mode", "")
@@ -165,15 +225,7 @@ def table(c: Comparison, digits: int, console: Any) -> None:
     for row, flag in zip(rows, flags, strict=True):
         style = {"disagrees": "bold red", "peer differs": "yellow"}.get(flag)
         grid.add_row(*(Text(cell) for cell in row), style=style)
-    console.print(grid)
-    cost_header, cost = _cost_rows(c)
-    costs = Table(*cost_header, title="cost")
-    for row in cost:
-        costs.add_row(*(Text(cell) for cell in row))
-    console.print(costs)
-    for line in _words(c, digits):
-        style = "green" if line.startswith("agree") else "bold red" if line.startswith("DISAGREE") else None
-        console.print(Text(line, style=style))
+    return grid
 
 
 def as_json(c: Comparison) -> str:

@@ -137,3 +137,24 @@ def test_check_with_a_point_for_some_variables(adcli: Run, tmp_path) -> None:  #
     answers.write_text("y*cos(x*y)\ny*cos(x*y) at y=2\n", encoding="utf-8")
     code, out, err = adcli("check", "-f", str(answers), "--of", "sin(x*y)", "--wrt", "x", "--at", "x=1,z=5")
     assert code == 0 and out.count("correct:") == 2 and "2 ok, 0 failed" in err
+
+
+@pytest.mark.parametrize("columns", [40, 30])
+def test_compare_on_a_narrow_terminal_keeps_numbers_whole(
+    adcli: Run, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    import re
+
+    pytest.importorskip("adcli.modes.numeric")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, out, _ = adcli("compare", "(1 - cos(x))/x^2, x*y", "--at", "x=1e-3,y=1e12", "--format", "table")
+    lines = out.splitlines()
+    assert code == 1 and "…" not in out and max(len(line) for line in lines) <= columns
+    assert not re.search(r"\de[+-]?\d?(\s|$)", out)  # no exponent cut off: 2.3e-, 1.0e+0
+    for entry in ("df1/dx", "df1/dy", "df2/dx", "df2/dy"):  # every entry named on its own line
+        assert entry in lines
+    # d(xy)/dx = y = 1e12 and d(xy)/dy = x = 0.001, whole in each mode's line
+    assert out.count("1e+12") + out.count("1000000000000") >= 4 and out.count(" 0.001") >= 4
+    assert any("disagrees" in line for line in lines)  # cancellation: numeric differs, said in words
+    assert "cost" in lines and not any(line.rstrip().endswith("evalua…") for line in lines)
