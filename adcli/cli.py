@@ -359,11 +359,15 @@ def graph(
     def show(result: Any, chosen: str, place: Any) -> None:
         if dot:
             sys.stdout.write(render_graph.dot(result, precision, plain))
-        elif chosen == "json":
+        elif chosen == "json":  # its notes are in the object
             sys.stdout.write(render_graph.as_json(result) + "\n")
+            return
         else:
             console = _console(plain)
             console.print(render_graph.tree(result, precision, plain, console.width))
+        sys.stdout.flush()
+        for note in result.notes:
+            cli_present.stderr_at(place).write(f"note: {note}\n")
 
     cli_present.present(fmt, compute, show, expr, files, at)
 

@@ -102,15 +102,40 @@ def _check_wrt(wrt: Sequence[str] | None) -> None:
         raise AdcliError("usage_error", "--wrt names a variable twice")
 
 
-def _unpointed(parsed: Any, wrt: Sequence[str] | None) -> tuple[Any, list[str], list[AdcliWarning]]:
-    """Without a point: every variable is a symbol; `f(x)` with f not in --wrt is an unknown function."""
+def _unvalued(parsed: Any, point: dict[str, Any] | None) -> list[str]:
+    """The variables a point gives no value (none without a point). A name with a hint (`xy` where x and y
+    have values: did you mean x*y?) is left to adcli.api.prepare, whose unbound_variable error says so."""
+    from adcli import api
+
+    if point is None:
+        return []
+    missing = [name for name in variables(parsed.outputs) if name not in point]
+    return [] if any(api._hint(name, point) for name in missing) else missing
+
+
+def _unpointed(
+    parsed: Any, wrt: Sequence[str] | None, point: dict[str, Any] | None = None, defaults: Sequence[Any] = ()
+) -> tuple[Any, list[str], list[AdcliWarning]]:
+    """Without a point (or one that leaves a variable without a value): every variable is a symbol; `f(x)`
+    with f not in --wrt is an unknown function. A partial point orders the columns and warns of names it
+    gives a value that the expression does not use, as adcli.api.prepare does (a batch's --at aside)."""
     from adcli.syntax import check_calls
 
     check_calls(parsed, None if wrt is None else {*wrt, *(t.value for t in parsed.maybe_calls if len(t.value) == 1)})
     present = variables(parsed.outputs)
-    if wrt is None:
-        return parsed, present, []
+    shared = {b.name for b in defaults}  # a batch's --at serves every line: unused there is no news
     warnings = [
+        AdcliWarning("unused_variable", f"{name} is given a value but does not appear in the expression")
+        for name in point or ()
+        if name not in present and name not in (wrt or ()) and name not in shared
+    ]
+    if wrt is None:
+        return (
+            parsed,
+            [n for n in point or () if n in present] + [n for n in present if n not in (point or ())],
+            warnings,
+        )
+    warnings += [
         AdcliWarning("unused_variable", f"{name} does not appear in the expression: its derivatives are 0")
         for name in wrt
         if name not in present
@@ -240,13 +265,18 @@ def diff(  # noqa: PLR0913 - the command's options
     if order > MAX_ORDER:
         raise AdcliError("usage_error", f"--order {order} is over the limit of {MAX_ORDER}")
     _check_wrt(wrt)
-    problem = None
+    problem, notes = None, []
     parsed = parse(text, strict=strict)
-    if at or defaults or parsed.point:  # a point from the command line or the text: values too
+    point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None
+    missing = _unvalued(parsed, point)
+    if point is not None and not missing:  # a point for every variable: values too
         problem = api.prepare(text, at, wrt, strict=strict, defaults=defaults, each_point=each_point)
         parsed, names, warnings = problem.parsed, list(problem.wrt), list(problem.warnings)
     else:
-        parsed, names, warnings = _unpointed(parsed, wrt)
+        parsed, names, warnings = _unpointed(parsed, wrt, point, defaults)
+    if missing:  # a point for some variables (a batch's shared --at): the expressions, and why no values
+        give = ", ".join(f"{name}=…" for name in missing)
+        notes.append(f"no value for {', '.join(missing)}: the derivatives are shown without values (--at {give})")
     if len(names) ** order > MAX_ENTRIES:
         raise AdcliError("limit_exceeded", f"{len(names)}^{order} derivatives is over the limit of {MAX_ENTRIES:,}")
     simplifier = Simplifier(topo_order(parsed.outputs))
@@ -267,7 +297,7 @@ def diff(  # noqa: PLR0913 - the command's options
         columns=[list(c) for c in table.columns],
         derivatives=[],
         warnings=warnings,
-        notes=list(parsed.notes),
+        notes=[*parsed.notes, *notes],
     )
     if not names:
         result.notes.append("the expression has no variables: there is nothing to differentiate")

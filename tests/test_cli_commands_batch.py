@@ -225,3 +225,42 @@ def test_check_starts_at_the_answers_own_point(adcli: Run, tmp_path: Path) -> No
     assert lines_of(out)[0]["counterexample"]["at"] == {"x": 2.0}  # a file line's own wins
     code, _, err = adcli("check", "3*x at x=[1,2]", "--of", "x^2")
     assert code == 2 and "check takes one point" in err
+
+
+# ---- 8. a point that leaves a variable without a value: diff and graph without values, with a note ------
+
+
+def test_diff_with_a_point_for_some_variables_prints_the_derivatives_and_says_why_no_values(adcli: Run) -> None:
+    code, out, err = adcli("diff", "x*y", "--at", "x=1")  # d(xy)/dx = y, d(xy)/dy = x
+    assert (code, out) == (0, "y\nx\n")
+    assert "note: no value for y: the derivatives are shown without values (--at y=…)" in err
+    code, out, err = adcli("diff", "2*x", "--at", "y=1")
+    assert (code, out) == (0, "2\n") and "no value for x" in err and "warning[unused_variable]: y" in err
+    code, out, _ = adcli("diff", "x*y", "--at", "x=1", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["derivatives"] == [["y", "x"]] and "values" not in data and "at" not in data
+    assert data["notes"] == ["no value for y: the derivatives are shown without values (--at y=…)"]
+    code, _, err = adcli("diff", "xy", "--at", "x=1,y=2")  # a hint stays an error
+    assert code == 2 and "did you mean x*y?" in err
+
+
+def test_a_shared_at_serves_every_line_of_diff_and_graph(adcli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("x^2\nx*y\n", encoding="utf-8")
+    code, out, err = adcli("diff", "-f", str(path), "--at", "x=2", "--format", "plain")
+    assert code == 0 and "2*x\t4\n" in out and "y\nx\n" in out  # d/dx x^2 = 2x = 4 at x = 2
+    assert f"{path}:2: note: no value for y" in err and "2 ok, 0 failed" in err
+    code, out, err = adcli("graph", "-f", str(path), "--at", "x=2")
+    assert code == 0 and "data 4 | grad 1" in out  # x^2 = 4 at x = 2, d(x^2)/d(x^2) = 1
+    assert out.count("data") == 2  # v₁ = x^2 and v₀ = x of line 1; line 2 has none
+    assert f"{path}:2: note: no value for y: drawn without values and adjoints (--at y=…)" in err
+
+
+def test_graph_with_a_point_for_some_variables(adcli: Run) -> None:
+    code, out, err = adcli("graph", "x*y", "--at", "x=1")
+    assert code == 0 and "data" not in out and "grad" not in out and "no value for y" in err
+    code, out, _ = adcli("graph", "x*y", "--at", "x=1", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and all(v["value"] is None for v in data["vertices"]) and len(data["notes"]) == 1
+    code, _, err = adcli("graph", "x*y", "--at", "x=1", "--cot", "1")  # adjoints asked for: every value
+    assert code == 2 and "error[unbound_variable]: no value for y" in err
