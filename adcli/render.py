@@ -106,14 +106,26 @@ def table(result: Result, digits: int, console: Any) -> None:
 
     header, rows = _formatted(result, digits)
     caption = Text(f"at {_point(result, digits)} · {_how(result)}", no_wrap=True, overflow="ignore")  # one line
-    grid = Table(title=Text(result.read_as), caption=caption)
-    for i, name in enumerate(header):
-        label = f"∂/∂{name[3:]}" if name.startswith("d/d") else name
-        label = f"±∂/∂{name[4:]}" if name.startswith("±d/d") else label  # numeric mode's error estimates
-        grid.add_column(Text(label), justify="left" if i == 0 else "right", style="bold" if i == 0 else None)
-    for row in rows:
-        grid.add_row(*(Text(cell) for cell in row))
-    console.print(grid)
+    labels = [_label(name) for name in header]
+    numbers = [[row[k] for row in rows] for k in range(1, len(header))]
+    if table_width(labels[1:], [r[1:] for r in rows]) + LABEL_MIN + 3 > console.width:  # numbers would be cut
+        if [row[0] for row in rows] != [result.read_as]:
+            console.print(Text(result.read_as, overflow="fold"))
+        for row in rows:  # a block per output: its name, then `∂/∂x number` pieces folded between numbers
+            console.print(Text(row[0], style="bold", overflow="fold"))
+            pieces = [f"{label} {cell}" for label, cell in zip(labels[1:], row[1:], strict=True)]
+            for line in fold(pieces, console.width):
+                console.print(Text(line, no_wrap=True, overflow="ignore"))
+        for line in fold([f"at {_point(result, digits)}", f"· {_how(result)}"], console.width, indent=""):
+            console.print(Text(line, no_wrap=True, overflow="ignore"))
+    else:
+        grid = Table(title=Text(result.read_as), caption=caption)
+        grid.add_column(Text(labels[0]), justify="left", style="bold", overflow="fold")
+        for label, column in zip(labels[1:], numbers, strict=True):
+            grid.add_column(Text(label), justify="right", no_wrap=True, min_width=max(map(len, [label, *column])))
+        for row in rows:
+            grid.add_row(*(Text(cell) for cell in row))
+        console.print(grid)
     for line in _vjp_lines(result, digits):
         console.print(Text(line))
     if result.sweep:
@@ -122,6 +134,33 @@ def table(result: Result, digits: int, console: Any) -> None:
         console.print(Text(f"note: {note}", style="cyan"))
     for w in result.warnings:
         console.print(Text(f"warning[{w.kind}]: {w.message}", style="yellow"))
+
+
+LABEL_MIN = 8  # characters the outputs' column keeps when a table is squeezed (its text wraps)
+
+
+def _label(name: str) -> str:
+    if name.startswith("±d/d"):  # numeric mode's error estimates
+        return f"±∂/∂{name[4:]}"
+    return f"∂/∂{name[3:]}" if name.startswith("d/d") else name
+
+
+def table_width(header: list[str], rows: list[list[str]]) -> int:
+    """The width a Rich table with these cells needs unwrapped (a border and padding of 1 around each cell)."""
+    cells = [max(len(header[k]), *(len(r[k]) for r in rows)) if rows else len(header[k]) for k in range(len(header))]
+    return sum(cells) + 3 * len(cells) + 1
+
+
+def fold(pieces: list[str], width: int, indent: str = "  ") -> list[str]:
+    """Pieces on lines of at most `width`, broken between pieces, never inside one (a number stays whole)."""
+    lines, line = [], ""
+    for piece in (p for p in pieces if p):
+        if line and len(line) + 2 + len(piece) > width:
+            lines.append(line)
+            line = indent * 2 + piece
+        else:
+            line = f"{line}  {piece}" if line else indent + piece
+    return [*lines, line] if line else lines
 
 
 def _nearest(steps: list[float], chosen: float | None) -> int:

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from adcli import onesided
 from adcli.compare import Comparison
-from adcli.render import number
+from adcli.render import fold, number, table_width
 
 SHOWN = 4  # entries through one kink spelled out in words
 
@@ -116,12 +116,6 @@ def plain(c: Comparison, digits: int, out: IO[str]) -> None:
     out.write("\n".join(text) + "\n")
 
 
-def _width(header: list[str], rows: list[list[str]]) -> int:
-    """The width a Rich table with these cells needs unwrapped (a border and padding of 1 around each cell)."""
-    cells = [max(len(header[k]), *(len(r[k]) for r in rows)) if rows else len(header[k]) for k in range(len(header))]
-    return sum(cells) + 3 * len(cells) + 1
-
-
 def _long(c: Comparison, header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]], list[str]]:
     """The entries with one row per entry and mode (value, Δ from the reference, ±): narrow enough for 80 columns."""
     ran = [m for m, r in c.modes.items() if r.error is None]
@@ -142,18 +136,6 @@ def _long(c: Comparison, header: list[str], rows: list[list[str]]) -> tuple[list
     return wide, out, marks
 
 
-def _fold(pieces: list[str], width: int, indent: str = "  ") -> list[str]:
-    """Pieces on lines of at most `width`, broken between pieces, never inside one (a number stays whole)."""
-    lines, line = [], ""
-    for piece in (p for p in pieces if p):
-        if line and len(line) + 2 + len(piece) > width:
-            lines.append(line)
-            line = indent * 2 + piece
-        else:
-            line = f"{line}  {piece}" if line else indent + piece
-    return [*lines, line] if line else lines
-
-
 def _entry_blocks(c: Comparison, header: list[str], rows: list[list[str]], flags: list[str], width: int) -> list:
     """The entries for a terminal too narrow even for one row per entry and mode: each entry's name, then a
     line per mode (value, Δ from the reference, ±), folded between numbers: (text, style) pairs."""
@@ -167,7 +149,7 @@ def _entry_blocks(c: Comparison, header: list[str], rows: list[list[str]], flags
         pieces = [row[1].ljust(wide[1]), row[2].rjust(wide[2]), "ref" if row[3] == "ref" else f"Δ {row[3]}"]
         pieces += [f"± {spread}" if spread else "", mark]
         style = {"disagrees": "bold red", "peer differs": "yellow"}.get(mark)
-        out += [(line, style) for line in _fold(pieces, width)]
+        out += [(line, style) for line in fold(pieces, width)]
     return out
 
 
@@ -180,23 +162,23 @@ def table(c: Comparison, digits: int, console: Any) -> None:
 
     header, rows, flags = _entry_rows(c, digits)
     marked = [*header, ""], [[*row, flag] for row, flag in zip(rows, flags, strict=True)]
-    if _width(*marked) > console.width and _width(*_long(c, header, rows)[:2]) > console.width:
+    if table_width(*marked) > console.width and table_width(*_long(c, header, rows)[:2]) > console.width:
         line(c.read_as)  # too narrow for any table: a block per entry, its numbers whole
         for text, style in _entry_blocks(c, header, rows, flags, console.width):
             line(text, style)
         line(f"reference: {c.reference}")
     else:
-        if _width(*marked) > console.width:  # too wide for the terminal: one row per entry and mode
+        if table_width(*marked) > console.width:  # too wide for the terminal: one row per entry and mode
             header, rows, flags = _long(c, header, rows)
         elif any(flags):  # a word, not only a colour: NO_COLOR and pipes see it too
             header, rows = marked
         console.print(_entries_table(c, header, rows, flags))
     cost_header, cost = _cost_rows(c)
-    if _width(cost_header, cost) > console.width:  # a line per mode, folded between its cells
+    if table_width(cost_header, cost) > console.width:  # a line per mode, folded between its cells
         line("cost", "bold")
         for name, work, operations, took in cost:
             done = f"{operations} operations" if operations not in ("", "—") else ""
-            for text in _fold([name, work, done, took], console.width):
+            for text in fold([name, work, done, took], console.width):
                 line(text)
     else:
         costs = Table(*cost_header, title="cost")

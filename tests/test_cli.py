@@ -461,6 +461,23 @@ def test_rich_markup_in_user_text_is_shown_literally(text: str) -> None:
     assert "1.080604612" in shown
 
 
+@pytest.mark.parametrize("width", [30, 40, 60, 100])
+def test_a_table_never_cuts_a_number_however_narrow_the_terminal(width: int) -> None:
+    """At any width every number is printed whole: as a table when they fit, else a block per output."""
+    from rich.console import Console  # noqa: TID251 - rendering to a recorded console, as Rich's own tests do
+
+    from adcli import api, render
+
+    x, y = 1.234567, 2.345678
+    f = math.sin(x) * math.exp(y) / (1 + x**2)
+    exact = [f, math.exp(y) * (math.cos(x) * (1 + x**2) - 2 * x * math.sin(x)) / (1 + x**2) ** 2, f]
+    console = Console(record=True, width=width)
+    render.table(api.gradient("sin(x)*exp(y)/(1+x^2)", x=x, y=y), 10, console)
+    shown = console.export_text()
+    assert all(f"{v:.10g}" in shown for v in exact), shown
+    assert "…" not in shown and max(len(line.rstrip()) for line in shown.splitlines()) <= width
+
+
 def test_table_format_through_the_cli() -> None:
     result = run("grad", "x*y", "--at", "x=1,y=2", "--format", "table")
     assert result.exit_code == 0
