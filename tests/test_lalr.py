@@ -79,6 +79,8 @@ def _outcome(text: str, start: str, lean: bool, monkeypatch: pytest.MonkeyPatch)
     with monkeypatch.context() as patch:
         if not lean:
             patch.setattr(syntax, "_DRIVERS", {"program": None, "point": None})
+        else:  # the loop is built for a start symbol's second text: make this one count as a second
+            patch.setitem(syntax._PARSED, start, max(1, syntax._PARSED.get(start, 0)))
         try:
             result = syntax._parse(text, start)
         except AdcliError as exc:
