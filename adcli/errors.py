@@ -53,7 +53,7 @@ class AdcliError(Exception):
         lines = self.source.split("\n")
         if not 1 <= self.line <= len(lines):
             return None
-        text = lines[self.line - 1].rstrip("\r")
+        text = lines[self.line - 1].rstrip("\r").replace("\r", " ")  # a lone CR would send the caret home
         pad = "".join("\t" if ch == "\t" else " " for ch in text[: self.column - 1])  # tabs line up as tabs
         return f"{text}\n{pad}^"
 

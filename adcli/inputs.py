@@ -75,39 +75,44 @@ def _split_cr(raw: Any) -> list[Any]:
     return body.split(cr) if cr in body else [body]
 
 
+def _carry(raw: Any) -> tuple[Any, Any]:
+    """A read that hit the limit without a new line: old Mac text (lone CRs) is cut after its last CR and
+    the rest goes on with the next read; (raw, rest)."""
+    cr = "\r" if isinstance(raw, str) else b"\r"
+    cut = raw.rfind(cr)
+    return (raw[: cut + 1], raw[cut + 1 :]) if cut >= 0 else (raw, raw[:0])
+
+
 def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
     """Every line of a stream as an Item, read one line at a time (text streams are accepted too)."""
-    offset, number = 0, 0
+    offset, number, rest = 0, 0, None
     while True:
         raw: Any = stream.readline(MAX_LINE + 1)
+        raw = raw if rest is None else rest + raw
+        rest = None
         if not raw:
             return
-        number += 1
-        if isinstance(raw, str):  # a text stream (tests, an already-decoded pipe)
-            if len(raw) > MAX_LINE and not raw.endswith("\n"):
-                _skip_rest(stream, raw)
+        text = isinstance(raw, str)  # a text stream (tests, an already-decoded pipe)
+        if number == 0 and not text and raw.startswith(BOM):
+            raw, offset = raw[len(BOM) :], len(BOM)
+        if len(raw) > MAX_LINE and not raw.endswith("\n" if text else b"\n"):
+            raw, rest = _carry(raw)
+            if not rest and raw[-1:] not in ("\r", b"\r"):  # no line end at all within the limit
+                number += 1
+                skipped = _skip_rest(stream, raw)
+                offset += len(raw) + skipped
                 yield _too_long(name, number)
                 continue
-            parts = _split_cr(raw)
-            for k, part in enumerate(parts):
-                yield Item(part, name, number + k)
-            number += len(parts) - 1
-            continue
-        if number == 1 and raw.startswith(BOM):
-            raw, offset = raw[len(BOM) :], len(BOM)
-        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
-            offset += len(raw) + _skip_rest(stream, raw)
-            yield _too_long(name, number)
-            continue
-        nul = raw.find(b"\0")
-        if nul >= 0:
-            yield _binary(name, offset + nul)
-            return
+        if not text:
+            nul = raw.find(b"\0")
+            if nul >= 0:
+                yield _binary(name, offset + nul)
+                return
         parts = _split_cr(raw)
-        for k, part in enumerate(parts):
-            yield _decode(part, name, number + k, offset)
+        for k, part in enumerate(parts, 1):
+            yield Item(part, name, number + k) if text else _decode(part, name, number + k, offset)
             offset += len(part) + 1
-        number += len(parts) - 1
+        number += len(parts)
         offset += len(raw) - sum(len(p) + 1 for p in parts)
 
 

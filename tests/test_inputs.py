@@ -66,6 +66,17 @@ def test_a_lone_carriage_return_ends_a_line(tmp_path: Path) -> None:
     assert texts(list(lines(io.StringIO("a\rb\n"), "s"))) == [("a", 1), ("b", 2)]
 
 
+def test_old_mac_text_longer_than_the_line_limit_is_read_line_by_line(tmp_path: Path) -> None:
+    """readline() ends lines at LF only: a 2.4 MB file of CR-ended lines is one read over the limit,
+    cut after its last CR and carried on, never refused as one long line."""
+    path = write(tmp_path, "mac.txt", b"x+1\r" * 600_000 + b"y")
+    got = list(read_file(path))
+    assert len(got) == 600_001 and all(i.error is None for i in got)
+    assert texts(got[:2]) == [("x+1", 1), ("x+1", 2)] and texts(got[-1:]) == [("y", 600_001)]
+    stream = io.StringIO("a\r" * 1_200_000)  # a text stream, the same way
+    assert sum(1 for _ in lines(stream, "s")) == 1_200_000
+
+
 def test_byte_offsets_after_a_lone_carriage_return(tmp_path: Path) -> None:
     path = write(tmp_path, "mac.txt", b"x\rcaf\xe9\ny\n")
     got = list(read_file(path))

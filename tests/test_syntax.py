@@ -257,6 +257,7 @@ ERRORS = [
     ("x^2 at x=0:1", "syntax_error", 1, 13, "expected ':' (a span is start:stop:count"),
     ("x^2 at x=[0,1", "syntax_error", 1, 14, "'[' not closed"),
     ("x +\r2", "syntax_error", 1, 4, "unexpected end of line"),  # a lone carriage return ends a line too
+    ("x # c\ry", "syntax_error", 1, 7, "unexpected 'y'"),  # and a comment: y is not swallowed by it
 ]
 
 
