@@ -565,19 +565,25 @@ def _kinks(warnings: list[AdcliWarning], where: Any, seen: dict[tuple, list[Any]
         seen[key][2].append((where, w))
 
 
-def _at_point(pieces: list[tuple[Any, AdcliWarning]]) -> Callable[[int], str | None]:
-    """Point i's argument text, asked of the piece (a slice or an index array of points) that holds i."""
+def _at_point(pieces: list[tuple[Any, AdcliWarning]], n: int) -> Callable[[int], str | None]:
+    """Point i's argument text, asked of the piece (a slice or an index array of points) that holds i.
+
+    Which piece holds a point, and where in it, is one lookup in two arrays made at the first question
+    (a search through the pieces per point was quadratic once failed points had split the chunks)."""
+    owner = local = None
 
     def text(i: int) -> str | None:
-        for where, w in pieces:
-            if isinstance(where, slice):
-                local = i - where.start if where.start <= i < where.stop else -1
-            else:
-                hits = np.flatnonzero(where == i)
-                local = int(hits[0]) if hits.size else -1
-            if local >= 0:
-                return w.at_point(local) if w.at_point is not None else None
-        return None
+        nonlocal owner, local
+        if owner is None:
+            owner, local = np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.int64)
+            for k, (where, _) in enumerate(pieces):
+                count = where.stop - where.start if isinstance(where, slice) else len(where)
+                owner[where], local[where] = k, np.arange(count)
+        k = int(owner[i])
+        if k < 0:
+            return None
+        w = pieces[k][1]
+        return w.at_point(int(local[i])) if w.at_point is not None else None
 
     return text
 
@@ -587,7 +593,8 @@ def _kink_warning(w: AdcliWarning, mask: np.ndarray, point: Mapping[str, Any], p
     first = describe(point, index, w.message)
     many = f"at {count:,} of the points, the first {first}" if count > 1 else first
     details = {**w.details, "point": index + 1, "points": count}
-    return replace(w, message=f"{w.message}; {many}", details=details, where=mask, at_point=_at_point(pieces))
+    at_point = _at_point(pieces, mask.size)
+    return replace(w, message=f"{w.message}; {many}", details=details, where=mask, at_point=at_point)
 
 
 def warning_at(w: AdcliWarning, i: int) -> dict[str, Any]:
