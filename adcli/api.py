@@ -151,6 +151,18 @@ def _hint(name: str, bound: Mapping[str, float]) -> str:
     return ""
 
 
+def shared_point_gaps(parsed: Parsed, at: PointLike, defaults: Sequence[Binding]) -> list[str]:
+    """The variables a batch's shared --at leaves without a value on a line with no point of its own:
+    diff and graph show such a line without values (a note says why), where grad cannot. A point of the
+    problem's own (its text's `at`, or --at for EXPR) must give every value: none here, prepare says
+    unbound_variable; so does a name with a hint (`xy` where x and y have values: did you mean x*y?)."""
+    if at or parsed.point or not defaults:
+        return []
+    point = _merge_point(parsed, [], defaults)
+    missing = [name for name in variables(parsed.outputs) if name not in point]
+    return [] if any(_hint(name, point) for name in missing) else missing
+
+
 def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[str] | None = None) -> None:
     check_calls(parsed, point)
     missing = [n for n in (variables(parsed.outputs) if present is None else present) if n not in point]
@@ -198,6 +210,7 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     defaults: Sequence[Binding] = (),
     combine: str = "grid",
     each_point: bool = False,
+    parsed: Parsed | None = None,
 ) -> Problem:
     """Parse, bind the point, check every name and build the tape.
 
@@ -205,7 +218,7 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     in the point give a many-point problem (arrays crossed or zipped per `combine`), evaluated vectorised;
     with `each_point`, a point where the computation fails gets its own error and the others their answers.
     """
-    parsed = parse(text, strict=strict)
+    parsed = parse(text, strict=strict) if parsed is None else parsed  # `parsed`: the caller has parsed text
     point = _merge_point(parsed, _bindings(at), defaults, combine)
     order = topo_order(parsed.outputs)  # once: each walk over the graph costs
     present: list[str] = [n.payload for n in order if n.op == "var"]  # type: ignore[misc]

@@ -102,17 +102,6 @@ def _check_wrt(wrt: Sequence[str] | None) -> None:
         raise AdcliError("usage_error", "--wrt names a variable twice")
 
 
-def _unvalued(parsed: Any, point: dict[str, Any] | None) -> list[str]:
-    """The variables a point gives no value (none without a point). A name with a hint (`xy` where x and y
-    have values: did you mean x*y?) is left to adcli.api.prepare, whose unbound_variable error says so."""
-    from adcli import api
-
-    if point is None:
-        return []
-    missing = [name for name in variables(parsed.outputs) if name not in point]
-    return [] if any(api._hint(name, point) for name in missing) else missing
-
-
 def _unpointed(
     parsed: Any, wrt: Sequence[str] | None, point: dict[str, Any] | None = None, defaults: Sequence[Any] = ()
 ) -> tuple[Any, list[str], list[AdcliWarning]]:
@@ -268,9 +257,9 @@ def diff(  # noqa: PLR0913 - the command's options
     problem, notes = None, []
     parsed = parse(text, strict=strict)
     point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None
-    missing = _unvalued(parsed, point)
+    missing = api.shared_point_gaps(parsed, at, defaults)
     if point is not None and not missing:  # a point for every variable: values too
-        problem = api.prepare(text, at, wrt, strict=strict, defaults=defaults, each_point=each_point)
+        problem = api.prepare(text, at, wrt, strict=strict, defaults=defaults, each_point=each_point, parsed=parsed)
         parsed, names, warnings = problem.parsed, list(problem.wrt), list(problem.warnings)
     else:
         parsed, names, warnings = _unpointed(parsed, wrt, point, defaults)

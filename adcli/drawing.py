@@ -102,13 +102,13 @@ def draw(
             raise AdcliError("usage_error", "--cot needs a point (--at) to compute adjoints at")
         tape = _unpointed(text, strict)
         return Drawing(tape.source or text, _vertices(tape), list(tape.outputs))
-    missing = _unvalued(parsed, api._merge_point(parsed, api._bindings(at), defaults))
+    missing = api.shared_point_gaps(parsed, at, defaults)
     if missing and cotangent is None:  # a point for some variables (a batch's --at): the graph, without values
         tape = _unpointed(text, strict)
         give = ", ".join(f"{name}=…" for name in missing)
         note = f"no value for {', '.join(missing)}: drawn without values and adjoints (--at {give})"
         return Drawing(tape.source or text, _vertices(tape), list(tape.outputs), notes=[note])
-    problem = api.prepare(text, at, strict=strict, defaults=defaults)  # --cot asks for adjoints: every value
+    problem = api.prepare(text, at, strict=strict, defaults=defaults, parsed=parsed)  # --cot: every value needed
     require_one_point(problem.point, "graph")
     tape = problem.tape
     weights = resolve_cotangent(len(tape.outputs), cotangent)
@@ -121,15 +121,6 @@ def draw(
         if v.op != "const" and adjoints[v.slot] is not False:
             v.adjoint = float(adjoints[v.slot]) if adjoints[v.slot] is not None else 0.0
     return Drawing(problem.parsed.read_as(), vertices, list(tape.outputs), dict(problem.point), weights)
-
-
-def _unvalued(parsed: Any, point: dict[str, Any]) -> list[str]:
-    """The variables the point gives no value; none when one has a hint (`xy`: did you mean x*y?), which
-    adcli.api.prepare's unbound_variable error gives."""
-    from adcli import api
-
-    missing = [name for name in variables(parsed.outputs) if name not in point]
-    return [] if any(api._hint(name, point) for name in missing) else missing
 
 
 def _adjoints(tape: Tape, vals: list[Any], active: list[bool], weights: list[Any]) -> list[Any]:

@@ -230,18 +230,28 @@ def test_check_starts_at_the_answers_own_point(adcli: Run, tmp_path: Path) -> No
 # ---- 8. a point that leaves a variable without a value: diff and graph without values, with a note ------
 
 
-def test_diff_with_a_point_for_some_variables_prints_the_derivatives_and_says_why_no_values(adcli: Run) -> None:
-    code, out, err = adcli("diff", "x*y", "--at", "x=1")  # d(xy)/dx = y, d(xy)/dy = x
-    assert (code, out) == (0, "y\nx\n")
-    assert "note: no value for y: the derivatives are shown without values (--at y=…)" in err
-    code, out, err = adcli("diff", "2*x", "--at", "y=1")
-    assert (code, out) == (0, "2\n") and "no value for x" in err and "warning[unused_variable]: y" in err
-    code, out, _ = adcli("diff", "x*y", "--at", "x=1", "--format", "json")
-    data = json.loads(out)
-    assert code == 0 and data["derivatives"] == [["y", "x"]] and "values" not in data and "at" not in data
-    assert data["notes"] == ["no value for y: the derivatives are shown without values (--at y=…)"]
-    code, _, err = adcli("diff", "xy", "--at", "x=1,y=2")  # a hint stays an error
+def test_diff_and_graph_of_one_expression_need_every_value_of_their_own_point(adcli: Run) -> None:
+    """Only a batch's shared --at may leave a line's variable without a value (next test); a point of
+    the problem's own gives every value or is unbound_variable (exit 2), as for grad."""
+    for command in ("diff", "graph"):
+        code, _, err = adcli(command, "x*y", "--at", "x=1")
+        assert code == 2 and "error[unbound_variable]: no value for y" in err
+        code, _, err = adcli(command, "x*y at x=1")
+        assert code == 2 and "no value for y" in err
+    code, _, err = adcli("diff", "xy", "--at", "x=1,y=2")  # a hint
     assert code == 2 and "did you mean x*y?" in err
+
+
+def test_diff_of_a_batch_line_without_every_value_shows_the_derivatives_and_why_no_values(
+    adcli: Run, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("x*y\n2*x\n", encoding="utf-8")
+    code, out, err = adcli("diff", "-f", str(path), "--at", "x=1", "--format", "json")
+    first, second = json.loads(out)
+    assert code == 0 and first["derivatives"] == [["y", "x"]] and "values" not in first and "at" not in first
+    assert first["notes"] == ["no value for y: the derivatives are shown without values (--at y=…)"]
+    assert second["derivatives"] == [["2"]] and second["values"] == [[2.0]]  # d(2x)/dx = 2 at x = 1
 
 
 def test_a_shared_at_serves_every_line_of_diff_and_graph(adcli: Run, tmp_path: Path) -> None:
@@ -256,11 +266,13 @@ def test_a_shared_at_serves_every_line_of_diff_and_graph(adcli: Run, tmp_path: P
     assert f"{path}:2: note: no value for y: drawn without values and adjoints (--at y=…)" in err
 
 
-def test_graph_with_a_point_for_some_variables(adcli: Run) -> None:
-    code, out, err = adcli("graph", "x*y", "--at", "x=1")
+def test_graph_of_a_batch_line_without_every_value(adcli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text("x*y\n", encoding="utf-8")
+    code, out, err = adcli("graph", "-f", str(path), "--at", "x=1")
     assert code == 0 and "data" not in out and "grad" not in out and "no value for y" in err
-    code, out, _ = adcli("graph", "x*y", "--at", "x=1", "--format", "json")
-    data = json.loads(out)
+    code, out, _ = adcli("graph", "-f", str(path), "--at", "x=1", "--format", "json")
+    (data,) = json.loads(out)
     assert code == 0 and all(v["value"] is None for v in data["vertices"]) and len(data["notes"]) == 1
-    code, _, err = adcli("graph", "x*y", "--at", "x=1", "--cot", "1")  # adjoints asked for: every value
+    code, _, err = adcli("graph", "-f", str(path), "--at", "x=1", "--cot", "1")  # adjoints asked for: every value
     assert code == 2 and "error[unbound_variable]: no value for y" in err
