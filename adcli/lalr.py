@@ -33,7 +33,10 @@ def _unit(callback: Any, size: int) -> bool:
 class Driver:
     """Parses from one start symbol of a built Lark LALR parser (contextual lexer, one regex)."""
 
-    def __init__(self, lark: Lark, start: str) -> None:
+    def __init__(self, lark: Lark, start: str, like: Driver | None = None) -> None:
+        """`like`: a Driver of the same parser for another start symbol, whose converted table is shared."""
+        if not hasattr(Token, "_future_new"):  # the one private of Lark's used per token: check it once
+            raise GiveUpError("no Token._future_new")
         frontend = lark.parser
         parser = frontend.parser.parser  # lark.parsers.lalr_parser._Parser: the table and callbacks
         table = parser.parse_table
@@ -56,7 +59,10 @@ class Driver:
         callbacks = parser.callbacks
         if any(isinstance(key, str) for key in callbacks):  # a Transformer method named for a terminal
             raise GiveUpError("terminal callbacks")
-        self.actions: dict[Any, dict[str, Any]] = {}
+        if like is not None and like.table is table:
+            self.table, self.actions = table, like.actions
+            return
+        self.table, self.actions = table, {}
         for state, row in table.states.items():
             entries: dict[str, Any] = {}
             for symbol, (action, arg) in row.items():

@@ -353,7 +353,8 @@ def _driver(start: str) -> Driver | None:
     """The lean loop over the parser's table (adcli/lalr.py); None if this Lark's insides differ."""
     if start not in _DRIVERS:
         try:
-            _DRIVERS[start] = Driver(_parser(), start)
+            like = next((d for d in _DRIVERS.values() if d is not None), None)  # its converted table is shared
+            _DRIVERS[start] = Driver(_parser(), start, like)
         except Exception:  # noqa: BLE001 - another Lark version: Lark's own loop parses everything
             _DRIVERS[start] = None
     return _DRIVERS[start]
