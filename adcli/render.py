@@ -116,7 +116,8 @@ def table(result: Result, digits: int, console: Any) -> None:
             pieces = [f"{label} {cell}" for label, cell in zip(labels[1:], row[1:], strict=True)]
             for line in fold(pieces, console.width):
                 console.print(Text(line, no_wrap=True, overflow="ignore"))
-        for line in fold([f"at {_point(result, digits)}", f"· {_how(result)}"], console.width, indent=""):
+        first, *others = _point(result, digits).split(", ")  # a piece per variable: a value is never cut
+        for line in fold([f"at {first}", *others, f"· {_how(result)}"], console.width, indent=""):
             console.print(Text(line, no_wrap=True, overflow="ignore"))
     else:
         grid = Table(title=Text(result.read_as), caption=caption)
