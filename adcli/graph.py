@@ -88,7 +88,13 @@ _set_payload, _set_serial = Node.payload.__set__, Node.serial.__set__  # type: i
 def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None) -> Node:
     """The one node for (op, payload, children): created on first request, shared after."""
     args = tuple(args)
-    key = (op, payload, *[a.serial for a in args]) if args else (op, payload)  # a leaf: no list to build
+    n = len(args)  # keys for the common arities without a list (make runs for every node the parser builds)
+    if n == 2:
+        key: tuple = (op, payload, args[0].serial, args[1].serial)
+    elif n == 1:
+        key = (op, payload, args[0].serial)
+    else:
+        key = (op, payload, *[a.serial for a in args]) if args else (op, payload)
     ref = _interned.get(key)
     node = ref() if ref is not None else None
     if node is None:

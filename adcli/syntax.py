@@ -115,7 +115,9 @@ class _Builder(Transformer):
         self.point_names: set[str] = set()
 
     def _at(self, node: Node, token: Token) -> Node:
-        self.parsed.positions.setdefault(node, (token.line, token.column))
+        positions = self.parsed.positions
+        if node not in positions:  # the first place a shared node is written
+            positions[node] = (token.line, token.column)
         return node
 
     def lex_name(self, token: Token) -> Token:
