@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from adcli.errors import AdcliError
-from adcli.graph import Node, topo_order, variables
+from adcli.graph import Node, topo_order, topo_order_of, variables
 from adcli.normal_form import PROD, SUM
 from adcli.primitives import TABLE
 from adcli.printing import to_text
@@ -54,33 +54,13 @@ class Scan:
 
     def first(self, root: Node) -> Fault | None:
         """The first operation under root that is undefined (for every value of its variables)."""
-        for node in self._unseen(root):
+        for node in topo_order_of(root, self.fault) or []:  # nodes scanned before are skipped
             found = next((self.fault[a] for a in node.args if self.fault[a] is not None), None)
             if found is not None:
                 self.value[node], self.fault[node] = UNKNOWN, found
             else:
                 self.value[node], self.fault[node] = self._evaluate(node)
         return self.fault[root]
-
-    def _unseen(self, root: Node) -> list[Node]:
-        """topo_order of root without the nodes already scanned (so many roots cost one walk)."""
-        if root in self.fault:
-            return []
-        order: list[Node] = []
-        seen = {root}
-        stack: list[tuple[Node, int]] = [(root, 0)]
-        while stack:
-            node, i = stack[-1]
-            if i < len(node.args):
-                stack[-1] = (node, i + 1)
-                child = node.args[i]
-                if child not in seen and child not in self.fault:
-                    seen.add(child)
-                    stack.append((child, 0))
-            else:
-                stack.pop()
-                order.append(node)
-        return order
 
     def _evaluate(self, node: Node) -> tuple[Any, Fault | None]:
         op = node.op

@@ -10,7 +10,7 @@ import itertools
 import math
 import operator
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 
 Number = int | float
 
@@ -156,6 +156,30 @@ def topo_order(roots: Iterable[Node]) -> list[Node]:
             else:
                 stack.pop()
                 order.append(node)
+    return order
+
+
+def topo_order_of(root: Node, known: Container[Node] = (), budget: int | None = None) -> list[Node] | None:
+    """topo_order of root without the nodes in known (and below them), or None past budget nodes:
+    for walks that stop early (a scan memoised across roots, a cheap size check)."""
+    if root in known:
+        return []
+    seen = {root}
+    order: list[Node] = []
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    while stack:
+        node, i = stack[-1]
+        if i < len(node.args):
+            stack[-1] = (node, i + 1)
+            child = node.args[i]
+            if child not in seen and child not in known:
+                seen.add(child)
+                if budget is not None and len(seen) > budget:
+                    return None
+                stack.append((child, 0))
+        else:
+            stack.pop()
+            order.append(node)
     return order
 
 

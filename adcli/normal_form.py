@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from adcli.graph import Node, const, make
+from adcli.graph import Node, const, make, topo_order_of
 
 SUM, PROD = "Σ", "Π"
 SYMBOLIC = frozenset({math.pi, math.e})  # constants kept by name: 2*pi, not 6.283185307179586
@@ -52,28 +52,7 @@ def has_denominator(monomial: Node, ops: Iterable[str] | None = None) -> bool:
     return any(is_negative_integer(e) and (ops is None or b.op in ops) for b, e in map(split_pow, factors_of(monomial)))
 
 
-def bounded_topo(root: Node, budget: int) -> list[Node] | None:
-    """topo_order of root, or None when it has more than budget nodes (for cheap size checks)."""
-    seen = {root}
-    order: list[Node] = []
-    stack: list[tuple[Node, int]] = [(root, 0)]
-    while stack:
-        node, i = stack[-1]
-        if i < len(node.args):
-            stack[-1] = (node, i + 1)
-            child = node.args[i]
-            if child not in seen:
-                seen.add(child)
-                if len(seen) > budget:
-                    return None
-                stack.append((child, 0))
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def size(node: Node, budget: int = 400) -> int:
     """Distinct nodes under node (budget + 1 when larger): the measure "smaller" means here."""
-    order = bounded_topo(node, budget)
+    order = topo_order_of(node, budget=budget)
     return budget + 1 if order is None else len(order)

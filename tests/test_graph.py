@@ -166,3 +166,15 @@ def test_a_dag_with_exponential_tree_form_is_linear() -> None:
     for _ in range(60):
         node = make("mul", (node, node))
     assert len(topo_order([node])) == 61
+
+
+def test_topo_order_of_skips_known_nodes_and_stops_past_a_budget() -> None:
+    from adcli.graph import topo_order_of
+
+    x, y = var("x"), var("y")
+    inner = make("mul", (x, y))
+    root = make("add", (inner, make("sin", (x,))))
+    assert topo_order_of(root) == topo_order([root])
+    assert topo_order_of(root, known={inner}) == [x, make("sin", (x,)), root]  # inner and what is under it: skipped
+    assert topo_order_of(root, known={root}) == []
+    assert topo_order_of(root, budget=4) is None and len(topo_order_of(root, budget=5)) == 5
