@@ -1,5 +1,5 @@
 """`python -m adcli`."""
 
-from adcli.cli import main
+from adcli.cli.app import main
 
 main()

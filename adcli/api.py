@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError, AdcliWarning
-from adcli.graph import topo_order, variables
+from adcli.batch.points import expand, is_many, over_chunks
+from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.graph import topo_order, variables
+from adcli.core.primitives import CONSTANTS, FUNCTIONS
+from adcli.core.printing import to_text
+from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
+from adcli.language.parser import Binding, Parsed, check_calls, parse, parse_point
 from adcli.modes import forward, reverse
-from adcli.points import expand, is_many, over_chunks
-from adcli.primitives import CONSTANTS, FUNCTIONS
-from adcli.printing import to_text
-from adcli.syntax import Binding, Parsed, check_calls, parse, parse_point
-from adcli.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
 
 PointLike = Mapping[str, float] | str | Sequence[str] | None
 MODES = ("reverse", "forward", "auto")
@@ -63,7 +63,7 @@ class Result:
     error_estimate: list[list[float]] | None = None  # numeric mode: shaped like the Jacobian
     nfev: int | None = None  # numeric mode: function evaluations, the point itself included
     sweep: dict[str, Any] | None = None  # numeric mode --sweep: error versus step for one partial
-    failures: Any = None  # many points with each_point: the points that failed (adcli.points.Failures)
+    failures: Any = None  # many points with each_point: the points that failed (adcli.batch.points.Failures)
 
     @property
     def gradient(self) -> list[float] | None:
@@ -121,7 +121,7 @@ def _merge_point(
 
     The order of the names (the Jacobian's columns, the axes of a grid) is the text's own, then the
     command line's other names: a --at value the text overrides changes nothing, not even the order.
-    Spans, lists and arrays make a many-point point: name -> numpy array, crossed or zipped (adcli.points).
+    Spans, lists and arrays make a many-point point: name -> numpy array, crossed or zipped (adcli.batch.points).
     """
     assigned = {name for name, _ in parsed.assignments}
     for b in [*defaults, *parsed.point, *given]:
@@ -314,16 +314,14 @@ def differentiate(
 ) -> Result:
     """Value and Jacobian (or a JVP along direction, or a VJP with cotangent) by forward or reverse AD.
 
-    mode "numeric": finite differences or the complex step, as `numeric` (adcli.modes.numeric.Options) says.
+    mode "numeric": finite differences or the complex step, as `numeric` (adcli.modes.numeric.estimate.Options) says.
     """
     if mode == "numeric":
         return _numeric(problem, numeric, direction, cotangent)
     if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
         return over_chunks(problem, lambda part: differentiate(part, mode, direction, cotangent, chunked=False))
     if mode == "symbolic":  # derivative graphs from the same rule table, evaluated at the point
-        from adcli.modes import symbolic
-
-        return symbolic.differentiate(problem, direction, cotangent)
+        return _symbolic(problem, direction, cotangent)
     tape = problem.tape
     started = time.perf_counter()
     n_in, n_out = len(problem.wrt), len(tape.outputs)
@@ -354,8 +352,9 @@ def differentiate(
 
 
 def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> Result:
-    """Numeric mode: the Jacobian from function values (adcli.modes.numeric), with error estimates and nfev."""
-    from adcli.modes import numeric, vcurve
+    """Numeric mode: the Jacobian from function values (adcli.modes.numeric.estimate), with error estimates and nfev."""
+    from adcli.modes.numeric import estimate as numeric
+    from adcli.modes.numeric import stepsweep
 
     options = options or numeric.Options()
     options.check()
@@ -373,8 +372,41 @@ def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> 
     _finite(result.jacobian, problem, "Jacobian", warnings)
     result.warnings = numeric.verdict(warnings, found, options, result.outputs, problem.wrt)
     if options.sweep:
-        result.sweep = vcurve.curve(tape, base, f0, problem.wrt, options, found)
+        result.sweep = stepsweep.curve(tape, base, f0, problem.wrt, options, found)
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "function_evaluations": found.nfev}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _symbolic(problem: Problem, direction: Any, cotangent: Any) -> Result:
+    """`--mode symbolic`: value and Jacobian from the derivative graphs (modes.symbolic), evaluated at the point."""
+    from adcli.modes.symbolic import defined, derivative
+
+    started, tape, wrt = time.perf_counter(), problem.tape, problem.wrt
+    warnings = list(problem.warnings)
+    inputs = _inputs(problem)
+    vals = evaluate(tape, inputs, tape.active(wrt), warnings)  # values, domains, kink warnings as in AD
+    try:
+        found = derivative.jacobian_values(problem.parsed.outputs, wrt, tape.names, inputs)
+    except derivative.SymbolicFailedError as failed:
+        failed.error.warnings = warnings
+        point = dict(zip(tape.names, inputs, strict=True))
+        raise defined.locate(failed.error, problem.parsed, failed.simplifier, failed.passes, wrt, point) from None
+    result = _base(problem, vals, "symbolic", found.sweeps)
+    n, outputs = len(wrt), problem.parsed.outputs
+    result.jacobian = [[_float(found.entries[i * n + k]) for k in range(n)] for i in range(len(outputs))]
+    _finite(result.jacobian, problem, "Jacobian", warnings)
+    matrix = np.asarray(result.jacobian, dtype=float) if np.ndim(result.jacobian) == 2 else None
+    if direction is not None and matrix is not None:
+        result.direction = {w: float(direction.get(w, 0.0)) for w in wrt}
+        result.jvp = [float(v) for v in matrix @ np.array([result.direction[w] for w in wrt])]
+    if cotangent is not None and matrix is not None:
+        if len(cotangent) != len(outputs):
+            raise AdcliError("usage_error", f"--cot has {len(cotangent)} weights; there are {len(outputs)} outputs")
+        result.cotangent = [float(c) for c in cotangent]
+        result.vjp = [float(v) for v in np.array(result.cotangent) @ matrix]
+    result.warnings = warnings
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "derivative_ops": found.derivative_ops}
     result.seconds = time.perf_counter() - started
     return result
 
@@ -465,7 +497,7 @@ def constants(text: str) -> list[float]:
     parsed = parse(text)
     if variables(parsed.outputs):
         raise AdcliError("usage_error", f"{text!r}: weights must be numbers or constant expressions")
-    from adcli.tape import constant_value
+    from adcli.core.tape import constant_value
 
     return [constant_value(node, text, parsed.positions) for node in parsed.outputs]
 
@@ -477,8 +509,8 @@ def point_values(text: str) -> dict[str, float]:
 
 def function_table() -> list[dict[str, str]]:
     """Every primitive with its arity, domain and derivative rule, printed from the table itself."""
-    from adcli.graph import make, var
-    from adcli.primitives import TABLE
+    from adcli.core.graph import make, var
+    from adcli.core.primitives import TABLE
 
     rows = []
     for name, prim in TABLE.items():

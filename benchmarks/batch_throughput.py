@@ -61,7 +61,7 @@ def adcli_in_process(path: str) -> tuple[float, int, str]:
 
     The command itself (Typer, batch.run, the jsonl sink), without the interpreter's start-up and imports.
     """
-    from adcli.cli import app
+    from adcli.cli.app import app
 
     at = ",".join(f"{k}={v}" for k, v in POINT.items())
     argv = ["grad", "-f", path, "--at", at, "--format", "jsonl"]
@@ -115,7 +115,10 @@ def sympy_run(path: str, limit: int) -> tuple[float, int, list[list[float]]] | N
 
 def memory_peak(path: str) -> int:
     """Peak bytes allocated by Python while streaming the file to a null sink."""
-    from adcli import api, batch, inputs, render_batch
+    from adcli import api
+    from adcli.batch import inputs
+    from adcli.batch import run as batch
+    from adcli.render import batch as render_batch
 
     def solve(text, given, defaults):
         return api.differentiate(api.prepare(text, given, defaults=defaults), "reverse")

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from adcli import api
+from adcli.core.tape import evaluate, local_partials
 from adcli.modes import reverse
-from adcli.tape import evaluate, local_partials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (the sibling module, importable however this script is started)

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from adcli import api
-from adcli.errors import AdcliError
-from adcli.modes.numeric import METHODS, Options
-from adcli.tape import evaluate
+from adcli.core.errors import AdcliError
+from adcli.core.tape import evaluate
+from adcli.modes.numeric.estimate import METHODS, Options
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "calculus.jsonl"
 

@@ -4,8 +4,8 @@ For f = Σᵢ sin(xᵢ)·xᵢ₊₁ + exp(xᵢ/n) (benchmarks/generate.py) with 
 problem is prepared once; then the median time of
 
   adcli    adcli.api.differentiate(problem, "reverse")   primal, partials, one adjoint sweep
-  torch    adcli.peers.jacobian("torch", …)              the tape replayed in torch, one backward pass
-  jax      adcli.peers.jacobian("jax", …)                the tape replayed in jax.numpy (eager), jax.vjp
+  torch    adcli.commands.peers.jacobian("torch", …)              the tape replayed in torch, one backward pass
+  jax      adcli.commands.peers.jacobian("jax", …)                the tape replayed in jax.numpy (eager), jax.vjp
 
 and each framework's import time (paid once per `adcli compare --with` run, not in its timings).
 Every gradient is checked against the closed form first (that call is also the warm-up: eager JAX
@@ -25,7 +25,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from adcli import api, peers
+from adcli import api
+from adcli.commands import peers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import generate  # noqa: E402  (the sibling module, importable however this script is started)

@@ -1,7 +1,7 @@
 """Symbolic mode against SymPy: time and size of derivatives (issue 3, "Performance").
 
 1. d/dx of the product (x - 1)(x - 2)…(x - n) for n = 50, 100, 200, and of sin(sin(…x…)) 50 deep:
-   adcli (parse, derivative graph, simplification, checks, shared form: `adcli.diff.diff(text,
+   adcli (parse, derivative graph, simplification, checks, shared form: `adcli.commands.diff.diff(text,
    cse=True)`) beside SymPy's `diff` and `diff` + `cse` on the same input in the same run; and, like
    for like with SymPy's `diff` (an expression in, an unprinted derivative out), adcli's derivative
    graph alone (`derivative_table` on the parsed input). Sizes: operations in
@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from adcli.diff import diff, printed_nodes
-from adcli.graph import topo_order
-from adcli.modes.symbolic import derivative_table, evaluate_graphs
-from adcli.simplify import Simplifier
-from adcli.syntax import parse
+from adcli.commands.diff import diff, printed_nodes
+from adcli.core.graph import topo_order
+from adcli.language.parser import parse
+from adcli.modes.symbolic.derivative import derivative_table, evaluate_graphs
+from adcli.modes.symbolic.simplify import Simplifier
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "calculus.jsonl"
 SYMPY_NAMES = {"sin", "cos", "tan", "exp", "log", "ln", "sqrt", "atan", "asin", "acos", "sinh", "cosh", "tanh"}
@@ -159,7 +159,7 @@ def corpus_sizes() -> None:
 
 
 def _outputs(parsed) -> list[str]:  # noqa: ANN001
-    from adcli.printing import to_text
+    from adcli.core.printing import to_text
 
     return [to_text(n) for n in parsed.outputs]
 

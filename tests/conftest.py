@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
 DATA = Path(__file__).parent / "data"
 Run = Callable[..., tuple[int, str, str]]  # the `adcli` fixture: (exit code, stdout, stderr)
 
@@ -47,7 +48,7 @@ def baydin() -> dict:
 @pytest.fixture
 def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
     """Run the CLI in-process: (exit code, stdout, stderr)."""
-    from adcli.cli import main
+    from adcli.cli.app import main
 
     def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["adcli", *args])

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from adcli.graph import Node, const, make, var
-from adcli.primitives import TABLE
+from adcli.core.graph import Node, const, make, var
+from adcli.core.primitives import TABLE
 
 VARIABLES = ("x", "y", "z", "θ", "x_1")
 CONSTANTS = (0.5, 1.0, 2.0, 3.0, 0.25, 1.5, 0.1, math.pi, math.e)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adcli import api
-from adcli.errors import AdcliError
+from adcli.core.errors import AdcliError
 
 
 def _kind(call, *args, **kwargs) -> AdcliError:  # noqa: ANN001

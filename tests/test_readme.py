@@ -54,7 +54,13 @@ def test_ci_script_is_strict_and_executable() -> None:
     assert "set -euo pipefail" in text
     assert CI.stat().st_mode & 0o111, ".ci/run must be executable"
     assert "-eq 5 ]" in text, "pytest's exit 5 (no tests collected) must be a failure"
-    for step in ("ruff check", "ruff format --check", 'install --quiet "$REPO"', "python -m adcli --version"):
+    for step in (
+        "ruff check",
+        "ruff format --check",
+        "lint-imports",
+        'install --quiet "$REPO"',
+        "python -m adcli --version",
+    ):
         assert step in text, step
 
 
@@ -77,7 +83,7 @@ def test_readme_json_table_names_every_field(command: str) -> None:
 
 
 def test_readme_error_table_lists_every_kind() -> None:
-    from adcli.errors import EXIT_CODES
+    from adcli.core.errors import EXIT_CODES
 
     for kind, code in EXIT_CODES.items():
         assert re.search(rf"^\| `{kind}` \|.*\| {code} \|$", README, re.MULTILINE), kind

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.tape import ERRSTATE, Tape, ones_like
+from adcli.core.tape import ERRSTATE, Tape, ones_like
 
 
 def tangent_sweep(tape: Tape, partials: Sequence[tuple[Any, ...] | None], seed: Sequence[Any]) -> list[Any]:

@@ -1,0 +1,181 @@
+"""Many problems in one run: each line succeeds or fails on its own, in input order, worst exit wins.
+
+`run` takes the problems as they stream in (adcli.batch.inputs), computes each one, and hands every
+outcome to a sink (adcli.render.batch) at once, so output keeps pace with input and memory stays
+flat. The exit code is the worst one seen (DESIGN.md); the sink prints the summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from adcli.batch.inputs import ARG, Item
+from adcli.core.errors import AdcliError, internal_error
+from adcli.language.parser import Binding
+
+PROGRESS_AFTER = 1.0  # seconds before a progress bar appears (terminals only)
+PROGRESS_EVERY = 0.1  # seconds between its updates
+
+#: compute(text, given, defaults): a Result. `given` overrides the text's own `at`, `defaults` fill in.
+Compute = Callable[[str, Sequence[Binding], Sequence[Binding]], Any]
+
+
+@dataclass
+class Outcome:
+    """One problem's result or error, with where it came from."""
+
+    item: Item
+    result: Any = None
+    error: AdcliError | None = None
+
+    @property
+    def place(self) -> tuple[str, int | None, int | None]:
+        """(file, line, column) of the error in the input: the problem's line plus the error's."""
+        exc, item = self.error, self.item
+        if exc is None or exc.line is None or not item.line:
+            return item.file, item.line or None, None
+        return item.file, item.line + exc.line - 1, exc.column
+
+
+class Sink(Protocol):
+    """Where outcomes go: a renderer for one output format."""
+
+    def emit(self, outcome: Outcome) -> None: ...
+
+    def note(self, item: Item) -> None: ...
+
+    def close(self, summary: Summary) -> None: ...
+
+
+class Progress(Protocol):
+    def update(self, done: int, failed: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Summary:
+    ok: int = 0
+    failed: int = 0
+    exit_code: int = 0
+    points_failed: int = 0  # points of point sets that failed (their problems count as failed)
+
+    @property
+    def total(self) -> int:
+        return self.ok + self.failed
+
+    def count(self, outcome: Outcome, exit_code: int = 0) -> None:
+        """Add one outcome; a problem with failed points, or whose answer says no (exit_code), failed."""
+        failures = getattr(outcome.result, "failures", None) if outcome.error is None else None
+        if outcome.error is not None:
+            exit_code = max(exit_code, outcome.error.exit_code)
+        elif failures is not None and len(failures):
+            self.points_failed += len(failures)
+            exit_code = max(exit_code, failures.exit_code)
+        if exit_code:
+            self.failed += 1
+        else:
+            self.ok += 1
+        self.exit_code = max(self.exit_code, exit_code)
+
+    def text(self) -> str:
+        points = f" ({self.points_failed:,} failed point{'s' if self.points_failed != 1 else ''})"
+        return f"{self.ok:,} ok, {self.failed:,} failed" + (points if self.points_failed else "")
+
+
+def solve(item: Item, compute: Compute, point: Sequence[Binding]) -> Outcome:
+    """One problem: the argument's --at overrides its own `at` (as for one expression); a line's own wins."""
+    if item.error is not None:
+        return Outcome(item, error=item.error)
+    try:
+        if item.file == ARG:
+            return Outcome(item, compute(item.text or "", point, ()))
+        return Outcome(item, compute(item.text or "", (), point))
+    except AdcliError as exc:
+        return Outcome(item, error=exc)
+    except MemoryError:
+        return Outcome(item, error=AdcliError("limit_exceeded", "this problem ran out of memory"))
+    except Exception as exc:  # noqa: BLE001 - a bug in adcli must not lose the other lines of a batch
+        return Outcome(item, error=internal_error(exc))
+
+
+def _emit(sink: Sink, outcome: Outcome) -> Outcome:
+    """sink.emit, with a failure to render (a bug) reported as that problem's error; output errors stop."""
+    try:
+        sink.emit(outcome)
+    except OSError:  # a closed pipe or a full disk: nothing more can be written
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in adcli must not lose the other lines of a batch
+        outcome = Outcome(outcome.item, error=internal_error(exc))
+        sink.emit(outcome)
+    return outcome
+
+
+def run(
+    items: Iterable[Item],
+    compute: Compute,
+    sink: Sink,
+    point: Sequence[Binding] = (),
+    progress: Callable[[], Progress] | None = None,
+) -> Summary:
+    """Compute every problem in order and emit each outcome at once; the summary holds the worst exit."""
+    summary = Summary()
+    started = last = time.monotonic()
+    bar: Progress | None = None
+    try:
+        for item in items:
+            if item.note is not None:
+                sink.note(item)
+                continue
+            summary.count(_emit(sink, solve(item, compute, point)))
+            if progress is not None:
+                now = time.monotonic()
+                if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:
+                    bar = bar or progress()
+                    bar.update(summary.total, summary.failed)
+                    last = now
+    finally:
+        if bar is not None:
+            bar.close()
+    sink.close(summary)
+    return summary
+
+
+def point_bindings(at: Sequence[str] | None, points: Sequence[str] | str | None) -> list[Binding]:
+    """The command line's point, parsed once for the whole batch: each --points table's columns, then --at.
+
+    Several tables are axes of their own (crossed, or paired with --zip); a variable may be a column of
+    one table only. An --at value for a column of a table replaces that column in its place (the
+    Jacobian's columns keep the table's order)."""
+    from adcli.batch.points import read_table
+    from adcli.language.parser import parse_point
+
+    paths = [points] if isinstance(points, str) else list(points or [])
+    table: list[Binding] = []
+    for path in paths:
+        for b in read_table(path):
+            clash = next((c for c in table if c.name == b.name), None)
+            if clash is not None:
+                message = f"{b.name} is a column of both {clash.table} and {path}: give each variable one table"
+                raise AdcliError("usage_error", message)
+            table.append(b)
+    given = [b for text in at or [] for b in parse_point(text)]
+    last = {b.name: b for b in given}
+    in_table = {b.name for b in table}
+    return [_replaced(b, last.get(b.name)) for b in table] + [b for b in given if b.name not in in_table]
+
+
+def _replaced(column: Binding, value: Binding | None) -> Binding:
+    """A table's column, or the --at value given for it: one number fills the column (the table keeps
+    its rows, even when every column is given), a span or a list is an axis of its own."""
+    if value is None:
+        return column
+    if value.kind != "value":
+        return value
+    import numpy as np
+
+    filled = np.full(len(column.values), value.values[0], dtype=float)
+    return Binding(column.name, filled, "rows", value.line, value.column, table=column.table)

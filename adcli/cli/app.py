@@ -1,0 +1,537 @@
+"""The command line: one Typer function per subcommand; options in, a Result out to render.
+
+The options several commands share are declared in adcli.cli.options; grad, jac and eval run through
+adcli.cli.run, the commands with their own renderers through adcli.cli.present (both imported when a
+command runs).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from adcli import __version__
+from adcli.cli.options import (
+    Ascii,
+    At,
+    BatchFormat,
+    Cot,
+    Files,
+    Format,
+    Grid,
+    Method,
+    PointsFile,
+    Precision,
+    Presented,
+    Problems,
+    Step,
+    Strict,
+    Sweep,
+    Wrt,
+    numeric_options,
+    seed_values,
+    wrt_names,
+)
+
+app = typer.Typer(
+    name="adcli",
+    help="A derivative calculator: forward and reverse automatic differentiation of math expressions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.command()
+def grad(
+    expr: Problems = None,
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[str, typer.Option("--mode", help="reverse | forward | numeric | symbolic")] = "reverse",
+    fmt: BatchFormat = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+    points: PointsFile = None,
+    grid: Grid = True,
+    method: Method = None,
+    step: Step = None,
+    sweep: Sweep = False,
+) -> None:
+    """Value and gradient of a single-output expression (reverse mode by default).
+
+    Example: adcli grad "sin(x)*y" --at x=1,y=2
+    """
+    from adcli import api
+    from adcli.cli import run as cli_run
+
+    def finish(prepare: Callable[[], Any]) -> Any:
+        if mode not in ("reverse", "forward", "numeric", "symbolic"):
+            raise api.AdcliError("usage_error", f"grad --mode is reverse, forward, numeric or symbolic, not {mode!r}")
+        problem = prepare()
+        if len(problem.tape.outputs) != 1:
+            n = len(problem.tape.outputs)
+            raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
+        return api.differentiate(problem, mode, numeric=numeric_options(mode, method, step, sweep, precision))
+
+    request = cli_run.Request("grad", expr, at, fmt, precision, files, points, wrt, strict, grid)
+    cli_run.solve(request, finish)
+
+
+@app.command()
+def jac(
+    expr: Problems = None,
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse | numeric | symbolic")] = "auto",
+    direction: Annotated[str | None, typer.Option("--dir", help="JVP along a direction: x=1,y=0 (one sweep).")] = None,
+    cot: Annotated[str | None, typer.Option("--cot", help="VJP with output weights: 1,0 (one sweep).")] = None,
+    fmt: BatchFormat = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+    points: PointsFile = None,
+    grid: Grid = True,
+    method: Method = None,
+    step: Step = None,
+    sweep: Sweep = False,
+) -> None:
+    """The Jacobian of a (multi-output) expression; auto mode picks forward when inputs <= outputs.
+
+    Example: adcli jac "x*y, x+y, sin(x)" --at x=1,y=2
+    """
+    from adcli import api
+    from adcli.cli import run as cli_run
+
+    d, c = _seeds(direction, cot, fmt)  # once, before any problem: a bad seed is the command's error
+
+    def finish(prepare: Callable[[], Any]) -> Any:
+        from adcli.commands.trace import resolve_cotangent, resolve_direction
+
+        problem = prepare()
+        along = resolve_direction(problem.wrt, d) if d is not None else None
+        weights = resolve_cotangent(len(problem.tape.outputs), c) if c is not None else None
+        numeric = numeric_options(mode, method, step, sweep, precision)
+        return api.differentiate(problem, mode, direction=along, cotangent=weights, numeric=numeric)
+
+    request = cli_run.Request("jac", expr, at, fmt, precision, files, points, wrt, strict, grid)
+    cli_run.solve(request, finish)
+
+
+def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool = False) -> tuple[Any, Any]:
+    """--dir and --cot read once, before any problem: a bad value (or both, when `both` is not allowed) is a
+    usage error of the command, reported once (not once per line of a batch)."""
+    from adcli.cli import run as cli_run
+    from adcli.core.errors import AdcliError
+
+    try:
+        d, c = seed_values("--dir", direction), seed_values("--cot", cot)
+        if d is not None and c is not None and not both:
+            raise AdcliError("usage_error", "--dir and --cot ask for different sweeps: give one")
+    except AdcliError as exc:
+        cli_run.fail(exc, fmt)
+    return d, c
+
+
+@app.command()
+def diff(
+    expr: Problems = None,
+    wrt: Annotated[str | None, typer.Option("--wrt", help="Differentiate by x,y (default: every variable).")] = None,
+    order: Annotated[int, typer.Option("--order", help="Derivative order: 2 gives all second partials.")] = 1,
+    at: At = None,
+    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of the input syntax.")] = False,
+    cse: Annotated[bool, typer.Option("--cse", help="Shared form: @1 = … for repeated parts, when shorter.")] = False,
+    steps: Annotated[bool, typer.Option("--steps", help="Show the rules applied, node by node.")] = False,
+    fmt: Presented = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """Derivative expressions (symbolic mode), printed so that they parse back; --at evaluates them too.
+
+    Example: adcli diff "x^x" ; adcli diff "x^2*y" --wrt x,y --order 2 --at x=1,y=2
+    """
+    from adcli.cli import present as cli_present
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        from adcli.commands.diff import diff as derivatives
+
+        options = {"latex": latex, "cse": cse, "steps": steps, "strict": strict}
+        return derivatives(text, wrt_names(wrt), order, given, defaults=defaults, each_point=True, **options)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        from adcli.render import results as render
+
+        if chosen == "json":
+            sys.stdout.write(render.json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        elif chosen == "plain":
+            render.diff_plain(result, precision, sys.stdout, sys.stderr, place)
+        else:
+            from rich.console import Console
+
+            render.diff_table(result, precision, Console(), sys.stderr, place)
+        if result.failures is not None:  # a point that failed: the problem exits 1 (as grad's)
+            raise typer.Exit(1)
+
+    cli_present.present(fmt, compute, show, expr, files, at)
+
+
+@app.command("eval")
+def evaluate(
+    expr: Problems = None,
+    at: At = None,
+    fmt: BatchFormat = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+    points: PointsFile = None,
+    grid: Grid = True,
+) -> None:
+    """The value(s) of an expression at a point.
+
+    Example: adcli eval "x^2 + 1, sqrt(x)" --at x=4
+    """
+    from adcli import api
+    from adcli.cli import run as cli_run
+
+    request = cli_run.Request("eval", expr, at, fmt, precision, files, points, strict=strict, grid=grid)
+    cli_run.solve(request, lambda prepare: api.evaluate_problem(prepare()))
+
+
+@app.command()
+def repl(
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[str, typer.Option("--mode", help="auto | forward | reverse")] = "auto",
+    command: Annotated[str, typer.Option("--command", help="What a line computes: grad | jac | eval.")] = "jac",
+    fmt: Format = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+) -> None:
+    """An interactive session: a line is a problem; :mode, :at, :format … change settings; :help lists them.
+
+    Example: adcli repl --at x=1,y=2
+    """
+    from adcli.cli.repl import loop
+    from adcli.core.errors import AdcliError
+    from adcli.render import batch as render_batch
+    from adcli.render import results as render
+
+    session = loop.Session(precision=precision, strict=strict, wrt=wrt_names(wrt))
+    try:
+        session.set_command(command)
+        session.set_mode(mode)
+        session.set_format(fmt or ("table" if sys.stdout.isatty() else "plain"))
+        for text in at or []:
+            session.set_at(text)
+    except AdcliError as exc:
+        sys.stderr.write(render.error_text(exc) + "\n")
+        raise typer.Exit(exc.exit_code) from None
+
+    def show(result: Any, command: str, fmt: str, digits: int) -> None:
+        render_batch.show(result, command, fmt, digits, sys.stdout, sys.stderr)
+
+    raise typer.Exit(loop.run(session, sys.stdin, sys.stdout, sys.stderr, show, sys.stdin.isatty()))
+
+
+@app.command()
+def functions(fmt: Format = None) -> None:
+    """Every function adcli knows, with its arity, domain and derivative rule (printed from the rule table).
+
+    Example: adcli functions --format plain
+    """
+    from adcli import api
+    from adcli.render import results as render
+
+    chosen = "table" if fmt is None and sys.stdout.isatty() else (fmt or "plain")
+    if chosen not in render.FORMATS:
+        from adcli.cli.run import fail
+
+        message = f"unknown format {chosen!r}: functions takes {', '.join(render.FORMATS)}"
+        fail(api.AdcliError("usage_error", message), fmt)
+    rows = api.function_table()
+    if chosen == "json":
+        import json
+
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+    elif chosen == "table":
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        grid = Table("name", "arity", "domain", "derivative", title="adcli functions")
+        for r in rows:
+            grid.add_row(Text(r["name"]), str(r["arity"]), Text(r["domain"]), Text(r["derivative"]))
+        Console().print(grid)
+    else:
+        sys.stdout.write(render.functions_rows(rows) + "\n")
+
+
+def _ascii(flag: bool) -> bool:
+    from adcli.core.notation import can_show
+
+    return flag or not can_show(getattr(sys.stdout, "encoding", None))
+
+
+def _console(ascii: bool) -> Any:
+    from rich.console import Console
+
+    return Console(safe_box=True, emoji=False, highlight=False) if not ascii else Console(emoji=False, highlight=False)
+
+
+@app.command()
+def trace(
+    expr: Problems = None,
+    at: At = None,
+    direction: Annotated[
+        str | None, typer.Option("--dir", help="The tangent seed: x=1,y=0 or 1,0 (default: 1 for the first variable).")
+    ] = None,
+    cot: Cot = None,
+    mode: Annotated[str, typer.Option("--mode", help="forward | reverse | both")] = "both",
+    ascii: Ascii = False,
+    fmt: Presented = None,
+    precision: Precision = 5,
+    emit: Annotated[str | None, typer.Option("--emit", help="python: the sweep(s) as a Python function.")] = None,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """The primal, tangent and adjoint traces, row by row, as in Baydin et al. (2018), Tables 2 and 3.
+
+    Example: adcli trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5
+    """
+    from adcli import api
+    from adcli.cli import present as cli_present
+    from adcli.cli.run import fail
+    from adcli.commands import trace as tracing
+    from adcli.render import trace as render_trace
+
+    if emit not in (None, "python"):  # the options' own errors: once, before any problem
+        fail(api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python"), fmt)
+    if emit is not None and fmt is not None:
+        fail(api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two"), fmt)
+    d, c = _seeds(direction, cot, fmt, both=True)
+    plain = _ascii(ascii)
+    emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        problem = api.prepare(text, given, strict=strict, defaults=defaults)
+        return tracing.compute(problem, mode, d, c)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        if emit is not None:
+            from adcli.commands.emit import python_source
+
+            emitted[0] += 1
+            sys.stdout.write(python_source(result, f"_{emitted[0]}" if emitted[0] > 1 else ""))
+        elif chosen == "json":
+            sys.stdout.write(render_trace.as_json(result) + "\n")
+        elif chosen == "plain":
+            render_trace.plain(result, precision, plain, sys.stdout, cli_present.stderr_at(place))
+        else:
+            render_trace.table(result, precision, plain, _console(plain))
+
+    cli_present.present(fmt, compute, show, expr, files, at)
+
+
+@app.command()
+def graph(
+    expr: Problems = None,
+    at: At = None,
+    dot: Annotated[bool, typer.Option("--dot", help="Graphviz DOT (make an SVG with: | dot -Tsvg -o f.svg).")] = False,
+    cot: Cot = None,
+    ascii: Ascii = False,
+    fmt: Presented = None,
+    precision: Precision = 4,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """The expression DAG: a tree (shared nodes marked), or Graphviz DOT; with --at, each node's data and grad.
+
+    Example: adcli graph "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --dot | dot -Tsvg -o f.svg
+    """
+    from adcli.cli import present as cli_present
+    from adcli.cli import run as cli_run
+    from adcli.commands import drawing
+    from adcli.core.errors import AdcliError
+    from adcli.render import graph as render_graph
+
+    if dot and fmt in ("json", "jsonl"):  # DOT is not JSON: a record could not hold it
+        cli_run.fail(AdcliError("usage_error", f"--dot writes Graphviz DOT, not {fmt}: give one of the two"), fmt)
+    _, weights = _seeds(None, cot, fmt)
+    plain = _ascii(ascii)
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:  # a file's line: its own `at` wins over --at
+        return drawing.draw(text, given or None, weights, strict=strict, defaults=defaults)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        if dot:
+            sys.stdout.write(render_graph.dot(result, precision, plain))
+        elif chosen == "json":  # its notes are in the object
+            sys.stdout.write(render_graph.as_json(result) + "\n")
+            return
+        else:
+            console = _console(plain)
+            console.print(render_graph.tree(result, precision, plain, console.width))
+        sys.stdout.flush()
+        for note in result.notes:
+            cli_present.stderr_at(place).write(f"note: {note}\n")
+
+    cli_present.present(fmt, compute, show, expr, files, at)
+
+
+@app.command()
+def compare(
+    expr: Problems = None,
+    at: At = None,
+    wrt: Wrt = None,
+    modes: Annotated[
+        str | None, typer.Option("--modes", help="forward,reverse,numeric,symbolic (default: every one installed).")
+    ] = None,
+    peers: Annotated[
+        str | None, typer.Option("--with", help="torch,jax: the same Jacobian by PyTorch autograd and by JAX.")
+    ] = None,
+    strict_peers: Annotated[
+        bool, typer.Option("--strict-peers", help="Peers that disagree or do not run count toward the exit code.")
+    ] = False,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance of agreement.")] = 1e-6,
+    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance of agreement.")] = 1e-9,
+    fmt: Presented = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """Every mode's Jacobian side by side, deviations, cost; exit 1 when they disagree (a gradient check).
+
+    Example: adcli compare "x*y, sin(x)" --at x=1,y=2
+    """
+    from adcli import api
+    from adcli.cli import present as cli_present
+    from adcli.commands import compare as comparing
+    from adcli.render import compare as render_compare
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        frameworks = comparing.peers(wrt_names(peers) or [])
+        problem = api.prepare(text, given, wrt_names(wrt), strict=strict, defaults=defaults)
+        return comparing.compare(
+            problem, wrt_names(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
+        )
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        if chosen == "json":
+            sys.stdout.write(render_compare.as_json(result) + "\n")
+        elif chosen == "plain":
+            render_compare.plain(result, precision, sys.stdout)
+        else:
+            render_compare.table(result, precision, _console(False))
+        if not result.agree:
+            raise typer.Exit(1)
+
+    cli_present.present(fmt, compute, show, expr, files, at)
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def check(
+    of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
+    answer: Annotated[
+        str | None,
+        typer.Argument(help="The derivative to check, e.g. '2*x*cos(x^2)'; '-' or a pipe: one per line."),
+    ] = None,
+    wrt: Annotated[
+        str | None, typer.Option("--wrt", help="The variable(s); several: the answer is the gradient a, b.")
+    ] = None,
+    at: At = None,
+    samples: Annotated[int, typer.Option("--samples", help="Random in-domain points to check at.")] = 12,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.")] = 1e-7,
+    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.")] = 1e-9,
+    fmt: Presented = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """Is ANSWER a correct derivative of --of EXPR? Symbolic where it can decide, else at random points; exit 0/1.
+
+    Example: adcli check "2*x*cos(x^2)" --of "sin(x^2)"
+    """
+    from adcli.cli import present as cli_present
+    from adcli.commands import check as checking
+    from adcli.render import compare as render_compare
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        options = checking.Options(samples=samples, seed=seed, rtol=rtol, atol=atol)
+        return checking.check(text, of, wrt_names(wrt), given, options, strict=strict, defaults=defaults)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        if chosen == "json":
+            import json
+
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(render_compare.check_text(result, precision) + "\n")
+        raise typer.Exit(result.exit_code)
+
+    cli_present.present(fmt, compute, show, answer, files, at)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"adcli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """adcli: differentiate math expressions, and see how each mode gets its answer."""
+
+
+def main() -> None:
+    import os
+
+    from adcli.cli.run import Output, pipe_closed
+
+    # adcli's arithmetic is elementwise and never calls BLAS, but numpy's OpenBLAS starts a thread per
+    # core when it is imported: 20-50 ms of a one-shot run on a busy 2-core machine. A user's own
+    # setting wins. (Only the command line does this; the Python API leaves the environment alone.)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    output = sys.stdout = Output(sys.stdout)  # notices a closed pipe, whoever catches the error (Rich, Click)
+    try:
+        code = _run()
+    except SystemExit as done:
+        code = done.code
+    try:
+        output.flush()  # here, not at the interpreter's exit, where a closed pipe is a message and exit 120
+    except BrokenPipeError:
+        pass
+    finally:
+        sys.stdout = output.stream
+    if output.broken:
+        pipe_closed(exit=SystemExit)
+    raise SystemExit(code)
+
+
+def _run() -> int:
+    """The app: its exit code; a usage error as adcli's error line (or JSON object)."""
+    try:
+        from typer._click.exceptions import UsageError  # typer 0.26+ carries its own copy of Click
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import UsageError
+
+    try:
+        code = app(standalone_mode=False)
+    except UsageError as exc:  # a bad option or value: the same error[usage_error] line (or JSON) as ours
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            raise SystemExit(app()) from None  # Click's own display (the help for a bare `adcli`)
+        from adcli.cli.run import option_error
+
+        option_error(exc)
+    except typer.Abort:
+        sys.stderr.write("Aborted!\n")
+        raise SystemExit(1) from None
+    return code if isinstance(code, int) else 0

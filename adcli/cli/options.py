@@ -1,0 +1,114 @@
+"""The options several commands share, declared once: their Typer types and the reading of their text.
+
+Imported when the command line starts: nothing here imports numpy, lark or rich until an option is read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+Problems = Annotated[
+    str | None,
+    typer.Argument(
+        help="The expression, e.g. 'sin(x)*y'. '-' or no EXPR with a pipe: one problem per line from stdin."
+    ),
+]
+Files = Annotated[
+    list[str] | None, typer.Option("--file", "-f", help="Read problems from a file, one per line; repeatable.")
+]
+PointsFile = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--points", help="A CSV file of points: a header row of variable names, then rows; repeatable (crossed)."
+    ),
+]
+Grid = Annotated[
+    bool,
+    typer.Option("--grid/--zip", help="Cross spans and lists (every combination, the default) or pair them."),
+]
+At = Annotated[
+    list[str] | None, typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.")
+]
+Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).")]
+Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
+Presented = Annotated[
+    str | None,
+    typer.Option("--format", help="table | plain | json | jsonl (default: table on a terminal)."),
+]
+BatchFormat = Annotated[
+    str | None, typer.Option("--format", help="table | plain | json | jsonl | csv (default: table on a terminal).")
+]
+Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
+Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
+Method = Annotated[
+    str | None,
+    typer.Option("--method", help="With --mode numeric: richardson (default), central, forward, backward, complex."),
+]
+Step = Annotated[  # text, so that 1e-400 is refused for what it is rather than read as 0.0
+    str | None,
+    typer.Option("--step", metavar="FLOAT", help="With --mode numeric: the (largest) step h, not the scaled default."),
+]
+Sweep = Annotated[
+    bool, typer.Option("--sweep", help="With --mode numeric: also the error-versus-step curve of the first partial.")
+]
+Ascii = Annotated[bool, typer.Option("--ascii", help="Write v[-1], vdot[2], vbar[0] (automatic if needed).")]
+Cot = Annotated[str | None, typer.Option("--cot", help="The adjoint seed: output weights 1,0 (default: 1, 0, …).")]
+
+
+def wrt_names(wrt: str | None) -> list[str] | None:
+    """`x,y` -> ["x", "y"] (--wrt, and the lists of --modes and --with); None when the option is absent."""
+    if wrt is None:
+        return None
+    found = [w.strip() for w in wrt.split(",") if w.strip()]
+    if not found:
+        from adcli.core.errors import AdcliError
+
+        raise AdcliError("usage_error", "--wrt names no variable: give x or x,y")
+    return found
+
+
+def numeric_options(mode: str, method: str | None, step: str | None, sweep: bool, precision: int) -> Any:
+    """Numeric mode's options (adcli.modes.numeric.estimate.Options), or None for the other modes."""
+    if mode != "numeric":
+        if method is not None or step is not None or sweep:
+            from adcli.core.errors import AdcliError
+
+            raise AdcliError("usage_error", "--method, --step and --sweep go with --mode numeric")
+        return None
+    from adcli.modes.numeric.estimate import Options, parse_step
+
+    return Options(method or "richardson", None if step is None else parse_step(step), precision, sweep)
+
+
+def seed_values(option: str, text: str | None) -> Any:
+    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of finite numbers; bad text is a usage error."""
+    if text is None:
+        return None
+    import math
+
+    from adcli import api
+    from adcli.language.parser import parse_point
+
+    try:
+        if "=" in text:
+            bindings = parse_point(text)
+            bound = [b.name for b in bindings]
+            twice = next((n for n in bound if bound.count(n) > 1), None)
+            if twice is not None:
+                raise api.AdcliError("usage_error", f"{twice} is given two values in one point")
+            many = next((b.name for b in bindings if b.kind != "value"), None)
+            if many is not None:
+                raise api.AdcliError("usage_error", f"{many} takes one number, not a span or list")
+            values: Any = {b.name: b.values[0] for b in bindings}
+        else:
+            values = api.constants(text)
+    except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
+        reason = exc.message.removeprefix(f"bad point {text!r}: ").removeprefix(f"{text!r}: ")
+        reason = reason.replace("weights must be", "entries must be")
+        exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {reason}"
+        raise
+    if not all(math.isfinite(v) for v in (values.values() if isinstance(values, dict) else values)):
+        raise api.AdcliError("usage_error", f"bad {option} {text!r}: entries must be finite numbers")
+    return values

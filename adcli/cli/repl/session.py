@@ -1,0 +1,106 @@
+"""What a REPL session holds — settings, names and numbered results — and solving one line with them.
+
+The `:` commands that change a session are adcli.cli.repl.loop.Session's methods; the loop is adcli.cli.repl.loop.run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from adcli.cli.repl.expand import NAME, Expansion, Located, expand, names_in
+from adcli.core.errors import AdcliError
+
+DEFINE = re.compile(rf"\s*({NAME.pattern})\s*=(?!=)\s*(.*)\Z", re.DOTALL)
+NEW_WORD = "a name must be a new word: not a function, a constant or a variable with a value (e.g. f)"
+
+
+@dataclass
+class State:
+    """The settings and the results so far; `solve` runs one line."""
+
+    command: str = "jac"
+    mode: str = "auto"
+    at: list[str] = field(default_factory=list)
+    wrt: list[str] | None = None
+    format: str = "plain"
+    precision: int = 10
+    strict: bool = False
+    results: list[str | None] = field(default_factory=list)  # result k's expression text (one output)
+    names: dict[str, str] = field(default_factory=dict)
+    done: bool = False
+
+    def expand(self, line: str, start: int = 0) -> Expansion:
+        """line[start:] with the session's names and results put in (adcli.cli.repl.expand.expand)."""
+        return expand(line, start, self.names, self.results)
+
+    def check_name(self, name: str, said: str, expression: str | None = None) -> None:
+        """Refuse a name that would break the lines using it: a function, a constant, a variable with a value
+        in the session's point, one of its own expression's variables or of another name's definition."""
+        from adcli.core.primitives import CONSTANTS, FUNCTIONS
+
+        users = [n for n, text in self.names.items() if n != name and name in names_in(text)]
+        if not NAME.fullmatch(name):
+            why = f"{name!r} is not a name (letters, digits and _, not starting with a digit)"
+        elif name in FUNCTIONS:
+            why = f"{name} is a function"
+        elif name in CONSTANTS or name == "at":
+            why = f"{name} is a constant" if name in CONSTANTS else "at is the word that starts a line's own point"
+        elif name in self.point_names():
+            why = f"{name} has a value in the session's point (:at)"
+        elif expression is not None and name in names_in(expression):
+            why = f"{name} is a variable of its own expression {expression}"
+        elif users:
+            why = f"{name} is a variable of {users[0]} = {self.names[users[0]]}"
+        else:
+            return
+        raise AdcliError("usage_error", f"{said}: {why}; {NEW_WORD}")
+
+    def point_names(self) -> list[str]:
+        return [text.partition("=")[0] for text in self.at]
+
+    def solve(self, line: str) -> tuple[int, str | None, Any]:
+        """Compute a line (`name = expr` also defines the name): the result's number, the name, the result.
+
+        Errors are reported against the line as typed: a caret into a definition or a `$k` put in front
+        of it moves under the name or the `$k`, and the message says which definition it was."""
+        from dataclasses import replace
+
+        defined = DEFINE.match(line) if ";" not in line else None
+        name = defined.group(1) if defined else None
+        if name is not None:
+            self.check_name(name, f"{name} = …")
+        expansion = self.expand(line, defined.start(2) if defined else 0)
+        try:
+            result, text = self._compute(expansion.text, name)
+        except AdcliError as exc:
+            raise expansion.place(exc) from None
+        if name is not None:
+            self.check_name(name, f"{name} = …", text)
+        self.results.append(text)
+        if name is not None:
+            self.names.pop(name, None)
+            self.names[name] = text  # type: ignore[assignment]
+        failures = None if result.failures is None else Located(result.failures, expansion)
+        return len(self.results), name, replace(result, input=line, failures=failures)
+
+    def _compute(self, text: str, name: str | None) -> tuple[Any, str | None]:
+        """The result of the expanded text, and its expression's text (None for several outputs)."""
+        from adcli import api
+        from adcli.core.printing import to_text
+        from adcli.language.parser import parse_point
+
+        point = [b for given in self.at for b in parse_point(given)]  # fills in; the line's own `at` wins
+        problem = api.prepare(text, None, self.wrt, strict=self.strict, defaults=point, each_point=True)
+        outputs = problem.parsed.outputs
+        if name is not None and len(outputs) != 1:
+            raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")
+        if self.command == "eval":
+            result = api.evaluate_problem(problem)
+        elif self.command == "grad" and len(outputs) != 1:
+            raise AdcliError("usage_error", f"grad needs one output; this has {len(outputs)}: try :command jac")
+        else:
+            mode = "reverse" if self.mode == "auto" and self.command == "grad" else self.mode
+            result = api.differentiate(problem, mode)
+        return result, to_text(outputs[0]) if len(outputs) == 1 else None

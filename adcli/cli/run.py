@@ -1,0 +1,226 @@
+"""Running grad, jac and eval: one problem or a batch; an error or a closed pipe as the exit code.
+
+The commands with their own renderers (diff, trace, graph, compare, check) run through adcli.cli.present,
+which ends the same way (`fail`, `pipe_closed`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, NamedTuple, NoReturn
+
+import typer
+
+from adcli.cli.options import wrt_names
+
+PIPE_CLOSED = 141  # 128 + SIGPIPE: what the shell reports for a program stopped by a closed pipe
+
+#: finish(prepare) -> a Result: a command's own part of a problem; prepare() parses it at its point(s)
+Finish = Callable[[Callable[[], Any]], Any]
+
+
+class Request(NamedTuple):  # a NamedTuple: a tenth of a frozen dataclass's import time (start-up)
+    """What grad, jac or eval was asked: the problems, their point(s), and how to read and show them."""
+
+    command: str
+    expr: str | None
+    at: list[str] | None
+    fmt: str | None
+    precision: int
+    files: list[str] | None = None
+    points: list[str] | None = None
+    wrt: str | None = None
+    strict: bool = False
+    grid: bool = True
+
+    def prepare(self, text: str, given: Any, defaults: Any) -> Any:
+        """The problem (adcli.api.Problem) of one text: each failing point fails alone, as in a batch."""
+        from adcli import api
+
+        combine = "grid" if self.grid else "zip"
+        return api.prepare(
+            text, given, wrt_names(self.wrt), strict=self.strict, defaults=defaults, combine=combine, each_point=True
+        )
+
+
+def solve(request: Request, finish: Finish) -> None:
+    """grad/jac/eval: a batch when there are several problems or points, else one expression.
+
+    finish gets a `prepare()` that parses the problem, so that it may check its own options first."""
+
+    def compute(text: str, given: Any = request.at, defaults: Any = ()) -> Any:
+        return finish(lambda: request.prepare(text, given, defaults))
+
+    if _many(request):
+        _batch(request, compute)
+    _run(request, lambda: compute(_read(request.expr)))
+
+
+def _read(expr: str) -> str:
+    return sys.stdin.read() if expr == "-" else expr
+
+
+def _many(request: Request) -> bool:
+    """Batch mode: problems from files or stdin, several points (spans, lists, --points), or jsonl/csv."""
+    spans = any(":" in text or "[" in text for text in request.at or [])
+    return (
+        request.expr in (None, "-")
+        or bool(request.files)
+        or bool(request.points)
+        or spans
+        or request.fmt in ("jsonl", "csv")
+    )
+
+
+def _batch(request: Request, solve: Any) -> NoReturn:
+    """Every problem of the argument, the files and stdin, in order; exit with the worst code seen."""
+    from adcli.batch import inputs
+    from adcli.batch import run as batch
+    from adcli.core.errors import AdcliError
+    from adcli.render import batch as render_batch
+
+    fmt = request.fmt
+    try:
+        chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
+        sink = render_batch.sink(chosen, request.command, request.precision, sys.stdout, sys.stderr)
+        point = batch.point_bindings(request.at, request.points)
+        items = inputs.problems(request.expr, request.files, sys.stdin)
+    except AdcliError as exc:
+        fail(exc, fmt)
+    progress = render_batch.ProgressBar if sys.stderr.isatty() else None
+    try:
+        summary = batch.run(items, solve, sink, point, progress)
+    except BrokenPipeError:
+        pipe_closed()
+    raise typer.Exit(summary.exit_code)
+
+
+def _run(request: Request, compute: Callable[[], Any]) -> None:
+    """Compute, render, and turn an AdcliError into its one-line message and exit code.
+
+    A span or list in the expression's own `at` gives many points: shown as --at spans show them."""
+    from adcli.core.errors import AdcliError
+
+    try:
+        chosen = _format(request.fmt)
+        result = compute()
+    except AdcliError as exc:
+        fail(exc, request.fmt)
+    from adcli.batch.points import is_many
+
+    if is_many(result.at):
+        _batch(request._replace(expr=result.input, at=None, files=None, points=None), lambda *_: result)
+    try:
+        _show(result, request.command, chosen, request.precision)
+    except AdcliError as exc:
+        fail(exc, request.fmt)
+    except BrokenPipeError:
+        pipe_closed()
+
+
+def _format(fmt: str | None) -> str:
+    from adcli.render.results import FORMATS
+
+    if fmt is None:
+        return "table" if sys.stdout.isatty() else "plain"
+    if fmt not in FORMATS:  # jsonl and csv go to the batch (adcli.render.batch) before this
+        from adcli.core.errors import AdcliError
+        from adcli.render.batch import FORMATS as ACCEPTED
+
+        raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(ACCEPTED)}")
+    return fmt
+
+
+def _show(result: Any, command: str, fmt: str, precision: int) -> None:
+    from adcli.render import results as render
+
+    if fmt == "json":
+        sys.stdout.write(render.as_json(result, command) + "\n")
+    elif fmt == "plain":
+        render.plain(result, precision, sys.stdout, sys.stderr)
+    else:
+        from rich.console import Console
+
+        render.table(result, precision, Console())
+
+
+def fail(exc: Any, fmt: str | None) -> NoReturn:
+    """An AdcliError as its one-line message on stderr (or its JSON object with --format json or jsonl: one
+    line, so that a program reading records reads it too), and its exit code."""
+    from adcli.render import results as render
+
+    if fmt in ("json", "jsonl"):
+        sys.stdout.write(render.error_json(exc) + "\n")
+    else:
+        sys.stderr.write(render.error_text(exc) + "\n")
+    raise typer.Exit(exc.exit_code)
+
+
+def pipe_closed(exit: Any = typer.Exit) -> NoReturn:
+    """The reader went away (| head): stop quietly, with the exit status of a program killed by SIGPIPE."""
+    import os
+
+    try:  # nothing more reaches the reader; the final flush must not complain either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+    raise exit(PIPE_CLOSED)
+
+
+class Output:
+    """The command line's stdout: writes go out in pieces, and a closed pipe is remembered (`broken`).
+
+    CPython loses the BrokenPipeError of one write() larger than the pipe when the reader goes away in
+    the middle (the rest is dropped and the write returns), and Rich turns a BrokenPipeError into exit 1:
+    with pieces the next one fails, and with the flag adcli.cli.app.main exits 141 whoever caught the error.
+    """
+
+    PIECE = 1 << 15
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.broken = stream, False
+
+    def write(self, text: str) -> int:
+        try:  # a short text as it is (Click probes with write(b"") whether a stream takes bytes)
+            if len(text) <= self.PIECE:
+                return self.stream.write(text)
+            for start in range(0, len(text), self.PIECE):
+                self.stream.write(text[start : start + self.PIECE])
+        except BrokenPipeError:
+            self.broken = True
+            raise
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self.broken = True
+            raise
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, …: the stream's own
+        return getattr(self.stream, name)
+
+
+def option_error(exc: Any) -> NoReturn:
+    """A Click usage error as `error[usage_error]: …` on stderr, or the JSON error object with --format json(l)."""
+    from adcli.core.errors import AdcliError
+    from adcli.render import results as render
+
+    argv = sys.argv[1:]
+    wants_json = any(f"--format={f}" in argv for f in ("json", "jsonl")) or any(
+        a == "--format" and b in ("json", "jsonl") for a, b in zip(argv, argv[1:], strict=False)
+    )
+    command = "adcli"
+    if exc.ctx is not None:
+        command = exc.ctx.command_path
+    elif argv and not argv[0].startswith("-"):  # Click leaves ctx unset for `--at` without its value
+        command = f"adcli {argv[0]}"
+    message = f"{exc.format_message()} ('{command} --help' lists the options)"
+    error = AdcliError("usage_error", message)
+    if wants_json:
+        sys.stdout.write(render.error_json(error) + "\n")
+    else:
+        sys.stderr.write(render.error_text(error) + "\n")
+    raise SystemExit(error.exit_code)

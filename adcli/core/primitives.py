@@ -1,0 +1,323 @@
+"""THE table of primitives: name, arity, numpy evaluation, domain, kink and derivative rule, once.
+
+Each rule gives the partial derivatives of an elementwise primitive, one per argument, as a
+function of the arguments and the output. The rules are written with the generic operations
+below, so handed numbers they give numbers (forward and reverse sweeps) and handed graph nodes
+they give derivative graphs (symbolic mode) — autograd's `defvjp` and JAX's jvp rules, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.core.graph import Node, build, const
+
+Rule = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class Kink:
+    """A point where the primitive is not differentiable, and what adcli does there."""
+
+    where: Callable[..., object]  # args -> bool (or bool array): True at the kink
+    left: str  # the one-sided derivatives, in words
+    right: str
+    convention: str  # the value the modes use, and what the peers do
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+    params: tuple[str, ...]
+    fn: Callable[..., object]
+    partials: tuple[Rule, ...]  # one per argument: (*args, out) -> ∂out/∂arg
+    domain: Callable[..., object] | None = None  # args -> bool (array): True where defined
+    domain_text: str = "all reals"
+    kinks: tuple[Kink, ...] = ()
+    analytic: bool = True  # safe for complex-step differentiation
+    operator: bool = False  # written infix (+ - * / ^) or prefix (-), not called by name
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+    @property
+    def rule_text(self) -> str:
+        """The domain in a message: log(x - 1) is outside (the argument > 0), not (x > 0), which may not be
+        the user's x; functions of several arguments keep their parameters' names (x ≠ 0 or y ≠ 0)."""
+        return self.domain_text.replace(self.params[0], "the argument") if self.arity == 1 else self.domain_text
+
+
+def call(name: str, *args: object) -> object:
+    """Apply a primitive generically: numbers in, numbers out; nodes in, a node out."""
+    for a in args:  # a loop, not any(genexpr): the sweeps call this for every rule like cos(x)
+        if isinstance(a, Node):
+            return build(name, *args)  # type: ignore[arg-type]
+    return TABLE[name].fn(*args)
+
+
+def _generic(name: str) -> Callable[..., object]:
+    def op(*args: object) -> object:
+        return call(name, *args)
+
+    op.__name__ = name
+    return op
+
+
+sin, cos, tan, cot, tanh = _generic("sin"), _generic("cos"), _generic("tan"), _generic("cot"), _generic("tanh")
+sqrt, log, sign, sigmoid = _generic("sqrt"), _generic("log"), _generic("sign"), _generic("sigmoid")
+sinh, cosh, sech = _generic("sinh"), _generic("cosh"), _generic("sech")
+
+
+def _number(like: object, value: float) -> object:
+    """A constant in a rule: a const node beside nodes (prints as log(10)), else the number."""
+    return const(value) if isinstance(like, Node) else value
+
+
+def _sigmoid(x: object) -> object:
+    """1/(1 + e^-x), written with t = e^-|x| <= 1: no overflow anywhere, a few ulps in both tails."""
+    if isinstance(x, float):  # one point (np.float64 too): the same arithmetic without np.where's dispatch
+        t = np.exp(-abs(x))
+        return 1 / (1 + t) if x >= 0 else t / (1 + t)
+    if np.iscomplexobj(x):  # the complex step (numeric mode)
+        return _sigmoid_complex(x)
+    t = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1 / (1 + t), t / (1 + t))[()]
+
+
+# Complex continuations for the complex step (numeric mode), where numpy has no complex version.
+# Each is the analytic function that agrees with the real one near the real line; the real path
+# is untouched. Branches are chosen from the real parts, so Im stays exact (no cancellation).
+
+
+def _continued(real: Callable[..., object], continuation: Callable[..., object]) -> Callable[..., object]:
+    def fn(*args: object) -> object:
+        return continuation(*args) if any(np.iscomplexobj(a) for a in args) else real(*args)
+
+    fn.__name__ = getattr(real, "__name__", "fn")
+    return fn
+
+
+def _tail(x: Any) -> Any:
+    """exp(-|Re x|·…) continued: e^(-x) where Re x >= 0, e^x elsewhere (modulus at most 1)."""
+    return np.exp(-np.where(np.real(x) >= 0, x, -x))
+
+
+def _atan2_complex(y: Any, x: Any) -> Any:
+    steep = np.abs(np.real(y)) > np.abs(np.real(x))
+    flat = np.arctan(y / np.where(steep, 1, x)) + np.where(np.real(x) > 0, 0, np.where(np.real(y) >= 0, np.pi, -np.pi))
+    return np.where(steep, np.sign(np.real(y)) * np.pi / 2 - np.arctan(x / np.where(steep, y, 1)), flat)
+
+
+def _sigmoid_complex(x: Any) -> Any:
+    t = _tail(x)
+    return np.where(np.real(x) >= 0, 1 / (1 + t), t / (1 + t))
+
+
+def _softplus_complex(x: Any) -> Any:
+    return np.where(np.real(x) >= 0, x, 0) + np.log1p(_tail(x))
+
+
+def _cbrt_complex(x: Any) -> Any:
+    return np.where(np.real(x) < 0, -((-x) ** (1 / 3)), x ** (1 / 3))
+
+
+def _pow_base_partial(a: object, b: object, o: object) -> object:
+    """∂(a^b)/∂a = b·a^(b-1), and 0 where b = 0 (a^0 is the constant 1, even at a = 0)."""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return b * a ** (b - 1)
+    if isinstance(b, float) and b != 0:  # one point, b nonzero: no masks (np.any alone costs 3 us)
+        return b * a ** (b - 1)
+    zero = np.equal(b, 0)
+    if not np.any(zero):
+        return b * a ** (b - 1)
+    return np.where(zero, 0.0, np.multiply(b, np.power(a, np.where(zero, 1.0, b) - 1)))[()]
+
+
+def _sech(x: Any) -> Any:
+    """1/cosh(x) as 2t/(1 + t²) with t = e^-|x|: no overflow for any x, a few ulps everywhere."""
+    if not isinstance(x, float) and np.iscomplexobj(x):
+        return 1 / np.cosh(x)
+    t = np.exp(-np.abs(x))
+    return 2 * t / (1 + t * t)
+
+
+def _pow_exponent_partial(a: object, b: object, o: object) -> object:
+    """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree)."""
+    if isinstance(a, Node) or isinstance(o, Node):
+        return o * log(a)
+    zero = np.equal(a, 0)
+    return np.where(zero, 0.0, np.multiply(o, np.log(np.where(zero, 1.0, a))))[()]
+
+
+def _pow_domain(a: object, b: object) -> object:
+    # b is an integer where b == floor(b) (np.round would cost microseconds on one number)
+    return (a > 0) | (b == np.floor(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
+
+
+_ABS_KINK = Kink(lambda x: x == 0, "-1", "+1", "0, the midpoint of the subgradient [-1, 1] (JAX uses 1, PyTorch 0)")
+_RELU_KINK = Kink(lambda x: x == 0, "0", "1", "1/2, the midpoint of the subgradient [0, 1] (JAX and PyTorch use 0)")
+_SIGN_KINK = Kink(lambda x: x == 0, "0", "0", "0 (sign jumps from -1 to 1 here, so it has no derivative)")
+
+
+def _tie(text: str) -> Kink:
+    return Kink(lambda a, b: a == b, "0", "1", f"1/2 for each argument at a tie ({text})")
+
+
+def _infinite_slope(where: Callable[..., object], left: str, right: str) -> Kink:
+    return Kink(where, left, right, "none: the derivative is infinite here, so adcli reports nonfinite")
+
+
+_P = Primitive
+_POLES = "all reals but the poles, where %s = 0"
+_PRIMITIVES: list[Primitive] = [
+    # operators
+    _P("add", ("a", "b"), np.add, (lambda a, b, o: 1, lambda a, b, o: 1), operator=True),
+    _P("sub", ("a", "b"), np.subtract, (lambda a, b, o: 1, lambda a, b, o: -1), operator=True),
+    _P("mul", ("a", "b"), np.multiply, (lambda a, b, o: b, lambda a, b, o: a), operator=True),
+    _P("div", ("a", "b"), np.divide, (lambda a, b, o: 1 / b, lambda a, b, o: -o / b), operator=True),
+    _P("neg", ("x",), np.negative, (lambda x, o: -1,), operator=True),
+    _P(
+        "pow",
+        ("a", "b"),
+        np.power,
+        (_pow_base_partial, _pow_exponent_partial),
+        _pow_domain,
+        "a > 0, or b an integer, or a = 0 and b > 0",
+    ),
+    # trigonometric
+    _P("sin", ("x",), np.sin, (lambda x, o: cos(x),)),
+    _P("cos", ("x",), np.cos, (lambda x, o: -sin(x),)),
+    _P("tan", ("x",), np.tan, (lambda x, o: 1 + o**2,), domain_text=_POLES % "cos(x)"),
+    _P("sec", ("x",), lambda x: 1 / np.cos(x), (lambda x, o: o * tan(x),), domain_text=_POLES % "cos(x)"),
+    _P("csc", ("x",), lambda x: 1 / np.sin(x), (lambda x, o: -o * cot(x),), domain_text=_POLES % "sin(x)"),
+    _P("cot", ("x",), lambda x: 1 / np.tan(x), (lambda x, o: -(1 + o**2),), domain_text=_POLES % "sin(x)"),
+    _P(
+        "asin",
+        ("x",),
+        np.arcsin,
+        (lambda x, o: 1 / sqrt(1 - x**2),),
+        lambda x: abs(x) <= 1,
+        "-1 <= x <= 1",
+        (
+            _infinite_slope(lambda x: x == 1, "+inf", "undefined (outside the domain)"),
+            _infinite_slope(lambda x: x == -1, "undefined (outside the domain)", "+inf"),
+        ),
+    ),
+    _P(
+        "acos",
+        ("x",),
+        np.arccos,
+        (lambda x, o: -1 / sqrt(1 - x**2),),
+        lambda x: abs(x) <= 1,
+        "-1 <= x <= 1",
+        (
+            _infinite_slope(lambda x: x == 1, "-inf", "undefined (outside the domain)"),
+            _infinite_slope(lambda x: x == -1, "undefined (outside the domain)", "-inf"),
+        ),
+    ),
+    _P("atan", ("x",), np.arctan, (lambda x, o: 1 / (1 + x**2),)),
+    _P(
+        "atan2",
+        ("y", "x"),
+        _continued(np.arctan2, _atan2_complex),
+        (lambda y, x, o: x / (x**2 + y**2), lambda y, x, o: -y / (x**2 + y**2)),
+        lambda y, x: (y != 0) | (x != 0),
+        "(y, x) != (0, 0)",
+    ),
+    # hyperbolic
+    _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),)),
+    _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),)),
+    # tanh' = 1 - tanh² = sech²: the second form keeps full relative accuracy in both tails
+    _P("tanh", ("x",), np.tanh, (lambda x, o: sech(x) ** 2,)),
+    _P("sech", ("x",), _sech, (lambda x, o: -o * tanh(x),)),
+    _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),)),
+    _P(
+        "acosh",
+        ("x",),
+        np.arccosh,
+        (lambda x, o: 1 / sqrt(x**2 - 1),),
+        lambda x: x >= 1,
+        "x >= 1",
+        (_infinite_slope(lambda x: x == 1, "undefined (outside the domain)", "+inf"),),
+    ),
+    _P("atanh", ("x",), np.arctanh, (lambda x, o: 1 / (1 - x**2),), lambda x: abs(x) < 1, "-1 < x < 1"),
+    # exponential and logarithmic
+    _P("exp", ("x",), np.exp, (lambda x, o: o,)),
+    _P("log", ("x",), np.log, (lambda x, o: 1 / x,), lambda x: x > 0, "x > 0", aliases=("ln",)),
+    _P("log10", ("x",), np.log10, (lambda x, o: 1 / (x * log(_number(x, 10.0))),), lambda x: x > 0, "x > 0"),
+    _P("log2", ("x",), np.log2, (lambda x, o: 1 / (x * log(_number(x, 2.0))),), lambda x: x > 0, "x > 0"),
+    # roots and powers
+    _P(
+        "sqrt",
+        ("x",),
+        np.sqrt,
+        (lambda x, o: 1 / (2 * o),),
+        lambda x: x >= 0,
+        "x >= 0",
+        (_infinite_slope(lambda x: x == 0, "undefined (outside the domain)", "+inf"),),
+    ),
+    _P(
+        "cbrt",
+        ("x",),
+        _continued(np.cbrt, _cbrt_complex),
+        (lambda x, o: 1 / (3 * o**2),),
+        kinks=(_infinite_slope(lambda x: x == 0, "+inf", "+inf"),),
+    ),
+    _P(
+        "hypot",
+        ("a", "b"),
+        _continued(np.hypot, lambda a, b: np.sqrt(a * a + b * b)),
+        (lambda a, b, o: a / o, lambda a, b, o: b / o),
+        kinks=(
+            Kink(
+                lambda a, b: (a == 0) & (b == 0), "-1 along each axis", "+1", "none: a cone point, reported nonfinite"
+            ),
+        ),
+    ),
+    # piecewise
+    _P("abs", ("x",), np.abs, (lambda x, o: sign(x),), kinks=(_ABS_KINK,), analytic=False),
+    _P("sign", ("x",), np.sign, (lambda x, o: 0 * x,), kinks=(_SIGN_KINK,), analytic=False),
+    _P(
+        "min",
+        ("a", "b"),
+        np.minimum,
+        (lambda a, b, o: (1 - sign(a - b)) / 2, lambda a, b, o: (1 + sign(a - b)) / 2),
+        kinks=(_tie("JAX and PyTorch also give 1/2 each"),),
+        analytic=False,
+    ),
+    _P(
+        "max",
+        ("a", "b"),
+        np.maximum,
+        (lambda a, b, o: (1 + sign(a - b)) / 2, lambda a, b, o: (1 - sign(a - b)) / 2),
+        kinks=(_tie("JAX and PyTorch also give 1/2 each"),),
+        analytic=False,
+    ),
+    # activations
+    _P("sigmoid", ("x",), _sigmoid, (lambda x, o: o * sigmoid(-x),)),  # = o(1 - o), accurate for large x too
+    _P(
+        "relu",
+        ("x",),
+        lambda x: np.maximum(x, 0.0),
+        (lambda x, o: (1 + sign(x)) / 2,),
+        kinks=(_RELU_KINK,),
+        analytic=False,
+    ),
+    _P("softplus", ("x",), _continued(lambda x: np.logaddexp(0.0, x), _softplus_complex), (lambda x, o: sigmoid(x),)),
+]
+
+#: name -> primitive (operators included, keyed by their internal names).
+TABLE: dict[str, Primitive] = {p.name: p for p in _PRIMITIVES}
+
+#: names a user may call: function names and their aliases.
+FUNCTIONS: dict[str, Primitive] = {alias: p for p in _PRIMITIVES if not p.operator for alias in (p.name, *p.aliases)}
+FUNCTIONS["pow"] = TABLE["pow"]
+
+#: named constants of the language (`pi` also spelled π).
+CONSTANTS: dict[str, float] = {"pi": float(np.pi), "π": float(np.pi), "e": float(np.e)}

@@ -1,0 +1,312 @@
+"""The linearised program (Wengert list) in Baydin's notation, and the sweeps every mode shares.
+
+Inputs are v₋ₙ₊₁ … v₀, intermediates v₁ … vₗ (children before parents, each shared node once),
+outputs y₁ … yₘ name slots. Constants are slots without a v-number: the survey writes them inline.
+The primal sweep evaluates and checks domains and kinks; `local_partials` evaluates each
+primitive's derivative rule once at the point (the linearisation), which the tangent sweep
+(forward mode) and the adjoint sweep (reverse mode) then push through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.graph import Node, topo_order, var
+from adcli.core.primitives import TABLE, Primitive
+from adcli.core.printing import expanded_size, format_number, to_text
+
+ERRSTATE = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ignore"}
+_ONE = np.float64(1.0)
+
+
+def ones_like(value: Any) -> Any:
+    """A seed of ones shaped like value: np.ones_like, without its µs of dispatch for one point's float64."""
+    return _ONE if type(value) is np.float64 else np.ones_like(value)
+
+
+@dataclass
+class Tape:
+    names: list[str]  # input variables: slot k is v_{k-n+1}
+    nodes: list[Node]  # slot -> node
+    prims: list[Primitive | None]  # None for inputs and constants
+    args: list[tuple[int, ...]]
+    first_op: int  # slot of v_1
+    outputs: list[int]
+    labels: Mapping[Node, str] = field(default_factory=dict)
+    positions: Mapping[Node, tuple[int, int]] = field(default_factory=dict)
+    source: str | None = None
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.names)
+
+    def index(self, slot: int) -> int | None:
+        """Baydin's subscript of a slot: inputs ≤ 0, intermediates ≥ 1, constants None."""
+        if slot < self.n_inputs:
+            return slot - self.n_inputs + 1
+        return slot - self.first_op + 1 if slot >= self.first_op else None
+
+    def active(self, wrt: Sequence[str]) -> list[bool]:
+        """Which slots depend on the variables in wrt (only those carry tangents and adjoints)."""
+        wanted = set(wrt)  # a set: `name in wrt` on a list made this O(n²) in the number of inputs
+        flags = [name in wanted for name in self.names] + [False] * (len(self.nodes) - self.n_inputs)
+        args = self.args
+        for s in range(self.first_op, len(self.nodes)):
+            for j in args[s]:
+                if flags[j]:
+                    flags[s] = True
+                    break
+        return flags
+
+    def text(self, slot: int, limit: int = 60) -> str:
+        """A node's text for messages, shortened when long; bound names (`a = x*y`) label its parts."""
+        node = self.nodes[slot]
+        labels = {n: name for n, name in self.labels.items() if n is not node} if self.labels else {}
+        if expanded_size([node], labels, limit) <= limit:
+            return to_text(node, labels)
+        return f"{node.op}(…)"
+
+    def error(self, kind: str, message: str, slot: int, warnings: list[AdcliWarning] | None = None) -> AdcliError:
+        line, column = self.positions.get(self.nodes[slot], (None, None))
+        return AdcliError(kind, message, line=line, column=column, source=self.source, warnings=warnings)
+
+
+def _by_level(order: Sequence[Node]) -> list[Node]:
+    """Operations by height (longest path down to a leaf), ties in `order`: the survey's numbering.
+
+    Baydin et al. number ln(x1), x1*x2 and sin(x2) as v1, v2, v3 before their sum v4: every
+    operation one step above the inputs first, then the next level, each level left to right.
+    """
+    height: dict[Node, int] = {}
+    for node in order:
+        args = node.args
+        height[node] = 1 + max([height[a] for a in args]) if args else 0
+    return sorted((n for n in order if n.op not in ("const", "var")), key=height.__getitem__)
+
+
+def linearise(
+    outputs: Sequence[Node],
+    names: Sequence[str],
+    labels: Mapping[Node, str] | None = None,
+    positions: Mapping[Node, tuple[int, int]] | None = None,
+    source: str | None = None,
+    *,
+    order: Sequence[Node] | None = None,
+) -> Tape:
+    """Graph -> tape: inputs in the given order, then constants, then operations in topological order.
+
+    `order` is topo_order(outputs), when the caller has walked the graph already.
+    """
+    order = topo_order(outputs) if order is None else order
+    by_name: dict[str, Node] = {}
+    constants: list[Node] = []
+    for node in order:
+        if node.op == "var":
+            by_name[node.payload] = node  # type: ignore[index]
+        elif node.op == "const":
+            constants.append(node)
+    # a variable differentiated but absent from the graph gets a slot too; nothing reads it
+    nodes = [by_name[name] if name in by_name else var(name) for name in names]
+    nodes += constants
+    first_op = len(nodes)
+    nodes += _by_level(order)
+    slot_of = {node: slot for slot, node in enumerate(nodes)}
+    missing = [name for name, node in by_name.items() if node not in slot_of]
+    if missing:
+        raise AdcliError("unbound_variable", f"no value for {', '.join(map(str, missing))}")
+    prims = [TABLE.get(n.op) for n in nodes]
+    args = [tuple([slot_of[a] for a in n.args]) for n in nodes]
+    return Tape(
+        list(names),
+        nodes,
+        prims,
+        args,
+        first_op,
+        [slot_of[o] for o in outputs],
+        labels or {},
+        positions or {},
+        source,
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: the number, or the first offending one of an array."""
+    arr = np.asarray(np.real(value), dtype=float)  # complex (the complex step): the real part
+    return format_number(float(arr.flat[0])) if arr.size else "[]"
+
+
+def _first(mask: Any, values: Sequence[Any]) -> list[Any]:
+    """The argument values at the first point where mask holds (arrays: many points at once)."""
+    if np.ndim(mask) == 0:
+        return list(values)
+    i = int(np.argmax(np.broadcast_to(mask, np.broadcast(*values).shape)))
+    return [np.broadcast_to(v, np.shape(mask)).flat[i] if np.ndim(v) else v for v in values]
+
+
+def _args_text(tape: Tape, slot: int, values: Sequence[Any]) -> str:
+    """`x = 0, y = 2`: the non-constant arguments of a slot, by their text, with their values."""
+    shown = [
+        _named(tape.text(j, 30), _shown(v))
+        for j, v in zip(tape.args[slot], values, strict=True)
+        if tape.nodes[j].op != "const"
+    ]
+    return ", ".join(shown) or ", ".join(_shown(v) for v in values)
+
+
+def _named(text: str, shown: str) -> str:
+    """`x = 0`, but `-1` alone where the argument is written as its value (log(-1))."""
+    return shown if text == shown else f"{text} = {shown}"
+
+
+def _float_error(tape: Tape, slot: int, exc: FloatingPointError, values: Sequence[Any], what: str = "") -> AdcliError:
+    prim = tape.prims[slot]
+    assert prim is not None
+    reason = str(exc)
+    if "overflow" in reason:
+        said = "overflowed"
+    elif "divide" in reason:
+        said = "is infinite (a division by zero)" if what else "divided by zero"
+    else:
+        said = "is not a real number"
+    at = "" if _constant_args(tape, slot) else f" at {_args_text(tape, slot, values)}"  # 1/0: no "at 1, 0"
+    return tape.error("nonfinite", f"{what}{tape.text(slot)} {said}{at}", slot)
+
+
+def _constant_args(tape: Tape, slot: int) -> bool:
+    return all(tape.nodes[j].op == "const" for j in tape.args[slot])
+
+
+def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> None:
+    ok = prim.domain(*values)  # type: ignore[misc]
+    if ok is np.True_ or ok is True:  # one point, inside: np.all would cost more than the whole check
+        return
+    if not np.all(ok):
+        bad = _first(np.logical_not(ok), values)
+        rule = prim.rule_text
+        if prim.arity == 1:
+            at = _args_text(tape, slot, bad)
+        else:
+            at = ", ".join(
+                f"{p} = {_shown(v)}"
+                if tape.text(j, 30) in (p, _shown(v))
+                else f"{p} = {tape.text(j, 30)} = {_shown(v)}"
+                for p, j, v in zip(prim.params, tape.args[slot], bad, strict=True)
+            )
+        at = "" if _constant_args(tape, slot) else f": {at}"  # log(0): its argument is in plain sight
+        message = f"{tape.text(slot)} is outside the domain of {prim.name} ({rule}){at}"
+        raise tape.error("domain_error", message, slot)
+
+
+def kink_message(details: Mapping[str, Any]) -> str:
+    """A kink warning's words, from its details (so one point of a set can be said again with its own values)."""
+    return (
+        f"{details['node']} is not differentiable at {details['at']}: left derivative {details['left']}, "
+        f"right derivative {details['right']}; used {details['convention']}"
+    )
+
+
+def _at_index(values: Sequence[Any], i: int, shape: tuple[int, ...]) -> list[Any]:
+    return [np.broadcast_to(v, shape).flat[i] if np.ndim(v) else v for v in values]
+
+
+def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> list[AdcliWarning]:
+    found = []
+    for kink in prim.kinks:
+        where = kink.where(*values)
+        if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
+            continue
+        if np.any(where):
+            at = _args_text(tape, slot, _first(where, values))
+            details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
+            many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
+            if many:
+                details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
+            details["convention"] = kink.convention
+            at_point = None
+            if many:  # point i's own argument values, for its own record (jsonl, csv)
+                shape = np.shape(where)
+                at_point = lambda i, a=values, sh=shape: _args_text(tape, slot, _at_index(a, i, sh))  # noqa: E731
+            message = kink_message(details)
+            warning = AdcliWarning("nondifferentiable", message, details, where if many else None, at_point)
+            found.append(warning)
+    return found
+
+
+def evaluate(
+    tape: Tape, inputs: Sequence[Any], active: Sequence[bool] | None = None, warnings: list[AdcliWarning] | None = None
+) -> list[Any]:
+    """The primal sweep: every slot's value; kinks of active slots are reported into warnings.
+
+    Complex inputs (numeric mode's complex step) are checked for domains and kinks on their real parts.
+    """
+    vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
+    real = np.real if any(not isinstance(v, float) and np.iscomplexobj(v) for v in inputs) else None
+    for s in range(tape.n_inputs, tape.first_op):
+        vals[s] = np.float64(tape.nodes[s].payload)
+    prims, args = tape.prims, tape.args
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(vals)):
+            prim = prims[s]
+            a = [vals[j] for j in args[s]]
+            checked = a if real is None else [real(v) for v in a]
+            if prim.domain is not None:  # type: ignore[union-attr]
+                _check_domain(tape, s, prim, checked)  # type: ignore[arg-type]
+            try:
+                vals[s] = prim.fn(*a)  # type: ignore[union-attr]
+            except FloatingPointError as exc:
+                raise _float_error(tape, s, exc, checked) from None
+            if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
+                warnings.extend(_kink_warnings(tape, s, prim, checked))  # type: ignore[arg-type]
+    return vals
+
+
+def local_partials(
+    tape: Tape, vals: Sequence[Any], active: Sequence[bool], warnings: list[AdcliWarning] | None = None
+) -> list[tuple[Any, ...] | None]:
+    """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive)."""
+    partials: list[tuple[Any, ...] | None] = [None] * len(vals)
+    prims, args = tape.prims, tape.args
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(vals)):
+            if not active[s]:
+                continue
+            idx = args[s]
+            a = [vals[j] for j in idx]
+            out = vals[s]
+            try:  # a list comprehension, not a generator: this loop is the gradient's hot path
+                partials[s] = tuple(
+                    [
+                        rule(*a, out) if active[j] else None
+                        for rule, j in zip(prims[s].partials, idx, strict=True)  # type: ignore[union-attr]
+                    ]
+                )
+            except FloatingPointError as exc:
+                err = _float_error(tape, s, exc, a, "the derivative of ")
+                err.warnings = list(warnings or [])
+                if "not a real number" in err.message:
+                    err.kind = "domain_error"
+                raise err from None
+    return partials
+
+
+def constant_value(
+    node: Node, source: str | None = None, positions: Mapping[Node, tuple[int, int]] | None = None
+) -> float:
+    """The value of a constant expression (a point's `x = pi/4`); a variable in it is a usage error."""
+    names = [n.payload for n in topo_order([node]) if n.op == "var"]
+    if names:
+        line, column = (positions or {}).get(node, (None, None))
+        raise AdcliError(
+            "usage_error",
+            f"a point's value must be a number or constant expression, not one with {names[0]}",
+            line=line,
+            column=column,
+            source=source,
+        )
+    tape = linearise([node], [], positions=positions, source=source)
+    return float(evaluate(tape, [])[tape.outputs[0]])

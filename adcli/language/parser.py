@@ -1,0 +1,523 @@
+"""Text to graph: the Lark LALR parser with an inline Transformer, and parse errors with places.
+
+The Transformer runs inside the parser (no tree is built, nothing recurses), so 100,000 nested
+parentheses parse in a loop; its method names are the grammar's aliases, as in Lark's calc example.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Container
+from dataclasses import dataclass, field
+
+from lark import Lark, Token, Transformer
+from lark import __version__ as lark_version
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from adcli.core.errors import AdcliError
+from adcli.core.graph import Node, const, make, topo_order, var
+from adcli.core.primitives import CONSTANTS, FUNCTIONS
+from adcli.core.printing import to_text
+from adcli.language.lalr import Driver
+
+MAX_CHARS = 1_000_000  # longest text parsed (a dense 1 MB parses in about 15 s); longer is `limit_exceeded`
+_PAREN_NEXT = re.compile(r"[ \t]*\(")
+READ_AS_LIMIT = 10_000  # longer canonical text is shown cut, with "…"
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+
+#: terminal names in words, for "expected …" messages.
+WORDS: dict[str, str] = {
+    "NUMBER": "a number",
+    "NAME": "a name",
+    "FUNC": "a function",
+    "PI": "π",
+    "SQRT": "√",
+    "CBRT": "∛",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "SEMICOLON": "';'",
+    "EQUAL": "'='",
+    "COLON": "':'",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "TIMES": "'*'",
+    "DIV": "'/'",
+    "POW": "'^'",
+    "SUPERSCRIPT": "a superscript",
+    "AT": "'at'",
+    "_NL": "a new line",
+    "$END": "the end of the input",
+}
+_OPERAND_WORDS = (("NUMBER", "a number"), ("NAME", "a name"), ("FUNC", "a function"), ("LPAR", "'('"))
+_FUNC_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*(\^|\*\*)?\s*$")
+OPERAND_START = {"NUMBER", "NAME", "FUNC", "PI", "SQRT", "LPAR", "CBRT"}
+
+
+@dataclass
+class Binding:
+    """A value in a point: one number, or (issue 5) a span start:stop:count or a list."""
+
+    name: str
+    values: list[float]
+    kind: str = "value"  # "value" | "span" | "list" | "rows" (a column of a --points table)
+    line: int | None = None
+    column: int | None = None
+    table: str = ""  # "rows": the table's file; the columns of one table are one axis of the point set
+
+
+@dataclass
+class Parsed:
+    """What the text said: outputs, bound names, the point in the text, and how it was read."""
+
+    source: str
+    outputs: list[Node]
+    labels: dict[Node, str] = field(default_factory=dict)
+    assignments: list[tuple[str, Node]] = field(default_factory=list)
+    point: list[Binding] = field(default_factory=list)
+    positions: dict[Node, tuple[int, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    maybe_calls: list[Token] = field(default_factory=list)  # `name(...)` read as a product
+
+    def read_as(self) -> str:
+        """The canonical text: parses back to the same graph, with the parentheses that matter."""
+        parts = []
+        for name, node in self.assignments:
+            others = {n: label for n, label in self.labels.items() if n is not node}
+            parts.append(f"{name} = {to_text(node, others, READ_AS_LIMIT, truncate=True)}")
+        parts.append(", ".join(to_text(n, self.labels, READ_AS_LIMIT, truncate=True) for n in self.outputs))
+        return "; ".join(parts)
+
+
+def _error(kind: str, message: str, token: Token | None, source: str) -> AdcliError:
+    line = getattr(token, "line", None)
+    column = getattr(token, "column", None)
+    return AdcliError(kind, message, line=line, column=column, source=source)
+
+
+class _Builder(Transformer):
+    """Grammar aliases -> graph nodes; one instance per parse holds that parse's bookkeeping.
+
+    Each method takes the rule's children as one list (Lark calls it directly; `v_args(inline=True)`
+    put three wrapper calls around every reduction, a fifth of the parse).
+    """
+
+    def reset(self, source: str, strict: bool) -> None:
+        """Start a parse: the parser holds one Builder, whose state is one parse's."""
+        self.source, self.strict = source, strict
+        self.parsed = Parsed(source, [])
+        self.env: dict[str, Node] = {}
+        self.bare_numbers: set[Node] = set()
+        self.point_names: set[str] = set()
+
+    def _at(self, node: Node, token: Token) -> Node:
+        positions = self.parsed.positions
+        if node not in positions:  # the first place a shared node is written
+            positions[node] = (token.line, token.column)
+        return node
+
+    def lex_name(self, token: Token) -> Token:
+        """The lexer's NAME callback: function names become FUNC tokens. (Not named NAME: a Transformer
+        method named for a terminal is also called on every NAME the parser shifts.)"""
+        if token.value in FUNCTIONS:
+            token.type = "FUNC"  # in place, as Lark's own keyword callbacks do (update() makes a new Token)
+            return token
+        calls = self.parsed.maybe_calls
+        if _PAREN_NEXT.match(self.source, token.end_pos) and (not calls or calls[-1].start_pos < token.start_pos):
+            calls.append(token)  # `f(x)`: a product if f has a value, else an unknown function
+        return token
+
+    # ---- atoms
+    def number(self, children: list[Token]) -> Node:
+        token = children[0]
+        try:
+            value = float(token.value)
+        except ValueError as exc:  # pragma: no cover - the terminal only matches numbers
+            raise _error("syntax_error", f"bad number {token.value!r}", token, self.source) from exc
+        if not math.isfinite(value):
+            raise _error("nonfinite", f"the number {token.value} is too large for a float", token, self.source)
+        return self._at(const(value), token)
+
+    def name(self, children: list[Token]) -> Node:
+        token = children[0]
+        if token.value in self.env:
+            return self.env[token.value]
+        if token.value in CONSTANTS:
+            return self._at(const(CONSTANTS[token.value]), token)
+        return self._at(var(token.value), token)
+
+    def pi(self, children: list[Token]) -> Node:
+        return self._at(const(CONSTANTS["pi"]), children[0])
+
+    # ---- operators
+    def _binary(op: str):  # type: ignore[no-untyped-def]  # noqa: N805 - a method factory
+        def method(self: _Builder, children: list) -> Node:
+            a, token, b = children
+            return self._at(make(op, (a, b)), token)
+
+        return method
+
+    add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
+
+    def neg(self, children: list) -> Node:
+        token, a = children
+        return self._at(make("neg", (a,)), token)
+
+    def pos(self, children: list) -> Node:
+        return children[1]
+
+    def implicit_mul(self, children: list[Node]) -> Node:
+        a, b = children
+        if self.strict:
+            raise _ImplicitProductError  # _parse finds where the factor starts (b's own position may be inside it)
+        node = make("mul", (a, b))
+        call = a.args[1] if a.op == "mul" and a.args[1] in self.bare_numbers else a
+        if call in self.bare_numbers:
+            name, number, z = call.op, to_text(call.args[0]), to_text(b, self.parsed.labels)
+            self.parsed.notes.append(
+                f"{name} {number}{z} read as {name}({number})*{z}: a function name before a number takes just the"
+                f" number; write {name}({number}{'*' if z[0].isdigit() else ''}{z}) for the {name} of {number}{z}"
+            )
+        if a.op == "div":
+            labels = self.parsed.labels
+            z = to_text(b, labels)
+            z = f"({z})" if b not in labels and b.op in ("add", "sub", "mul", "div", "neg") else z
+            number = a.args[1].op == "const" and to_text(a.args[1])[-1].isdigit()
+            glue = "" if z.startswith("(") or (number and b.op == "var" and z[0] not in "eE") else " "
+            other = to_text(make("div", (a.args[0], make("mul", a.args[1:] + (b,)))), labels)
+            self.parsed.notes.append(f"{to_text(a, labels)}{glue}{z} read as {to_text(node, labels)}, not {other}")
+        return node
+
+    def superscript(self, children: list) -> Node:
+        a, token = children
+        exponent = float(token.value.translate(SUPERSCRIPTS))
+        power = const(abs(exponent)) if exponent >= 0 else make("neg", (const(-exponent),))  # x⁻¹ is x^-1
+        return self._at(make("pow", (a, power)), token)
+
+    # ---- calls
+    def _apply(self, func: Token, args: list[Node]) -> Node:
+        prim = FUNCTIONS[func.value]
+        if len(args) != prim.arity:
+            want = f"{prim.arity} argument" + ("s" if prim.arity != 1 else "")
+            raise _error(
+                "arity_error",
+                f"{func.value} takes {want} ({', '.join(prim.params)}), got {len(args)}",
+                func,
+                self.source,
+            )
+        return self._at(make(prim.name, args), func)
+
+    def _power_of(self, call: Node, fpow: Token, func: Token) -> Node:
+        if fpow.value.startswith(("-", "⁻")):
+            inverse = {"sin": "asin", "cos": "acos", "tan": "atan", "sinh": "asinh", "cosh": "acosh", "tanh": "atanh"}
+            minus_one = float(fpow.value.replace("⁻", "-")) == -1
+            hint = f"{inverse[func.value]}(x) for the inverse or " if func.value in inverse and minus_one else ""
+            raise _error(
+                "syntax_error",
+                f"{func.value}^{fpow.value} is ambiguous: write {hint}{func.value}(x)^{fpow.value}",
+                func,
+                self.source,
+            )
+        return self._at(make("pow", (call, const(float(fpow.value)))), func)
+
+    def call(self, children: list) -> Node:
+        func, *args = children  # the arguments are the call's own children (no `args` rule: one reduction less)
+        return self._apply(func, args)
+
+    def call_pow(self, children: list) -> Node:
+        func, fpow, *args = children
+        return self._power_of(self._apply(func, args), fpow, func)
+
+    def call_bare(self, children: list) -> Node:
+        func, arg = children
+        node = self._apply(func, [arg])
+        if arg.op == "const":
+            self.bare_numbers.add(node)  # `sin 2x`: a note says how it was read
+        return node
+
+    def call_bare_pow(self, children: list) -> Node:
+        func, fpow, arg = children
+        return self._power_of(self._apply(func, [arg]), fpow, func)
+
+    def fpow(self, tokens: list[Token]) -> Token:
+        if len(tokens) == 1 and tokens[0].type == "SUPERSCRIPT":
+            return tokens[0].update(value=tokens[0].value.translate(SUPERSCRIPTS))
+        return tokens[-1]
+
+    def fexp(self, tokens: list[Token]) -> Token:
+        return tokens[-1].update(value="".join(t.value for t in tokens).replace("−", "-"))
+
+    def root(self, children: list) -> Node:
+        token, a = children
+        return self._at(make("sqrt" if token.type == "SQRT" else "cbrt", (a,)), token)
+
+    root_bare = root
+
+    # ---- statements
+    def assign(self, children: list) -> None:
+        name, node = children
+        if name.value in CONSTANTS:
+            raise _error("syntax_error", f"{name.value} is a constant; it cannot be assigned", name, self.source)
+        if name.value in self.env:
+            raise _error("syntax_error", f"{name.value} is already assigned", name, self.source)
+        self.env[name.value] = node
+        if node.op not in ("var", "const"):
+            self.parsed.labels.setdefault(node, name.value)
+        self.parsed.assignments.append((name.value, node))
+
+    def outputs(self, nodes: list[Node]) -> None:
+        self.parsed.outputs = nodes
+
+    def binding(self, children: list) -> Binding:
+        name, value = children
+        kind, nodes = value if isinstance(value, tuple) else ("value", [value])
+        names = {n.payload for n in topo_order(nodes) if n.op == "var"}
+        for token in self.parsed.maybe_calls:  # `x = sinn(1)`: a misspelt function, not a variable
+            if token.value in names:
+                raise unknown_function(token, self.source)
+        values = [_constant_value(n, self.source, self.parsed.positions) for n in nodes]
+        if name.value in self.point_names:
+            raise _error("usage_error", f"{name.value} is given two values in one point", name, self.source)
+        self.point_names.add(name.value)
+        return Binding(name.value, values, kind, name.line, name.column)
+
+    def span(self, nodes: list[Node]) -> tuple[str, list[Node]]:
+        return ("span", nodes)
+
+    def listing(self, items: list[Node]) -> tuple[str, list[Node]]:
+        return ("list", items)
+
+    def at_clause(self, children: list) -> None:
+        self.parsed.point = children[1:]  # after the AT token
+
+    def point(self, bindings: list[Binding]) -> list[Binding]:
+        return bindings
+
+    def program(self, _: list) -> Parsed:
+        return self.parsed
+
+
+def _constant_value(node: Node, source: str, positions: dict[Node, tuple[int, int]]) -> float:
+    """A point's value: a constant expression (pi/4, -1e-3), evaluated without any variable."""
+    from adcli.core.tape import constant_value  # the evaluator lives with the sweeps
+
+    return constant_value(node, source, positions)
+
+
+_BUILDER = _Builder()
+_PARSER: Lark | None = None
+_DRIVERS: dict[str, Driver | None] = {}
+_PARSED: dict[str, int] = {}  # texts parsed per start symbol: the lean loop is built for the second
+
+
+def _cache_file() -> str | bool:
+    """Where Lark keeps the built parser: the user's own cache folder (~/.cache/adcli), not /tmp.
+
+    Lark unpickles its cache file, and a predictable name in a shared /tmp could be planted by another
+    user; a folder only its owner may write cannot. Lark checks the grammar's hash in the file, so a
+    stale cache is rebuilt. With no writable cache folder the parser is built each run (~0.1 s).
+    """
+    import os
+    import sys
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "adcli")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    return os.path.join(folder, f"parser-lark{lark_version}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
+
+
+def _parser() -> Lark:
+    """The LALR parser, built once and cached on disk by Lark (start-up is paid once)."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Lark.open_from_package(
+            "adcli.grammars",
+            "adcli.lark",
+            parser="lalr",
+            start=["program", "point"],
+            transformer=_BUILDER,
+            lexer_callbacks={"NAME": _BUILDER.lex_name},
+            cache=_cache_file(),
+        )
+    return _PARSER
+
+
+def _driver(start: str) -> Driver | None:
+    """The lean loop over the parser's table (adcli/language/lalr.py); None if this Lark's insides differ."""
+    if start not in _DRIVERS:
+        try:
+            like = next((d for d in _DRIVERS.values() if d is not None), None)  # its converted table is shared
+            _DRIVERS[start] = Driver(_parser(), start, like)
+        except Exception:  # noqa: BLE001 - another Lark version: Lark's own loop parses everything
+            _DRIVERS[start] = None
+    return _DRIVERS[start]
+
+
+class _ImplicitProductError(Exception):
+    """Raised at the first implicit product in --strict mode; `_parse` turns it into a syntax error."""
+
+
+def _implicit_place(parser: Lark, text: str) -> tuple[int | None, int | None]:
+    """Where the first implicit product's second factor starts: an operand the parser meets where
+    it would also have taken a '*' (so `sin x` and `sin^2 x` are not products, `2 x` and `(a)(b)` are)."""
+    _BUILDER.reset(text, False)
+    interactive = parser.parse_interactive(text, start="program")
+    for token in interactive.iter_parse():
+        if token.type in OPERAND_START and "TIMES" in interactive.choices():
+            return token.line, token.column
+    return None, None  # pragma: no cover - only called once the parse met an implicit product
+
+
+def _parse(text: str, start: str, strict: bool = False) -> object:
+    if len(text) > MAX_CHARS:
+        raise AdcliError("limit_exceeded", f"the input has {len(text):,} characters; the limit is {MAX_CHARS:,}")
+    parser = _parser()
+    _BUILDER.reset(text, strict)
+    seen = _PARSED[start] = _PARSED.get(start, 0) + 1
+    driver = _driver(start) if seen > 1 else None  # one text: building the loop (2 ms) costs more than it saves
+    if driver is not None:
+        try:
+            return driver.parse(text)
+        except Exception:  # noqa: BLE001 - GiveUpError, or the text is wrong: Lark parses it again and says where
+            _BUILDER.reset(text, strict)
+    try:
+        return parser.parse(text, start=start)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, text, start) from None
+    except _ImplicitProductError:
+        line, column = _implicit_place(parser, text)
+        message = "implicit multiplication is off (--strict): write '*' here"
+        raise AdcliError("syntax_error", message, line=line, column=column, source=text) from None
+
+
+def _describe(token: Token) -> str:
+    if token.type == "$END":
+        return "end of input"
+    if token.type == "_NL":
+        return "end of line"  # never a raw newline inside a one-line message
+    if token.type == "FUNC":
+        return f"function name '{token.value}'"
+    return f"'{token.value}'"
+
+
+def _expected(names: set[str]) -> str:
+    words: list[str] = []
+    kinds = names | ({"FUNC"} if "NAME" in names else set())  # a declared terminal: Lark leaves it out
+    operand = [word for kind, word in _OPERAND_WORDS if kind in kinds]
+    if operand:  # exactly the kinds of operand the parser can take here (`sin^` takes only a number)
+        words.append(", ".join(operand[:-1]) + (" or " if len(operand) > 1 else "") + operand[-1])
+    words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT"}})
+    if not words:
+        words = sorted(WORDS.get(n, n) for n in names)
+    if len(words) > 4:
+        words = [*words[:4], "…"]
+    return " or ".join(words)
+
+
+def _end_place(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> AdcliError:
+    """Lark's exception -> one line in words, with the place of the offending character."""
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream]
+        hint = " (adcli has no strings)" if char in "'\"" else ""
+        message = f"unexpected character {char!r}{hint}"
+        return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)
+    token = exc.token if isinstance(exc, UnexpectedToken) else Token("$END", "")
+    expected = set(getattr(exc, "expected", set()) or getattr(exc, "accepts", set()))
+    if token.type == "$END" or isinstance(exc, UnexpectedEOF):
+        line, column = _end_place(text)
+        depth = text.count("(") - text.count(")")
+        statements = [part for part in text.split("#", 1)[0].replace("\n", ";").split(";") if part.strip()]
+        if depth > 0:
+            message = f"unexpected end of input: {depth} '(' not closed"
+        elif text.count("[") > text.count("]"):
+            message = "unexpected end of input: '[' not closed (a list is [a, b, c])"
+        elif start == "program" and statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
+            message = "the program ends with an assignment: write its output after it, as in a = x*y; sin(a)"
+        else:
+            message = f"unexpected end of input: expected {_expected(expected)}"
+            message += " (a span is start:stop:count, as in 0:1:11)" if "COLON" in expected else ""
+        return AdcliError("syntax_error", message, line=line, column=column, source=text)
+    message = f"unexpected {_describe(token)}: expected {_expected(expected)}"
+    before = _FUNC_BEFORE.search(text, 0, token.start_pos)
+    after_func = before is not None and before.group(1) in FUNCTIONS
+    if after_func and before.group(2):
+        message += f" (after {before.group(1)}^ write a whole number, as in {before.group(1)}^2(x))"
+    elif after_func and token.type == "EQUAL":
+        message = f"'{before.group(1)}' is a function name; it cannot be assigned or given a value"
+    elif token.type == "NUMBER" and "TIMES" in expected:
+        message = f"unexpected number '{token.value}' right after a factor: write an operator between them, e.g. '*'"
+    calls = [t for t in _BUILDER.parsed.maybe_calls if t.end_pos <= token.start_pos]
+    if token.type == "COMMA" and calls:
+        return unknown_function(calls[-1], text)
+    if token.type == "FUNC" and ("EQUAL" in expected or expected & OPERAND_START == {"NAME"}):
+        message = f"'{token.value}' is a function name; it cannot be assigned or given a value"
+    return AdcliError("syntax_error", message, line=token.line, column=token.column, source=text)
+
+
+def parse(text: str, *, strict: bool = False) -> Parsed:
+    """Parse a program: statements, outputs and an optional `at` point."""
+    if not any(line.split("#", 1)[0].strip(" \t\r;") for line in text.split("\n")):
+        raise AdcliError("syntax_error", "empty input: there is no expression", line=1, column=1, source=text)
+    return _parse(text, "program", strict)  # type: ignore[return-value]
+
+
+def parse_point(text: str) -> list[Binding]:
+    """Parse the `--at` syntax: `x=1, y=pi/4` (values are constant expressions)."""
+    try:
+        return _parse(text, "point")  # type: ignore[return-value]
+    except AdcliError as exc:
+        if exc.kind in ("syntax_error", "domain_error", "nonfinite"):  # a bad option value: exit 2
+            exc.kind = "usage_error"
+            exc.message = f"bad point {text!r}: {exc.message}"
+        raise
+
+
+def suggest(name: str, choices: list[str]) -> str | None:
+    """The closest known name, for "did you mean" (None when nothing is close)."""
+    found = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown_function(token: Token, source: str) -> AdcliError:
+    """`name(…)` where name is neither a function nor a variable with a value."""
+    hint = suggest(token.value, sorted(FUNCTIONS))
+    message = f"unknown function '{token.value}'" + (f": did you mean {hint}?" if hint else "")
+    if not hint and token.value in CONSTANTS:
+        message += f" ({token.value} is a constant: for a product write {token.value}*(…))"
+    elif not hint and len(token.value) == 1:
+        message += f" (for a product write {token.value}*(…), or give {token.value} a value)"
+    return AdcliError("unknown_function", message, line=token.line, column=token.column, source=source)
+
+
+def check_calls(parsed: Parsed, bound: Container[str] | None = None) -> None:
+    """Decide each `name(…)`: a product when name is a variable, else an unknown function.
+
+    With a point (bound), a variable is a name with a value there. Without one (diff, graph), it
+    is a single letter also used elsewhere as a variable: x(1+x) is a product, f(x) and sinn(x)
+    are unknown functions (the message says how to write the product).
+    """
+    assigned = {name for name, _ in parsed.assignments}
+    calls = [t.value for t in parsed.maybe_calls]
+    for token in parsed.maybe_calls:
+        name = token.value
+        if bound is not None:
+            variable = name in bound
+        else:
+            uses = len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", parsed.source))
+            variable = len(name) == 1 and uses > calls.count(name)
+        if name not in assigned and not variable:
+            raise unknown_function(token, parsed.source)

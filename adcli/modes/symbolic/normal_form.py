@@ -1,0 +1,58 @@
+"""The simplifier's normal form: n-ary sums Σ(constant; terms) and products Π(coefficient; factors).
+
+These are graph nodes with internal operation names (never printed, never evaluated: adcli.modes.symbolic.pretty
+turns them back into the table's operators). A term is c·monomial, a monomial a product of
+factors with coefficient 1, a factor base^exponent. Helpers here read that structure, one level.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from adcli.core.graph import Node, const, make, topo_order_of
+
+SUM, PROD = "Σ", "Π"
+SYMBOLIC = frozenset({math.pi, math.e})  # constants kept by name: 2*pi, not 6.283185307179586
+ZERO, ONE, TWO = const(0), const(1), const(2)
+
+
+def is_num(node: Node, value: float | None = None) -> bool:
+    """A numeric constant (pi and e are kept as names, so they are not numbers here)."""
+    return node.op == "const" and node.payload not in SYMBOLIC and (value is None or node.payload == value)
+
+
+def is_integer(node: Node) -> bool:
+    return is_num(node) and float(node.payload).is_integer()  # type: ignore[arg-type]
+
+
+def is_negative_integer(node: Node) -> bool:
+    return is_integer(node) and node.payload < 0  # type: ignore[operator]
+
+
+def split_pow(node: Node) -> tuple[Node, Node]:
+    """base, exponent of a factor (x is x^1)."""
+    return (node.args[0], node.args[1]) if node.op == "pow" else (node, ONE)
+
+
+def split_term(node: Node) -> tuple[float, Node]:
+    """coefficient, monomial of a term: 3*x*y is (3, x*y)."""
+    if node.op != PROD or node.payload == 1:
+        return 1.0, node
+    monomial = node.args[0] if len(node.args) == 1 else make(PROD, node.args, 1.0)
+    return node.payload, monomial  # type: ignore[return-value]
+
+
+def factors_of(monomial: Node) -> tuple[Node, ...]:
+    return monomial.args if monomial.op == PROD else (monomial,)
+
+
+def has_denominator(monomial: Node, ops: Iterable[str] | None = None) -> bool:
+    """A factor 1/p^k (p any base, or one whose operation is in ops): a fraction to put over one line."""
+    return any(is_negative_integer(e) and (ops is None or b.op in ops) for b, e in map(split_pow, factors_of(monomial)))
+
+
+def size(node: Node, budget: int = 400) -> int:
+    """Distinct nodes under node (budget + 1 when larger): the measure "smaller" means here."""
+    order = topo_order_of(node, budget=budget)
+    return budget + 1 if order is None else len(order)
