@@ -19,6 +19,20 @@ from adcli.core.graph import Node, build, const
 Rule = Callable[..., object]
 
 
+class Lifted:
+    """Base of the numbers that carry derivatives through the rules (adcli.modes.nested's duals).
+
+    `call` hands a primitive applied to one of them to its `lift`, which evaluates the primitive on the
+    plain parts and pushes the derivative parts through this table's own partials: the rules, written
+    with the generic operations, are thereby differentiated again (second and higher derivatives).
+    """
+
+    __slots__ = ()
+
+    def lift(self, name: str, args: tuple[object, ...]) -> object:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Kink:
     """A point where the primitive is not differentiable, and what adcli does there."""
@@ -58,6 +72,8 @@ def call(name: str, *args: object) -> object:
     for a in args:  # a loop, not any(genexpr): the sweeps call this for every rule like cos(x)
         if isinstance(a, Node):
             return build(name, *args)  # type: ignore[arg-type]
+        if isinstance(a, Lifted):
+            return a.lift(name, args)
     return TABLE[name].fn(*args)
 
 
@@ -131,6 +147,8 @@ def _pow_base_partial(a: object, b: object, o: object) -> object:
     """∂(a^b)/∂a = b·a^(b-1), and 0 where b = 0 (a^0 is the constant 1, even at a = 0)."""
     if isinstance(a, Node) or isinstance(b, Node):
         return b * a ** (b - 1)
+    if isinstance(a, Lifted) or isinstance(b, Lifted):  # a dual: b is a number or a dual itself
+        return 0 * a if isinstance(b, float | int) and b == 0 else b * a ** (b - 1)
     if isinstance(b, float) and b != 0:  # one point, b nonzero: no masks (np.any alone costs 3 us)
         return b * a ** (b - 1)
     zero = np.equal(b, 0)
@@ -149,7 +167,7 @@ def _sech(x: Any) -> Any:
 
 def _pow_exponent_partial(a: object, b: object, o: object) -> object:
     """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree)."""
-    if isinstance(a, Node) or isinstance(o, Node):
+    if isinstance(a, Node) or isinstance(o, Node) or isinstance(a, Lifted) or isinstance(o, Lifted):
         return o * log(a)
     zero = np.equal(a, 0)
     return np.where(zero, 0.0, np.multiply(o, np.log(np.where(zero, 1.0, a))))[()]

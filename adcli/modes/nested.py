@@ -1,0 +1,238 @@
+"""Nested AD: second derivatives by pushing tangents through the first-order sweeps (dual numbers).
+
+A `Dual` is a value with a tangent: a number, or a numpy vector holding many directions at once. Its
+arithmetic is the sum, product and quotient rules; every other primitive goes through the table's own
+partials (`primitives.Lifted`), so the rules, written with the generic operations, are differentiated
+again without a second table. Two compositions of the sweeps:
+
+- forward-over-reverse: the primal sweep's tangents (adcli.modes.forward), the local partials evaluated
+  on duals (their tangents are the partials' directional derivatives) and the adjoint sweep
+  (adcli.modes.reverse) run on duals: the inputs' adjoints are the gradient, their tangents H·v. One
+  direction is a Hessian-vector product; the n unit vectors at once give the Hessian row by row.
+- forward-over-forward: the program evaluated on duals of duals in one forward pass; the inner tangent
+  carries eᵢ, the outer eⱼ, and the tangent of the tangent is H[i, j]: O(n²) work per operation.
+
+Errors at order 2 (a division by zero in a differentiated rule, a kink reached by a rule) name the node
+and the order, so that `sqrt(x)` at 0 is not reported as if its first derivative were at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError
+from adcli.modes import forward, reverse
+from adcli.primitives import TABLE, Lifted, call
+from adcli.tape import ERRSTATE, Tape
+
+
+class KinkError(ArithmeticError):
+    """A rule reached a primitive at one of its kinks with a nonzero tangent: no derivative there."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} at a kink")
+        self.name = name
+
+
+def plain(x: Any) -> Any:
+    """The innermost value of a (nested) dual: the number the sweeps started from."""
+    while isinstance(x, Dual):
+        x = x.value
+    return x
+
+
+class Dual(Lifted):
+    """value + tangent·ε with ε² = 0; nested duals (a dual of duals) carry second-order tangents."""
+
+    __slots__ = ("value", "tangent")
+    __array_ufunc__ = None  # numpy scalars and arrays defer to the reflected operators below
+
+    def __init__(self, value: Any, tangent: Any) -> None:
+        self.value = value
+        self.tangent = tangent
+
+    def __repr__(self) -> str:
+        return f"Dual({self.value!r}, {self.tangent!r})"
+
+    def lift(self, name: str, args: tuple[object, ...]) -> Dual:
+        """A primitive on duals: its value on the values, its tangent Σ ∂/∂argₖ · tangentₖ from the table."""
+        prim = TABLE[name]
+        values = [a.value if isinstance(a, Dual) else a for a in args]
+        for kink in prim.kinks:
+            if np.any(kink.where(*[plain(v) for v in values])):
+                raise KinkError(name)
+        out = call(name, *values)
+        tangent: Any = None
+        for rule, a in zip(prim.partials, args, strict=True):
+            if isinstance(a, Dual):
+                term = rule(*values, out) * a.tangent
+                tangent = term if tangent is None else tangent + term
+        return Dual(out, tangent)
+
+    def __add__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.value + other.value, self.tangent + other.tangent)
+        return Dual(self.value + other, self.tangent)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.value - other.value, self.tangent - other.tangent)
+        return Dual(self.value - other, self.tangent)
+
+    def __rsub__(self, other: Any) -> Dual:
+        return Dual(other - self.value, -self.tangent)
+
+    def __mul__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            return Dual(self.value * other.value, self.value * other.tangent + self.tangent * other.value)
+        return Dual(self.value * other, self.tangent * other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Dual:
+        if isinstance(other, Dual):
+            q = self.value / other.value
+            return Dual(q, (self.tangent - q * other.tangent) / other.value)
+        return Dual(self.value / other, self.tangent / other)
+
+    def __rtruediv__(self, other: Any) -> Dual:
+        q = other / self.value
+        return Dual(q, -q * self.tangent / self.value)
+
+    def __neg__(self) -> Dual:
+        return Dual(-self.value, -self.tangent)
+
+    def __pos__(self) -> Dual:
+        return self
+
+    def __pow__(self, other: Any) -> Any:
+        return self.lift("pow", (self, other))
+
+    def __rpow__(self, other: Any) -> Any:
+        return self.lift("pow", (other, self))
+
+
+def tangent_of(x: Any, like: Any) -> Any:
+    """A dual's tangent, or zeros shaped like `like` where the slot did not move (a plain number)."""
+    return x.tangent if isinstance(x, Dual) and x.tangent is not None else np.zeros_like(like)
+
+
+# ---- forward-over-reverse -----------------------------------------------------------------------
+
+
+def order_error(tape: Tape, slot: int, vals: Sequence[Any], order: int, what: str) -> AdcliError:
+    """`the derivative of order 2 of sqrt(x) is infinite at x = 0`: the node, its arguments and the order."""
+    from adcli.printing import format_number
+
+    shown = [
+        f"{tape.text(j, 30)} = {format_number(float(np.real(plain(vals[j]))))}"
+        for j in tape.args[slot]
+        if tape.nodes[j].op != "const"
+    ]
+    at = f" at {', '.join(shown)}" if shown else ""
+    kind = "nondifferentiable" if what.startswith("not differentiable") else "nonfinite"
+    message = f"the derivative of order {order} of {tape.text(slot)} is {what}{at}"
+    return tape.error(kind, message, slot)
+
+
+def dual_partials(tape: Tape, duals: Sequence[Any], active: Sequence[bool]) -> list[tuple[Any, ...] | None]:
+    """The local partials evaluated on duals: their values are the partials, their tangents the
+    partials' own directional derivatives (the second-order information)."""
+    partials: list[tuple[Any, ...] | None] = [None] * len(duals)
+    prims, args = tape.prims, tape.args
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(duals)):
+            if not active[s]:
+                continue
+            idx = args[s]
+            a = [duals[j] for j in idx]
+            try:
+                partials[s] = tuple(
+                    [
+                        rule(*a, duals[s]) if active[j] else None
+                        for rule, j in zip(prims[s].partials, idx, strict=True)  # type: ignore[union-attr]
+                    ]
+                )
+            except (FloatingPointError, ZeroDivisionError) as exc:
+                what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
+                raise order_error(tape, s, duals, 2, what) from None
+            except KinkError:
+                raise order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)") from None
+    return partials
+
+
+def forward_over_reverse(
+    tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...] | None], active: Sequence[bool], seeds: Any
+) -> list[Any]:
+    """The inputs' adjoints as duals: value ∂f/∂xₖ, tangent (H·V)ₖ for the input tangents `seeds`
+    (one entry per tape input: a number, a vector of directions, or None)."""
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        tangents = forward.tangent_sweep(tape, partials, seeds)
+    duals = [v if t is None else Dual(v, t) for v, t in zip(vals, tangents, strict=True)]
+    lifted = dual_partials(tape, duals, active)
+    try:
+        adjoints = reverse.adjoint_sweep(tape, lifted, [np.float64(1.0)])
+    except FloatingPointError as exc:
+        raise AdcliError("nonfinite", f"a second derivative overflowed ({exc})") from None
+    return adjoints[: tape.n_inputs]
+
+
+def hvp(
+    tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...] | None], active: Sequence[bool], v: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient, H·v) over the first len(v) inputs, in one forward and one reverse sweep on duals."""
+    n = len(v)
+    seeds = [np.float64(v[k]) if k < n and v[k] != 0 else None for k in range(tape.n_inputs)]
+    adjoints = forward_over_reverse(tape, vals, partials, active, seeds)
+    gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
+    product = np.array([float(tangent_of(adjoints[k], 0.0)) for k in range(n)])
+    return gradient, product
+
+
+def hessian_by_rows(
+    tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...] | None], active: Sequence[bool], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient, Hessian) over the first n inputs: n Hessian-vector products, the unit vectors carried
+    together as vector tangents through one forward and one reverse sweep."""
+    eye = np.eye(n)
+    seeds = [eye[k] if k < n else None for k in range(tape.n_inputs)]
+    adjoints = forward_over_reverse(tape, vals, partials, active, seeds)
+    gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
+    rows = np.array([np.broadcast_to(tangent_of(adjoints[k], eye[0]), (n,)) for k in range(n)], dtype=float)
+    return gradient, rows.reshape(n, n)
+
+
+# ---- forward-over-forward -----------------------------------------------------------------------
+
+
+def forward_over_forward(tape: Tape, vals: Sequence[Any], active: Sequence[bool], n: int) -> tuple[Any, Any]:
+    """(gradient, Hessian) over the first n inputs from one forward pass of duals of duals: input k is
+    x + eₖε (inner, a row) + eₖδ (outer, a column), and the output's εδ part is the whole Hessian."""
+    eye = np.eye(n)
+    duals: list[Any] = list(vals)
+    for k in range(n):
+        duals[k] = Dual(Dual(vals[k], eye[k]), Dual(eye[k][:, None], 0.0))
+    prims, args = tape.prims, tape.args
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(duals)):
+            if not active[s]:
+                continue
+            try:
+                duals[s] = call(prims[s].name, *[duals[j] for j in args[s]])  # type: ignore[union-attr]
+            except (FloatingPointError, ZeroDivisionError) as exc:
+                what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
+                raise order_error(tape, s, duals, 2, what) from None
+            except KinkError:
+                raise order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)") from None
+    out = duals[tape.outputs[0]]
+    if not isinstance(out, Dual):
+        return np.zeros(n), np.zeros((n, n))
+    inner, outer = out.value, out.tangent
+    gradient = np.broadcast_to(tangent_of(inner, eye[0]), (n,)).astype(float)
+    second = tangent_of(outer, eye) if isinstance(outer, Dual) else np.zeros((n, n))
+    return gradient, np.broadcast_to(second, (n, n)).astype(float)
