@@ -14,6 +14,7 @@ EXIT_CODES: dict[str, int] = {
     "usage_error": 2,
     "limit_exceeded": 2,
     "domain_error": 1,
+    "nondifferentiable": 1,  # a derivative of order >= 2 at a kink (adcli hess, adcli taylor)
     "nonfinite": 1,
     "internal_error": 3,  # a bug in adcli, caught per problem so that a batch goes on (README)
 }

@@ -290,14 +290,14 @@ def _hypot(args: Sequence[Series], out: float) -> Series:
 # ---- kinks: the first nonzero coefficient decides ------------------------------------------------
 
 
-def _side(u: Series, name: str) -> float:
+def _side(u: Series, name: str, what: str = "its argument changes sign") -> float:
     """The sign of u just right and left of t = 0 where u₀ = 0: the sign of its first nonzero coefficient,
     the same on both sides when its order is even; an odd order is a kink at that order."""
     m = _lead(u)
     if m is None:
         return 0.0
     if m % 2:
-        raise NoSeriesError("nondifferentiable", m, f"{name} has a kink there (its argument changes sign)")
+        raise NoSeriesError("nondifferentiable", m, f"{name} has a kink there ({what})")
     return float(np.sign(u[m]))
 
 
@@ -323,7 +323,7 @@ def _extreme(pick_larger: bool) -> SeriesRule:
     def rule(args: Sequence[Series], out: float) -> Series:
         a, b = args
         d = a - b
-        side = np.sign(d[0]) if d[0] != 0 else _side(d, "max" if pick_larger else "min")
+        side = np.sign(d[0]) if d[0] != 0 else _side(d, "max" if pick_larger else "min", "its arguments cross")
         first = side >= 0 if pick_larger else side <= 0  # a tie to every order: the two series agree
         return (a if first else b).copy()
 

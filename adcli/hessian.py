@@ -1,0 +1,300 @@
+"""`adcli hess`: the Hessian of a scalar expression, its gradient, eigenvalues and a verdict on the point.
+
+Computation only: returns a `Hessian` (plain data); adcli.render_hessian prints it. The AD modes are
+nested (adcli.modes.nested): forward-over-reverse — n Hessian-vector products, the unit vectors carried
+together through one tangent and one adjoint sweep on duals — or forward-over-forward for very few
+inputs; `--hvp v` is one product without the matrix. Numeric mode takes second differences with
+Richardson extrapolation (adcli.modes.second), symbolic mode differentiates the expression twice
+(adcli.modes.symbolic) and evaluates. Kinks and domain edges are errors here in every mode: a Hessian
+does not exist where the first derivative jumps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError, AdcliWarning
+from adcli.tape import Tape, evaluate, local_partials
+
+MODES = ("auto", "forward-over-reverse", "forward-over-forward", "numeric", "symbolic")
+FOF_MAX = 3  # auto: forward-over-forward up to this many inputs (its O(n²) tangents are cheap there)
+MAX_INPUTS = 2000  # a Hessian of more inputs has over 4 million entries: use --hvp
+GTOL = 1e-8  # a critical point: every |∂f/∂xᵢ| <= GTOL·max(1, |f|)
+ETOL = 1e-10  # an eigenvalue is 0 when |λ| <= ETOL·max|λ| (plus numeric mode's error estimate)
+
+
+@dataclass
+class Hessian:
+    """What `adcli hess` found (the JSON object of the README's hess section)."""
+
+    input: str
+    read_as: str
+    wrt: list[str]
+    at: dict[str, float]
+    mode: str
+    value: float
+    gradient: list[float]
+    hessian: list[list[float]] | None = None
+    eigenvalues: list[float] | None = None
+    verdict: str | None = None
+    classification: str | None = None
+    critical_point: bool = False
+    gradient_norm: float = 0.0
+    positive_definite: bool | None = None
+    tolerance: dict[str, float] = field(default_factory=dict)
+    hvp: list[float] | None = None
+    vector: dict[str, float] | None = None
+    error_estimate: list[list[float]] | None = None
+    sweeps: int = 0
+    cost: dict[str, int] = field(default_factory=dict)
+    warnings: list[AdcliWarning] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("input", "read_as", "wrt", "at", "mode", "value")}
+        out.update(gradient=self.gradient, hessian=self.hessian, eigenvalues=self.eigenvalues)
+        out.update(verdict=self.verdict, classification=self.classification, critical_point=self.critical_point)
+        out.update(gradient_norm=self.gradient_norm, positive_definite=self.positive_definite)
+        out["tolerance"] = dict(self.tolerance)
+        if self.hvp is not None:
+            out.update(vector=self.vector, hvp=self.hvp)
+        if self.error_estimate is not None:
+            out["error_estimate"] = self.error_estimate
+        out.update(sweeps=self.sweeps, cost=dict(self.cost))
+        out["warnings"] = [w.to_dict() for w in self.warnings]
+        out["notes"] = list(self.notes)
+        return out
+
+
+# ---- checks -------------------------------------------------------------------------------------
+
+
+def check_problem(problem: Any, command: str = "hess") -> None:
+    """One output, one point, not too many inputs: else a usage_error or limit_exceeded that says what to do."""
+    from adcli.trace import require_one_point
+
+    outputs = len(problem.tape.outputs)
+    if outputs != 1:
+        raise AdcliError(
+            "usage_error",
+            f"{command} needs one output; this expression has {outputs}: give each output on its own "
+            f'(adcli {command} "{problem.parsed.read_as().split(",")[0].strip()}" …)',
+        )
+    require_one_point(problem.point, command)
+    if command == "hess" and len(problem.wrt) > MAX_INPUTS:
+        raise AdcliError(
+            "limit_exceeded",
+            f"a Hessian of {len(problem.wrt)} variables has {len(problem.wrt) ** 2:,} entries; the limit is "
+            f"{MAX_INPUTS} variables: use --hvp for Hessian-vector products",
+        )
+
+
+def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], order: int = 2) -> None:
+    """A kink on the path of a derivative of order >= 2 is an error naming the node and the order.
+
+    The first derivative already jumps there (abs at 0, relu at 0, max at a tie), so no second one
+    exists; at a domain's edge with an infinite slope (sqrt at 0) it is a domain_error, and an infinite
+    slope inside the domain (cbrt at 0, hypot at the origin) is nonfinite.
+    """
+    for w in warnings:
+        if w.kind != "nondifferentiable":
+            continue
+        node, at = w.details.get("node"), w.details.get("at")
+        infinite = str(w.details.get("convention", "")).startswith("none")
+        edge = "outside the domain" in f"{w.details.get('left')} {w.details.get('right')}"
+        if infinite:
+            kind = "domain_error" if edge else "nonfinite"
+            reason = "the edge of its domain, where its derivative is infinite" if edge else "an infinite slope"
+        else:
+            kind = "nondifferentiable"
+            reason = f"a kink (left derivative {w.details.get('left')}, right {w.details.get('right')})"
+        message = f"{node} at {at} is {reason}: no derivative of order {order} there (it fails from order 1)"
+        slot = _kinked_slot(tape, vals, str(node))
+        if slot is not None:
+            raise tape.error(kind, message, slot, warnings=[x for x in warnings if x is not w])
+        raise AdcliError(kind, message)
+
+
+def _kinked_slot(tape: Tape, vals: Sequence[Any], text: str) -> int | None:
+    """The slot a kink warning names (for its place in the text), or None."""
+    for s in range(tape.first_op, len(tape.nodes)):
+        prim = tape.prims[s]
+        if prim is None or not prim.kinks or tape.text(s) != text:
+            continue
+        args = [vals[j] for j in tape.args[s]]
+        with np.errstate(all="ignore"):
+            if any(bool(np.any(kink.where(*args))) for kink in prim.kinks):
+                return s
+    return None
+
+
+# ---- the verdict --------------------------------------------------------------------------------
+
+
+def classify(result: Hessian, matrix: np.ndarray, slack: float = 0.0) -> None:
+    """Eigenvalues and the verdict: at a critical point minimum, maximum, saddle or degenerate; elsewhere
+    "not a critical point", with whether the Hessian is positive definite (f convex near the point)."""
+    symmetric = (matrix + matrix.T) / 2
+    eigenvalues = np.linalg.eigvalsh(symmetric) if len(symmetric) else np.zeros(0)
+    result.eigenvalues = [float(v) for v in eigenvalues]
+    largest = float(np.abs(eigenvalues).max()) if len(eigenvalues) else 0.0
+    zero = ETOL * largest + slack
+    result.tolerance["eigenvalue"] = zero
+    positive, negative = eigenvalues > zero, eigenvalues < -zero
+    result.positive_definite = bool(positive.all()) if len(eigenvalues) else False
+    if not result.critical_point:
+        result.verdict, result.classification = "not a critical point", None
+        return
+    if len(eigenvalues) and positive.all():
+        word = "minimum"
+    elif len(eigenvalues) and negative.all():
+        word = "maximum"
+    elif positive.any() and negative.any():
+        word = "saddle"
+    else:
+        word = "degenerate"
+    result.verdict = result.classification = word
+
+
+def critical(result: Hessian, slack: float = 0.0) -> None:
+    """Whether the gradient is 0 within GTOL·max(1, |f|) (plus numeric mode's own error estimate)."""
+    g = np.asarray(result.gradient, dtype=float)
+    result.gradient_norm = float(np.linalg.norm(g))
+    bound = GTOL * max(1.0, abs(result.value)) + slack
+    result.tolerance["gradient"] = bound
+    result.critical_point = bool(np.all(np.abs(g) <= bound))
+
+
+# ---- the modes ----------------------------------------------------------------------------------
+
+
+def _start(problem: Any, mode: str) -> tuple[Hessian, list[Any], list[bool], list[AdcliWarning]]:
+    from adcli import api
+
+    tape = problem.tape
+    warnings = list(problem.warnings)
+    active = tape.active(problem.wrt)
+    vals = evaluate(tape, api._inputs(problem), active, warnings)
+    refuse_kinks(tape, vals, warnings)
+    base = api._base(problem, vals, mode, 0)
+    result = Hessian(base.input, base.read_as, base.wrt, base.at, mode, base.value[0], [], notes=base.notes)
+    result.warnings = warnings
+    return result, vals, active, warnings
+
+
+def _nested(problem: Any, mode: str, result: Hessian, vals: list[Any], active: list[bool]) -> np.ndarray:
+    from adcli.modes import nested
+
+    tape, n = problem.tape, len(problem.wrt)
+    ops = len(tape.nodes) - tape.first_op
+    if mode == "forward-over-forward":
+        gradient, matrix = nested.forward_over_forward(tape, vals, active, n)
+        result.sweeps = n * (n + 1) // 2
+        result.cost = {"primal_ops": ops, "nested_forward_passes": 1, "second_order_tangents": n * n}
+        result.notes.append(
+            f"forward-over-forward: {result.sweeps} nested forward sweeps (one per pair of variables), "
+            "carried together as duals of duals in one pass"
+        )
+    else:
+        partials = local_partials(tape, vals, active, result.warnings)
+        gradient, matrix = nested.hessian_by_rows(tape, vals, partials, active, n)
+        result.sweeps = n
+        result.cost = {"primal_ops": ops, "tangent_sweeps": 1, "adjoint_sweeps": 1, "directions": n}
+        result.notes.append(
+            f"forward-over-reverse: {n} Hessian-vector product{'s' if n != 1 else ''} (a tangent sweep and an "
+            "adjoint sweep on duals each), carried together as vector tangents"
+        )
+    result.gradient = [float(g) for g in gradient]
+    return np.asarray(matrix, dtype=float)
+
+
+def choose(mode: str, n: int) -> str:
+    if mode not in MODES:
+        raise AdcliError("usage_error", f"unknown mode {mode!r}: choose {', '.join(MODES)}")
+    if mode == "auto":
+        return "forward-over-forward" if n <= FOF_MAX else "forward-over-reverse"
+    return mode
+
+
+def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequence[float] | None = None) -> Hessian:
+    """The Hessian of a prepared one-output problem (adcli.api.prepare) at its point, by `mode`; with
+    `vector`, the Hessian-vector product alone (one forward-over-reverse sweep, no matrix)."""
+    started = time.perf_counter()
+    check_problem(problem)
+    n = len(problem.wrt)
+    if vector is not None:
+        return _hvp(problem, mode, vector, started)
+    mode = choose(mode, n)
+    result, vals, active, _ = _start(problem, mode)
+    slack_g = slack_e = 0.0
+    if mode in ("forward-over-reverse", "forward-over-forward"):
+        matrix = _nested(problem, mode, result, vals, active)
+    elif mode == "symbolic":
+        from adcli.modes import symbolic_hessian
+
+        matrix = symbolic_hessian.hessian(problem, result)
+    else:
+        from adcli.modes import second
+
+        matrix, slack_g, slack_e = second.hessian(problem, result, vals)
+    _finite(matrix, result)
+    result.hessian = [[float(e) for e in row] for row in matrix]
+    critical(result, slack_g)
+    classify(result, matrix, slack_e)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _finite(matrix: np.ndarray, result: Hessian) -> None:
+    bad = np.argwhere(~np.isfinite(matrix))
+    if len(bad):
+        i, k = (int(v) for v in bad[0])
+        raise AdcliError("nonfinite", f"the Hessian entry d2f/d{result.wrt[i]}d{result.wrt[k]} is not finite")
+    if not np.all(np.isfinite(result.gradient)):
+        raise AdcliError("nonfinite", "the gradient is not finite")
+
+
+def resolve_vector(wrt: Sequence[str], given: Mapping[str, float] | Sequence[float]) -> list[float]:
+    """--hvp's v by name (x=1,y=0; the others 0) or in order (1,0): unknown names or a wrong length are usage errors."""
+    if isinstance(given, Mapping):
+        unknown = [name for name in given if name not in wrt]
+        if unknown:
+            raise AdcliError(
+                "usage_error", f"--hvp names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
+            )
+        return [float(given.get(name, 0.0)) for name in wrt]
+    if len(given) != len(wrt):
+        raise AdcliError(
+            "usage_error", f"--hvp has {len(given)} entries; there are {len(wrt)} variables ({', '.join(wrt)})"
+        )
+    return [float(v) for v in given]
+
+
+def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:
+    from adcli.modes import nested
+
+    if mode not in ("auto", "forward-over-reverse"):
+        raise AdcliError("usage_error", f"--hvp runs one forward-over-reverse sweep; it cannot run in {mode} mode")
+    v = resolve_vector(problem.wrt, given)
+    result, vals, active, warnings = _start(problem, "forward-over-reverse")
+    tape = problem.tape
+    partials = local_partials(tape, vals, active, warnings)
+    gradient, product = nested.hvp(tape, vals, partials, active, v)
+    result.gradient = [float(g) for g in gradient]
+    result.vector = dict(zip(problem.wrt, v, strict=True))
+    result.hvp = [float(p) for p in product]
+    if not np.all(np.isfinite(product)):
+        raise AdcliError("nonfinite", "the Hessian-vector product is not finite")
+    critical(result)
+    result.verdict = None
+    result.sweeps = 1
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "tangent_sweeps": 1, "adjoint_sweeps": 1}
+    result.notes.append("one Hessian-vector product: a tangent sweep and an adjoint sweep on duals, no matrix")
+    result.seconds = time.perf_counter() - started
+    return result

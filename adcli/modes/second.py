@@ -1,0 +1,132 @@
+"""Numeric mode for `adcli hess`: second differences at halving steps, Richardson-extrapolated, with estimates.
+
+Every entry comes from function values alone, all in one primal sweep of the tape (numpy arrays):
+  H[i, i] ≈ (f(x + hᵢeᵢ) − 2f(x) + f(x − hᵢeᵢ)) / hᵢ²
+  H[i, j] ≈ (f(x + hᵢeᵢ + hⱼeⱼ) − f(x + hᵢeᵢ − hⱼeⱼ) − f(x − hᵢeᵢ + hⱼeⱼ) + f(x − hᵢeᵢ − hⱼeⱼ)) / (4hᵢhⱼ)
+at steps hᵢ = size(xᵢ)/8 · 2⁻ˡ (powers of 2, so x ± h is exact), l = 0 … LEVELS−1. Both errors are
+series in h², h⁴, …, so Neville's tableau (adcli.modes.stencils.tableau) extrapolates them, each entry
+with the error estimate that the first-order numeric mode gives (distance to its neighbours plus the
+round-off carried through, ε·|f|/h²). The gradient comes from the same points, by central differences.
+A stencil that leaves the domain is tried again with steps 64 times smaller, a few times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from adcli.errors import AdcliError, AdcliWarning
+from adcli.modes.stencils import EPS, ULPS, size, tableau
+from adcli.tape import evaluate
+
+LEVELS = 6
+SHRINK = 2.0**-6  # a stencil that left the domain: steps this much smaller
+TRIES = 4
+INACCURATE = 1e-7  # an entry's estimate above this, relative to the largest entry, is `inaccurate`
+
+
+def _steps(base: np.ndarray, scale: float) -> np.ndarray:
+    """LEVELS × n steps: powers of 2 near size(x)/8, halving level by level."""
+    first = np.array([2.0 ** round(np.log2(size(x) / 8)) for x in base]) * scale
+    return first[None, :] * 0.5 ** np.arange(LEVELS)[:, None]
+
+
+def _displacements(h: np.ndarray, n: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The stencil's moves (points × n) for every level: ± on the diagonal, four corners per pair."""
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    moves = []
+    for level in h:
+        for i in range(n):
+            for sign in (1, -1):
+                move = np.zeros(n)
+                move[i] = sign * level[i]
+                moves.append(move)
+        for i, j in pairs:
+            for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                move = np.zeros(n)
+                move[i], move[j] = si * level[i], sj * level[j]
+                moves.append(move)
+    return np.array(moves).reshape(-1, n), pairs
+
+
+def _values(problem: Any, base: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """f at base + each move (only the first n inputs move), in one primal sweep."""
+    from adcli import api
+
+    tape, n = problem.tape, moves.shape[1]
+    inputs = [np.asarray(v, dtype=float) for v in api._inputs(problem)]
+    arrays = [np.full(len(moves), float(v)) for v in inputs]
+    for k in range(n):
+        arrays[k] = base[k] + moves[:, k]
+    vals = evaluate(tape, arrays)
+    return np.broadcast_to(vals[tape.outputs[0]], (len(moves),)).astype(float)
+
+
+def _sample(problem: Any, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], float]:
+    """The steps, f at the stencil, the pairs, and the step scale that stayed inside the domain."""
+    n, scale = len(base), 1.0
+    for attempt in range(TRIES):
+        h = _steps(base, scale)
+        moves, pairs = _displacements(h, n)
+        try:
+            return h, _values(problem, base, moves), pairs, scale
+        except AdcliError as exc:
+            if exc.kind not in ("domain_error", "nonfinite") or attempt == TRIES - 1:
+                exc.message += " (a point of the second-difference stencil)"
+                raise
+            scale *= SHRINK
+    raise AssertionError("unreachable")
+
+
+def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, float, float]:
+    """(Hessian, the gradient's and the eigenvalues' slack from the error estimates); the gradient, the
+    error estimates and the cost go into result."""
+    tape, n = problem.tape, len(problem.wrt)
+    base = np.array([float(v) for v in vals[:n]])
+    f0 = float(vals[tape.outputs[0]])
+    h, f, pairs, scale = _sample(problem, base)
+    per_level = 2 * n + 4 * len(pairs)
+    f = f.reshape(LEVELS, per_level)
+    plus, minus = f[:, 0 : 2 * n : 2], f[:, 1 : 2 * n : 2]
+    corners = f[:, 2 * n :].reshape(LEVELS, len(pairs), 4)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        diagonal = (plus - 2 * f0 + minus) / h**2
+        diagonal_noise = ULPS * EPS * (np.abs(plus) + 2 * abs(f0) + np.abs(minus)) / h**2
+        hi = np.array([[level[i] for i, _ in pairs] for level in h]).reshape(LEVELS, len(pairs))
+        hj = np.array([[level[j] for _, j in pairs] for level in h]).reshape(LEVELS, len(pairs))
+        mixed = (corners[..., 0] - corners[..., 1] - corners[..., 2] + corners[..., 3]) / (4 * hi * hj)
+        mixed_noise = ULPS * EPS * np.abs(corners).sum(axis=2) / (4 * hi * hj)
+        slope = (plus - minus) / (2 * h)
+        slope_noise = ULPS * EPS * (np.abs(plus) + np.abs(minus)) / (2 * h)
+    d = np.concatenate([diagonal, mixed, slope], axis=1)
+    noise = np.concatenate([diagonal_noise, mixed_noise, slope_noise], axis=1)
+    best, error, _, _ = tableau(d, noise, 2.0, 2)
+    matrix, estimate = np.diag(best[:n]), np.diag(error[:n])
+    for k, (i, j) in enumerate(pairs):
+        matrix[i, j] = matrix[j, i] = best[n + k]
+        estimate[i, j] = estimate[j, i] = error[n + k]
+    result.gradient = [float(g) for g in best[n + len(pairs) :]]
+    gradient_error = error[n + len(pairs) :]
+    result.error_estimate = estimate.tolist()
+    nfev = LEVELS * per_level + 1
+    result.sweeps = 1
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "function_evaluations": nfev}
+    result.notes.append(
+        f"numeric: second differences at {LEVELS} halving steps per variable (from size/8"
+        f"{'' if scale == 1 else f', scaled by {scale:g} to stay in the domain'}), Richardson-extrapolated; "
+        f"{nfev} function evaluations in one sweep"
+    )
+    _inaccurate(result, matrix, estimate)
+    return matrix, float(gradient_error.max(initial=0.0)), float(np.linalg.norm(estimate))
+
+
+def _inaccurate(result: Any, matrix: np.ndarray, estimate: np.ndarray) -> None:
+    largest = float(np.abs(matrix).max(initial=0.0))
+    bad = np.argwhere(estimate > INACCURATE * max(largest, 1e-300))
+    if len(bad):
+        i, k = (int(v) for v in bad[0])
+        entry = f"d2f/d{result.wrt[i]}d{result.wrt[k]} = {matrix[i, k]:.6g} ± {estimate[i, k]:.2g}"
+        message = f"the second differences did not settle to 1e-7 of the largest entry: {entry}"
+        details = {"entries": [[int(a), int(b)] for a, b in bad]}
+        result.warnings.append(AdcliWarning("inaccurate", message, details))
