@@ -76,7 +76,7 @@ class Hessian:
 
 
 def check_problem(problem: Any, command: str = "hess") -> None:
-    """One output, one point, not too many inputs: else a usage_error or limit_exceeded that says what to do."""
+    """One output and one point: else a usage_error that says what to do."""
     from adcli.trace import require_one_point
 
     outputs = len(problem.tape.outputs)
@@ -87,7 +87,11 @@ def check_problem(problem: Any, command: str = "hess") -> None:
             f'(adcli {command} "{problem.parsed.read_as().split(",")[0].strip()}" …)',
         )
     require_one_point(problem.point, command)
-    if command == "hess" and len(problem.wrt) > MAX_INPUTS:
+
+
+def check_size(problem: Any) -> None:
+    """A Hessian matrix of at most MAX_INPUTS variables (the product --hvp has no such limit)."""
+    if len(problem.wrt) > MAX_INPUTS:
         raise AdcliError(
             "limit_exceeded",
             f"a Hessian of {len(problem.wrt)} variables has {len(problem.wrt) ** 2:,} entries; the limit is "
@@ -230,6 +234,7 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
     n = len(problem.wrt)
     if vector is not None:
         return _hvp(problem, mode, vector, started)
+    check_size(problem)
     mode = choose(mode, n)
     result, vals, active, _ = _start(problem, mode)
     slack_g = slack_e = 0.0

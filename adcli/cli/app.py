@@ -179,6 +179,100 @@ def diff(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
+@app.command()
+def hess(
+    expr: Problems = None,
+    at: At = None,
+    wrt: Wrt = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode", help="auto | forward-over-reverse | forward-over-forward | numeric | symbolic (auto: by size)."
+        ),
+    ] = "auto",
+    hvp: Annotated[
+        str | None, typer.Option("--hvp", help="The Hessian-vector product H·v alone: x=1,y=0 or 1,0 (one sweep).")
+    ] = None,
+    fmt: Presented = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """The Hessian of a one-output expression, its gradient and eigenvalues, and a verdict on the point.
+
+    Example: adcli hess "(1-x)^2 + 100*(y-x^2)^2" --at x=1,y=1
+    """
+    from adcli import api, cli_present, render_hessian
+    from adcli.cli_run import fail
+
+    try:
+        vector = seed_values("--hvp", hvp)
+    except api.AdcliError as exc:
+        fail(exc, fmt)
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        from adcli.hessian import hessian
+
+        problem = api.prepare(text, given, wrt_names(wrt), strict=strict, defaults=defaults)
+        return hessian(problem, mode, vector)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        if chosen == "json":
+            sys.stdout.write(render_hessian.as_json(result) + "\n")
+        elif chosen == "plain":
+            render_hessian.hess_plain(result, precision, sys.stdout, cli_present.stderr_at(place))
+        else:
+            render_hessian.hess_table(result, precision, _console(False))
+
+    cli_present.present(fmt, compute, show, expr, files, at)
+
+
+@app.command()
+def taylor(
+    expr: Problems = None,
+    at: At = None,
+    order: Annotated[int, typer.Option("--order", help="The highest power of the expansion (at most 100).")] = 5,
+    direction: Annotated[
+        str | None, typer.Option("--dir", help="For several variables, the direction: x=1,y=2 or 1,2.")
+    ] = None,
+    latex: Annotated[bool, typer.Option("--latex", help="Also the polynomial in LaTeX.")] = False,
+    fmt: Presented = None,
+    precision: Precision = 10,
+    strict: Strict = False,
+    files: Files = None,
+) -> None:
+    """Taylor coefficients, derivatives f⁽ᵏ⁾(a) and the polynomial at a point, by Taylor-mode arithmetic.
+
+    Example: adcli taylor "exp(sin(x))" --at x=0.5 --order 6
+    """
+    from adcli import api, cli_present, render_hessian
+    from adcli.cli_run import fail
+
+    try:
+        from adcli.taylor import check_order
+
+        check_order(order)
+        d = seed_values("--dir", direction)
+    except api.AdcliError as exc:
+        fail(exc, fmt)
+
+    def compute(text: str, given: Any, defaults: Any) -> Any:
+        from adcli.taylor import taylor as expand
+
+        problem = api.prepare(text, given, strict=strict, defaults=defaults)
+        return expand(problem, order, d, latex)
+
+    def show(result: Any, chosen: str, place: Any) -> None:
+        if chosen == "json":
+            sys.stdout.write(render_hessian.as_json(result) + "\n")
+        elif chosen == "plain":
+            render_hessian.taylor_plain(result, precision, sys.stdout, cli_present.stderr_at(place))
+        else:
+            render_hessian.taylor_table(result, precision, _console(False))
+
+    cli_present.present(fmt, compute, show, expr, files, at)
+
+
 @app.command("eval")
 def evaluate(
     expr: Problems = None,

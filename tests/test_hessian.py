@@ -1,0 +1,203 @@
+"""`adcli hess`: every row of tests/data/hessian.jsonl through the installed command line, every mode,
+the verdict, --hvp, and the bad input of issue 14.
+
+References: the rows' Hessians are exact symbolic derivatives at 30 digits (Moré–Garbow–Hillstrom sums
+of squares and others), eigenvalues from mpmath at 40 digits. Tolerances fit the method: 1e-12 of the
+largest entry for the AD and symbolic modes, 1e-7 for numeric, whose own error estimate must cover
+its actual error.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adcli import api
+from adcli.hessian import MAX_INPUTS, hessian
+
+ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "hessian.jsonl").read_text().splitlines()]
+IDS = [row["id"] for row in ROWS]
+
+
+def cli(*args: str) -> tuple[int, dict]:
+    """The installed adcli in a real process, JSON out."""
+    done = subprocess.run(
+        [sys.executable, "-m", "adcli", *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = json.loads(done.stdout)
+    return done.returncode, out.get("error", out)  # an error: its kind, message and place
+
+
+def point(row: dict) -> str:
+    return ",".join(f"{k}={v!r}" for k, v in row["at"].items())
+
+
+def close(found: object, expected: object, rel: float) -> None:
+    """Entry by entry within rel of the largest reference entry (a norm-relative test: exact zeros stay near 0)."""
+    a, b = np.asarray(found, dtype=float), np.asarray(expected, dtype=float)
+    scale = max(float(np.abs(b).max(initial=0.0)), 1e-300)
+    assert a.shape == b.shape
+    assert np.all(np.abs(a - b) <= rel * scale), (a, b, float(np.abs(a - b).max() / scale))
+
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_every_row_through_the_command_line(row: dict) -> None:
+    code, out = cli("hess", row["expr"], "--at", point(row))
+    assert code == 0, out
+    assert out["wrt"] == row["wrt"]
+    close(out["hessian"], row["hessian"], 1e-12)
+    close(out["gradient"], row["gradient"], 1e-12)
+    close(out["eigenvalues"], row["eigenvalues"], 1e-12)
+    assert out["value"] == pytest.approx(row["value"], rel=1e-12, abs=1e-12)
+    assert out["critical_point"] is row["critical_point"]
+    expected = row.get("classification")
+    assert out["classification"] == expected
+    assert out["verdict"] == (expected if row["critical_point"] else "not a critical point")
+    assert out["mode"] == ("forward-over-forward" if len(row["wrt"]) <= 3 else "forward-over-reverse")
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "forward-over-forward", "symbolic"])
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_every_exact_mode_matches_the_reference(row: dict, mode: str) -> None:
+    if mode == "symbolic" and len(row["wrt"]) > 10:
+        pytest.skip("symbolic second partials of 100 variables: 5,050 expressions (the benchmark times them)")
+    found = hessian(api.prepare(row["expr"], point(row), row["wrt"]), mode)
+    close(found.hessian, row["hessian"], 1e-12)
+    close(found.gradient, row["gradient"], 1e-12)
+    assert found.classification == row.get("classification")
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in ROWS if len(r["wrt"]) <= 10], ids=[r["id"] for r in ROWS if len(r["wrt"]) <= 10]
+)
+def test_numeric_mode_is_within_1e_7_and_its_estimate_covers_its_error(row: dict) -> None:
+    found = hessian(api.prepare(row["expr"], point(row), row["wrt"]), "numeric")
+    close(found.hessian, row["hessian"], 1e-7)
+    actual = np.abs(np.array(found.hessian) - np.array(row["hessian"]))
+    scale = float(np.abs(np.array(row["hessian"])).max())
+    assert np.all(actual <= np.array(found.error_estimate) + 1e-13 * scale)
+    assert found.classification == row.get("classification")
+    assert found.cost["function_evaluations"] > 1
+
+
+def test_the_hessian_is_symmetric_and_the_modes_agree() -> None:
+    text, at = "sin(x*y) + exp(x - z)*log(1 + y^2) + x^y", "x=1.3,y=0.7,z=-0.4"
+    runs = {
+        m: np.array(hessian(api.prepare(text, at), m).hessian)
+        for m in ("forward-over-reverse", "forward-over-forward", "symbolic")
+    }
+    for matrix in runs.values():
+        close(matrix, matrix.T, 1e-14)
+        close(matrix, runs["symbolic"], 1e-13)
+
+
+def test_hvp_equals_the_hessian_times_v_in_one_sweep() -> None:
+    text, at = "sin(x*y) + exp(x - z)*log(1 + y^2)", "x=1.3,y=0.7,z=-0.4"
+    full = np.array(hessian(api.prepare(text, at), "symbolic").hessian)
+    for v in ([1.0, 0.0, 0.0], [0.3, -2.0, 1.5]):
+        found = hessian(api.prepare(text, at), "auto", v)
+        close(found.hvp, full @ np.array(v), 1e-13)
+        assert found.hessian is None and found.sweeps == 1
+    code, out = cli("hess", text, "--at", at, "--hvp", "y=1")
+    assert code == 0 and out["vector"] == {"x": 0.0, "y": 1.0, "z": 0.0}
+    close(out["hvp"], full[:, 1], 1e-13)
+
+
+def test_auto_reports_the_mode_it_ran_and_its_cost() -> None:
+    few = hessian(api.prepare("x*y^2", "x=1,y=2"))
+    assert few.mode == "forward-over-forward" and few.sweeps == 3
+    many = hessian(api.prepare("a*b*c*d", "a=1,b=2,c=3,d=4"))
+    assert many.mode == "forward-over-reverse" and many.sweeps == 4 and many.cost["directions"] == 4
+
+
+def test_away_from_a_critical_point_the_verdict_says_whether_f_is_convex_there() -> None:
+    convex = hessian(api.prepare("x^2 + y^2", "x=1,y=2"))
+    assert (convex.verdict, convex.positive_definite, convex.gradient_norm) == (
+        "not a critical point",
+        True,
+        pytest.approx(np.sqrt(20)),
+    )
+    assert hessian(api.prepare("x^2 - y^2", "x=1,y=2")).positive_definite is False
+    saddle = hessian(api.prepare("x^2 - y^2", "x=0,y=0"))
+    assert saddle.verdict == saddle.classification == "saddle"
+
+
+def test_abs_is_fine_away_from_its_kink_at_every_order() -> None:
+    found = hessian(api.prepare("abs(x)^3 + abs(x*y)", "x=-1.5,y=0.5"))
+    close(found.hessian, [[-6 * -1.5, -1.0], [-1.0, 0.0]], 1e-14)  # |x|³'' = 6|x|; d²|xy|/dxdy = sign(xy)
+
+
+# ---- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "kind", "words"),
+    [
+        ("abs(x)*y", "x=0,y=1", "nondifferentiable", "abs(x)"),
+        ("relu(x) + y", "x=0,y=1", "nondifferentiable", "relu(x)"),
+        ("max(x, y)", "x=1,y=1", "nondifferentiable", "max(x, y)"),
+        ("sqrt(x) + y", "x=0,y=1", "domain_error", "sqrt(x)"),
+        ("cbrt(x)*y", "x=0,y=1", "nonfinite", "cbrt(x)"),
+    ],
+)
+def test_a_kink_or_a_domain_edge_is_an_error_naming_the_node_and_the_order(
+    text: str, at: str, kind: str, words: str
+) -> None:
+    for mode in ("forward-over-reverse", "forward-over-forward", "numeric", "symbolic"):
+        with pytest.raises(api.AdcliError) as caught:
+            hessian(api.prepare(text, at), mode)
+        assert caught.value.kind == kind and words in caught.value.message and "order 2" in caught.value.message
+    code, out = cli("hess", text, "--at", at)
+    assert code == 1 and out["kind"] == kind
+
+
+def test_a_second_derivative_that_is_infinite_names_the_order() -> None:
+    with pytest.raises(api.AdcliError) as caught:
+        hessian(api.prepare("x^1.5 + y", "x=0,y=1"), "forward-over-reverse")
+    assert caught.value.kind == "nonfinite" and "order 2" in caught.value.message and "x^1.5" in caught.value.message
+
+
+def test_a_multi_output_expression_points_to_per_output_use() -> None:
+    code, out = cli("hess", "x*y, x+y", "--at", "x=1,y=2")
+    assert (
+        code == 2
+        and out["kind"] == "usage_error"
+        and "one output" in out["message"]
+        and 'adcli hess "x*y"' in out["message"]
+    )
+
+
+@pytest.mark.parametrize(("hvp", "words"), [("1,2,3", "3 entries"), ("z=1", "names z"), ("1,x", "--hvp")])
+def test_a_bad_hvp_vector_is_a_usage_error(hvp: str, words: str) -> None:
+    code, out = cli("hess", "x*y", "--at", "x=1,y=2", "--hvp", hvp)
+    assert code == 2 and out["kind"] == "usage_error" and words in out["message"]
+
+
+def test_hvp_runs_only_forward_over_reverse() -> None:
+    code, out = cli("hess", "x*y", "--at", "x=1,y=2", "--hvp", "1,0", "--mode", "numeric")
+    assert code == 2 and out["kind"] == "usage_error"
+
+
+def test_too_many_variables_for_a_matrix_is_limit_exceeded_but_hvp_runs() -> None:
+    n = MAX_INPUTS + 1
+    text = " + ".join(f"x{k}^2" for k in range(n))
+    at = ",".join(f"x{k}=1" for k in range(n))
+    with pytest.raises(api.AdcliError) as caught:
+        hessian(api.prepare(text, at))
+    assert caught.value.kind == "limit_exceeded" and "--hvp" in caught.value.message
+    found = hessian(api.prepare(text, at), vector={"x7": 1.0})
+    assert found.hvp[7] == pytest.approx(2.0) and sum(abs(v) for v in found.hvp) == pytest.approx(2.0)
+
+
+def test_an_unknown_mode_is_a_usage_error() -> None:
+    code, out = cli("hess", "x*y", "--at", "x=1,y=2", "--mode", "reverse")
+    assert code == 2 and out["kind"] == "usage_error" and "forward-over-reverse" in out["message"]
