@@ -169,7 +169,8 @@ def classify(result: Hessian, matrix: np.ndarray, slack: float = 0.0) -> None:
 def critical(result: Hessian, slack: float = 0.0) -> None:
     """Whether the gradient is 0 within GTOL·max(1, |f|) (plus numeric mode's own error estimate)."""
     g = np.asarray(result.gradient, dtype=float)
-    result.gradient_norm = float(np.linalg.norm(g))
+    top = float(np.abs(g).max(initial=0.0))
+    result.gradient_norm = top * float(np.linalg.norm(g / top)) if top > 0 else 0.0  # scaled: no overflow
     bound = GTOL * max(1.0, abs(result.value)) + slack
     result.tolerance["gradient"] = bound
     result.critical_point = bool(np.all(np.abs(g) <= bound))

@@ -1,0 +1,76 @@
+"""Nested AD and Taylor mode on random expressions drawn from the primitive table (tests/strategies.py):
+forward-over-reverse, forward-over-forward and symbolic second derivatives agree, the Hessian is
+symmetric, H·v is the Hessian times v, and Taylor mode's second coefficient is vᵀHv/2."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import expressions, points
+
+from adcli import api
+from adcli.errors import AdcliError
+from adcli.graph import Node, variables
+from adcli.hessian import hessian
+from adcli.modes.nested import Dual
+from adcli.printing import to_text
+from adcli.taylor import taylor
+
+
+def _problem(expr: Node, point: dict[str, float]) -> api.Problem:
+    names = sorted(variables([expr]))
+    assume(names)
+    return api.prepare(to_text(expr), {n: point[n] for n in names})
+
+
+def _run(fn, *args):  # noqa: ANN001, ANN202 - a draw outside a domain, at a kink or overflowing is redrawn
+    try:
+        return fn(*args)
+    except AdcliError:
+        assume(False)
+
+
+@given(expressions, points)
+def test_the_three_ways_to_a_hessian_agree(expr: Node, point: dict[str, float]) -> None:
+    problem = _problem(expr, point)
+    runs = [
+        np.array(_run(hessian, problem, m).hessian)
+        for m in ("forward-over-reverse", "forward-over-forward", "symbolic")
+    ]
+    scale = max(float(np.abs(r).max(initial=0.0)) for r in runs)
+    assume(math.isfinite(scale) and scale < 1e12)
+    for r in runs:
+        assert np.allclose(r, r.T, rtol=0, atol=1e-12 * scale + 1e-300)
+        assert np.allclose(r, runs[0], rtol=0, atol=1e-9 * scale + 1e-12), (to_text(expr), runs)
+
+
+@given(expressions, points, st.lists(st.floats(-2, 2), min_size=5, max_size=5))
+def test_hvp_and_taylor_agree_with_the_hessian(expr: Node, point: dict[str, float], v: list[float]) -> None:
+    problem = _problem(expr, point)
+    n = len(problem.wrt)
+    direction = v[:n]
+    assume(any(direction))
+    full = _run(hessian, problem, "forward-over-reverse")
+    matrix = np.array(full.hessian)
+    product = np.array(_run(hessian, problem, "auto", direction).hvp)
+    scale = float(np.abs(matrix).max(initial=0.0)) * (1 + float(np.abs(direction).max()))
+    assume(math.isfinite(scale) and scale < 1e12)
+    assert np.allclose(product, matrix @ np.array(direction), rtol=0, atol=1e-10 * scale + 1e-12)
+    series = _run(taylor, problem, 2, direction)
+    quadratic = float(np.array(direction) @ matrix @ np.array(direction))
+    assert series.derivatives[2] == pytest.approx(quadratic, rel=1e-8, abs=1e-9 * scale + 1e-12)
+
+
+def test_dual_arithmetic_is_the_sum_product_and_quotient_rules() -> None:
+    a, b = Dual(3.0, 1.0), Dual(2.0, -1.0)
+    assert ((a * b).value, (a * b).tangent) == (6.0, 3.0 * -1.0 + 1.0 * 2.0)
+    q = a / b
+    assert (q.value, q.tangent) == (1.5, (1.0 - 1.5 * -1.0) / 2.0)
+    r = 1 / b
+    assert r.tangent == pytest.approx(1 / 4)
+    s = np.float64(2.0) * a - a  # numpy scalars defer to the dual (__array_ufunc__ = None)
+    assert isinstance(s, Dual) and (s.value, s.tangent) == (3.0, 1.0)
