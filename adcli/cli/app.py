@@ -389,6 +389,9 @@ def trace(
     fmt: Presented = None,
     precision: Precision = 5,
     emit: Annotated[str | None, typer.Option("--emit", help="python: the sweep(s) as a Python function.")] = None,
+    order: Annotated[
+        int, typer.Option("--order", help="2: also the forward-over-reverse trace (tangents of the adjoints: H·v).")
+    ] = 1,
     strict: Strict = False,
     files: Files = None,
 ) -> None:
@@ -406,12 +409,21 @@ def trace(
         fail(api.AdcliError("usage_error", f"--emit {emit!r}: the only language is python"), fmt)
     if emit is not None and fmt is not None:
         fail(api.AdcliError("usage_error", "--emit writes Python source, not a --format: give one of the two"), fmt)
+    if order not in (1, 2):
+        kind = "limit_exceeded" if order > 2 else "usage_error"
+        fail(api.AdcliError(kind, f"trace --order is 1 or 2 (forward-over-reverse), not {order}"), fmt)
+    if order == 2 and (emit is not None or mode != "both"):
+        fail(api.AdcliError("usage_error", "trace --order 2 runs every sweep (no --mode, no --emit)"), fmt)
     d, c = _seeds(direction, cot, fmt, both=True)
     plain = _ascii(ascii)
     emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
+        if order == 2:
+            from adcli.trace_second import compute_second
+
+            return compute_second(problem, d, c)
         return tracing.compute(problem, mode, d, c)
 
     def show(result: Any, chosen: str, place: Any) -> None:
@@ -492,6 +504,7 @@ def compare(
     ] = False,
     rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance of agreement.")] = 1e-6,
     atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance of agreement.")] = 1e-9,
+    order: Annotated[int, typer.Option("--order", help="2: the Hessian from each mode (hess's modes).")] = 1,
     fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,
@@ -503,12 +516,23 @@ def compare(
     """
     from adcli import api
     from adcli.cli import present as cli_present
+    from adcli.cli.run import fail
     from adcli.commands import compare as comparing
     from adcli.render import compare as render_compare
+
+    if order not in (1, 2):
+        kind = "limit_exceeded" if order > 2 else "usage_error"
+        fail(api.AdcliError(kind, f"compare --order is 1 (Jacobians) or 2 (Hessians), not {order}"), fmt)
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
         frameworks = comparing.peers(wrt_names(peers) or [])
         problem = api.prepare(text, given, wrt_names(wrt), strict=strict, defaults=defaults)
+        if order == 2:
+            from adcli.commands import compare_hessian
+
+            return compare_hessian.compare(
+                problem, wrt_names(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
+            )
         return comparing.compare(
             problem, wrt_names(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
         )

@@ -69,6 +69,8 @@ class Trace:
     cost: dict[str, int] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    adjoint_tangent: list[Row] | None = None  # --order 2: the tangents of the adjoints (adcli.trace_second)
+    order: int = 1
 
     @property
     def n_inputs(self) -> int:
@@ -81,7 +83,7 @@ class Trace:
             for key in ("tangent", "adjoint", "name"):
                 if step[key] is None and key != "name":
                     del step[key]
-        for sweep in ("tangent", "adjoint", "direction", "cotangent"):
+        for sweep in ("tangent", "adjoint", "direction", "cotangent", "adjoint_tangent"):
             if out[sweep] is None:
                 del out[sweep]
         return out
@@ -90,7 +92,7 @@ class Trace:
     def from_dict(cls, data: Mapping[str, Any]) -> Trace:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["steps"] = [Step(**s) for s in data["steps"]]
-        for sweep in ("primal", "tangent", "adjoint"):
+        for sweep in ("primal", "tangent", "adjoint", "adjoint_tangent"):
             if data.get(sweep) is not None:
                 fields = Row.__dataclass_fields__
                 known[sweep] = [Row(**{k: v for k, v in r.items() if k in fields}) for r in data[sweep]]

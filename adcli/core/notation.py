@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-PLACEHOLDER = re.compile(r"\b(vdot|vbar|dv|v)_(m?)(\d+)\b")
-VALUE_PLACEHOLDER = re.compile(r"\b(vdot|vbar|v)_m?\d+\b")
-NAME = re.compile(r"\{([^{}]+)\}(dot|bar)?(?:_(\d+))?")
+PLACEHOLDER = re.compile(r"\b(vbardot|vdot|vbar|dv|v)_(m?)(\d+)\b")
+VALUE_PLACEHOLDER = re.compile(r"\b(vbardot|vdot|vbar|v)_m?\d+\b")
+NAME = re.compile(r"\{([^{}]+)\}(bardot|dot|bar)?(?:_(\d+))?")
 SUBSCRIPTS = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
-ACCENTS = {"dot": "\u0307", "bar": "\u0304"}  # combining dot above, combining macron
-UNICODE_KINDS = {"v": "v", "vdot": "v\u0307", "vbar": "v\u0304", "dv": "∂v"}
+ACCENTS = {"dot": "\u0307", "bar": "\u0304", "bardot": "\u0304\u0307"}  # combining dot above, macron
+#: vbardot: the tangent of an adjoint (forward-over-reverse, `trace --order 2`)
+UNICODE_KINDS = {"v": "v", "vdot": "v\u0307", "vbar": "v\u0304", "vbardot": "v\u0304\u0307", "dv": "∂v"}
 #: the characters a Unicode trace needs; if the output encoding lacks one, write ASCII.
 SAMPLE = "v\u0307\u0304₋₀₁∂·"
 

@@ -25,7 +25,7 @@ def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]],
     ref = c.modes[c.reference].jacobian or []
     for i in range(len(ref)):
         for k, w in enumerate(c.wrt):
-            row = [f"df{i + 1}/d{w}"]
+            row = [f"df{i + 1}/d{w}" if c.order == 1 else f"d2f/d{c.wrt[i]}d{w}"]
             row += [number(c.modes[m].jacobian[i][k], digits) for m in ran]  # type: ignore[index]
             row += [f"{c.deviation[m][i][k]:.1e}" for m in others]
             if "± numeric" in header:
@@ -43,7 +43,7 @@ def _cost_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
             rows.append([m, "failed", "", r.error["kind"]])
             continue
         work = f"{r.nfev} evaluations" if r.nfev else f"{r.sweeps} sweep{'s' if r.sweeps != 1 else ''}"
-        name, operations, took = m, str(r.operations), f"{r.seconds * 1e3:.3f} ms"
+        name, operations, took = m, "—" if r.operations is None else str(r.operations), f"{r.seconds * 1e3:.3f} ms"
         if r.peer:  # a framework: its version, one VJP per output; its operation count is its own business
             name, work, operations = f"{m} {r.version}", f"{r.sweeps} VJP{'s' if r.sweeps != 1 else ''}", "—"
             took += f" (first call {r.cost.get('first_call_us', 0) / 1e3:.1f} ms)"
@@ -106,7 +106,12 @@ def _aligned(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def plain(c: Comparison, digits: int, out: IO[str]) -> None:
     at = ", ".join(f"{k} = {number(v, digits)}" for k, v in c.at.items())
-    text = [f"read as: {c.read_as}", f"at:      {at}", f"value:   {number(c.value, digits)}", ""]
+    text = [
+        f"read as: {c.read_as}",
+        f"at:      {at}",
+        f"{'value:  ' if c.order == 1 else 'gradient:'} {number(c.value, digits)}",
+        "",
+    ]
     header, rows, flags = _entry_rows(c, digits)
     text += [
         line + (f"   <- {flag}" if flag else "")

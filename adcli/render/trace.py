@@ -45,6 +45,8 @@ def headings(trace: Trace, digits: int, ascii: bool) -> dict[str, str]:
         symbol = trace.outputs[0]["label"].split("_")[0] if trace.outputs else "y"
         seed = style("{" + symbol + "}bar", ascii)
         out["adjoint"] = f"Reverse adjoint trace, {seed} = {_vector(trace.cotangent, digits)}"
+    if trace.adjoint_tangent is not None:
+        out["adjoint_tangent"] = "Forward-over-reverse: tangents of the adjoints (the inputs' are H·v)"
     return out
 
 
@@ -58,7 +60,11 @@ def cost_lines(trace: Trace, ascii: bool) -> list[str]:
     primal = c["primal_ops"]
     derivatives = f"{c['partials']} local derivative" + ("s" if c["partials"] != 1 else "")
     out = [f"primal sweep: {_ops(primal)}; partials: {derivatives}, {_ops(c['partial_ops'])}"]
-    for sweep, key in (("tangent", "tangent_ops"), ("adjoint", "adjoint_ops")):
+    for sweep, key in (
+        ("tangent", "tangent_ops"),
+        ("adjoint", "adjoint_ops"),
+        ("adjoint-tangent", "adjoint_tangent_ops"),
+    ):
         if key in c:
             total = c[key] + c["partial_ops"]
             ratio = f", {total / primal:.2g}{times} the primal" if primal else ""
@@ -77,7 +83,7 @@ def cost_lines(trace: Trace, ascii: bool) -> list[str]:
 
 
 def _sections(trace: Trace) -> list[str]:
-    return [s for s in ("primal", "tangent", "adjoint") if getattr(trace, s) is not None]
+    return [s for s in ("primal", "tangent", "adjoint", "adjoint_tangent") if getattr(trace, s) is not None]
 
 
 def _at(trace: Trace, digits: int) -> str:
@@ -172,6 +178,12 @@ def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
     if trace.adjoint is not None:
         columns = _fitted(primal, lines(trace.adjoint, digits, ascii), console.width)
         console.print(_table("Reverse mode", [titles["primal"], titles["adjoint"]], _blocks(columns, []), ascii))
+    if trace.adjoint_tangent is not None and trace.adjoint is not None:
+        columns = _fitted(
+            lines(trace.adjoint, digits, ascii), lines(trace.adjoint_tangent, digits, ascii), console.width
+        )
+        heads = [titles["adjoint"], titles["adjoint_tangent"]]
+        console.print(_table("Forward-over-reverse", heads, _blocks(columns, []), ascii))
     for line in cost_lines(trace, ascii):
         console.print(Text(line, style="dim"))
     _messages(trace, lambda s: console.print(Text(s, style="yellow")))
