@@ -87,3 +87,27 @@ def test_readme_error_table_lists_every_kind() -> None:
 
     for kind, code in EXIT_CODES.items():
         assert re.search(rf"^\| `{kind}` \|.*\| {code} \|$", README, re.MULTILINE), kind
+
+
+def _section_examples(title: str) -> list[str]:
+    """The adcli command lines of the sh blocks in one `### adcli NAME` section."""
+    start = README.index(f"### {title}\n")
+    section = README[start : README.index("\n### ", start + 1)]
+    lines = []
+    for block in re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL):
+        lines += [re.sub(r"\s{2,}#.*$", "", line).strip() for line in block.splitlines() if line.startswith("adcli ")]
+    return lines
+
+
+@pytest.mark.parametrize(
+    "command", [c for title in ("adcli hess", "adcli taylor") for c in _section_examples(title)], ids=lambda c: c[:60]
+)
+def test_the_hess_and_taylor_examples_run(command: str) -> None:
+    """Each example of the hess and taylor sections runs and exits 0 (a real process, as a reader pastes it)."""
+    import shlex
+    import sys
+
+    args = shlex.split(command)[1:]
+    done = subprocess.run([sys.executable, "-m", "adcli", *args], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, (command, done.stderr)
+    assert done.stdout.strip()
