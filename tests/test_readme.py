@@ -108,6 +108,8 @@ def test_the_hess_and_taylor_examples_run(command: str) -> None:
     import sys
 
     args = shlex.split(command)[1:]
-    done = subprocess.run([sys.executable, "-m", "adcli", *args], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "adcli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, (command, done.stderr)
     assert done.stdout.strip()

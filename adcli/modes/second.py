@@ -52,10 +52,8 @@ def _displacements(h: np.ndarray, n: int) -> tuple[np.ndarray, list[tuple[int, i
 
 def _values(problem: Any, base: np.ndarray, moves: np.ndarray) -> np.ndarray:
     """f at base + each move (only the first n inputs move), in one primal sweep."""
-    from adcli import api
-
     tape, n = problem.tape, moves.shape[1]
-    inputs = [np.asarray(v, dtype=float) for v in api._inputs(problem)]
+    inputs = [float(problem.point.get(name, 0.0)) for name in tape.names]
     arrays = [np.full(len(moves), float(v)) for v in inputs]
     for k in range(n):
         arrays[k] = base[k] + moves[:, k]

@@ -19,15 +19,13 @@ from adcli.simplify import Simplifier
 
 def hessian(problem: Any, result: Any) -> np.ndarray:
     """The Hessian (and, into result, the gradient, sweeps and cost) from the derivative expressions."""
-    from adcli import api
-
     outputs, wrt, tape = problem.parsed.outputs, problem.wrt, problem.tape
     n = len(wrt)
     simplifier = Simplifier(topo_order(outputs))
     table = derivative_table(outputs, wrt, 2, simplifier)
     first = {run.wrt: run.answers[0] for run in table.passes if not run.prefix}
     graphs = [first[w] for w in wrt] + list(table.rows[0])
-    inputs = api._inputs(problem)
+    inputs = [np.float64(problem.point.get(name, 0.0)) for name in tape.names]
     try:
         values = evaluate_graphs(graphs, tape.names, inputs)
     except AdcliError as exc:
