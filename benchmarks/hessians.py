@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from adcli import api
-from adcli.hessian import hessian
+from adcli.commands.hessian import hessian
+from adcli.core.tape import evaluate, local_partials
 from adcli.modes import nested
-from adcli.tape import evaluate, local_partials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import median_seconds  # noqa: E402

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from adcli import api
-from adcli.graph import topo_order
+from adcli.commands.taylor import taylor
+from adcli.core.graph import topo_order
+from adcli.core.primitives import call
 from adcli.modes.nested import Dual
-from adcli.modes.symbolic import derivative_table, evaluate_graphs
-from adcli.primitives import call
-from adcli.simplify import Simplifier
-from adcli.taylor import taylor
+from adcli.modes.symbolic.derivative import derivative_table, evaluate_graphs
+from adcli.modes.symbolic.simplify import Simplifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import median_seconds  # noqa: E402
@@ -101,7 +101,7 @@ def growth(problem: api.Problem) -> None:
         for name, method in methods.items():
             predicted = _predicted(seen[name], n)
             if predicted > BUDGET:
-                cells.append(f"{'> ' + format(predicted, '.0f') + ' s':>14s}")
+                cells.append(f"{'> ' + format(predicted, '.2g') + ' s':>14s}")
                 continue
             t0 = time.perf_counter()
             value = method(problem, n)

@@ -202,8 +202,10 @@ def hess(
 
     Example: adcli hess "(1-x)^2 + 100*(y-x^2)^2" --at x=1,y=1
     """
-    from adcli import api, cli_present, render_hessian
-    from adcli.cli_run import fail
+    from adcli import api
+    from adcli.cli import present as cli_present
+    from adcli.cli.run import fail
+    from adcli.render import hessian as render_hessian
 
     try:
         vector = seed_values("--hvp", hvp)
@@ -211,7 +213,7 @@ def hess(
         fail(exc, fmt)
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
-        from adcli.hessian import hessian
+        from adcli.commands.hessian import hessian
 
         problem = api.prepare(text, given, wrt_names(wrt), strict=strict, defaults=defaults)
         return hessian(problem, mode, vector)
@@ -245,11 +247,13 @@ def taylor(
 
     Example: adcli taylor "exp(sin(x))" --at x=0.5 --order 6
     """
-    from adcli import api, cli_present, render_hessian
-    from adcli.cli_run import fail
+    from adcli import api
+    from adcli.cli import present as cli_present
+    from adcli.cli.run import fail
+    from adcli.render import hessian as render_hessian
 
     try:
-        from adcli.taylor import check_order
+        from adcli.commands.taylor import check_order
 
         check_order(order)
         d = seed_values("--dir", direction)
@@ -257,7 +261,7 @@ def taylor(
         fail(exc, fmt)
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
-        from adcli.taylor import taylor as expand
+        from adcli.commands.taylor import taylor as expand
 
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
         return expand(problem, order, d, latex)
@@ -421,7 +425,7 @@ def trace(
     def compute(text: str, given: Any, defaults: Any) -> Any:
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
         if order == 2:
-            from adcli.trace_second import compute_second
+            from adcli.commands.adjoint_tangents import compute_second
 
             return compute_second(problem, d, c)
         return tracing.compute(problem, mode, d, c)
@@ -528,9 +532,9 @@ def compare(
         frameworks = comparing.peers(wrt_names(peers) or [])
         problem = api.prepare(text, given, wrt_names(wrt), strict=strict, defaults=defaults)
         if order == 2:
-            from adcli.commands import compare_hessian
+            from adcli.commands import crosscheck
 
-            return compare_hessian.compare(
+            return crosscheck.compare(
                 problem, wrt_names(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
             )
         return comparing.compare(

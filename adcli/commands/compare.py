@@ -99,7 +99,7 @@ class Comparison:
     peers: list[str] = field(default_factory=list)  # the frameworks asked for with --with
     strict_peers: bool = False  # do the peers count toward `agree`?
     peers_agree: bool | None = None  # every peer ran and agreed (None: no peer asked for)
-    order: int = 1  # 2: the Hessian (the Jacobian of the gradient; adcli.compare_hessian)
+    order: int = 1  # 2: the Hessian (the Jacobian of the gradient; adcli.commands.crosscheck)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -69,7 +69,9 @@ class Trace:
     cost: dict[str, int] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    adjoint_tangent: list[Row] | None = None  # --order 2: the tangents of the adjoints (adcli.trace_second)
+    adjoint_tangent: list[Row] | None = (
+        None  # --order 2: the tangents of the adjoints (adcli.commands.adjoint_tangents)
+    )
     order: int = 1
 
     @property

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError
+from adcli.core.errors import AdcliError
+from adcli.core.primitives import TABLE, Lifted, call
+from adcli.core.tape import ERRSTATE, Tape
 from adcli.modes import forward, reverse
-from adcli.primitives import TABLE, Lifted, call
-from adcli.tape import ERRSTATE, Tape
 
 
 class KinkError(ArithmeticError):
@@ -127,7 +127,7 @@ def tangent_of(x: Any, like: Any) -> Any:
 
 def order_error(tape: Tape, slot: int, vals: Sequence[Any], order: int, what: str) -> AdcliError:
     """`the derivative of order 2 of sqrt(x) is infinite at x = 0`: the node, its arguments and the order."""
-    from adcli.printing import format_number
+    from adcli.core.printing import format_number
 
     shown = [
         f"{tape.text(j, 30)} = {format_number(float(np.real(plain(vals[j]))))}"

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError
-from adcli.primitives import TABLE
-from adcli.tape import ERRSTATE, Tape
+from adcli.core.errors import AdcliError
+from adcli.core.primitives import TABLE
+from adcli.core.tape import ERRSTATE, Tape
 
 Series = np.ndarray
 SeriesRule = Callable[[Sequence[Series], float], Series]
@@ -384,7 +384,7 @@ SERIES: dict[str, SeriesRule] = {
 
 
 def _failure(tape: Tape, slot: int, vals: Sequence[Any], exc: NoSeriesError | None, what: str = "") -> AdcliError:
-    from adcli.printing import format_number
+    from adcli.core.printing import format_number
 
     args = [j for j in tape.args[slot] if tape.nodes[j].op != "const"]
     shown = [f"{tape.text(j, 30)} = {format_number(float(vals[j]))}" for j in args]

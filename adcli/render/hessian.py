@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from adcli.render import number
+from adcli.render.results import number
 
 # ---- hess ---------------------------------------------------------------------------------------
 
@@ -111,7 +111,7 @@ def hess_table(h: Any, digits: int, console: Any) -> None:
 
 
 def taylor_lines(t: Any, digits: int) -> list[str]:
-    from adcli.taylor import polynomial
+    from adcli.commands.taylor import polynomial
 
     point = ", ".join(f"{k} = {number(v, digits)}" for k, v in t.at.items()) or "(no variables)"
     lines = [f"read as:  {t.read_as}", f"at:       {point}"]
@@ -139,7 +139,7 @@ def taylor_table(t: Any, digits: int, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from adcli.taylor import polynomial
+    from adcli.commands.taylor import polynomial
 
     point = ", ".join(f"{k} = {number(v, digits)}" for k, v in t.at.items()) or "(no variables)"
     along = (

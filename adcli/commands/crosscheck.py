@@ -15,10 +15,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from adcli import peers as peering
-from adcli.compare import ATOL, RTOL, Comparison, ModeRun, _entries, peers
-from adcli.errors import AdcliError
-from adcli.hessian import MODES, check_problem, check_size, hessian
+from adcli.commands import peers as peering
+from adcli.commands.compare import ATOL, RTOL, Comparison, ModeRun, _entries, peers
+from adcli.commands.hessian import MODES, check_problem, check_size, hessian
+from adcli.core.errors import AdcliError
 
 ORDER_MODES = MODES[1:]  # auto is one of them
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError, AdcliWarning
+from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.printing import format_number, to_latex, to_text
+from adcli.core.tape import evaluate
 from adcli.modes.taylor import MAX_ORDER, expand
-from adcli.printing import format_number, to_latex, to_text
-from adcli.tape import evaluate
 
 
 @dataclass
@@ -93,7 +93,7 @@ def taylor(
 ) -> Expansion:
     """The Taylor coefficients of a prepared one-output problem (adcli.api.prepare) up to `order`."""
     from adcli import api
-    from adcli.hessian import check_problem
+    from adcli.commands.hessian import check_problem
 
     started = time.perf_counter()
     check_order(order)
@@ -132,7 +132,7 @@ def polynomial(
 ) -> str:
     """c₀ + c₁·(x − a) + c₂·(x − a)^2 + … in the input syntax (or LaTeX), printed by adcli.printing from a
     graph of the polynomial (so it parses back); zero terms are left out, coefficients to `digits` digits."""
-    from adcli.graph import const, make, var
+    from adcli.core.graph import const, make, var
 
     rounded = [float(f"{c:.{digits}g}") if digits < 17 else float(c) for c in coefficients]
     x = var(variable)

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from adcli import api
-from adcli.hessian import MAX_INPUTS, hessian
+from adcli.commands.hessian import MAX_INPUTS, hessian
 
-ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "hessian.jsonl").read_text().splitlines()]
+ROWS = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "hessian.jsonl").read_text().splitlines()]
 IDS = [row["id"] for row in ROWS]
 
 

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from strategies import expressions, points
 
 from adcli import api
-from adcli.errors import AdcliError
-from adcli.graph import Node, variables
-from adcli.hessian import hessian
+from adcli.commands.hessian import hessian
+from adcli.commands.taylor import taylor
+from adcli.core.errors import AdcliError
+from adcli.core.graph import Node, variables
+from adcli.core.printing import to_text
 from adcli.modes.nested import Dual
-from adcli.printing import to_text
-from adcli.taylor import taylor
 
 
 def _problem(expr: Node, point: dict[str, float]) -> api.Problem:

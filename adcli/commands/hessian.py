@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError, AdcliWarning
-from adcli.tape import Tape, evaluate, local_partials
+from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.tape import Tape, evaluate, local_partials
 
 MODES = ("auto", "forward-over-reverse", "forward-over-forward", "numeric", "symbolic")
 FOF_MAX = 3  # auto: forward-over-forward up to this many inputs (its O(n²) tangents are cheap there)
@@ -77,7 +77,7 @@ class Hessian:
 
 def check_problem(problem: Any, command: str = "hess") -> None:
     """One output and one point: else a usage_error that says what to do."""
-    from adcli.trace import require_one_point
+    from adcli.commands.trace import require_one_point
 
     outputs = len(problem.tape.outputs)
     if outputs != 1:
@@ -242,11 +242,11 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
     if mode in ("forward-over-reverse", "forward-over-forward"):
         matrix = _nested(problem, mode, result, vals, active)
     elif mode == "symbolic":
-        from adcli.modes import symbolic_hessian
+        from adcli.modes.symbolic import hessian as symbolic_hessian
 
         matrix = symbolic_hessian.hessian(problem, result)
     else:
-        from adcli.modes import second
+        from adcli.modes.numeric import hessian as second
 
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
     _finite(matrix, result)

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError
-from adcli.graph import topo_order
-from adcli.modes.symbolic import count_operations, derivative_table, evaluate_graphs
-from adcli.simplify import Simplifier
+from adcli.core.errors import AdcliError
+from adcli.core.graph import topo_order
+from adcli.modes.symbolic.derivative import count_operations, derivative_table, evaluate_graphs
+from adcli.modes.symbolic.simplify import Simplifier
 
 
 def hessian(problem: Any, result: Any) -> np.ndarray:
@@ -29,7 +29,7 @@ def hessian(problem: Any, result: Any) -> np.ndarray:
     try:
         values = evaluate_graphs(graphs, tape.names, inputs)
     except AdcliError as exc:
-        from adcli.defined import locate
+        from adcli.modes.symbolic.defined import locate
 
         exc.warnings = list(result.warnings)
         point = dict(zip(tape.names, inputs, strict=True))

@@ -9,7 +9,7 @@ import math
 import pytest
 from typer.testing import CliRunner  # noqa: TID251 - the tests drive the Typer app itself
 
-from adcli.cli import app
+from adcli.cli.app import app
 
 RUNNER = CliRunner()
 BAYDIN = "ln(x1) + x1*x2 - sin(x2)"

@@ -17,15 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError
-from adcli.graph import Node, build, topo_order, var
-from adcli.hessian import refuse_kinks
+from adcli.commands.hessian import refuse_kinks
+from adcli.commands.trace import Row, Trace, compute, symbolic_partials, times
+from adcli.core.errors import AdcliError
+from adcli.core.graph import Node, build, topo_order, var
+from adcli.core.notation import name, token
+from adcli.core.printing import to_text
+from adcli.core.tape import ERRSTATE, evaluate, local_partials
 from adcli.modes import nested
-from adcli.modes.symbolic import tangent_sweep
-from adcli.notation import name, token
-from adcli.printing import to_text
-from adcli.tape import ERRSTATE, evaluate, local_partials
-from adcli.trace import Row, Trace, compute, symbolic_partials, times
+from adcli.modes.symbolic.derivative import tangent_sweep
 
 
 def rule_tangent(rule: Node) -> Node:
@@ -43,7 +43,7 @@ def rule_tangent(rule: Node) -> Node:
 
 
 def _numbers(text: str, env: Mapping[str, Any]) -> dict[str, float]:
-    from adcli.notation import VALUE_PLACEHOLDER
+    from adcli.core.notation import VALUE_PLACEHOLDER
 
     return {m.group(0): float(env.get(m.group(0), 0.0)) for m in VALUE_PLACEHOLDER.finditer(text)}
 

@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 from adcli import api
-from adcli.hessian import hessian
+from adcli.commands.hessian import hessian
+from adcli.commands.taylor import taylor
+from adcli.core.primitives import TABLE
 from adcli.modes import taylor as mode
-from adcli.primitives import TABLE
-from adcli.taylor import taylor
 
-ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "taylor.jsonl").read_text().splitlines()]
+ROWS = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "taylor.jsonl").read_text().splitlines()]
 
 
 def cli(*args: str) -> tuple[int, dict]:

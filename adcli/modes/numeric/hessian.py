@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from adcli.errors import AdcliError, AdcliWarning
-from adcli.modes.stencils import EPS, ULPS, size, tableau
-from adcli.tape import evaluate
+from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.tape import evaluate
+from adcli.modes.numeric.stencils import EPS, ULPS, size, tableau
 
 LEVELS = 6
 SHRINK = 2.0**-6  # a stencil that left the domain: steps this much smaller
