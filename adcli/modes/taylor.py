@@ -23,8 +23,23 @@ import numpy as np
 from adcli.core.errors import AdcliError
 from adcli.core.primitives import TABLE
 from adcli.core.tape import ERRSTATE, Tape
+from adcli.modes.series import (
+    Series,
+    antideriv,
+    constant,
+    deriv,
+    div,
+    integer_power,
+    integral,
+    lead,
+    mul,
+    ode,
+    pair,
+    power_recurrence,
+    sqrt_series,
+    square_k,
+)
 
-Series = np.ndarray
 SeriesRule = Callable[[Sequence[Series], float], Series]
 MAX_ORDER = 100  # the largest --order: the coefficients of order 100 need 5,000 products per operation
 
@@ -37,109 +52,12 @@ class NoSeriesError(ArithmeticError):
         self.kind, self.order, self.reason = kind, order, reason
 
 
-# ---- the arithmetic of series -------------------------------------------------------------------
-
-
-def _mul(a: Series, b: Series) -> Series:
-    """The Cauchy product, truncated to a's length."""
-    return np.convolve(a, b)[: len(a)]
-
-
-def _div(a: Series, b: Series) -> Series:
-    """q = a/b: q_k = (a_k − Σ_{j≥1} b_j q_{k−j}) / b₀."""
-    q = np.zeros(len(a))
-    for k in range(len(a)):
-        q[k] = (a[k] - np.dot(b[1 : k + 1], q[:k][::-1])) / b[0]
-    return q
-
-
-def _deriv(u: Series) -> Series:
-    """The series of du/dt, one order shorter."""
-    return u[1:] * np.arange(1, len(u))
-
-
-def _antideriv(g: Series, c0: float) -> Series:
-    """The series of ∫g with constant term c0, one order longer."""
-    return np.concatenate([[c0], g / np.arange(1, len(g) + 1)])
-
-
-def _integral(u: Series, d: Series, y0: float) -> Series:
-    """y = ∫ d·u' with y(0) = y0 (derivative-integration); d needs orders 0 … N−1."""
-    return _antideriv(_mul(d[: len(u) - 1], _deriv(u)), y0)
-
-
-def _ode(u: Series, y0: float, w_of: Callable[[Series, int], float]) -> Series:
-    """y' = w·u' solved order by order, where w_k depends on y₀ … y_k (exp: w = y; tan: w = 1 + y²)."""
-    y, w, du = np.zeros(len(u)), np.zeros(len(u)), _deriv(u)
-    y[0] = y0
-    w[0] = w_of(y, 0)
-    for k in range(1, len(u)):
-        y[k] = np.dot(du[:k], w[:k][::-1]) / k
-        w[k] = w_of(y, k)
-    return y
-
-
-def _square_k(y: Series, k: int) -> float:
-    """[y²]_k = Σ_{i=0..k} y_i y_{k−i}."""
-    return float(np.dot(y[: k + 1], y[: k + 1][::-1]))
-
-
-def _pair(u: Series, s0: float, c0: float, sign: float) -> tuple[Series, Series]:
-    """sin/cos (sign −1) or sinh/cosh (sign +1): s' = c·u', c' = sign·s·u', together."""
-    s, c, du = np.zeros(len(u)), np.zeros(len(u)), _deriv(u)
-    s[0], c[0] = s0, c0
-    for k in range(1, len(u)):
-        s[k] = np.dot(du[:k], c[:k][::-1]) / k
-        c[k] = sign * np.dot(du[:k], s[:k][::-1]) / k
-    return s, c
-
-
-def _constant(value: float, like: Series) -> Series:
-    out = np.zeros(len(like))
-    out[0] = value
-    return out
-
-
-def _lead(u: Series) -> int | None:
-    """The order of the first nonzero coefficient after c₀ (None: u is constant to the order computed)."""
-    nonzero = np.flatnonzero(u[1:])
-    return int(nonzero[0]) + 1 if nonzero.size else None
-
-
 # ---- the rules, one per primitive ---------------------------------------------------------------
-
-
-def _sqrt_series(u: Series, s0: float) -> Series:
-    s = np.zeros(len(u))
-    s[0] = s0
-    for k in range(1, len(u)):
-        s[k] = (u[k] - np.dot(s[1:k], s[1:k][::-1])) / (2 * s0)
-    return s
-
-
-def _power_recurrence(a: Series, beta: float, p0: float) -> Series:
-    """p = a^β for a₀ ≠ 0: p_k = Σ_{j=1..k} ((β+1)j − k) a_j p_{k−j} / (k a₀), from a·p' = β·a'·p."""
-    p = np.zeros(len(a))
-    p[0] = p0
-    for k in range(1, len(a)):
-        j = np.arange(1, k + 1)
-        p[k] = np.dot(((beta + 1) * j - k) * a[1 : k + 1], p[:k][::-1]) / (k * a[0])
-    return p
-
-
-def _integer_power(a: Series, n: int) -> Series:
-    """a^n for an integer n >= 0 by repeated squaring of series: exact where a₀ = 0 too."""
-    result, base = _constant(1.0, a), a
-    while n:
-        if n & 1:
-            result = _mul(result, base)
-        base, n = _mul(base, base), n >> 1
-    return result
 
 
 def _root_at_zero(a: Series, beta: float, kind: str) -> NoSeriesError:
     """Why a fractional power has no series at a zero of its argument, and from which order."""
-    m = _lead(a) or 1
+    m = lead(a) or 1
     q = m * beta
     if abs(q - round(q)) > 1e-12:
         order = math.floor(q) + 1
@@ -148,11 +66,16 @@ def _root_at_zero(a: Series, beta: float, kind: str) -> NoSeriesError:
 
 
 def _power(a: Series, beta: float, p0: float, kind: str = "domain_error") -> Series:
-    if a[0] != 0:
-        return _power_recurrence(a, beta, p0)
-    if beta == int(beta) and beta >= 0:
-        return _integer_power(a, int(beta))
-    raise _root_at_zero(a, beta, kind)
+    """a^β: by repeated products for an integer β >= 0 (exact at a₀ = 0, and where a₀^β underflows: the
+    recurrence divides by a₀ and starts from p₀, so x^2 at 1e-174 would lose every coefficient), else by
+    the power recurrence."""
+    if beta == int(beta) and 0 <= beta <= 2**20:
+        return integer_power(a, int(beta))
+    if a[0] == 0:
+        raise _root_at_zero(a, beta, kind)
+    if p0 == 0:
+        raise NoSeriesError("nonfinite", 1, "its value underflows to 0, which the power recurrence cannot start from")
+    return power_recurrence(a, beta, p0)
 
 
 def _pow(args: Sequence[Series], out: float) -> Series:
@@ -160,64 +83,64 @@ def _pow(args: Sequence[Series], out: float) -> Series:
     if not b[1:].any():  # a constant exponent: the power recurrence
         return _power(a, float(b[0]), out)
     if a[0] > 0:  # a^b = exp(b·log a)
-        return _exp([_mul(b, _log([a], math.log(a[0])))], out)
+        return _exp([mul(b, _log([a], math.log(a[0])))], out)
     if a[0] == 0 and not a[1:].any() and b[0] > 0:  # 0^b is 0 for every b > 0 nearby
         return np.zeros(len(a))
     raise NoSeriesError("domain_error", 1, "a varying exponent needs a positive base (a^b, a <= 0, is not real nearby)")
 
 
 def _exp(args: Sequence[Series], out: float) -> Series:
-    return _ode(args[0], out, lambda y, k: y[k])
+    return ode(args[0], out, lambda y, k: y[k])
 
 
 def _log(args: Sequence[Series], out: float) -> Series:
     (u,) = args
-    return _integral(u, _div(_constant(1.0, u), u), out)
+    return integral(u, div(constant(1.0, u), u), out)
 
 
 def _sin(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _pair(u, out, math.cos(u[0]), -1.0)[0]
+    return pair(u, out, math.cos(u[0]), -1.0)[0]
 
 
 def _cos(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _pair(u, math.sin(u[0]), out, -1.0)[1]
+    return pair(u, math.sin(u[0]), out, -1.0)[1]
 
 
 def _sinh(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _pair(u, out, math.cosh(u[0]), 1.0)[0]
+    return pair(u, out, math.cosh(u[0]), 1.0)[0]
 
 
 def _cosh(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _pair(u, math.sinh(u[0]), out, 1.0)[1]
+    return pair(u, math.sinh(u[0]), out, 1.0)[1]
 
 
 def _tan(args: Sequence[Series], out: float) -> Series:  # tan' = 1 + tan²
-    return _ode(args[0], out, lambda y, k: 1 + y[0] ** 2 if k == 0 else _square_k(y, k))
+    return ode(args[0], out, lambda y, k: 1 + y[0] ** 2 if k == 0 else square_k(y, k))
 
 
 def _cot(args: Sequence[Series], out: float) -> Series:  # cot' = −(1 + cot²)
-    return _ode(args[0], out, lambda y, k: -(1 + y[0] ** 2) if k == 0 else -_square_k(y, k))
+    return ode(args[0], out, lambda y, k: -(1 + y[0] ** 2) if k == 0 else -square_k(y, k))
 
 
 def _tanh(args: Sequence[Series], out: float) -> Series:
     # tanh' = 1 − tanh², with its constant term as sech² (no cancellation in the tails)
     sech0 = float(TABLE["sech"].fn(np.float64(args[0][0])))
-    return _ode(args[0], out, lambda y, k: sech0**2 if k == 0 else -_square_k(y, k))
+    return ode(args[0], out, lambda y, k: sech0**2 if k == 0 else -square_k(y, k))
 
 
 def _sigmoid(args: Sequence[Series], out: float) -> Series:
     # σ' = σ(1 − σ), its constant term as σ(u₀)σ(−u₀) (no cancellation in the tails)
     w0 = out * float(TABLE["sigmoid"].fn(np.float64(-args[0][0])))
-    return _ode(args[0], out, lambda y, k: w0 if k == 0 else y[k] - _square_k(y, k))
+    return ode(args[0], out, lambda y, k: w0 if k == 0 else y[k] - square_k(y, k))
 
 
 def _times_companion(u: Series, out: float, companion: Series, sign: float) -> Series:
     """y' = sign·y·t·u' with t a known series (sec: t = tan, csc: t = cot, sech: t = tanh)."""
-    return _ode(u, out, lambda y, k: sign * float(np.dot(y[: k + 1], companion[: k + 1][::-1])))
+    return ode(u, out, lambda y, k: sign * float(np.dot(y[: k + 1], companion[: k + 1][::-1])))
 
 
 def _sec(args: Sequence[Series], out: float) -> Series:
@@ -240,7 +163,7 @@ def _inverse(d_of: Callable[[Series], Series]) -> SeriesRule:
 
     def rule(args: Sequence[Series], out: float) -> Series:
         u = args[0]
-        return _integral(u, d_of(u), out)
+        return integral(u, d_of(u), out)
 
     return rule
 
@@ -249,23 +172,23 @@ def _reciprocal_root(u2: Series, name: str) -> Series:
     """1/sqrt(s) for the series s under asin's, acos's or acosh's root; s₀ = 0 is the domain's edge."""
     if u2[0] <= 0:
         raise NoSeriesError("domain_error", 1, f"the edge of the domain of {name}: its derivative is infinite")
-    return _div(_constant(1.0, u2), _sqrt_series(u2, math.sqrt(u2[0])))
+    return div(constant(1.0, u2), sqrt_series(u2, math.sqrt(u2[0])))
 
 
 def _one_minus_square(u: Series) -> Series:
-    return _constant(1.0, u) - _mul(u, u)
+    return constant(1.0, u) - mul(u, u)
 
 
 def _atan2(args: Sequence[Series], out: float) -> Series:
     y, x = args  # atan2(y, x)' = (x·y' − y·x')/(x² + y²)
     n = len(y) - 1
-    numerator = _mul(x[:n], _deriv(y)) - _mul(y[:n], _deriv(x))
-    return _antideriv(_div(numerator, (_mul(x, x) + _mul(y, y))[:n]), out)
+    numerator = mul(x[:n], deriv(y)) - mul(y[:n], deriv(x))
+    return antideriv(div(numerator, (mul(x, x) + mul(y, y))[:n]), out)
 
 
 def _softplus(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _integral(u, _sigmoid([u], float(TABLE["sigmoid"].fn(np.float64(u[0])))), out)
+    return integral(u, _sigmoid([u], float(TABLE["sigmoid"].fn(np.float64(u[0])))), out)
 
 
 def _cbrt(args: Sequence[Series], out: float) -> Series:
@@ -276,15 +199,15 @@ def _sqrt(args: Sequence[Series], out: float) -> Series:
     u = args[0]
     if u[0] == 0:
         raise _root_at_zero(u, 0.5, "domain_error")
-    return _sqrt_series(u, out)
+    return sqrt_series(u, out)
 
 
 def _hypot(args: Sequence[Series], out: float) -> Series:
     a, b = args
     if out == 0:
-        m = min(_lead(a) or 10**9, _lead(b) or 10**9)
+        m = min(lead(a) or 10**9, lead(b) or 10**9)
         raise NoSeriesError("nondifferentiable", m if m < 10**9 else 1, "a cone point (both arguments are 0)")
-    return _sqrt_series(_mul(a, a) + _mul(b, b), out)
+    return sqrt_series(mul(a, a) + mul(b, b), out)
 
 
 # ---- kinks: the first nonzero coefficient decides ------------------------------------------------
@@ -293,7 +216,7 @@ def _hypot(args: Sequence[Series], out: float) -> Series:
 def _side(u: Series, name: str, what: str = "its argument changes sign") -> float:
     """The sign of u just right and left of t = 0 where u₀ = 0: the sign of its first nonzero coefficient,
     the same on both sides when its order is even; an odd order is a kink at that order."""
-    m = _lead(u)
+    m = lead(u)
     if m is None:
         return 0.0
     if m % 2:
@@ -316,7 +239,7 @@ def _sign(args: Sequence[Series], out: float) -> Series:
     u = args[0]
     if u[0] == 0:
         raise NoSeriesError("nondifferentiable", 1, "sign jumps at 0")
-    return _constant(out, u)
+    return constant(out, u)
 
 
 def _extreme(pick_larger: bool) -> SeriesRule:
@@ -335,14 +258,14 @@ def _log_base(base: float) -> SeriesRule:
 
 
 def _quotient(args: Sequence[Series], out: float) -> Series:
-    return _div(args[0], args[1])
+    return div(args[0], args[1])
 
 
 #: primitive name -> its series rule: (argument series, the primal value) -> the result's series.
 SERIES: dict[str, SeriesRule] = {
     "add": lambda args, out: args[0] + args[1],
     "sub": lambda args, out: args[0] - args[1],
-    "mul": lambda args, out: _mul(args[0], args[1]),
+    "mul": lambda args, out: mul(args[0], args[1]),
     "div": _quotient,
     "neg": lambda args, out: -args[0],
     "pow": _pow,
@@ -354,15 +277,15 @@ SERIES: dict[str, SeriesRule] = {
     "cot": _cot,
     "asin": _inverse(lambda u: _reciprocal_root(_one_minus_square(u), "asin")),
     "acos": _inverse(lambda u: -_reciprocal_root(_one_minus_square(u), "acos")),
-    "atan": _inverse(lambda u: _div(_constant(1.0, u), _constant(1.0, u) + _mul(u, u))),
+    "atan": _inverse(lambda u: div(constant(1.0, u), constant(1.0, u) + mul(u, u))),
     "atan2": _atan2,
     "sinh": _sinh,
     "cosh": _cosh,
     "tanh": _tanh,
     "sech": _sech,
-    "asinh": _inverse(lambda u: _reciprocal_root(_mul(u, u) + _constant(1.0, u), "asinh")),
-    "acosh": _inverse(lambda u: _reciprocal_root(_mul(u, u) - _constant(1.0, u), "acosh")),
-    "atanh": _inverse(lambda u: _div(_constant(1.0, u), _one_minus_square(u))),
+    "asinh": _inverse(lambda u: _reciprocal_root(mul(u, u) + constant(1.0, u), "asinh")),
+    "acosh": _inverse(lambda u: _reciprocal_root(mul(u, u) - constant(1.0, u), "acosh")),
+    "atanh": _inverse(lambda u: div(constant(1.0, u), _one_minus_square(u))),
     "exp": _exp,
     "log": _log,
     "log10": _log_base(10.0),
@@ -415,7 +338,7 @@ def expand(tape: Tape, vals: Sequence[Any], direction: Sequence[float], order: i
             rule = SERIES.get(name)
             if rule is None:
                 raise tape.error("usage_error", f"taylor: {name} has no series rule yet", s)
-            args = [_constant(float(vals[j]), blank) if series[j] is None else series[j] for j in tape.args[s]]
+            args = [constant(float(vals[j]), blank) if series[j] is None else series[j] for j in tape.args[s]]
             try:
                 found = rule(args, float(vals[s]))
             except NoSeriesError as exc:

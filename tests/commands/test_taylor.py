@@ -187,6 +187,19 @@ def test_bad_input(args: list[str], kind: str, words: str) -> None:
     assert code == (1 if kind == "domain_error" else 2) and out["kind"] == kind and words in out["message"]
 
 
+def test_an_integer_power_whose_value_underflows_keeps_its_coefficients() -> None:
+    # regression: the power recurrence started from x₀² = 0 (underflow) and gave 0 for every coefficient
+    close(
+        taylor(api.prepare("z^2", "z=2.7526629179469764e-174"), 3).coefficients,
+        [0, 5.505325835893953e-174, 1, 0],
+        1e-15,
+        0,
+    )
+    with pytest.raises(api.AdcliError) as caught:
+        taylor(api.prepare("z^2.5", "z=1e-200"), 3)
+    assert caught.value.kind == "nonfinite"
+
+
 def test_a_primitive_without_a_series_rule_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(mode.SERIES, "sin")
     with pytest.raises(api.AdcliError) as caught:
