@@ -92,7 +92,7 @@ def _wrt(expr: Parsed, answer: Parsed, wrt: Sequence[str] | None) -> list[str]:
     return list(wrt)
 
 
-def _symbolic(expr: Parsed, answer: Parsed, wrt: list[str]) -> tuple[bool, str] | None:
+def _symbolic(expr: Parsed, answer: Parsed, wrt: list[str]) -> tuple[bool, str | None] | None:
     """(decided equal?, derivative text), or None when symbolic mode is not installed."""
     if importlib.util.find_spec("adcli.modes.symbolic.derivative") is None:
         return None
@@ -101,8 +101,14 @@ def _symbolic(expr: Parsed, answer: Parsed, wrt: list[str]) -> tuple[bool, str] 
 
     root = expr.outputs[0]
     derivatives: list[Node] = [symbolic.tangent_sweep([root], w).get(root, const(0)) for w in wrt]
-    simple = Simplifier([root, *answer.outputs]).simplify(derivatives)
-    differences = Simplifier([root]).simplify([build("sub", d, a) for d, a in zip(simple, answer.outputs, strict=True)])
+    try:
+        simple = Simplifier([root, *answer.outputs]).simplify(derivatives)
+        pairs = zip(simple, answer.outputs, strict=True)
+        differences = Simplifier([root]).simplify([build("sub", d, a) for d, a in pairs])
+    except AdcliError as exc:
+        if exc.kind != "limit_exceeded":
+            raise
+        return False, None  # numbers past symbolic mode's exact arithmetic: the numeric check decides
     text = ", ".join(to_text(d) for d in simple)
     return all(is_const(d, 0) for d in differences), text
 

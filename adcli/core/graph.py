@@ -2,6 +2,10 @@
 
 Equal subexpressions are one node: a node is interned on its operation, its payload and its
 children's serial numbers, so building is O(1) per node and nothing hashes a whole subtree.
+
+A constant carries its float (`payload`, what the tapes evaluate) and its exact rational (`exact`,
+what symbolic mode computes with: the literal 0.2 is 1/5; adcli.exact). Named constants (pi, e) have
+no exact value: symbolic mode keeps them as names.
 """
 
 from __future__ import annotations
@@ -11,8 +15,13 @@ import math
 import operator
 import weakref
 from collections.abc import Callable, Container, Iterable, Iterator
+from fractions import Fraction
+
+from adcli.core import exact as q
 
 Number = int | float
+#: named irrational constants (pi, e): const nodes whose value is only their float, kept by name.
+SYMBOLIC = frozenset({math.pi, math.e})
 
 _serials = itertools.count()
 #: (op, payload, child serials) -> a weak reference to the node. Plain weak references (no callback
@@ -26,11 +35,12 @@ _sweep_at = _SWEEP_FLOOR
 class Node:
     """One operation applied to child nodes; `const` and `var` leaves carry a payload."""
 
-    __slots__ = ("op", "args", "payload", "serial", "__weakref__")
+    __slots__ = ("op", "args", "payload", "exact", "serial", "__weakref__")
 
     op: str
     args: tuple[Node, ...]
     payload: float | str | None
+    exact: q.Rational | None  # a constant's exact value (None: not a constant, or pi or e)
     serial: int
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -83,6 +93,7 @@ class Node:
 
 _set_op, _set_args = Node.op.__set__, Node.args.__set__  # type: ignore[attr-defined]
 _set_payload, _set_serial = Node.payload.__set__, Node.serial.__set__  # type: ignore[attr-defined]
+_set_exact = Node.exact.__set__  # type: ignore[attr-defined]
 
 
 def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None) -> Node:
@@ -93,19 +104,27 @@ def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None)
         key: tuple = (op, payload, args[0].serial, args[1].serial)
     elif n == 1:
         key = (op, payload, args[0].serial)
+    elif args:
+        key = (op, payload, *[a.serial for a in args])
+    elif op == "const":
+        return const(payload)  # type: ignore[arg-type]
     else:
-        key = (op, payload, *[a.serial for a in args]) if args else (op, payload)
+        key = (op, payload)
     ref = _interned.get(key)
     node = ref() if ref is not None else None
-    if node is None:
-        node = object.__new__(Node)
-        _set_op(node, op)  # the slots' own setters: the only writes a node ever sees
-        _set_args(node, args)
-        _set_payload(node, payload)
-        _set_serial(node, next(_serials))
-        if len(_interned) >= _sweep_at:
-            _sweep()
-        _interned[key] = weakref.ref(node)
+    return _new(key, op, args, payload, None) if node is None else node
+
+
+def _new(key: tuple, op: str, args: tuple[Node, ...], payload: object, value: q.Rational | None) -> Node:
+    node = object.__new__(Node)
+    _set_op(node, op)  # the slots' own setters: the only writes a node ever sees
+    _set_args(node, args)
+    _set_payload(node, payload)
+    _set_exact(node, value)
+    _set_serial(node, next(_serials))
+    if len(_interned) >= _sweep_at:
+        _sweep()
+    _interned[key] = weakref.ref(node)
     return node
 
 
@@ -117,9 +136,20 @@ def _sweep() -> None:
     _sweep_at = max(_SWEEP_FLOOR, 2 * len(_interned))
 
 
-def const(value: Number) -> Node:
-    value = float(value)
-    return make("const", payload=0.0 if value == 0 else value)
+def const(value: Number | Fraction) -> Node:
+    """A number: an int or Fraction is exact (its float is the payload); a float stands for the decimal
+    it prints as (const(0.1) is the literal 0.1: exactly 1/10), and pi and e for themselves (no exact value)."""
+    if isinstance(value, float):
+        payload = 0.0 if value == 0 else value
+        rational = q.of_float(payload) if math.isfinite(payload) and payload not in SYMBOLIC else None
+    else:
+        rational = q.norm(value)
+        payload = q.to_float(rational)
+        payload = 0.0 if payload == 0 else payload
+    key = ("const", payload, rational)
+    ref = _interned.get(key)
+    node = ref() if ref is not None else None
+    return _new(key, "const", (), payload, rational) if node is None else node
 
 
 def var(name: str) -> Node:
@@ -131,7 +161,10 @@ def as_node(x: Node | Number) -> Node:
 
 
 def is_const(x: Node, value: float | None = None) -> bool:
-    return x.op == "const" and (value is None or x.payload == value)
+    """A constant (equal to value, exactly, when given)."""
+    if x.op != "const" or value is None:
+        return x.op == "const"
+    return x.exact == value if x.exact is not None else x.payload == value
 
 
 def topo_order(roots: Iterable[Node]) -> list[Node]:
@@ -190,7 +223,7 @@ def variables(roots: Iterable[Node]) -> list[str]:
 
 # ---- light simplification at construction, for derivative graphs -------------------------------
 
-_FOLD: dict[str, Callable[..., float]] = {
+_FOLD: dict[str, Callable[..., q.Rational]] = {
     "add": operator.add,
     "sub": operator.sub,
     "mul": operator.mul,
@@ -198,29 +231,32 @@ _FOLD: dict[str, Callable[..., float]] = {
 }
 
 
-def _exact_div(a: float, b: float) -> float | None:
-    if b == 0:
+def _short(value: q.Rational | None) -> q.Rational | None:
+    """value when it prints as briefly as it is written (6, 0.25): folded, 1/3 stays a quotient."""
+    if value is None or not q.fits(value):
         return None
-    q = a / b
-    return q if q * b == a and (q == int(q) or len(repr(q)) <= 8) else None
+    if value.denominator == 1:
+        return q.norm(value)
+    written = q.decimal_text(value)
+    return q.norm(value) if written is not None and len(written) <= 8 else None
 
 
-def _exact_pow(a: float, b: float) -> float | None:
-    if b != int(b) or (a == 0 and b < 0) or abs(b) > 64:
-        return None
-    try:
-        q = a**b
-    except OverflowError:
-        return None
-    return q if math.isfinite(q) and (q == int(q) or len(repr(q)) <= 8) else None
+def _exact_div(a: q.Rational, b: q.Rational) -> q.Rational | None:
+    return None if b == 0 else _short(Fraction(a) / b)
+
+
+def _exact_pow(a: q.Rational, b: q.Rational) -> q.Rational | None:
+    return _short(q.power(a, b)) if b.denominator == 1 and abs(b) <= 64 else None
 
 
 def _fold(op: str, args: tuple[Node, ...]) -> Node | None:
-    if not all(a.op == "const" for a in args):
+    """Arithmetic on exact constants, exactly (pi and e are not folded: they stay names)."""
+    values = [a.exact for a in args]  # None for a node that is not a number
+    if None in values:
         return None
-    values = [a.payload for a in args]
     if op in _FOLD:
-        return const(_FOLD[op](*values))
+        result = _FOLD[op](*values)
+        return const(result) if q.fits(result) else None
     exact = {"div": _exact_div, "pow": _exact_pow}.get(op)
     result = exact(*values) if exact else None
     return None if result is None else const(result)

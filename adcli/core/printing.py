@@ -10,8 +10,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from adcli.core import exact
 from adcli.core.errors import AdcliError
-from adcli.core.graph import Node, make, topo_order
+from adcli.core.graph import Node, const, make, topo_order
 
 #: binding strength of each operation's printed form (atoms and calls bind tightest).
 PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
@@ -74,14 +75,25 @@ def format_number(value: float) -> str:
     return repr(float(value))
 
 
+def constant_text(node: Node) -> str:
+    """A constant as text: its exact value where it has one (1/5 as 0.2, 10^310 as 1e+310), else its float
+    (pi, e by name)."""
+    return format_number(node.payload) if node.exact is None else exact.text(node.exact)  # type: ignore[arg-type]
+
+
+def _negative(node: Node) -> bool:
+    """A negative constant (by its exact value: one too small for a float is still negative)."""
+    return node.op == "const" and (node.payload if node.exact is None else node.exact) < 0  # type: ignore[operator]
+
+
 def _signed(node: Node, latex: bool = False) -> bool:
     if latex and node.op == "div":  # -\frac{x}{y}: the sign of the numerator goes in front
         return _signed(node.args[0])
-    return node.op == "neg" or (node.op == "const" and node.payload < 0)  # type: ignore[operator]
+    return node.op == "neg" or _negative(node)
 
 
 def _prec(node: Node, latex: bool = False) -> int:
-    if node.op == "const" and node.payload < 0:  # type: ignore[operator]
+    if _negative(node):
         return PRECEDENCE["neg"]
     if latex and node.op == "div":  # \frac{…}{…} is a block of its own (-\frac{…}{…} binds as a minus)
         return PRECEDENCE["neg"] if _signed(node, latex) else ATOM
@@ -90,7 +102,9 @@ def _prec(node: Node, latex: bool = False) -> int:
 
 def _unsigned(node: Node) -> Node:
     """-u as u, -2 as 2 (the sign printed in front of a fraction instead)."""
-    return node.args[0] if node.op == "neg" else make("const", payload=-node.payload)  # type: ignore[operator]
+    if node.op == "neg":
+        return node.args[0]
+    return const(-node.payload if node.exact is None else -node.exact)  # type: ignore[operator]
 
 
 def _digit_first(node: Node, labels: Mapping[Node, str]) -> bool:
@@ -99,16 +113,16 @@ def _digit_first(node: Node, labels: Mapping[Node, str]) -> bool:
         return False
     if node.op == "pow" and node.args[0] not in labels:
         node = node.args[0]
-    return node.op == "const" and node.payload >= 0 and node.payload not in NAMED  # type: ignore[operator]
+    return node.op == "const" and not _negative(node) and node.payload not in NAMED
 
 
 def _bare_base(node: Node, labels: Mapping[Node, str]) -> bool:
     """A power's base printed without braces: x^{2}, 2^{x}, \\pi^{2} (not 1 \\cdot 10^{-5})."""
     if node in labels or node.op == "var":
         return True
-    if node.op != "const" or node.payload < 0:  # type: ignore[operator]
+    if node.op != "const" or _negative(node):
         return False
-    text = format_number(node.payload)  # type: ignore[arg-type]
+    text = constant_text(node)
     return text in ("pi", "e") or "e" not in text
 
 
@@ -151,7 +165,7 @@ def _leaf(node: Node, labels: Mapping[Node, str], latex: bool = False) -> str | 
     if node in labels:
         text = labels[node]
     elif node.op == "const":
-        text = format_number(node.payload)  # type: ignore[arg-type]
+        text = constant_text(node)
     elif node.op == "var":
         text = str(node.payload)
     else:
@@ -259,7 +273,7 @@ def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:
             if item in labels:
                 leaf = labels[item]
             else:
-                leaf = format_number(item.payload) if item.op == "const" else str(item.payload)  # type: ignore[arg-type]
+                leaf = constant_text(item) if item.op == "const" else str(item.payload)
             out.append(leaf)
             written += len(leaf)
             continue
@@ -272,7 +286,7 @@ def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:
             arg = args[arg_index]
             if arg not in labels:
                 op = arg.op
-                signed = op == "neg" or (op == "const" and arg.payload < 0)  # type: ignore[operator]
+                signed = op == "neg" or (op == "const" and _negative(arg))
                 prec = neg if signed and op == "const" else PRECEDENCE.get(op, ATOM)
                 if prec < min_prec or op in paren_ops or (not leading and min_prec > 0 and signed):
                     todo += ("(", arg, ")")

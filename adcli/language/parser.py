@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from adcli.core import exact
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
@@ -140,7 +141,7 @@ class _Builder(Transformer):
             raise _error("syntax_error", f"bad number {token.value!r}", token, self.source) from exc
         if not math.isfinite(value):
             raise _error("nonfinite", f"the number {token.value} is too large for a float", token, self.source)
-        return self._at(const(value), token)
+        return self._at(const(exact.literal(token.value, value)), token)  # 0.2 is 1/5 in symbolic mode
 
     def name(self, children: list[Token]) -> Node:
         token = children[0]
@@ -222,7 +223,7 @@ class _Builder(Transformer):
                 func,
                 self.source,
             )
-        return self._at(make("pow", (call, const(float(fpow.value)))), func)
+        return self._at(make("pow", (call, const(exact.literal(fpow.value, float(fpow.value))))), func)
 
     def call(self, children: list) -> Node:
         func, *args = children  # the arguments are the call's own children (no `args` rule: one reduction less)

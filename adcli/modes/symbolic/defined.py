@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from adcli.core.errors import AdcliError
+from adcli.core.exact import to_float
 from adcli.core.graph import Node, topo_order, topo_order_of, variables
 from adcli.core.primitives import TABLE
 from adcli.core.printing import to_text
@@ -82,9 +83,9 @@ class Scan:
         try:
             with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
                 if op == SUM:
-                    value = node.payload + sum(vals, np.float64(0))  # type: ignore[operator]
+                    value = np.float64(to_float(node.payload)) + sum(vals, np.float64(0))  # type: ignore[arg-type]
                 elif op == PROD:
-                    value = functools.reduce(np.multiply, vals, np.float64(node.payload))  # type: ignore[arg-type]
+                    value = functools.reduce(np.multiply, vals, np.float64(to_float(node.payload)))  # type: ignore[arg-type]
                 else:
                     value = prim.fn(*vals)  # type: ignore[union-attr]
         except FloatingPointError as exc:

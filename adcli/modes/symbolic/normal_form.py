@@ -3,31 +3,38 @@
 These are graph nodes with internal operation names (never printed, never evaluated: adcli.modes.symbolic.pretty
 turns them back into the table's operators). A term is c·monomial, a monomial a product of
 factors with coefficient 1, a factor base^exponent. Helpers here read that structure, one level.
+
+Numbers are exact (adcli.exact): a number is a const node's `exact` value, and the constant of a
+sum and the coefficient of a product (their payloads) are ints or Fractions.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
+from adcli.core.exact import Rational
 from adcli.core.graph import Node, const, make, topo_order_of
 
 SUM, PROD = "Σ", "Π"
-SYMBOLIC = frozenset({math.pi, math.e})  # constants kept by name: 2*pi, not 6.283185307179586
 ZERO, ONE, TWO = const(0), const(1), const(2)
 
 
-def is_num(node: Node, value: float | None = None) -> bool:
+def is_num(node: Node, value: Rational | None = None) -> bool:
     """A numeric constant (pi and e are kept as names, so they are not numbers here)."""
-    return node.op == "const" and node.payload not in SYMBOLIC and (value is None or node.payload == value)
+    return node.exact is not None and (value is None or node.exact == value)
+
+
+def is_named(node: Node) -> bool:
+    """pi or e: a constant kept by name (2*pi, not 6.283185307179586)."""
+    return node.op == "const" and node.exact is None
 
 
 def is_integer(node: Node) -> bool:
-    return is_num(node) and float(node.payload).is_integer()  # type: ignore[arg-type]
+    return node.exact is not None and node.exact.denominator == 1
 
 
 def is_negative_integer(node: Node) -> bool:
-    return is_integer(node) and node.payload < 0  # type: ignore[operator]
+    return is_integer(node) and node.exact < 0  # type: ignore[operator]
 
 
 def split_pow(node: Node) -> tuple[Node, Node]:
@@ -35,11 +42,11 @@ def split_pow(node: Node) -> tuple[Node, Node]:
     return (node.args[0], node.args[1]) if node.op == "pow" else (node, ONE)
 
 
-def split_term(node: Node) -> tuple[float, Node]:
+def split_term(node: Node) -> tuple[Rational, Node]:
     """coefficient, monomial of a term: 3*x*y is (3, x*y)."""
     if node.op != PROD or node.payload == 1:
-        return 1.0, node
-    monomial = node.args[0] if len(node.args) == 1 else make(PROD, node.args, 1.0)
+        return 1, node
+    monomial = node.args[0] if len(node.args) == 1 else make(PROD, node.args, 1)  # type: ignore[arg-type]
     return node.payload, monomial  # type: ignore[return-value]
 
 

@@ -2,14 +2,17 @@
 
 A polynomial is a dict from monomials to `Fraction`s; a monomial is a tuple of exponents, one per
 atom (the simplifier numbers its atoms: variables, function calls, other opaque parts), trailing
-zeros dropped. Sizes are capped (MAX_TERMS, MAX_DEGREE): past them an operation returns None and
-the simplifier leaves the expression as it was. Exact division works in any number of atoms
-(division by leading terms in lexicographic order); the GCD is Euclid's, for one atom.
+zeros dropped. Sizes are capped (MAX_TERMS, MAX_DEGREE, and adcli.exact.MAX_BITS in a coefficient):
+past them an operation returns None and the simplifier leaves the expression as it was. Exact
+division works in any number of atoms (division by leading terms in lexicographic order); the GCD
+is Euclid's, for one atom.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
+
+from adcli.core.exact import fits
 
 Monomial = tuple[int, ...]
 Poly = dict[Monomial, Fraction]
@@ -63,7 +66,7 @@ def add(p: Poly, q: Poly) -> Poly | None:
             out[m] = s
         else:
             out.pop(m, None)
-    return out if len(out) <= MAX_TERMS else None
+    return out if len(out) <= MAX_TERMS and _small(out) else None
 
 
 def scale(p: Poly, c: Fraction) -> Poly:
@@ -79,7 +82,12 @@ def mul(p: Poly, q: Poly) -> Poly | None:
             k = _times(m, n)
             out[k] = out.get(k, 0) + a * b
     out = {m: c for m, c in out.items() if c}
-    return out if len(out) <= MAX_TERMS and degree(out) <= MAX_DEGREE else None
+    return out if len(out) <= MAX_TERMS and degree(out) <= MAX_DEGREE and _small(out) else None
+
+
+def _small(p: Poly) -> bool:
+    """Every coefficient within the bit cap (exact arithmetic past it would only get slower)."""
+    return all(fits(c) for c in p.values())
 
 
 def power(p: Poly, k: int) -> Poly | None:
@@ -111,6 +119,8 @@ def divide(p: Poly, q: Poly) -> Poly | None:
         if shift is None:
             return None
         c = rest[top] / q[lead]
+        if not fits(c):
+            return None
         quotient[shift] = quotient.get(shift, 0) + c
         for m, b in q.items():
             k = _times(m, shift)
@@ -146,6 +156,8 @@ def gcd(p: Poly, q: Poly) -> Poly:
         return {}  # no cancellation is claimed with a zero polynomial
     a, b = _dense(p), _dense(q)
     while b:
+        if not all(fits(c) for c in b):
+            return {}  # coefficients past the cap: no cancellation claimed
         a, b = b, _remainder(a, b)
     if not a:
         return {}

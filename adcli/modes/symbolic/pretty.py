@@ -1,27 +1,25 @@
 """The simplifier's normal form back to the table's binary operators, as a person would write it.
 
 Signs normalised (x - 1, 1 - x, -sin(x)*cos(x)), negative powers under the line (2*x/(x + 1)),
-x^(1/2) as sqrt(x), coefficients as fractions or by name where that is what they are (x/3,
-1/(log(10)*x), e - 1), the constant of a sum last. One loop over the normal form's topological
-order; every node is built with graph.make, so the result prints and evaluates like any input.
+x^(1/2) as sqrt(x), exact coefficients as a person writes them (x/3, 2*x/3, 0.35625*x, 123/70; a
+number too long for either prints rounded, as a float would), the constant of a sum last. One loop
+over the normal form's topological order; every node is built with graph.make or graph.const (which
+keeps the exact value), so the result prints, evaluates and differentiates again like any input.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 
+from adcli.core.exact import Rational, decimal_text
 from adcli.core.graph import Node, const, make, topo_order
 from adcli.modes.symbolic.normal_form import ONE, PROD, SUM, factors_of, is_num, split_pow, split_term
 
 #: exponents printed as functions: u^(1/2) is sqrt(u).
-BY_POWER = {0.5: "sqrt"}
-#: numbers printed by name when a coefficient is an integer multiple or fraction of them (log10's rule
-#: hands over the number 1/log(10): it prints as 1/(log(10)*x), not 0.43429448190325176/x).
-NAMED_FACTORS = ((math.log(10.0), make("log", (const(10),))), (math.log(2.0), make("log", (const(2),))))
-#: constants whose sums with small integers print by name (the power rule makes e - 1 from x^e).
-NAMED_CONSTANTS = (math.pi, math.e)
+BY_POWER = {Fraction(1, 2): "sqrt"}
+SHORT = 8  # characters of a decimal printed as it is (0.35625*x), not as a fraction
+FRACTION = 20  # digits of p and q together in a coefficient printed as p/q (1/3, 123/70)
 
 
 def pretty(roots: Sequence[Node], memo: dict[Node, Node]) -> list[Node]:
@@ -33,7 +31,7 @@ def pretty(roots: Sequence[Node], memo: dict[Node, Node]) -> list[Node]:
 
 def _pretty(n: Node, memo: dict[Node, Node]) -> Node:
     if n.op == "const":
-        return number(n.payload)  # type: ignore[arg-type]
+        return n if n.exact is None else number(n.exact)  # pi and e print by name
     if n.op == "var":
         return n
     if n.op == SUM:
@@ -41,11 +39,11 @@ def _pretty(n: Node, memo: dict[Node, Node]) -> Node:
     if n.op == PROD:
         return _product(n.payload, n.args, memo)  # type: ignore[arg-type]
     if n.op == "pow":
-        return _product(1.0, (n,), memo)
+        return _product(1, (n,), memo)
     return make(n.op, tuple(memo[a] for a in n.args))
 
 
-def _power(base: Node, e: Node | float, memo: dict[Node, Node]) -> Node:
+def _power(base: Node, e: Node | Rational, memo: dict[Node, Node]) -> Node:
     b = memo[base]
     if isinstance(e, Node):
         return make("pow", (b, memo[e]))
@@ -54,21 +52,21 @@ def _power(base: Node, e: Node | float, memo: dict[Node, Node]) -> Node:
     return make(BY_POWER[e], (b,)) if e in BY_POWER else make("pow", (b, number(e)))
 
 
-def _product(coef: float, factors: Sequence[Node], memo: dict[Node, Node]) -> Node:
+def _product(coef: Rational, factors: Sequence[Node], memo: dict[Node, Node]) -> Node:
     """c*u*v/(w*z): factors with negative powers go under the line."""
     top: list[Node] = []
     bottom: list[Node] = []
     for f in factors:
         base, e = split_pow(f)
-        if is_num(e) and e.payload < 0:  # type: ignore[operator]
-            bottom.append(_power(base, -e.payload, memo))  # type: ignore[operator]
+        if is_num(e) and e.exact < 0:  # type: ignore[operator]
+            bottom.append(_power(base, -e.exact, memo))  # type: ignore[operator]
         else:
-            top.append(_power(base, e.payload if is_num(e) else e, memo))  # type: ignore[arg-type]
+            top.append(_power(base, e.exact if is_num(e) else e, memo))  # type: ignore[arg-type]
     above, below = coefficient(abs(coef))
     top, bottom = above + top, below + bottom
     if coef < 0:
-        if top and top[0].op == "const":
-            top[0] = const(-top[0].payload)  # type: ignore[operator]
+        if top and top[0].exact is not None:
+            top[0] = const(-top[0].exact)
         elif top:
             top[0] = make("neg", (top[0],))
         else:
@@ -91,7 +89,7 @@ def _sum(n: Node, memo: dict[Node, Node]) -> Node:
     return acc
 
 
-def _term(c: float, m: Node, memo: dict[Node, Node], term: Node | None = None) -> Node:
+def _term(c: Rational, m: Node, memo: dict[Node, Node], term: Node | None = None) -> Node:
     """c*m printed; term: the sum's own argument c*m when c > 0 (already printed, in memo)."""
     if term is not None and c > 0:
         return memo[term]
@@ -105,46 +103,31 @@ def _chain(nodes: Sequence[Node]) -> Node:
     return acc
 
 
-def _near_integer(k: float) -> bool:
-    return k != 0 and abs(k) < 1e6 and abs(k - round(k)) <= 4e-16 * abs(k)
-
-
-def _fraction(value: float) -> tuple[int, int] | None:
-    """p, q for a value with a long decimal form that is the float p/q (1/3, not 0.3333333333333333)."""
-    if len(repr(value)) <= 8 or not math.isfinite(value):
+def _written(q: Rational) -> tuple[int, int] | None:
+    """(p, d) when q reads best as the fraction p/d (1/3, 2/3, 123/70), None when as a decimal (0.2, 2.5,
+    0.35625) or when neither is short (a number that prints rounded)."""
+    if q.denominator == 1:
         return None
-    f = Fraction(value).limit_denominator(1000)
-    close = abs(f.numerator / f.denominator - value) <= 2 * math.ulp(value)  # 1/3 - 1 is -2/3 to an ulp
-    return (f.numerator, f.denominator) if close and abs(f.numerator) < 10**6 else None
+    decimal = decimal_text(q)
+    if decimal is not None and len(decimal) <= SHORT:
+        return None
+    p, d = q.numerator, q.denominator
+    return (p, d) if len(str(abs(p))) + len(str(d)) <= FRACTION else None
 
 
-def number(value: float) -> Node:
-    """A number as text would best show it: 2, 0.003, 2/3, pi, 2*pi, e - 1."""
-    found = _fraction(value)
-    if found is not None:
-        return make("div", (const(found[0]), const(found[1])))
-    for c in NAMED_CONSTANTS:
-        if value not in (c, -c) and len(repr(value)) > 8:
-            k = round(value - c)
-            if k and abs(k) <= 100 and c + k == value:
-                return make("add" if k > 0 else "sub", (const(c), const(abs(k))))
-            if _near_integer(value / c) and round(value / c) * c == value:
-                return make("mul", (const(round(value / c)), const(c)))
-    return const(value)
+def number(q: Rational) -> Node:
+    """A number as text would best show it: 2, 0.003, 2/3, -1/3."""
+    found = _written(q)
+    return const(q) if found is None else make("div", (const(found[0]), const(found[1])))
 
 
-def coefficient(c: float) -> tuple[list[Node], list[Node]]:
-    """A positive coefficient as factors above and below the line: x/2, 2*x/3, 0.003*x, x/log(10)."""
+def coefficient(c: Rational) -> tuple[list[Node], list[Node]]:
+    """A positive coefficient as factors above and below the line: x/2, x/5, 2*x/3, 0.35625*x."""
     if c == 1:
         return [], []
-    if c < 1 and (1 / c).is_integer():
-        return [], [const(1 / c)]
-    found = _fraction(c)
-    if found is not None:
-        return [const(found[0])] if found[0] != 1 else [], [const(found[1])]
-    for value, name in NAMED_FACTORS:
-        for k, above in ((c / value, True), (c * value, False)):
-            if _near_integer(k):
-                scale = [const(round(k))] if round(k) != 1 else []
-                return ([*scale, name], []) if above else (scale, [name])
-    return [number(c)], []
+    if c.numerator == 1 and len(str(c.denominator)) <= FRACTION:
+        return [], [const(c.denominator)]
+    found = _written(c)
+    if found is None:
+        return [const(c)], []
+    return [const(found[0])] if found[0] != 1 else [], [const(found[1])]

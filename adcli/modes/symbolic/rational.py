@@ -10,9 +10,9 @@ Reading is bounded (adcli.modes.symbolic.polynomial caps terms and degree), so t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from fractions import Fraction
 from typing import Protocol
 
+from adcli.core.exact import Rational
 from adcli.core.graph import Node, const
 from adcli.modes.symbolic import polynomial as poly
 from adcli.modes.symbolic.normal_form import PROD, SUM, factors_of, has_denominator, is_integer, is_num, size, split_pow
@@ -22,7 +22,7 @@ class Simplifier(Protocol):
     """What fraction combining asks of the simplifier (simplify.py), which calls this module: no import back."""
 
     def add_all(self, items: Iterable[Node]) -> Node: ...
-    def plain_sum(self, total: float, coeffs: dict[Node, float]) -> Node: ...
+    def plain_sum(self, total: Rational, coeffs: dict[Node, Rational]) -> Node: ...
     def mul_all(self, items: Iterable[Node]) -> Node: ...
     def power(self, b: Node, e: Node) -> Node: ...
 
@@ -52,9 +52,9 @@ class Atoms:
             node, expanded = stack.pop()
             if node in found:
                 continue
-            inner = node.op in (SUM, PROD) or (
-                node.op == "pow" and is_integer(node.args[1]) and node.args[1].payload > 0
-            )  # type: ignore[operator]
+            inner = node.op in (SUM, PROD) or (  # a power of a number is one atom: 0.5^100000 is not expanded
+                node.op == "pow" and is_integer(node.args[1]) and node.args[1].exact > 0 and not is_num(node.args[0])  # type: ignore[operator]
+            )
             if inner and not expanded:
                 budget -= 1
                 if budget < 0:
@@ -66,15 +66,15 @@ class Atoms:
         return found[root]
 
     def _leaf(self, node: Node) -> poly.Poly:
-        return poly.constant(Fraction(node.payload)) if is_num(node) else self.of(node)  # type: ignore[arg-type]
+        return poly.constant(node.exact) if is_num(node) else self.of(node)  # type: ignore[arg-type]
 
     def _combine(self, node: Node, found: dict[Node, poly.Poly | None]) -> poly.Poly | None:
         parts = [found[a] for a in node.args]
         if any(p is None for p in parts):
             return None
         if node.op == "pow":
-            return poly.power(parts[0], int(node.args[1].payload))  # type: ignore[arg-type]
-        out: poly.Poly | None = poly.constant(Fraction(node.payload))  # type: ignore[arg-type]
+            return poly.power(parts[0], int(node.args[1].exact))  # type: ignore[arg-type]
+        out: poly.Poly | None = poly.constant(node.payload)  # type: ignore[arg-type]
         for p in parts:
             step = poly.add if node.op == SUM else poly.mul
             out = None if out is None else step(out, p)  # type: ignore[arg-type]
@@ -86,10 +86,10 @@ def cancellable(factors: list[Node]) -> bool:
     if not any(f.op == "pow" for f in factors):
         return False
     pairs = [split_pow(f) for f in factors]
-    return any(is_integer(e) and e.payload < 0 for _, e in pairs) and any(b.op == SUM for b, _ in pairs)  # type: ignore[operator]
+    return any(is_integer(e) and e.exact < 0 for _, e in pairs) and any(b.op == SUM for b, _ in pairs)  # type: ignore[operator]
 
 
-def together(s: Simplifier, total: float, coeffs: dict[Node, float]) -> Node | None:
+def together(s: Simplifier, total: Rational, coeffs: dict[Node, Rational]) -> Node | None:
     """A sum of fractions over one line, when that cancels something or is smaller."""
     if not any(f.op == "pow" for m in coeffs for f in factors_of(m)) or not any(map(has_denominator, coeffs)):
         return None
@@ -103,21 +103,21 @@ def together(s: Simplifier, total: float, coeffs: dict[Node, float]) -> Node | N
     return node if over_sums and size(node) < size(s.plain_sum(total, coeffs)) else None
 
 
-def combine(s: Simplifier, total: float, terms: list[tuple[float, Node]]) -> tuple[bool, Node] | None:  # noqa: C901
+def combine(s: Simplifier, total: Rational, terms: list[tuple[Rational, Node]]) -> tuple[bool, Node] | None:  # noqa: C901
     """Σ c·N/D over the product of the denominators, common factors divided out: (cancelled, node)."""
     atoms = Atoms()
     bases: dict[Node, poly.Poly] = {}
     parts: list[tuple[poly.Poly, dict[Node, int]]] = []
     for c, m in terms:
-        top: poly.Poly | None = poly.constant(Fraction(c))
+        top: poly.Poly | None = poly.constant(c)
         down: dict[Node, int] = {}
         for f in factors_of(m):
             base, e = split_pow(f)
-            if is_integer(e) and e.payload < 0:  # type: ignore[operator]
+            if is_integer(e) and e.exact < 0 and not is_num(base):  # type: ignore[operator]  # 2^-1e308: an atom
                 p = bases.get(base) or atoms.read(base)
                 if not p:  # too big to read, or 0: a division by zero is left for the caller to report
                     return None
-                down[base], bases[base] = down.get(base, 0) - int(e.payload), p  # type: ignore[arg-type]
+                down[base], bases[base] = down.get(base, 0) - int(e.exact), p  # type: ignore[arg-type]
                 continue
             p = atoms.read(f)
             top = None if p is None or top is None else poly.mul(top, p)
@@ -127,7 +127,7 @@ def combine(s: Simplifier, total: float, terms: list[tuple[float, Node]]) -> tup
     if not bases:
         return None
     common = {b: max(d.get(b, 0) for _, d in parts) for b in bases}
-    numerator = _times(poly.constant(Fraction(total)), bases, common)
+    numerator = _times(poly.constant(total), bases, common)
     for top, down in parts:
         product = _times(top, bases, {b: k - down.get(b, 0) for b, k in common.items()})
         numerator = None if numerator is None or product is None else poly.add(numerator, product)
@@ -181,5 +181,5 @@ def from_poly(s: Simplifier, p: poly.Poly, atoms: Atoms) -> Node:
     terms = []
     for monomial, c in p.items():
         factors = [s.power(atoms.nodes[i], const(k)) for i, k in enumerate(monomial) if k]
-        terms.append(s.mul_all([const(float(c)), *factors]))
+        terms.append(s.mul_all([const(c), *factors]))
     return s.add_all(terms)

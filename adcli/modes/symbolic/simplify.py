@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 
 import numpy as np
 
+from adcli.core import exact
+from adcli.core.errors import AdcliError
+from adcli.core.exact import Rational, checked
 from adcli.core.graph import Node, const, make, topo_order
 from adcli.core.primitives import TABLE
 from adcli.modes.symbolic import pretty, rational
@@ -30,11 +34,11 @@ from adcli.modes.symbolic.normal_form import (
     ONE,
     PROD,
     SUM,
-    SYMBOLIC,
     TWO,
     ZERO,
     factors_of,
     is_integer,
+    is_named,
     is_num,
     split_pow,
     split_term,
@@ -46,24 +50,14 @@ DEPTH = 4  # nested rule applications inside one constructor call
 #: f(g(u)) = u where the input is defined: exp(log(u)) = u (u > 0), log(exp(u)) = u.
 INVERSES = {"exp": "log", "log": "exp"}
 #: f(u)^2 + sign*g(u)^2 = 1: sin² + cos² = 1, cosh² - sinh² = 1.
-PYTHAGOREAN = (("sin", "cos", 1.0), ("cosh", "sinh", -1.0))
+PYTHAGOREAN = (("sin", "cos", 1), ("cosh", "sinh", -1))
 _LOG_ZERO = make("log", (const(0),))
 _SQUARED = frozenset(first for first, _, _ in PYTHAGOREAN)  # sin(u)^2 in a sum: look for its partner
 #: functions that are powers: sqrt(u) = u^(1/2), so sqrt(x)^2 = x (printed back as sqrt).
-AS_POWER = {"sqrt": 0.5}
-
-
-def _exact_power(a: float, b: float) -> float | None:
-    """a^b as a number for integer b (6^-1 is the coefficient 1/6) or when exact (4^0.5 = 2); else None."""
-    if (a < 0 and not b.is_integer()) or (a == 0 and b < 0) or abs(b) > 64:
-        return None
-    try:
-        r = a**b
-    except OverflowError:
-        return None
-    if not math.isfinite(r):
-        return None
-    return r if b.is_integer() or (r.is_integer() and abs(r) < 2**53) else None
+AS_POWER = {"sqrt": Fraction(1, 2)}
+#: the arguments at which a function of numbers is folded when its value is a whole number (exp(0) = 1,
+#: log(e) = 1, cos(pi) = -1): elsewhere a whole float may be a rounded irrational (tanh(20) is 1.0).
+_TRIVIAL = frozenset({-1, 0, 1})
 
 
 def _negative(total: Node) -> bool:
@@ -77,6 +71,26 @@ def _pull_bare(maps: list[dict[Node, Node]], common: dict[Node, Node]) -> bool:
     whole = any(all(common.get(b) is e for b, e in mp.items()) for mp in maps)
     polynomial = all(b.op in ("var", "const") and is_num(e) for mp in maps for b, e in mp.items())
     return whole and not polynomial
+
+
+MINUS_ONE = const(-1)
+
+
+def _folded_call(op: str, args: Sequence[Node]) -> Node | None:
+    """f(numbers) as a number where that is exact: piecewise functions (abs, sign, max, …) of numbers whose
+    float stands for them (0.1, not a 20-digit literal), and whole values at the trivial points (exp(0),
+    log(1), cos(pi), log(e))."""
+    if not all(a.op == "const" for a in args):
+        return None
+    representable = all(a.exact is not None and exact.of_float(a.payload) == a.exact for a in args)  # type: ignore[arg-type]
+    piecewise = not TABLE[op].analytic
+    if not (representable if piecewise else all(a.exact is None or a.exact in _TRIVIAL for a in args)):
+        return None
+    with np.errstate(all="ignore"):
+        value = float(TABLE[op].fn(*(np.float64(a.payload) for a in args)))  # type: ignore[arg-type]
+    if not math.isfinite(value) or not (piecewise or value.is_integer()):
+        return None
+    return const(value)
 
 
 class Simplifier:
@@ -107,11 +121,14 @@ class Simplifier:
     def normal(self, roots: Sequence[Node], order: Sequence[Node] | None = None) -> list[Node]:
         """The normal forms of roots (order: their topo_order, when the caller has it)."""
         normal_of = self.normal_of
-        for node in topo_order(roots) if order is None else order:
-            if node not in normal_of:
-                nf = self._normal(node, [self.normal_of[a] for a in node.args])
-                self.rank.setdefault(nf, self._rank(node))
-                self.normal_of[node] = nf
+        try:
+            for node in topo_order(roots) if order is None else order:
+                if node not in normal_of:
+                    nf = self._normal(node, [self.normal_of[a] for a in node.args])
+                    self.rank.setdefault(nf, self._rank(node))
+                    self.normal_of[node] = nf
+        except exact.TooLargeError as exc:
+            raise AdcliError("limit_exceeded", str(exc)) from None
         return [self.normal_of[r] for r in roots]
 
     # ---- normal form ---------------------------------------------------------------------------
@@ -129,9 +146,9 @@ class Simplifier:
         if op == "add":
             return self.add_all(args)
         if op == "sub":
-            return self.add_all([args[0], self.mul_all([const(-1), args[1]])])
+            return self.add_all([args[0], self.mul_all([MINUS_ONE, args[1]])])
         if op == "neg":
-            return self.mul_all([const(-1), args[0]])
+            return self.mul_all([MINUS_ONE, args[0]])
         if op == "mul":
             return self.mul_all(args)
         if op == "div":
@@ -162,21 +179,22 @@ class Simplifier:
         finally:
             self.depth -= 1
 
-    def _collect(self, items: Iterable[Node]) -> tuple[float, dict[Node, float]]:
-        total, coeffs = 0.0, {}
-        queue = [(item, 1.0) for item in items]
+    def _collect(self, items: Iterable[Node]) -> tuple[Rational, dict[Node, Rational]]:
+        total: Rational = 0
+        coeffs: dict[Node, Rational] = {}
+        queue: list[tuple[Node, Rational]] = [(item, 1) for item in items]
         for node, c in queue:  # the queue grows while it is read: sums inside sums are flattened
             if is_num(node):
-                total += c * node.payload  # type: ignore[operator]
+                total = checked(total + c * node.exact)  # type: ignore[operator]
             elif node.op == SUM and len(node.args) <= FLATTEN:
-                total += c * node.payload  # type: ignore[operator]
+                total = checked(total + c * node.payload)  # type: ignore[operator]
                 queue.extend((t, c) for t in node.args)
             else:
                 k, m = split_term(node)
                 if m.op == SUM and len(m.args) <= FLATTEN:  # 2*(x + 1) inside a sum is 2*x + 2
-                    queue.append((m, c * k))
+                    queue.append((m, checked(c * k)))
                 else:
-                    coeffs[m] = coeffs.get(m, 0.0) + c * k
+                    coeffs[m] = checked(coeffs.get(m, 0) + c * k)
         return total, {m: c for m, c in coeffs.items() if c != 0}
 
     def _factor_key(self, f: Node) -> tuple[int, int, float, int]:
@@ -190,7 +208,7 @@ class Simplifier:
     def _new_factor_key(self, f: Node) -> tuple[int, int, float, int]:
         base, e = split_pow(f)
         numeric = is_num(e)
-        named = base.op == "const" and base.payload in SYMBOLIC
+        named = is_named(base)
         kind = 2 if not numeric else 1 if base.op in ("var", "const") else 4 if base.op == SUM else 3
         exponent = -e.payload if numeric else 0.0  # type: ignore[operator]
         return (0 if named else kind, self._rank(base), exponent, 0 if numeric else self._rank(e))
@@ -204,13 +222,13 @@ class Simplifier:
         for f in factors_of(split_term(t)[1]):
             base, e = split_pow(f)
             numeric = is_num(e)
-            named = base.op == "const" and base.payload in SYMBOLIC
+            named = is_named(base)
             exponent = -e.payload if numeric else 0.0  # type: ignore[operator]
             keys.append((0 if named else 1, self._rank(base), exponent, 0 if numeric else self._rank(e)))
         found = self.term_keys[t] = tuple(keys)
         return found
 
-    def plain_sum(self, total: float, coeffs: dict[Node, float]) -> Node:
+    def plain_sum(self, total: Rational, coeffs: dict[Node, Rational]) -> Node:
         terms = sorted((m if c == 1 else make(PROD, factors_of(m), c) for m, c in coeffs.items()), key=self._term_key)
         if not terms:
             return const(total)
@@ -222,9 +240,9 @@ class Simplifier:
         ordered = sorted(factors, key=self._factor_key)
         if not ordered:
             return ONE
-        return ordered[0] if len(ordered) == 1 else make(PROD, ordered, 1.0)
+        return ordered[0] if len(ordered) == 1 else make(PROD, ordered, 1)  # type: ignore[arg-type]
 
-    def _pythagorean(self, total: float, coeffs: dict[Node, float]) -> float:
+    def _pythagorean(self, total: Rational, coeffs: dict[Node, Rational]) -> Rational:
         """c*f(u)^2*M + sign*c*g(u)^2*M = c*M, for each pair in PYTHAGOREAN."""
         for first, second, sign in PYTHAGOREAN:
             for m in list(coeffs):
@@ -241,14 +259,14 @@ class Simplifier:
                         left = self._monomial(rest)
                         if left is ONE:
                             total += c
-                        elif coeffs.get(left, 0.0) + c:
-                            coeffs[left] = coeffs.get(left, 0.0) + c
+                        elif coeffs.get(left, 0) + c:
+                            coeffs[left] = coeffs.get(left, 0) + c
                         else:
                             coeffs.pop(left, None)
                     break
         return total
 
-    def _factor(self, total: float, coeffs: dict[Node, float]) -> Node | None:
+    def _factor(self, total: Rational, coeffs: dict[Node, Rational]) -> Node | None:
         """Pull out factors every term shares: x^x + x^x*log(x) = x^x*(log(x) + 1).
 
         Powers of a bare variable stay in the terms of a polynomial (3*x^2 + 2*x, not x*(3*x + 2));
@@ -265,9 +283,9 @@ class Simplifier:
             exps = [mp.get(base) for mp in maps]
             if all(x is e for x in exps):
                 found[base] = e
-            elif all(x is not None and is_num(x) and x.payload > 0 for x in exps):  # type: ignore[operator]
-                found[base] = const(min(x.payload for x in exps))  # type: ignore[union-attr,type-var]
-        if bare and all(float(c).is_integer() for c in coeffs.values()) and _pull_bare(maps, {**common, **bare}):
+            elif all(x is not None and is_num(x) and x.exact > 0 for x in exps):  # type: ignore[operator]
+                found[base] = const(min(x.exact for x in exps))  # type: ignore[union-attr,type-var]
+        if bare and all(c.denominator == 1 for c in coeffs.values()) and _pull_bare(maps, {**common, **bare}):
             common.update(bare)
         if not common:
             return None
@@ -278,21 +296,21 @@ class Simplifier:
                 if base not in common:
                     left.append(self.power(base, e))
                 elif common[base] is not e:
-                    left.append(self.power(base, const(e.payload - common[base].payload)))  # type: ignore[operator]
+                    left.append(self.power(base, const(e.exact - common[base].exact)))  # type: ignore[operator]
             rest.append(self.mul_all(left))
         return self.mul_all([*(self.power(b, e) for b, e in common.items()), self.add_all(rest)])
 
     def mul_all(self, items: Iterable[Node]) -> Node:
         """The normal form of a product: numbers multiplied, powers of one base merged (x*x^-1 = 1)."""
-        coef = 1.0
+        coef: Rational = 1
         powers: dict[Node, list[Node]] = {}
         queue = list(items)
         for node in queue:  # grows while read: products inside products are flattened
             op = node.op
-            if op == "const" and node.payload not in SYMBOLIC:
-                coef *= node.payload  # type: ignore[operator]
+            if node.exact is not None:
+                coef = checked(coef * node.exact)
             elif op == PROD and len(node.args) <= FLATTEN:
-                coef *= node.payload  # type: ignore[operator]
+                coef = checked(coef * node.payload)  # type: ignore[operator]
                 queue.extend(node.args)
             elif op == "pow":
                 powers.setdefault(node.args[0], []).append(node.args[1])
@@ -305,13 +323,13 @@ class Simplifier:
         for base, exps in powers.items():
             e = exps[0] if len(exps) == 1 else self.add_all(exps)
             p = base if e is ONE else self.power(base, e)
-            if p.op == "const" and p.payload not in SYMBOLIC:
-                coef *= p.payload  # type: ignore[operator]
+            if p.exact is not None:
+                coef = checked(coef * p.exact)
             else:
                 distributed |= p.op == PROD and p is not base
                 factors.append(p)
-        if coef == 0 or not math.isfinite(coef):
-            return const(coef)
+        if coef == 0:
+            return ZERO
         coef = self._signs(coef, factors)
         coef = self._twins(coef, factors)
         bases = [split_pow(f)[0] for f in factors]
@@ -329,7 +347,7 @@ class Simplifier:
         finally:
             self.depth -= 1
 
-    def _signs(self, coef: float, factors: list[Node]) -> float:
+    def _signs(self, coef: Rational, factors: list[Node]) -> Rational:
         """Sign normalisation, in place: x^(-x)*(-log(x) - 1) is -x^(-x)*(log(x) + 1), -2*(1 - x) is
         2*(x - 1); returns the coefficient."""
         for i, f in enumerate(factors):
@@ -342,10 +360,10 @@ class Simplifier:
                 continue
             if coef < 0 or _negative(base):
                 factors[i] = self.power(self._negated(base), e)
-                coef = -coef if e.payload % 2 else coef  # type: ignore[operator]
+                coef = -coef if e.exact % 2 else coef  # type: ignore[operator]
         return coef
 
-    def _twins(self, coef: float, factors: list[Node]) -> float:
+    def _twins(self, coef: Rational, factors: list[Node]) -> Rational:
         """b^m*(-b)^k = (-1)^k*b^(m + k) for integer k, in place: (y - x)*(x - y) is -(y - x)^2, the sum
         read first kept; returns the coefficient (the merge of the equal bases is the caller's)."""
         pairs = [split_pow(f) for f in factors]
@@ -364,7 +382,7 @@ class Simplifier:
             if base not in sums or j is None or j == i:
                 continue
             factors[j] = self.power(base, pairs[j][1])
-            coef = -coef if pairs[j][1].payload % 2 else coef  # type: ignore[operator]
+            coef = -coef if pairs[j][1].exact % 2 else coef  # type: ignore[operator]
             del sums[twin], sums[base]
         return coef
 
@@ -373,23 +391,23 @@ class Simplifier:
         coeffs = {m: -c for c, m in map(split_term, total.args)}
         return self.plain_sum(-total.payload, coeffs)  # type: ignore[operator]
 
-    def _rewrite_product(self, coef: float, factors: list[Node]) -> Node | None:
+    def _rewrite_product(self, coef: Rational, factors: list[Node]) -> Node | None:
         """A number spread over a sum, or a quotient of polynomials cancelled; None if neither helps."""
         if len(factors) == 1 and factors[0].op == SUM and coef != 1:
             return self._spread(coef, factors[0])
         if rational.cancellable(factors):
-            found = rational.combine(self, 0.0, [(coef, self._monomial(factors))])
+            found = rational.combine(self, 0, [(coef, self._monomial(factors))])
             if found is not None and found[0]:
                 return found[1]
         return None
 
-    def _spread(self, coef: float, total: Node) -> Node | None:
+    def _spread(self, coef: Rational, total: Node) -> Node | None:
         """c*(a + b) as c*a + c*b when that leaves fewer numbers to write: (2*x + 4*y)/2 is x + 2*y,
         -(x - 1) is 1 - x, but 2*(x + 1) stays."""
         inside = [split_term(t)[0] for t in total.args]
         parts = [coef * c for c in inside]
         constant = coef * total.payload  # type: ignore[operator]
-        if not all(float(p).is_integer() for p in [*parts, constant]):
+        if not all(p.denominator == 1 for p in [*parts, constant]):
             return None
         before = (abs(coef) != 1) + sum(abs(c) != 1 for c in inside) + (total.payload not in (0, 1, -1))
         after = sum(abs(p) != 1 for p in parts) + (constant not in (0, 1, -1))
@@ -397,7 +415,7 @@ class Simplifier:
             return None
         return self.add_all([const(constant), *(self.mul_all([const(coef), t]) for t in total.args)])
 
-    def _product(self, coef: float, factors: list[Node]) -> Node:
+    def _product(self, coef: Rational, factors: list[Node]) -> Node:
         factors = sorted(factors, key=self._factor_key)
         if not factors:
             return const(coef)
@@ -412,9 +430,9 @@ class Simplifier:
         if is_num(e, 0):
             return ONE
         if is_num(b):
-            if b.payload == 1:
+            if b.exact == 1:
                 return ONE
-            folded = _exact_power(b.payload, e.payload) if is_num(e) else None  # type: ignore[arg-type]
+            folded = exact.power(b.exact, e.exact) if is_num(e) else None  # type: ignore[arg-type]
             return make("pow", (b, e)) if folded is None else const(folded)
         # (b^m)^k = b^(m*k) for integer k, or for a fractional m (b^m real means b >= 0 there).
         merge = b.op == "pow" and (is_integer(e) or (is_num(b.args[1]) and not is_integer(b.args[1])))
@@ -422,20 +440,17 @@ class Simplifier:
             try:
                 if b.op == "pow":
                     return self.power(b.args[0], self.mul_all([b.args[1], e]))
-                k = e.payload
                 powers = [self.power(u, self.mul_all([m, e])) for u, m in map(split_pow, b.args)]
-                return self.mul_all([const(b.payload**k), *powers])  # type: ignore[operator]
+                return self.mul_all([self.power(const(b.payload), e), *powers])  # type: ignore[arg-type]
             finally:
                 self.depth -= 1
         return make("pow", (b, e))
 
     def call(self, op: str, args: Sequence[Node]) -> Node:
         """A function of simple arguments: exact constant results folded, inverse pairs cancelled."""
-        if all(a.op == "const" for a in args):
-            with np.errstate(all="ignore"):
-                value = float(TABLE[op].fn(*(np.float64(a.payload) for a in args)))  # type: ignore[arg-type]
-            if math.isfinite(value) and value.is_integer():
-                return const(value)
+        folded = _folded_call(op, args)
+        if folded is not None:
+            return folded
         inner = INVERSES.get(op)
         if inner is not None and len(args) == 1 and args[0].op == inner:
             return args[0].args[0]
