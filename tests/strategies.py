@@ -4,12 +4,15 @@ Like JAX's LAX_GRAD_OPS, every primitive gets its arguments from its domain: an 
 be positive goes through `sigmoid(·) + 0.5`, one that must lie in (-1, 1) through `0.9*tanh(·)`, and
 so on. Graphs are built with `graph.make` (what the parser builds: no folding), so they can be
 printed and parsed back node for node. Constants are non-negative: the language writes -2 as neg(2).
+`decimal_expressions` add decimal coefficients (2.5, 0.2, 49, 3.7e-3: exact rationals in symbolic mode)
+that scale, divide and cancel: c*u, u/c, (c*u)/(d*v).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 
 from hypothesis import strategies as st
 
@@ -90,3 +93,30 @@ expressions = st.recursive(leaves, _extend, max_leaves=10)
 
 #: a point: a value in [-2, 2] for each variable the expressions may use.
 points = st.fixed_dictionaries({name: st.floats(-2.0, 2.0, allow_nan=False) for name in VARIABLES})
+
+
+#: a decimal literal as text: 49, 2.5, 0.2, 0.05, 12.3, 3.7e-3 (never a whole float's binary expansion).
+decimal_texts = st.one_of(
+    st.builds(
+        lambda n, k: str(Fraction(n, 10**k)) if k == 0 else f"{n / 10**k:.{k}f}",
+        st.integers(1, 9999),
+        st.integers(0, 4),
+    ),
+    st.builds(lambda n, k: f"{n}e-{k}", st.integers(1, 99), st.integers(1, 6)),
+)
+#: the constant a decimal literal makes (the parser's node: its exact value is the rational it spells).
+decimals = decimal_texts.map(lambda text: const(Fraction(text)))
+
+
+def _scaled(children: st.SearchStrategy[Node]) -> st.SearchStrategy[Node]:
+    times = st.tuples(decimals, children).map(lambda p: make("mul", p))
+    over = st.tuples(children, decimals).map(lambda p: make("div", p))
+    ratio = st.tuples(decimals, children, decimals, children).map(
+        lambda p: make("div", (make("mul", (p[0], p[1])), make("mul", (p[2], p[3]))))
+    )
+    return st.one_of(_extend(children), times, over, ratio)
+
+
+#: one expression graph with decimal coefficients, up to about 8 leaves.
+variables = st.sampled_from(VARIABLES).map(var)
+decimal_expressions = st.recursive(st.one_of(variables, variables, decimals), _scaled, max_leaves=8)  # 2/3 variables

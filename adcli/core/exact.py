@@ -43,9 +43,10 @@ def fits(q: Rational) -> bool:
 def checked(q: Rational) -> Rational:
     """q (whole numbers as int), or TooLargeError past the cap."""
     if not fits(q):
+        digits = MAX_BITS * 30103 // 100000
         raise TooLargeError(
-            f"a number in the result needs more than {MAX_BITS} bits (about {MAX_BITS * 3 // 10:,} digits), the limit"
-            " of symbolic mode's exact arithmetic"
+            f"a number in the result needs more than {MAX_BITS} bits (about {digits:,} digits),"
+            " the limit of symbolic mode's exact arithmetic"
         )
     return norm(q)
 

@@ -395,15 +395,20 @@ class Simplifier:
         """A number spread over a sum, or a quotient of polynomials cancelled; None if neither helps."""
         if len(factors) == 1 and factors[0].op == SUM and coef != 1:
             return self._spread(coef, factors[0])
+        sums = [i for i, f in enumerate(factors) if f.op == SUM]
+        if len(sums) == 1 and abs(coef) != 1:  # (5534*u + 2767)/(2767*y) is (2*u + 1)/y
+            spread = self._spread(coef, factors[sums[0]], strict=True)
+            if spread is not None:
+                return self.mul_all([spread, *factors[: sums[0]], *factors[sums[0] + 1 :]])
         if rational.cancellable(factors):
             found = rational.combine(self, 0, [(coef, self._monomial(factors))])
             if found is not None and found[0]:
                 return found[1]
         return None
 
-    def _spread(self, coef: Rational, total: Node) -> Node | None:
-        """c*(a + b) as c*a + c*b when that leaves fewer numbers to write: (2*x + 4*y)/2 is x + 2*y,
-        -(x - 1) is 1 - x, but 2*(x + 1) stays."""
+    def _spread(self, coef: Rational, total: Node, strict: bool = False) -> Node | None:
+        """c*(a + b) as c*a + c*b when that leaves fewer numbers to write (strict: strictly fewer):
+        (2*x + 4*y)/2 is x + 2*y, -(x - 1) is 1 - x, but 2*(x + 1) stays."""
         inside = [split_term(t)[0] for t in total.args]
         parts = [coef * c for c in inside]
         constant = coef * total.payload  # type: ignore[operator]
@@ -411,7 +416,7 @@ class Simplifier:
             return None
         before = (abs(coef) != 1) + sum(abs(c) != 1 for c in inside) + (total.payload not in (0, 1, -1))
         after = sum(abs(p) != 1 for p in parts) + (constant not in (0, 1, -1))
-        if after > before:
+        if after > before or (strict and after == before):
             return None
         return self.add_all([const(constant), *(self.mul_all([const(coef), t]) for t in total.args)])
 
