@@ -175,7 +175,7 @@ def decimal_text(q: Rational) -> str | None:
 def text(q: Rational) -> str:
     """q as a number literal: exact where a short decimal says it (2, 0.2, 1e+310, 1.00000000000000000001),
     else rounded to 17 digits, as its float prints (1/3 is 0.3333333333333333; printing a fraction as
-    p/q is adcli.pretty's choice, made before)."""
+    p/q is adcli.modes.symbolic.pretty's choice, made before)."""
     value = to_float(q)
     if math.isfinite(value) and value != 0 and of_float(value) == q:
         return _float_text(value)

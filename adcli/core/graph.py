@@ -4,7 +4,7 @@ Equal subexpressions are one node: a node is interned on its operation, its payl
 children's serial numbers, so building is O(1) per node and nothing hashes a whole subtree.
 
 A constant carries its float (`payload`, what the tapes evaluate) and its exact rational (`exact`,
-what symbolic mode computes with: the literal 0.2 is 1/5; adcli.exact). Named constants (pi, e) have
+what symbolic mode computes with: the literal 0.2 is 1/5; adcli.core.exact). Named constants (pi, e) have
 no exact value: symbolic mode keeps them as names.
 """
 

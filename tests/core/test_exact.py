@@ -1,4 +1,4 @@
-"""Exact rationals (adcli.exact) and the exact value a constant node carries (graph.const).
+"""Exact rationals (adcli.core.exact) and the exact value a constant node carries (graph.const).
 
 References: the rationals written out by hand (5/2, 1/10, 2^-1030), Python's own float parsing of the
 printed text, and mpmath at 50 digits for numbers past the float range.

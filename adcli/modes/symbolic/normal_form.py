@@ -4,7 +4,7 @@ These are graph nodes with internal operation names (never printed, never evalua
 turns them back into the table's operators). A term is c·monomial, a monomial a product of
 factors with coefficient 1, a factor base^exponent. Helpers here read that structure, one level.
 
-Numbers are exact (adcli.exact): a number is a const node's `exact` value, and the constant of a
+Numbers are exact (adcli.core.exact): a number is a const node's `exact` value, and the constant of a
 sum and the coefficient of a product (their payloads) are ints or Fractions.
 """
 

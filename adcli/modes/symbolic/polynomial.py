@@ -2,7 +2,7 @@
 
 A polynomial is a dict from monomials to `Fraction`s; a monomial is a tuple of exponents, one per
 atom (the simplifier numbers its atoms: variables, function calls, other opaque parts), trailing
-zeros dropped. Sizes are capped (MAX_TERMS, MAX_DEGREE, and adcli.exact.MAX_BITS in a coefficient):
+zeros dropped. Sizes are capped (MAX_TERMS, MAX_DEGREE, and adcli.core.exact.MAX_BITS in a coefficient):
 past them an operation returns None and the simplifier leaves the expression as it was. Exact
 division works in any number of atoms (division by leading terms in lexicographic order); the GCD
 is Euclid's, for one atom.
