@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from adcli.batch.points import expand, is_many, over_chunks
+from adcli.batch.points import Column, expand, is_many, over_chunks
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import to_text
 from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
+from adcli.core.tape_arrays import infer_shapes
 from adcli.language.parser import Binding, Parsed, check_calls, parse, parse_point
 from adcli.modes import forward, reverse
 
@@ -64,9 +65,18 @@ class Result:
     nfev: int | None = None  # numeric mode: function evaluations, the point itself included
     sweep: dict[str, Any] | None = None  # numeric mode --sweep: error versus step for one partial
     failures: Any = None  # many points with each_point: the points that failed (adcli.batch.points.Failures)
+    # arrays (issue 12): set when the problem has array values or operations (adcli.api_arrays)
+    shapes: dict[str, list[int]] | None = None
+    output_shapes: list[list[int]] | None = None
+    gradients: dict[str, Any] | None = None  # one array per wrt variable, in its shape
+    row_labels: list[str] | None = None  # y[0], y[1], …
+    column_labels: list[str] | None = None  # W[0,0], W[0,1], …
+    seed: int | None = None  # the seed of randn values in the point
 
     @property
     def gradient(self) -> list[float] | None:
+        if self.shapes is not None:  # arrays: one array (or number) per wrt variable
+            return None if self.gradients is None else list(self.gradients.values())
         return self.jacobian[0] if self.jacobian is not None and len(self.jacobian) == 1 else None
 
     def to_dict(self, command: str = "jac") -> dict[str, Any]:
@@ -92,6 +102,10 @@ class Result:
         for key in ("method", "error_estimate", "nfev", "sweep"):  # numeric mode only
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        if self.shapes is not None:
+            from adcli import api_arrays
+
+            api_arrays.to_dict(self, out, command)
         out["warnings"] = [w.to_dict() for w in self.warnings]
         out["notes"] = list(self.notes)
         out["cost"] = dict(self.cost)
@@ -106,12 +120,19 @@ def _bindings(point: PointLike) -> list[Binding]:
         return []
     if isinstance(point, str):
         return parse_point(point)
-    if isinstance(point, Mapping):  # numpy arrays are many points, paired elementwise
+    if isinstance(point, Mapping):  # numpy arrays (and nested lists) are array values (issue 12)
         return [
-            Binding(str(k), np.asarray(v, float).ravel(), "rows") if np.ndim(v) else Binding(str(k), [float(v)])
+            Binding(str(k), [_array(k, v)], "array") if np.ndim(v) else Binding(str(k), [float(v)])
             for k, v in point.items()
         ]
     return [b for item in point for b in ([item] if isinstance(item, Binding) else parse_point(item))]
+
+
+def _array(name: object, v: Any) -> np.ndarray:
+    try:
+        return np.array(v, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise AdcliError("usage_error", f"{name}: not an array of numbers ({exc})") from None
 
 
 def _merge_point(
@@ -136,7 +157,15 @@ def _merge_point(
     chosen: dict[str, Binding] = {b.name: b for b in parsed.point}
     chosen.update((b.name, b) for b in defaults if b.name not in chosen)  # the text's own value wins
     chosen.update((b.name, b) for b in given)  # the command line's --at for EXPR wins, in its place
-    point = {name: b.values[0] if b.kind == "value" else b for name, b in chosen.items()}
+    point = {name: b.values[0] if b.kind in ("value", "array") else b for name, b in chosen.items()}
+    arrays = [name for name, b in chosen.items() if b.kind == "array"]
+    many = [name for name, b in chosen.items() if b.kind not in ("value", "array")]
+    if arrays and many:
+        raise AdcliError(
+            "usage_error",
+            f"{many[0]} is a set of values and {arrays[0]} an array: point sets over array problems are not"
+            " supported; run one point at a time",
+        )
     return expand(point, combine) if any(isinstance(v, Binding) for v in point.values()) else point
 
 
@@ -228,6 +257,10 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     warnings = [w for w in warnings if not (w.kind == "unused_variable" and w.message.split(" ", 1)[0] in shared)]
     names = columns + [n for n in present if n not in columns]
     tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source, order=order)
+    if any(isinstance(v, np.ndarray) for v in point.values()) or any(p and p.rules for p in tape.prims):
+        if any(isinstance(v, Column) for v in point.values()):
+            raise AdcliError("usage_error", "point sets over array expressions are not supported: one point at a time")
+        tape.shapes = infer_shapes(tape, [np.shape(point.get(n, 0.0)) for n in names])
     return Problem(parsed, point, columns, tape, warnings, each_point)
 
 
@@ -235,6 +268,8 @@ def prepare(  # noqa: PLR0913 - keyword-only options
 
 
 def _inputs(problem: Problem) -> list[Any]:
+    if problem.tape.shapes is not None:
+        return [np.asarray(problem.point.get(name, 0.0), dtype=float)[()] for name in problem.tape.names]
     return [np.float64(problem.point.get(name, 0.0)) for name in problem.tape.names]
 
 
@@ -258,7 +293,9 @@ def _float(x: Any) -> Any:
 def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> Result:
     parsed = problem.parsed
     values = [vals[o] for o in problem.tape.outputs]
-    if all(isinstance(v, float) for v in values):  # one point: float() cannot raise, no errstate needed
+    if problem.tape.shapes is not None:
+        values = [np.asarray(v, dtype=float)[()] for v in values]
+    elif all(isinstance(v, float) for v in values):  # one point: float() cannot raise, no errstate needed
         values = [float(v) for v in values]
     else:
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
@@ -284,6 +321,8 @@ def _edges(tape: Tape, active: Sequence[bool]) -> int:
 
 
 def evaluate_problem(problem: Problem, *, chunked: bool = True) -> Result:
+    if problem.tape.shapes is not None:
+        return _evaluate_arrays(problem)
     if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
         return over_chunks(problem, lambda part: evaluate_problem(part, chunked=False))
     tape = problem.tape
@@ -316,6 +355,8 @@ def differentiate(
 
     mode "numeric": finite differences or the complex step, as `numeric` (adcli.modes.numeric.estimate.Options) says.
     """
+    if problem.tape.shapes is not None:
+        return _arrays(problem, mode, direction, cotangent)
     if mode == "numeric":
         return _numeric(problem, numeric, direction, cotangent)
     if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
@@ -349,6 +390,37 @@ def differentiate(
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "partials": edges, per_sweep: edges * result.sweeps}
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _evaluate_arrays(problem: Problem) -> Result:
+    from adcli import api_arrays
+    from adcli.core.tape_arrays import evaluate as evaluate_arrays
+
+    started, warnings = time.perf_counter(), list(problem.warnings)
+    vals = evaluate_arrays(problem.tape, _inputs(problem), None, warnings)
+    result = _base(problem, vals, None, 0)
+    api_arrays.describe(problem, result)
+    result.warnings = warnings
+    result.cost = {"primal_ops": len(problem.tape.nodes) - problem.tape.first_op}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any) -> Result:
+    """Array problems (adcli.api_arrays): forward, reverse and numeric; symbolic is a later issue."""
+    from adcli import api_arrays
+
+    if mode == "symbolic":
+        raise AdcliError(
+            "usage_error",
+            "--mode symbolic works on scalar expressions only (matrix calculus is a later issue):"
+            " use reverse, forward or numeric for arrays",
+        )
+    if mode == "numeric":
+        if direction is not None or cotangent is not None:
+            raise AdcliError("usage_error", "numeric mode gives the whole Jacobian (no --dir, --cot)")
+        return api_arrays.numeric(problem, _base)
+    return api_arrays.differentiate(problem, mode, direction, cotangent, _base, _choose)
 
 
 def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> Result:
@@ -466,11 +538,31 @@ def gradient(
 ) -> Result:
     """`adcli.gradient("sin(x)*y", x=1, y=2).gradient` -> [y*cos(x), sin(x)] at the point."""
     problem = prepare(text, _point(at, point), wrt)
+    check_scalar(problem)
     if len(problem.tape.outputs) != 1:
         raise AdcliError(
             "usage_error", f"grad needs one output; this expression has {len(problem.tape.outputs)}: use jac"
         )
     return differentiate(problem, mode)
+
+
+def check_scalar(problem: Problem) -> None:
+    """grad of an array-valued expression: a usage_error that says what was probably meant."""
+    shapes = problem.tape.shapes
+    if shapes is None or len(problem.tape.outputs) != 1 or shapes[problem.tape.outputs[0]] == ():
+        return
+    shape = shapes[problem.tape.outputs[0]]
+    text = problem.parsed.outputs and to_text(problem.parsed.outputs[0], problem.parsed.labels, 60, truncate=True)
+    arrays = [n for n, v in problem.point.items() if np.ndim(v) == 1]
+    points = ""
+    if arrays:
+        shown = ", ".join(format(float(v), "g") for v in np.ravel(problem.point[arrays[0]])[:6])
+        points = f", or {arrays[0]}={{{shown}}} for a set of points (x=[…] is now one array)"
+    raise AdcliError(
+        "usage_error",
+        f"grad needs a scalar output; {text} has shape {tuple(shape)}: use jac for its Jacobian,"
+        f" sum({text}) for a scalar{points}",
+    )
 
 
 def jacobian(

@@ -17,7 +17,7 @@ from fractions import Fraction
 from hypothesis import strategies as st
 
 from adcli.core.graph import Node, const, make, var
-from adcli.core.primitives import TABLE
+from adcli.core.primitives import ELEMENTWISE as TABLE
 
 VARIABLES = ("x", "y", "z", "θ", "x_1")
 CONSTANTS = (0.5, 1.0, 2.0, 3.0, 0.25, 1.5, 0.1, math.pi, math.e)

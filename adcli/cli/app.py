@@ -72,6 +72,7 @@ def grad(
         if mode not in ("reverse", "forward", "numeric", "symbolic"):
             raise api.AdcliError("usage_error", f"grad --mode is reverse, forward, numeric or symbolic, not {mode!r}")
         problem = prepare()
+        api.check_scalar(problem)
         if len(problem.tape.outputs) != 1:
             n = len(problem.tape.outputs)
             raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
@@ -638,6 +639,16 @@ def main() -> None:
     raise SystemExit(code)
 
 
+def _negated(arg: str) -> str:
+    """`-sum(x)` as an argument is an expression, not an option: a leading space tells Click so (the
+    expression language ignores it). Anything shaped like an option (`-h`, `--at=…`) is left alone."""
+    import re
+
+    if arg.startswith("-") and arg != "-" and not re.fullmatch(r"--?[A-Za-z][\w-]*(=.*)?", arg, re.S):
+        return " " + arg
+    return arg
+
+
 def _run() -> int:
     """The app: its exit code; a usage error as adcli's error line (or JSON object)."""
     try:
@@ -645,6 +656,7 @@ def _run() -> int:
     except ImportError:  # pragma: no cover - older typer
         from click.exceptions import UsageError
 
+    sys.argv[1:] = [_negated(arg) for arg in sys.argv[1:]]
     try:
         code = app(standalone_mode=False)
     except UsageError as exc:  # a bad option or value: the same error[usage_error] line (or JSON) as ours

@@ -63,7 +63,7 @@ def _read(expr: str) -> str:
 
 def _many(request: Request) -> bool:
     """Batch mode: problems from files or stdin, several points (spans, lists, --points), or jsonl/csv."""
-    spans = any(":" in text or "[" in text for text in request.at or [])
+    spans = any(":" in _outside_brackets(text) or "{" in text for text in request.at or [])
     return (
         request.expr in (None, "-")
         or bool(request.files)
@@ -71,6 +71,17 @@ def _many(request: Request) -> bool:
         or spans
         or request.fmt in ("jsonl", "csv")
     )
+
+
+def _outside_brackets(text: str) -> str:
+    """The text without its [...] parts: `A[:, 0]` or `x=[1:2]` is no span, `x=0:1:11` is."""
+    out, depth = [], 0
+    for ch in text:
+        depth += ch == "["
+        if depth == 0:
+            out.append(ch)
+        depth -= ch == "]" and depth > 0
+    return "".join(out)
 
 
 def _batch(request: Request, solve: Any) -> NoReturn:
@@ -109,7 +120,7 @@ def _run(request: Request, compute: Callable[[], Any]) -> None:
         fail(exc, request.fmt)
     from adcli.batch.points import is_many
 
-    if is_many(result.at):
+    if result.shapes is None and is_many(result.at):
         _batch(request._replace(expr=result.input, at=None, files=None, points=None), lambda *_: result)
     try:
         _show(result, request.command, chosen, request.precision)

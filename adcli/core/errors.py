@@ -12,6 +12,7 @@ EXIT_CODES: dict[str, int] = {
     "unbound_variable": 2,
     "arity_error": 2,
     "usage_error": 2,
+    "shape_error": 2,  # array shapes that do not fit an operator (issue 12)
     "limit_exceeded": 2,
     "domain_error": 1,
     "nondifferentiable": 1,  # a derivative of order >= 2 at a kink (adcli hess, adcli taylor)

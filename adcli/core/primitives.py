@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from adcli.core import arrays
 from adcli.core.graph import Node, build, const
 
 Rule = Callable[..., object]
@@ -55,6 +56,9 @@ class Primitive:
     analytic: bool = True  # safe for complex-step differentiation
     operator: bool = False  # written infix (+ - * / ^) or prefix (-), not called by name
     aliases: tuple[str, ...] = field(default=())
+    #: structural primitives (arrays): shape, value, JVP and VJP rules instead of partials (core/arrays.py)
+    rules: arrays.Rules | None = None
+    shown: str = ""  # the name it prints as, where it differs (max(x) reduces: op "amax")
 
     @property
     def arity(self) -> int:
@@ -330,8 +334,39 @@ _PRIMITIVES: list[Primitive] = [
     _P("softplus", ("x",), _continued(lambda x: np.logaddexp(0.0, x), _softplus_complex), (lambda x, o: sigmoid(x),)),
 ]
 
+
+def _structural(name: str, params: str, rules: arrays.Rules, **kw: Any) -> Primitive:
+    return Primitive(name, tuple(params.split()), rules.fn, (), rules=rules, analytic=False, **kw)
+
+
+_PRIMITIVES += [
+    _structural("stack", "items", arrays.STACK, operator=True),
+    _structural("matmul", "a b", arrays.MATMUL, operator=True),
+    _structural("transpose", "A", arrays.TRANSPOSE),
+    _structural("index", "a", arrays.INDEX, operator=True),
+    _structural("sum", "x", arrays.SUM),
+    _structural("mean", "x", arrays.MEAN),
+    _structural("prod", "x", arrays.PROD),
+    _structural("norm", "x", arrays.NORM, domain_text="all arrays (at 0: the subgradient 0)"),
+    _structural("dot", "a b", arrays.DOT),
+    _structural("outer", "a b", arrays.OUTER),
+    _structural("tr", "A", arrays.TR),
+    _structural("det", "A", arrays.DET),
+    _structural("inv", "A", arrays.INV, domain_text="a nonsingular matrix"),
+    _structural("logdet", "A", arrays.LOGDET, domain_text="a matrix with a positive determinant"),
+    _structural("logsumexp", "x", arrays.LOGSUMEXP),
+    _structural("softmax", "x", arrays.SOFTMAX),
+    _structural("diag", "v", arrays.DIAG),
+    _structural("amax", "x", arrays.AMAX, operator=True, shown="max"),
+    _structural("amin", "x", arrays.AMIN, operator=True, shown="min"),
+]
+
 #: name -> primitive (operators included, keyed by their internal names).
 TABLE: dict[str, Primitive] = {p.name: p for p in _PRIMITIVES}
+
+#: the primitives with partial derivatives (scalar functions applied entry by entry), and the structural ones.
+ELEMENTWISE: dict[str, Primitive] = {p.name: p for p in _PRIMITIVES if p.rules is None}
+STRUCTURAL: dict[str, Primitive] = {p.name: p for p in _PRIMITIVES if p.rules is not None}
 
 #: names a user may call: function names and their aliases.
 FUNCTIONS: dict[str, Primitive] = {alias: p for p in _PRIMITIVES if not p.operator for alias in (p.name, *p.aliases)}

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from adcli.core import exact
+from adcli.core.arrays import key_text
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order
 
 #: binding strength of each operation's printed form (atoms and calls bind tightest).
-PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
+PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
 ATOM = 5
 
 
@@ -37,7 +38,10 @@ PLAIN: dict[str, tuple[Piece, ...]] = {
     "div": (Slot(0, 2, leading=True), "/", Slot(1, 3)),
     "pow": (Slot(0, ATOM), "^", Slot(1, ATOM)),
     "neg": ("-", Slot(0, 4)),
+    "matmul": (Slot(0, 2, frozenset({"div"}), leading=True), " @ ", Slot(1, 3)),
+    "transpose": (Slot(0, ATOM), "'"),
 }
+SHOWN = {"amax": "max", "amin": "min"}  # reductions printed by their function's name
 NAMED = {math.pi: "pi", math.e: "e"}
 LIMIT = 200_000  # characters in one printed expression
 
@@ -134,9 +138,12 @@ def _template(node: Node, latex: bool = False, labels: Mapping[Node, str] = {}) 
         return (Slot(0, ATOM), "^{", Slot(1), "}")
     if node.op in table:
         return table[node.op]
+    if node.op in ("stack", "index"):
+        return _array_template(node)
     key = (node.op, len(node.args), latex)
     if key not in _CALLS:  # made once per function: a Slot is a dataclass, slow to build per node
-        name = LATEX_NAMES.get(node.op, rf"\operatorname{{{node.op}}}") if latex else node.op
+        shown = SHOWN.get(node.op, node.op)
+        name = LATEX_NAMES.get(node.op, rf"\operatorname{{{shown}}}") if latex else shown
         pieces: list[Piece] = [name, r"\left(" if latex else "("]
         for i in range(len(node.args)):
             pieces += [", "] if i else []
@@ -146,6 +153,17 @@ def _template(node: Node, latex: bool = False, labels: Mapping[Node, str] = {}) 
 
 
 _CALLS: dict[tuple[str, int, bool], tuple[Piece, ...]] = {}
+
+
+def _array_template(node: Node) -> tuple[Piece, ...]:
+    """`[a, b]` for a literal, `x[1:3]` for an index (its payload says which entries)."""
+    if node.op == "index":
+        return (Slot(0, ATOM), key_text(node.payload))
+    pieces: list[Piece] = ["["]
+    for i in range(len(node.args)):
+        pieces += [", "] if i else []
+        pieces.append(Slot(i))
+    return (*pieces, "]")
 
 
 def _latex_leaf(text: str) -> str:
@@ -246,7 +264,7 @@ _PLAIN_PIECES: dict[tuple[str, int], tuple[str | tuple[int, int, frozenset[str],
 
 
 def _plain_pieces(node: Node) -> tuple[str | tuple[int, int, frozenset[str], bool], ...]:
-    key = (node.op, len(node.args))
+    key = (node.op, len(node.args)) if node.op != "index" else (node.op, node.payload)  # type: ignore[assignment]
     if key not in _PLAIN_PIECES:
         _PLAIN_PIECES[key] = tuple(
             p if type(p) is str else (p.arg, p.min_prec, p.paren_ops, p.leading)  # type: ignore[union-attr]

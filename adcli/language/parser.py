@@ -19,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from adcli.core import exact
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order, var
-from adcli.core.primitives import CONSTANTS, FUNCTIONS
+from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
 from adcli.core.printing import to_text
 from adcli.language.lalr import Driver
 
@@ -40,6 +40,10 @@ WORDS: dict[str, str] = {
     "RPAR": "')'",
     "LSQB": "'['",
     "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "MATMUL": "'@'",
+    "TRANSPOSE": "a transpose '",
     "COMMA": "','",
     "SEMICOLON": "';'",
     "EQUAL": "'='",
@@ -65,7 +69,7 @@ class Binding:
 
     name: str
     values: list[float]
-    kind: str = "value"  # "value" | "span" | "list" | "rows" (a column of a --points table)
+    kind: str = "value"  # "value" | "array" | "span" | "list" | "rows" (a column of a --points table)
     line: int | None = None
     column: int | None = None
     table: str = ""  # "rows": the table's file; the columns of one table are one axis of the point set
@@ -163,6 +167,51 @@ class _Builder(Transformer):
         return method
 
     add, sub, mul, div, pow = _binary("add"), _binary("sub"), _binary("mul"), _binary("div"), _binary("pow")
+    matmul = _binary("matmul")
+
+    # ---- arrays (issue 12)
+    def array(self, items: list[Node]) -> Node:
+        node = make("stack", items)
+        if items and items[0] in self.parsed.positions:  # the caret of a ragged literal: its first item
+            line, column = self.parsed.positions[items[0]]
+            self.parsed.positions.setdefault(node, (line, max(1, column - 1)))
+        return node
+
+    def transpose(self, children: list) -> Node:
+        a, token = children
+        return self._at(make("transpose", (a,)), token)
+
+    def index(self, children: list) -> Node:
+        a, *subscripts = children
+        spec = tuple(self._subscript(k) for k in subscripts)
+        node = make("index", (a,), payload=spec)  # type: ignore[arg-type]
+        place = self.parsed.positions.get(a)
+        return self._at(node, Token("LSQB", "[", line=place[0], column=place[1])) if place else node
+
+    def _subscript(self, k: object) -> tuple:
+        if isinstance(k, tuple):  # a slice
+            return ("s", *[None if n is None else self._integer(n) for n in k[1:]])
+        return ("i", self._integer(k))  # type: ignore[arg-type]
+
+    def _integer(self, node: Node) -> int:
+        value = _constant_value(node, self.source, self.parsed.positions)
+        if getattr(value, "ndim", 0) or value != int(value):
+            line, column = self.parsed.positions.get(node, (None, None))
+            message = f"an index must be a whole number, not {value!r}"
+            raise AdcliError("syntax_error", message, line=line, column=column, source=self.source)
+        return int(value)
+
+    def slice_all(self, children: list) -> tuple:
+        return ("s", None, None)
+
+    def slice_from(self, children: list) -> tuple:
+        return ("s", children[0], None)
+
+    def slice_to(self, children: list) -> tuple:
+        return ("s", None, children[0])
+
+    def slice_both(self, children: list) -> tuple:
+        return ("s", children[0], children[1])
 
     def neg(self, children: list) -> Node:
         token, a = children
@@ -202,6 +251,8 @@ class _Builder(Transformer):
     # ---- calls
     def _apply(self, func: Token, args: list[Node]) -> Node:
         prim = FUNCTIONS[func.value]
+        if func.value in ("max", "min") and len(args) == 1:  # max(x) of one array reduces it
+            prim = TABLE["a" + func.value]
         if len(args) != prim.arity:
             want = f"{prim.arity} argument" + ("s" if prim.arity != 1 else "")
             raise _error(
@@ -284,6 +335,10 @@ class _Builder(Transformer):
         if name.value in self.point_names:
             raise _error("usage_error", f"{name.value} is given two values in one point", name, self.source)
         self.point_names.add(name.value)
+        if kind == "value" and getattr(values[0], "ndim", 0):  # `x = [1, 2, 3]`: one array value
+            kind = "array"
+        elif kind != "value" and any(getattr(v, "ndim", 0) for v in values):
+            raise _error("usage_error", f"{name.value}: a set of values holds numbers, not arrays", name, self.source)
         return Binding(name.value, values, kind, name.line, name.column)
 
     def span(self, nodes: list[Node]) -> tuple[str, list[Node]]:
@@ -407,6 +462,8 @@ def _describe(token: Token) -> str:
         return "end of line"  # never a raw newline inside a one-line message
     if token.type == "FUNC":
         return f"function name '{token.value}'"
+    if token.type == "TRANSPOSE":
+        return f'"{token.value}" (a transpose, after a name or a bracket; adcli has no strings)'
     return f"'{token.value}'"
 
 
@@ -445,7 +502,9 @@ def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> Ad
         if depth > 0:
             message = f"unexpected end of input: {depth} '(' not closed"
         elif text.count("[") > text.count("]"):
-            message = "unexpected end of input: '[' not closed (a list is [a, b, c])"
+            message = "unexpected end of input: '[' not closed (an array is [a, b, c])"
+        elif text.count("{") > text.count("}"):
+            message = "unexpected end of input: '{' not closed (a set of values is {a, b, c})"
         elif start == "program" and statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
             message = "the program ends with an assignment: write its output after it, as in a = x*y; sin(a)"
         else:

@@ -16,7 +16,7 @@ import pytest
 from adcli import api
 from adcli.commands.emit import NUMPY_DEFS, python_source, ufunc
 from adcli.commands.trace import compute
-from adcli.core.primitives import TABLE
+from adcli.core.primitives import ELEMENTWISE as TABLE
 
 
 def _module(text: str, at: Any, mode: str = "both", **seeds: Any) -> tuple[str, dict[str, Any]]:

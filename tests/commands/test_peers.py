@@ -28,7 +28,7 @@ from adcli.commands import peers
 from adcli.commands.compare import compare
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order, var, variables
-from adcli.core.primitives import TABLE
+from adcli.core.primitives import ELEMENTWISE as TABLE
 from adcli.core.tape import evaluate, linearise, local_partials
 from adcli.modes import forward, reverse
 

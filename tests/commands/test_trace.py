@@ -19,7 +19,7 @@ from adcli.commands.trace import Row, Trace, compute, resolve_cotangent, resolve
 from adcli.core.errors import AdcliError
 from adcli.core.graph import as_node, var
 from adcli.core.notation import can_show, name, spell, style, substitute, token
-from adcli.core.primitives import TABLE
+from adcli.core.primitives import ELEMENTWISE as TABLE
 from adcli.core.printing import to_text
 from adcli.core.tape import evaluate, linearise
 from adcli.language.parser import parse

@@ -9,6 +9,7 @@ from adcli.core.errors import EXIT_CODES, AdcliError, AdcliWarning, worst_exit
 
 #: DESIGN.md, "Error kinds and exit codes".
 DESIGN_TABLE = {
+    "shape_error": 2,
     "syntax_error": 2,
     "unknown_function": 2,
     "unbound_variable": 2,

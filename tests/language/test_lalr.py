@@ -7,6 +7,7 @@ text Lark refuses must be refused with the same message.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,7 +35,7 @@ TEXTS = [
     "x\r\n",
     "atan2(y, x) + max(x, y, ) ",
     "f(x) + g(1, 2)",
-    "x at x=0:1:11, y=[0, 0.5, 1]",
+    "x at x=0:1:11, y={0, 0.5, 1}",
     "at*2",
     "AT*2 + At + atan(x) + x_at",
     "x at at=1",
@@ -85,7 +86,9 @@ def _outcome(text: str, start: str, lean: bool, monkeypatch: pytest.MonkeyPatch)
             result = syntax._parse(text, start)
         except AdcliError as exc:
             return ("error", exc.kind, exc.message, exc.line, exc.column)
-    return ("ok", _field_view(result) if start == "program" else result)
+    if start == "program":
+        return ("ok", _field_view(result))
+    return ("ok", [(b.name, [np.asarray(v).tolist() for v in b.values], b.kind, b.line, b.column) for b in result])
 
 
 def _check(text: str, monkeypatch: pytest.MonkeyPatch, start: str = "program") -> None:
@@ -99,7 +102,7 @@ def test_the_loop_is_in_use():
     assert syntax._driver("program").parse("x*y").outputs[0].op == "mul"
 
 
-GOOD = TEXTS[:14] + ["x at x=0:1:11, y=[0, 0.5, 1]", "2e3x + 1.5e-3 + .5 + 3.", "x − y × z ÷ w · v", "θ_1 + αβ"]
+GOOD = TEXTS[:14] + ["x at x=0:1:11, y={0, 0.5, 1}", "2e3x + 1.5e-3 + .5 + 3.", "x − y × z ÷ w · v", "θ_1 + αβ"]
 
 
 @pytest.mark.parametrize("text", GOOD)
@@ -115,7 +118,7 @@ def test_same_as_lark(text, monkeypatch):
     _check(text, monkeypatch)
 
 
-@pytest.mark.parametrize("text", ["x=1, y=pi/4", "x=0:1:5", "x=[1, 2], y=-3", "x=", "x=1,,y=2"])
+@pytest.mark.parametrize("text", ["x=1, y=pi/4", "x=0:1:5", "x={1, 2}, y=-3", "x=[1, 2], y=-3", "x=", "x=1,,y=2"])
 def test_points_same_as_lark(text, monkeypatch):
     _check(text, monkeypatch, "point")
 

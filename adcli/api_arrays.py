@@ -1,0 +1,166 @@
+"""The API's array path (issue 12): value, gradient per variable, flattened Jacobian, JVP/VJP on arrays.
+
+A problem whose point holds arrays, or whose text has an array operation, has shapes on its tape;
+`adcli.api` hands it here. The results keep numpy arrays (the Python API returns them); the JSON
+gives nested lists: `gradient` one entry per wrt variable in its shape, `jacobian` always 2-D (rows:
+the outputs' entries row-major, columns: each wrt variable's entries row-major, in order).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.tape import Tape
+from adcli.core.tape_arrays import evaluate, local_partials
+from adcli.modes import arrays
+
+
+def shapes_of(tape: Tape) -> list[tuple[int, ...]]:
+    assert tape.shapes is not None
+    return tape.shapes
+
+
+def describe(problem: Any, result: Any) -> None:
+    """Fill the array fields every array result has: shapes, labels of the Jacobian's rows and columns."""
+    tape, shapes = problem.tape, shapes_of(problem.tape)
+    result.shapes = {name: list(shapes[k]) for k, name in enumerate(tape.names) if name in problem.point}
+    result.output_shapes = [list(shapes[o]) for o in tape.outputs]
+    result.column_labels = [lab for k, w in enumerate(problem.wrt) for lab in arrays.entry_labels(w, shapes[k])]
+    outs = tape.outputs
+    result.row_labels = [
+        lab
+        for i, o in enumerate(outs)
+        for lab in arrays.entry_labels("y" if len(outs) == 1 else f"y{i + 1}", shapes[o])
+    ]
+    if result.jacobian is not None and len(result.row_labels) == 1 and not shapes[outs[0]]:
+        result.gradients = split(np.asarray(result.jacobian, dtype=float)[0], problem)
+    result.value = [
+        np.array(result.value[i], dtype=float)[()] if shapes[o] else float(result.value[i]) for i, o in enumerate(outs)
+    ]
+
+
+def _finite(found: np.ndarray, what: str, warnings: list[AdcliWarning]) -> None:
+    if not np.all(np.isfinite(found)):
+        raise AdcliError("nonfinite", f"an entry of the {what} is not finite", warnings=warnings)
+
+
+def split(flat: np.ndarray, problem: Any) -> dict[str, Any]:
+    """A Jacobian row (a gradient) cut into one array per wrt variable, each in its shape."""
+    shapes, out, start = shapes_of(problem.tape), {}, 0
+    for k, name in enumerate(problem.wrt):
+        n = int(np.prod(shapes[k], dtype=int))
+        piece = flat[start : start + n]
+        out[name] = piece.reshape(shapes[k]) if shapes[k] else float(piece[0])
+        start += n
+    return out
+
+
+def _shaped(name: str, given: Any, shape: tuple[int, ...], option: str) -> Any:
+    value = np.asarray(given, dtype=float)
+    if value.shape != shape:
+        got = "a scalar" if value.shape == () else f"shape {value.shape}"
+        raise AdcliError("shape_error", f"{option} for {name} has {got}; {name} has shape {shape}")
+    return value[()]
+
+
+def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base: Any, choose: Any) -> Any:
+    """Value and Jacobian (or JVP/VJP) of an array problem, by forward or reverse sweeps over the table's rules."""
+    tape, started = problem.tape, time.perf_counter()
+    shapes = shapes_of(tape)
+    warnings = list(problem.warnings)
+    active = tape.active(problem.wrt)
+    inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
+    vals = evaluate(tape, inputs, active, warnings)
+    partials = local_partials(tape, vals, active, warnings)
+    if direction is not None:
+        unknown = [n for n in direction if n not in problem.wrt]
+        if unknown:
+            raise AdcliError("usage_error", f"--dir names {', '.join(unknown)}, not among the variables {problem.wrt}")
+        seed = [
+            _shaped(n, direction[n], shapes[k], "--dir") if n in direction else None for k, n in enumerate(tape.names)
+        ]
+        result = base(problem, vals, "forward", 1)
+        result.direction = {n: np.asarray(direction.get(n, np.zeros(shapes[k]))) for k, n in enumerate(problem.wrt)}
+        result.jvp = arrays.jvp(tape, partials, seed)
+    elif cotangent is not None:
+        if len(cotangent) != len(tape.outputs):
+            raise AdcliError(
+                "usage_error", f"--cot has {len(cotangent)} weights; there are {len(tape.outputs)} outputs"
+            )
+        cot = [
+            _shaped(f"output {i + 1}", c, shapes[o], "--cot")
+            for i, (c, o) in enumerate(zip(cotangent, tape.outputs, strict=True))
+        ]
+        result = base(problem, vals, "reverse", 1)
+        result.cotangent = [np.asarray(c) for c in cot]
+        result.vjp = arrays.vjp(tape, partials, cot, len(problem.wrt))
+    else:
+        outs, ins = arrays.sizes(tape, len(problem.wrt))
+        mode = choose(mode, sum(ins), sum(outs))
+        sweep = arrays.forward_jacobian if mode == "forward" else arrays.reverse_jacobian
+        found = sweep(tape, partials, len(problem.wrt))
+        result = base(problem, vals, mode, found.sweeps)
+        _finite(found.jacobian, "Jacobian", warnings)
+        result.jacobian = found.jacobian
+    describe(problem, result)
+    result.warnings = warnings
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "sweeps": result.sweeps}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def numeric(problem: Any, base: Any) -> Any:
+    tape, started = problem.tape, time.perf_counter()
+    warnings = list(problem.warnings)
+    inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
+    vals = evaluate(tape, inputs, tape.active(problem.wrt), warnings)
+    found = arrays.numeric_jacobian(tape, inputs, len(problem.wrt))
+    result = base(problem, vals, "numeric", found.sweeps)
+    _finite(found.jacobian, "Jacobian", warnings)
+    result.jacobian, result.error_estimate, result.nfev = found.jacobian, found.error, found.nfev
+    result.method = "central"
+    scale = np.maximum(1.0, np.abs(found.jacobian))
+    if found.error is not None and np.any(found.error > 1e-5 * scale):
+        warnings.append(AdcliWarning("inaccurate", "some numeric estimates have a large error estimate"))
+    describe(problem, result)
+    result.warnings = warnings
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "function_evaluations": found.nfev}
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def nested(x: Any) -> Any:
+    """JSON: a number or nested lists."""
+    return x.tolist() if isinstance(x, np.ndarray) else float(x) if isinstance(x, (float, np.floating)) else x
+
+
+def to_dict(result: Any, out: dict[str, Any], command: str) -> None:
+    """The array fields of the JSON object (README): value as the output itself, gradient per variable."""
+    out["value"] = nested(result.value[0]) if len(result.value) == 1 else [nested(v) for v in result.value]
+    if result.jacobian is not None and command != "eval":
+        out["jacobian"] = np.asarray(result.jacobian, dtype=float).reshape(len(result.row_labels), -1).tolist()
+    if command == "grad" and result.jacobian is not None:
+        out["gradient"] = {k: nested(v) for k, v in result.gradients.items()} if result.gradients else None
+    out["shapes"] = dict(result.shapes)
+    out["output_shapes"] = result.output_shapes
+    if result.jacobian is not None:
+        out["rows"], out["columns"] = result.row_labels, result.column_labels
+    if result.error_estimate is not None:
+        out["error_estimate"] = np.asarray(result.error_estimate).tolist()
+    for key in ("direction", "cotangent"):
+        given = getattr(result, key)
+        if given is not None:
+            out[key] = (
+                {k: nested(v) for k, v in given.items()} if isinstance(given, Mapping) else [nested(v) for v in given]
+            )
+    for key in ("jvp", "vjp"):
+        if getattr(result, key) is not None:
+            out[key] = [nested(v) for v in getattr(result, key)]
+    out["at"] = {k: nested(v) for k, v in result.at.items()}
+    if result.seed is not None:
+        out["seed"] = result.seed

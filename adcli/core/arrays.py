@@ -1,0 +1,345 @@
+"""The structural primitives' rules: shape, value, JVP and VJP, each written once (issue 12).
+
+Elementwise primitives keep their partial derivatives (primitives.py); broadcasting is handled for
+all of them by `unbroadcast` (autograd's helper: an adjoint summed over the axes broadcasting added).
+Structural primitives (matmul, transpose, reductions, indexing, literals, linear algebra) declare
+here how their output's shape follows from the arguments' shapes (checked before evaluation), a
+JVP rule (tangents in, the output's tangent out) and a VJP rule (the output's adjoint in, one adjoint
+per argument out; None where not needed). The tape's forward and reverse sweeps call these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Shape = tuple[int, ...]
+Arr = Any
+
+
+class ShapeMismatchError(Exception):
+    """Shapes that do not fit an operator; the tape turns it into a `shape_error` with a caret."""
+
+
+class SingularError(Exception):
+    """A matrix function (inv, logdet, det's derivative) at a matrix outside its domain."""
+
+
+def show(shape: Shape) -> str:
+    """A shape in messages: (3,) a vector of 3, () a scalar, (2, 3) a matrix."""
+    return "scalar ()" if shape == () else f"({', '.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
+
+
+def broadcast(*shapes: Shape) -> Shape:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ShapeMismatchError(f"shapes {' and '.join(map(show, shapes))} do not broadcast") from None
+
+
+def unbroadcast(g: Arr, shape: Shape) -> Arr:
+    """Sum an adjoint over the axes that broadcasting added or stretched, back to `shape`."""
+    g_shape = np.shape(g)
+    if g_shape == shape:
+        return g
+    while np.ndim(g) > len(shape):
+        g = np.sum(g, axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and np.shape(g)[axis] != 1:
+            g = np.sum(g, axis=axis, keepdims=True)
+    return g
+
+
+def grow(t: Arr, shape: Shape) -> Arr:
+    """A tangent broadcast to the output's shape (a scalar's tangent feeding a vector)."""
+    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+
+
+def _zero(t: Arr | None, like: Arr) -> Arr:
+    return np.zeros(np.shape(like)) if t is None else t
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A structural primitive's rules. fn(*args, payload); shape(shapes, payload) -> Shape;
+    jvp(args, out, tangents, payload) -> tangent; vjp(args, out, g, needed, payload) -> adjoints."""
+
+    fn: Callable[..., Arr]
+    shape: Callable[[Sequence[Shape], Any], Shape]
+    jvp: Callable[..., Arr]
+    vjp: Callable[..., tuple[Arr | None, ...]]
+
+
+# ---- literals and transposes ----------------------------------------------------------------------
+
+
+def _stack_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+    for i, s in enumerate(shapes[1:], 1):
+        if s != shapes[0]:
+            raise ShapeMismatchError(
+                f"ragged array literal: item 0 has shape {show(shapes[0])}, item {i} has {show(s)}"
+            )
+    return (len(shapes), *shapes[0])
+
+
+STACK = Rules(
+    lambda *a: np.stack([np.asarray(v, dtype=float) for v in a[:-1]]),
+    _stack_shape,
+    lambda a, o, t, p: np.stack([_zero(ti, ai) for ti, ai in zip(t, a, strict=True)]),
+    lambda a, o, g, need, p: tuple(g[i] if n else None for i, n in enumerate(need)),
+)
+
+
+def _transpose_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+    if len(shapes[0]) > 2:
+        raise ShapeMismatchError(f"transpose takes a vector or a matrix, not shape {show(shapes[0])}")
+    return shapes[0][::-1]
+
+
+TRANSPOSE = Rules(
+    lambda a, p: np.transpose(a),
+    _transpose_shape,
+    lambda a, o, t, p: np.transpose(t[0]),
+    lambda a, o, g, need, p: (np.transpose(g),),
+)
+
+# ---- products ---------------------------------------------------------------------------------------
+
+
+def _matmul_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+    a, b = shapes
+    if not a or not b or len(a) > 2 or len(b) > 2:
+        why = "use * for a scalar" if not a or not b else "vectors and matrices only"
+        raise ShapeMismatchError(f"@ cannot multiply shapes {show(a)} and {show(b)} ({why})")
+    if a[-1] != b[0]:
+        raise ShapeMismatchError(f"@ cannot multiply shapes {show(a)} and {show(b)}: {a[-1]} ≠ {b[0]}")
+    return a[:-1] + b[1:]
+
+
+def _matmul_vjp(a: Sequence[Arr], o: Arr, g: Arr, need: Sequence[bool], p: Any) -> tuple[Arr | None, ...]:
+    """Ā = Ḡ@Bᵀ, B̄ = Aᵀ@Ḡ, with vectors as numpy treats them (a row on the left, a column on the right)."""
+    x, y = a
+    gx = gy = None
+    if need[0]:
+        gx = (
+            np.outer(g, y)
+            if y.ndim == 1 and x.ndim == 2
+            else (g * y if y.ndim == 1 else y @ g if x.ndim == 1 else g @ y.T)
+        )
+    if need[1]:
+        gy = np.outer(x, g) if x.ndim == 1 and y.ndim == 2 else (g * x if x.ndim == 1 else x.T @ g)
+    return gx, gy
+
+
+MATMUL = Rules(
+    lambda x, y, p: np.matmul(x, y),
+    _matmul_shape,
+    lambda a, o, t, p: (t[0] @ a[1] if t[0] is not None else 0) + (a[0] @ t[1] if t[1] is not None else 0),
+    _matmul_vjp,
+)
+
+
+def _vectors(name: str) -> Callable[[Sequence[Shape], Any], Shape]:
+    def shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+        a, b = shapes
+        if len(a) != 1 or len(b) != 1 or (name == "dot" and a != b):
+            raise ShapeMismatchError(
+                f"{name} takes two vectors{' of one length' if name == 'dot' else ''}, "
+                f"not shapes {show(a)} and {show(b)}"
+            )
+        return () if name == "dot" else (a[0], b[0])
+
+    return shape
+
+
+DOT = Rules(lambda x, y, p: np.dot(x, y), _vectors("dot"), MATMUL.jvp, _matmul_vjp)
+OUTER = Rules(
+    lambda x, y, p: np.outer(x, y),
+    _vectors("outer"),
+    lambda a, o, t, p: (
+        (np.outer(t[0], a[1]) if t[0] is not None else 0) + (np.outer(a[0], t[1]) if t[1] is not None else 0)
+    ),
+    lambda a, o, g, need, p: (g @ a[1] if need[0] else None, g.T @ a[0] if need[1] else None),
+)
+
+# ---- reductions -------------------------------------------------------------------------------------
+
+
+def _whole(shapes: Sequence[Shape], payload: Any) -> Shape:
+    return ()
+
+
+def _others_product(x: Arr) -> Arr:
+    """∂prod(x)/∂xᵢ = the product of the others, without dividing (exact where an entry is 0)."""
+    flat = np.ravel(x)
+    left = np.concatenate(([1.0], np.cumprod(flat[:-1])))
+    right = np.concatenate((np.cumprod(flat[::-1][:-1])[::-1], [1.0]))
+    return (left * right).reshape(np.shape(x))
+
+
+def _spread(partial: Callable[[Arr, Arr], Arr]) -> tuple[Callable[..., Arr], Callable[..., tuple[Arr, ...]]]:
+    """JVP and VJP of a reduction y = f(x) from ∂y/∂x (an array shaped like x)."""
+    return (
+        lambda a, o, t, p: np.sum(partial(a[0], o) * t[0]),
+        lambda a, o, g, need, p: (g * partial(a[0], o),),
+    )
+
+
+def _norm_partial(x: Arr, o: Arr) -> Arr:
+    return np.zeros(np.shape(x)) if o == 0 else x / o  # at 0: the subgradient 0 (the middle of the ball)
+
+
+def _softmax(x: Arr) -> Arr:
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _logsumexp(x: Arr) -> Arr:
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def _ties(x: Arr, o: Arr) -> Arr:
+    mask = np.equal(x, o).astype(float)
+    return mask / np.sum(mask)  # a tie shares the derivative equally (max(a, b): 1/2 each)
+
+
+SUM = Rules(
+    lambda x, p: np.sum(x),
+    _whole,
+    lambda a, o, t, p: np.sum(t[0]),
+    lambda a, o, g, need, p: (np.broadcast_to(g, np.shape(a[0])),),
+)
+MEAN = Rules(
+    lambda x, p: np.mean(x),
+    _whole,
+    lambda a, o, t, p: np.mean(t[0]),
+    lambda a, o, g, need, p: (np.broadcast_to(g / max(np.size(a[0]), 1), np.shape(a[0])),),
+)
+PROD = Rules(lambda x, p: np.prod(x), _whole, *_spread(lambda x, o: _others_product(x)))
+NORM = Rules(lambda x, p: np.sqrt(np.sum(np.square(x))), _whole, *_spread(_norm_partial))
+LOGSUMEXP = Rules(lambda x, p: _logsumexp(x), _whole, *_spread(lambda x, o: np.exp(x - o)))
+AMAX = Rules(lambda x, p: np.max(x), _whole, *_spread(_ties))
+AMIN = Rules(lambda x, p: np.min(x), _whole, *_spread(_ties))
+
+
+def _same(shapes: Sequence[Shape], payload: Any) -> Shape:
+    return shapes[0]
+
+
+SOFTMAX = Rules(
+    lambda x, p: _softmax(x),
+    _same,
+    lambda a, o, t, p: o * (t[0] - np.sum(o * t[0], axis=-1, keepdims=True)),
+    lambda a, o, g, need, p: (o * (g - np.sum(o * g, axis=-1, keepdims=True)),),
+)
+
+# ---- matrices ---------------------------------------------------------------------------------------
+
+
+def _square(name: str, out: Callable[[Shape], Shape]) -> Callable[[Sequence[Shape], Any], Shape]:
+    def shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+        s = shapes[0]
+        if len(s) != 2 or s[0] != s[1]:
+            raise ShapeMismatchError(f"{name} takes a square matrix, not shape {show(s)}")
+        return out(s)
+
+    return shape
+
+
+def _inverse(a: Arr) -> Arr:
+    if not np.all(np.isfinite(a)) or np.linalg.cond(a) > 1 / np.finfo(float).eps:
+        raise SingularError("the matrix is singular (no inverse)")
+    return np.linalg.inv(a)
+
+
+def _logdet(a: Arr) -> Arr:
+    sign, value = np.linalg.slogdet(a)
+    if sign <= 0:
+        raise SingularError("its determinant is not positive" if sign < 0 else "the matrix is singular")
+    return value
+
+
+TR = Rules(
+    lambda x, p: np.trace(x),
+    _square("tr", lambda s: ()),
+    lambda a, o, t, p: np.trace(t[0]),
+    lambda a, o, g, need, p: (g * np.eye(a[0].shape[0]),),
+)
+DET = Rules(
+    lambda x, p: np.linalg.det(x),
+    _square("det", lambda s: ()),
+    lambda a, o, t, p: o * np.trace(_inverse(a[0]) @ t[0]),
+    lambda a, o, g, need, p: (g * o * _inverse(a[0]).T,),
+)
+INV = Rules(
+    lambda x, p: _inverse(x),
+    _square("inv", lambda s: s),
+    lambda a, o, t, p: -o @ t[0] @ o,
+    lambda a, o, g, need, p: (-o.T @ g @ o.T,),
+)
+LOGDET = Rules(
+    lambda x, p: _logdet(x),
+    _square("logdet", lambda s: ()),
+    lambda a, o, t, p: np.trace(_inverse(a[0]) @ t[0]),
+    lambda a, o, g, need, p: (g * _inverse(a[0]).T,),
+)
+
+
+def _diag_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+    s = shapes[0]
+    if len(s) == 1:
+        return (s[0], s[0])
+    if len(s) == 2 and s[0] == s[1]:
+        return (s[0],)
+    raise ShapeMismatchError(f"diag takes a vector or a square matrix, not shape {show(s)}")
+
+
+DIAG = Rules(
+    lambda x, p: np.diag(x),
+    _diag_shape,
+    lambda a, o, t, p: np.diag(t[0]),
+    lambda a, o, g, need, p: (np.diag(g),),
+)
+
+# ---- indexing ---------------------------------------------------------------------------------------
+
+
+def key(payload: Any) -> tuple[int | slice, ...]:
+    """The numpy key of an index node's payload: ("i", k) an integer, ("s", start, stop) a slice."""
+    return tuple(k[1] if k[0] == "i" else slice(k[1], k[2]) for k in payload)
+
+
+def key_text(payload: Any) -> str:
+    parts = []
+    for k in payload:
+        if k[0] == "i":
+            parts.append(str(k[1]))
+        else:
+            parts.append(("" if k[1] is None else str(k[1])) + ":" + ("" if k[2] is None else str(k[2])))
+    return "[" + ", ".join(parts) + "]"
+
+
+def _index_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+    s = shapes[0]
+    if len(payload) > len(s):
+        raise ShapeMismatchError(f"{len(payload)} indices for shape {show(s)}")
+    for axis, k in enumerate(payload):
+        if k[0] == "i" and not -s[axis] <= k[1] < s[axis]:
+            raise ShapeMismatchError(f"index {k[1]} is out of range for axis {axis} of shape {show(s)}")
+    out = np.broadcast_to(np.float64(0), s)[key(payload)].shape  # no allocation: a zero-stride view
+    if 0 in out and 0 not in s:
+        raise ShapeMismatchError(f"the slice {key_text(payload)} of shape {show(s)} is empty")
+    return tuple(out)
+
+
+def _scatter(a: Sequence[Arr], o: Arr, g: Arr, need: Sequence[bool], p: Any) -> tuple[Arr]:
+    full = np.zeros(np.shape(a[0]))
+    full[key(p)] = g
+    return (full,)
+
+
+INDEX = Rules(lambda x, p: np.asarray(x)[key(p)], _index_shape, lambda a, o, t, p: t[0][key(p)], _scatter)

@@ -1,0 +1,192 @@
+"""The tape on arrays (issue 12): shapes checked before evaluation, the primal sweep, the linearisation.
+
+A tape whose values are arrays carries every slot's shape (`Tape.shapes`), inferred here from the
+inputs' shapes by each primitive's shape rule before anything is evaluated: a mismatch is a
+`shape_error` naming the operator, both shapes, with a caret at it. Elementwise primitives then
+linearise to their partials (as on scalars); structural ones to a `Linear`, the JVP and VJP rules of
+the table bound to the point, which the forward and reverse sweeps call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from adcli.core import arrays
+from adcli.core.errors import AdcliWarning
+from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kink_warnings
+
+#: largest array a rule may produce (8 bytes an entry): past it, limit_exceeded before allocating
+MAX_ELEMENTS = 50_000_000
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A structural slot's linearisation: its rules bound to the argument values and the output."""
+
+    rules: arrays.Rules
+    args: tuple[Any, ...]
+    out: Any
+    payload: Any
+    need: tuple[bool, ...]
+
+    def jvp(self, tangents: Sequence[Any]) -> Any:
+        return self.rules.jvp(self.args, self.out, tangents, self.payload)
+
+    def vjp(self, g: Any) -> tuple[Any, ...]:
+        return self.rules.vjp(self.args, self.out, g, self.need, self.payload)
+
+
+def _operator(tape: Tape, slot: int) -> str:
+    op = tape.nodes[slot].op
+    return {"matmul": "@", "index": "indexing", "stack": "the array literal", "transpose": "'"}.get(op, op)
+
+
+def infer_shapes(tape: Tape, inputs: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Every slot's shape from the inputs' shapes, or a shape_error at the first operator that does not fit."""
+    shapes: list[tuple[int, ...]] = list(inputs) + [()] * (len(tape.nodes) - len(inputs))
+    for s in range(tape.first_op, len(tape.nodes)):
+        prim = tape.prims[s]
+        got = [shapes[j] for j in tape.args[s]]
+        try:
+            if prim.rules is not None:  # type: ignore[union-attr]
+                shapes[s] = prim.rules.shape(got, tape.nodes[s].payload)  # type: ignore[union-attr]
+            else:
+                shapes[s] = arrays.broadcast(*got)
+        except arrays.ShapeMismatchError as exc:
+            raise tape.error("shape_error", f"{_operator(tape, s)} in {tape.text(s)}: {exc}", s) from None
+        size = int(np.prod(shapes[s], dtype=float))
+        if size > MAX_ELEMENTS:
+            message = f"{tape.text(s)} would have {size:,} entries; the limit is {MAX_ELEMENTS:,}"
+            raise tape.error("limit_exceeded", message, s)
+    return shapes
+
+
+def evaluate(
+    tape: Tape, inputs: Sequence[Any], active: Sequence[bool] | None = None, warnings: list[AdcliWarning] | None = None
+) -> list[Any]:
+    """The primal sweep on arrays: elementwise slots as on scalars, structural ones by their rules."""
+    vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
+    for s in range(tape.n_inputs, tape.first_op):
+        vals[s] = np.float64(tape.nodes[s].payload)
+    prims, args, nodes = tape.prims, tape.args, tape.nodes
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(vals)):
+            prim = prims[s]
+            a = [vals[j] for j in args[s]]
+            try:
+                if prim.rules is not None:  # type: ignore[union-attr]
+                    vals[s] = prim.rules.fn(*a, nodes[s].payload)  # type: ignore[union-attr]
+                    continue
+                if prim.domain is not None:  # type: ignore[union-attr]
+                    _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
+                vals[s] = prim.fn(*a)  # type: ignore[union-attr]
+            except FloatingPointError as exc:
+                raise _float_error(tape, s, exc, a) from None
+            except arrays.SingularError as exc:
+                raise tape.error(
+                    "domain_error", f"{tape.text(s)} is outside the domain of {prim.name}: {exc}", s
+                ) from None
+            if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
+                warnings.extend(_kink_warnings(tape, s, prim, a))  # type: ignore[arg-type]
+            if prim.name in ("amax", "amin") and warnings is not None:  # type: ignore[union-attr]
+                _tie_warning(tape, s, a[0], vals[s], warnings)
+    return vals
+
+
+def _tie_warning(tape: Tape, slot: int, x: Any, out: Any, warnings: list[AdcliWarning]) -> None:
+    ties = int(np.count_nonzero(np.equal(x, out)))
+    if ties > 1:
+        message = (
+            f"{tape.text(slot)} is not differentiable here: {ties} entries tie for the extreme;"
+            f" used 1/{ties} for each (the kink rule of max(a, b))"
+        )
+        warnings.append(AdcliWarning("nondifferentiable", message, {"node": tape.text(slot), "ties": ties}))
+
+
+def local_partials(
+    tape: Tape, vals: Sequence[Any], active: Sequence[bool], warnings: list[AdcliWarning] | None = None
+) -> list[Any]:
+    """Each active slot's linearisation: partials (elementwise) or a Linear (structural)."""
+    partials: list[Any] = [None] * len(vals)
+    prims, args, nodes = tape.prims, tape.args, tape.nodes
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(vals)):
+            if not active[s]:
+                continue
+            idx, prim = args[s], prims[s]
+            a = [vals[j] for j in idx]
+            need = tuple(active[j] for j in idx)
+            if prim.rules is not None:  # type: ignore[union-attr]
+                partials[s] = Linear(prim.rules, tuple(a), vals[s], nodes[s].payload, need)  # type: ignore[union-attr]
+                continue
+            try:
+                partials[s] = tuple(
+                    [rule(*a, vals[s]) if n else None for rule, n in zip(prim.partials, need, strict=True)]  # type: ignore[union-attr]
+                )
+            except FloatingPointError as exc:
+                err = _float_error(tape, s, exc, a, "the derivative of ")
+                err.warnings = list(warnings or [])
+                raise err from None
+    return partials
+
+
+def tangent_sweep(tape: Tape, partials: Sequence[Any], seed: Sequence[Any]) -> list[Any]:
+    """Forward mode on arrays: v̇ᵢ = JVPᵢ(v̇ⱼ…), elementwise ones Σ ∂vᵢ/∂vⱼ·v̇ⱼ grown to vᵢ's shape."""
+    tangents: list[Any] = list(seed) + [None] * (len(tape.nodes) - len(seed))
+    shapes = tape.shapes
+    assert shapes is not None
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(tangents)):
+            local = partials[s]
+            if local is None:
+                continue
+            ts = [tangents[j] for j in tape.args[s]]
+            if all(t is None for t in ts):
+                continue
+            try:
+                if type(local) is Linear:
+                    tangents[s] = local.jvp(ts)
+                    continue
+            except arrays.SingularError as exc:
+                raise tape.error("domain_error", f"the derivative of {tape.text(s)} is undefined: {exc}", s) from None
+            total = None
+            for p, t in zip(local, ts, strict=True):
+                if p is not None and t is not None:
+                    total = p * t if total is None else total + p * t
+            tangents[s] = None if total is None else arrays.grow(total, shapes[s])
+    return tangents
+
+
+def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any]) -> list[Any]:
+    """Reverse mode on arrays: v̄ⱼ += VJPᵢ(v̄ᵢ), elementwise ones unbroadcast(v̄ᵢ·∂vᵢ/∂vⱼ) to vⱼ's shape."""
+    shapes = tape.shapes
+    assert shapes is not None
+    adjoints: list[Any] = [None] * len(tape.nodes)
+    for slot, weight in zip(tape.outputs, cotangent, strict=True):
+        if weight is not None:
+            adjoints[slot] = weight if adjoints[slot] is None else adjoints[slot] + weight
+    args = tape.args
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(len(adjoints) - 1, tape.first_op - 1, -1):
+            g, local = adjoints[s], partials[s]
+            if g is None or local is None:
+                continue
+            if type(local) is Linear:
+                try:
+                    contributions = local.vjp(g)
+                except arrays.SingularError as exc:
+                    message = f"the derivative of {tape.text(s)} is undefined: {exc}"
+                    raise tape.error("domain_error", message, s) from None
+            else:
+                contributions = tuple(
+                    None if p is None else arrays.unbroadcast(p * g, shapes[j])
+                    for p, j in zip(local, args[s], strict=True)
+                )
+            for c, j in zip(contributions, args[s], strict=True):
+                if c is not None:
+                    adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
+    return adjoints

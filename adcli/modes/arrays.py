@@ -1,0 +1,147 @@
+"""Jacobians on arrays (issue 12): rows are the outputs' entries, columns the wrt variables' entries.
+
+Reverse mode runs one adjoint sweep per output entry (one sweep in all for a scalar loss: the
+gradient), forward mode one tangent sweep per input entry; both call the table's JVP/VJP rules
+through adcli.core.tape_arrays. Numeric mode perturbs one entry at a time (central differences,
+Richardson-extrapolated, with the difference of the two estimates as the error estimate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from adcli.core.errors import AdcliError
+from adcli.core.tape import ERRSTATE, Tape
+from adcli.core.tape_arrays import adjoint_sweep, evaluate, tangent_sweep
+
+#: largest Jacobian assembled (entries); a bigger one is refused before any sweep
+MAX_JACOBIAN = 20_000_000
+
+
+@dataclass
+class Found:
+    jacobian: np.ndarray  # (outputs' entries, wrt entries)
+    sweeps: int
+    error: np.ndarray | None = None
+    nfev: int | None = None
+
+
+def sizes(tape: Tape, wrt: int) -> tuple[list[int], list[int]]:
+    """Entries of each output and of each wrt variable."""
+    shapes = tape.shapes
+    assert shapes is not None
+    outs = [int(np.prod(shapes[o], dtype=int)) for o in tape.outputs]
+    ins = [int(np.prod(shapes[k], dtype=int)) for k in range(wrt)]
+    if sum(outs) * sum(ins) > MAX_JACOBIAN:
+        raise AdcliError(
+            "limit_exceeded",
+            f"the Jacobian would have {sum(outs):,} × {sum(ins):,} entries; the limit is {MAX_JACOBIAN:,}"
+            " (a scalar output, e.g. sum(…), needs one sweep: grad)",
+        )
+    return outs, ins
+
+
+def _flat(values: Sequence[Any], shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
+    parts = [
+        np.zeros(int(np.prod(s, dtype=int))) if v is None else np.ravel(np.asarray(v, float))
+        for v, s in zip(values, shapes, strict=True)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
+    shapes = tape.shapes
+    assert shapes is not None
+    outs, ins = sizes(tape, wrt)
+    rows = []
+    for i, o in enumerate(tape.outputs):
+        for e in range(outs[i]):
+            seed = np.zeros(outs[i])
+            seed[e] = 1.0
+            cot: list[Any] = [None] * len(tape.outputs)
+            cot[i] = seed.reshape(shapes[o]) if shapes[o] else np.float64(1.0)
+            adj = adjoint_sweep(tape, partials, cot)
+            rows.append(_flat(adj[:wrt], shapes[:wrt]))
+    return Found(np.array(rows).reshape(sum(outs), sum(ins)), len(rows))
+
+
+def forward_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
+    shapes = tape.shapes
+    assert shapes is not None
+    outs, ins = sizes(tape, wrt)
+    columns = []
+    for k in range(wrt):
+        for e in range(ins[k]):
+            seed: list[Any] = [None] * tape.n_inputs
+            one = np.zeros(ins[k])
+            one[e] = 1.0
+            seed[k] = one.reshape(shapes[k]) if shapes[k] else np.float64(1.0)
+            tangents = tangent_sweep(tape, partials, seed)
+            columns.append(_flat([tangents[o] for o in tape.outputs], [shapes[o] for o in tape.outputs]))
+    matrix = np.array(columns).T if columns else np.zeros((sum(outs), 0))
+    return Found(matrix.reshape(sum(outs), sum(ins)), len(columns))
+
+
+def jvp(tape: Tape, partials: Sequence[Any], direction: Sequence[Any]) -> list[Any]:
+    tangents = tangent_sweep(tape, partials, direction)
+    shapes = tape.shapes
+    assert shapes is not None
+    return [np.zeros(shapes[o]) if tangents[o] is None else np.asarray(tangents[o], float) for o in tape.outputs]
+
+
+def vjp(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any], wrt: int) -> list[Any]:
+    adj = adjoint_sweep(tape, partials, cotangent)
+    shapes = tape.shapes
+    assert shapes is not None
+    return [np.zeros(shapes[k]) if adj[k] is None else np.asarray(adj[k], float) for k in range(wrt)]
+
+
+def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:
+    """Central differences with steps h and h/2 per entry, Richardson-combined; error = their difference."""
+    shapes = tape.shapes
+    assert shapes is not None
+    outs, ins = sizes(tape, wrt)
+    out_shapes = [shapes[o] for o in tape.outputs]
+
+    def f(values: list[Any]) -> np.ndarray:
+        vals = evaluate(tape, values)
+        return _flat([vals[o] for o in tape.outputs], out_shapes)
+
+    columns, errors, nfev = [], [], 1
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for k in range(wrt):
+            base = np.asarray(inputs[k], dtype=float)
+            for e in range(ins[k]):
+                x0 = float(base.flat[e]) if base.ndim else float(base)
+                h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(x0))
+                d = []
+                for step in (h, h / 2):
+                    pair = []
+                    for sign in (1, -1):
+                        moved = list(inputs)
+                        bumped = np.array(base, dtype=float)
+                        if bumped.ndim:
+                            bumped.flat[e] = x0 + sign * step
+                        else:
+                            bumped = np.float64(x0 + sign * step)
+                        moved[k] = bumped
+                        pair.append(f(moved))
+                    d.append((pair[0] - pair[1]) / (2 * step))
+                nfev += 4
+                columns.append((4 * d[1] - d[0]) / 3)
+                errors.append(np.abs(d[1] - d[0]) / 3)
+    n = sum(outs)
+    matrix = np.array(columns).T if columns else np.zeros((n, 0))
+    error = np.array(errors).T if errors else np.zeros((n, 0))
+    return Found(matrix.reshape(n, sum(ins)), len(columns), error.reshape(n, sum(ins)), nfev)
+
+
+def entry_labels(name: str, shape: tuple[int, ...]) -> list[str]:
+    """`W[1,0]` for each entry of W, row-major; a scalar is its name."""
+    if not shape:
+        return [name]
+    return [f"{name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*shape)]
