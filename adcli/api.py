@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from adcli.batch.points import Column, expand, is_many, over_chunks
+from adcli.batch.values import DEFAULT_SEED, point_bindings
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
@@ -37,6 +38,7 @@ class Problem:
     tape: Tape
     warnings: list[AdcliWarning] = field(default_factory=list)
     each_point: bool = False  # many points: a failing point fails alone (result.failures), not the whole set
+    seed: int | None = None  # the seed of the point's randn values, when it has any
 
 
 @dataclass
@@ -115,17 +117,21 @@ class Result:
 # ---- points -------------------------------------------------------------------------------------
 
 
-def _bindings(point: PointLike) -> list[Binding]:
+def _bindings(point: PointLike, seed: int | None = None, drawn: list[bool] | None = None) -> list[Binding]:
+    """The bindings of a point; `drawn` gets True appended when a randn value was drawn (its seed is shown)."""
     if point is None:
         return []
     if isinstance(point, str):
-        return parse_point(point)
+        found, random = point_bindings(point, seed)
+        if random and drawn is not None:
+            drawn.append(True)
+        return found
     if isinstance(point, Mapping):  # numpy arrays (and nested lists) are array values (issue 12)
         return [
             Binding(str(k), [_array(k, v)], "array") if np.ndim(v) else Binding(str(k), [float(v)])
             for k, v in point.items()
         ]
-    return [b for item in point for b in ([item] if isinstance(item, Binding) else parse_point(item))]
+    return [b for item in point for b in ([item] if isinstance(item, Binding) else _bindings(item, seed, drawn))]
 
 
 def _array(name: object, v: Any) -> np.ndarray:
@@ -240,6 +246,7 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     combine: str = "grid",
     each_point: bool = False,
     parsed: Parsed | None = None,
+    seed: int | None = None,
 ) -> Problem:
     """Parse, bind the point, check every name and build the tape.
 
@@ -248,7 +255,8 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     with `each_point`, a point where the computation fails gets its own error and the others their answers.
     """
     parsed = parse(text, strict=strict) if parsed is None else parsed  # `parsed`: the caller has parsed text
-    point = _merge_point(parsed, _bindings(at), defaults, combine)
+    drawn: list[bool] = []
+    point = _merge_point(parsed, _bindings(at, seed, drawn), defaults, combine)
     order = topo_order(parsed.outputs)  # once: each walk over the graph costs
     present: list[str] = [n.payload for n in order if n.op == "var"]  # type: ignore[misc]
     _check_names(parsed, point, present)
@@ -261,7 +269,9 @@ def prepare(  # noqa: PLR0913 - keyword-only options
         if any(isinstance(v, Column) for v in point.values()):
             raise AdcliError("usage_error", "point sets over array expressions are not supported: one point at a time")
         tape.shapes = infer_shapes(tape, [np.shape(point.get(n, 0.0)) for n in names])
-    return Problem(parsed, point, columns, tape, warnings, each_point)
+    problem = Problem(parsed, point, columns, tape, warnings, each_point)
+    problem.seed = (DEFAULT_SEED if seed is None else seed) if drawn else None
+    return problem
 
 
 # ---- computations -------------------------------------------------------------------------------
@@ -313,6 +323,7 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
         value=values,
         warnings=list(problem.warnings),
         notes=list(parsed.notes),
+        seed=problem.seed,
     )
 
 

@@ -21,12 +21,15 @@ from adcli.cli.options import (
     Cot,
     Files,
     Format,
+    Full,
     Grid,
     Method,
     PointsFile,
     Precision,
     Presented,
     Problems,
+    Save,
+    Seed,
     Step,
     Strict,
     Sweep,
@@ -60,6 +63,9 @@ def grad(
     method: Method = None,
     step: Step = None,
     sweep: Sweep = False,
+    full: Full = False,
+    save: Save = None,
+    seed: Seed = None,
 ) -> None:
     """Value and gradient of a single-output expression (reverse mode by default).
 
@@ -78,7 +84,7 @@ def grad(
             raise api.AdcliError("usage_error", f"grad needs one output; this expression has {n}: use adcli jac")
         return api.differentiate(problem, mode, numeric=numeric_options(mode, method, step, sweep, precision))
 
-    request = cli_run.Request("grad", expr, at, fmt, precision, files, points, wrt, strict, grid)
+    request = cli_run.Request("grad", expr, at, fmt, precision, files, points, wrt, strict, grid, full, save, seed)
     cli_run.solve(request, finish)
 
 
@@ -99,6 +105,9 @@ def jac(
     method: Method = None,
     step: Step = None,
     sweep: Sweep = False,
+    full: Full = False,
+    save: Save = None,
+    seed: Seed = None,
 ) -> None:
     """The Jacobian of a (multi-output) expression; auto mode picks forward when inputs <= outputs.
 
@@ -118,7 +127,7 @@ def jac(
         numeric = numeric_options(mode, method, step, sweep, precision)
         return api.differentiate(problem, mode, direction=along, cotangent=weights, numeric=numeric)
 
-    request = cli_run.Request("jac", expr, at, fmt, precision, files, points, wrt, strict, grid)
+    request = cli_run.Request("jac", expr, at, fmt, precision, files, points, wrt, strict, grid, full, save, seed)
     cli_run.solve(request, finish)
 
 
@@ -288,6 +297,9 @@ def evaluate(
     files: Files = None,
     points: PointsFile = None,
     grid: Grid = True,
+    full: Full = False,
+    save: Save = None,
+    seed: Seed = None,
 ) -> None:
     """The value(s) of an expression at a point.
 
@@ -296,7 +308,9 @@ def evaluate(
     from adcli import api
     from adcli.cli import run as cli_run
 
-    request = cli_run.Request("eval", expr, at, fmt, precision, files, points, strict=strict, grid=grid)
+    request = cli_run.Request(
+        "eval", expr, at, fmt, precision, files, points, strict=strict, grid=grid, full=full, save=save, seed=seed
+    )
     cli_run.solve(request, lambda prepare: api.evaluate_problem(prepare()))
 
 

@@ -40,6 +40,9 @@ Presented = Annotated[
 BatchFormat = Annotated[
     str | None, typer.Option("--format", help="table | plain | json | jsonl | csv (default: table on a terminal).")
 ]
+Full = Annotated[bool, typer.Option("--full", help="Arrays: every entry, not numpy's summary with corners and ….")]
+Save = Annotated[str | None, typer.Option("--save", help="Arrays: write the value and each gradient to FILE.npz.")]
+Seed = Annotated[int | None, typer.Option("--seed", help="The seed of randn(…) values in --at (default 0, printed).")]
 Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
 Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
 Method = Annotated[

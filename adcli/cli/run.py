@@ -33,6 +33,9 @@ class Request(NamedTuple):  # a NamedTuple: a tenth of a frozen dataclass's impo
     wrt: str | None = None
     strict: bool = False
     grid: bool = True
+    full: bool = False  # arrays: every entry
+    save: str | None = None  # arrays: an .npz file for the value and gradients
+    seed: int | None = None  # randn values in --at
 
     def prepare(self, text: str, given: Any, defaults: Any) -> Any:
         """The problem (adcli.api.Problem) of one text: each failing point fails alone, as in a batch."""
@@ -40,7 +43,14 @@ class Request(NamedTuple):  # a NamedTuple: a tenth of a frozen dataclass's impo
 
         combine = "grid" if self.grid else "zip"
         return api.prepare(
-            text, given, wrt_names(self.wrt), strict=self.strict, defaults=defaults, combine=combine, each_point=True
+            text,
+            given,
+            wrt_names(self.wrt),
+            strict=self.strict,
+            defaults=defaults,
+            combine=combine,
+            each_point=True,
+            seed=self.seed,
         )
 
 
@@ -123,7 +133,10 @@ def _run(request: Request, compute: Callable[[], Any]) -> None:
     if result.shapes is None and is_many(result.at):
         _batch(request._replace(expr=result.input, at=None, files=None, points=None), lambda *_: result)
     try:
-        _show(result, request.command, chosen, request.precision)
+        if result.shapes is not None:
+            _show_arrays(result, request, chosen)
+        else:
+            _show(result, request.command, chosen, request.precision)
     except AdcliError as exc:
         fail(exc, request.fmt)
     except BrokenPipeError:
@@ -141,6 +154,17 @@ def _format(fmt: str | None) -> str:
 
         raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(ACCEPTED)}")
     return fmt
+
+
+def _show_arrays(result: Any, request: Request, fmt: str) -> None:
+    from adcli.render import arrays
+
+    if request.save:
+        arrays.save(result, request.save)
+    if fmt == "json":
+        _show(result, request.command, fmt, request.precision)
+    else:
+        arrays.show(result, request.command, request.precision, sys.stdout, sys.stderr, request.full)
 
 
 def _show(result: Any, command: str, fmt: str, precision: int) -> None:

@@ -80,6 +80,8 @@ def evaluate(
             try:
                 if prim.rules is not None:  # type: ignore[union-attr]
                     vals[s] = prim.rules.fn(*a, nodes[s].payload)  # type: ignore[union-attr]
+                    if prim.name in ("amax", "amin", "norm") and warnings is not None:  # type: ignore[union-attr]
+                        _structural_kink(tape, s, a[0], vals[s], warnings)
                     continue
                 if prim.domain is not None:  # type: ignore[union-attr]
                     _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
@@ -92,12 +94,16 @@ def evaluate(
                 ) from None
             if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
                 warnings.extend(_kink_warnings(tape, s, prim, a))  # type: ignore[arg-type]
-            if prim.name in ("amax", "amin") and warnings is not None:  # type: ignore[union-attr]
-                _tie_warning(tape, s, a[0], vals[s], warnings)
     return vals
 
 
-def _tie_warning(tape: Tape, slot: int, x: Any, out: Any, warnings: list[AdcliWarning]) -> None:
+def _structural_kink(tape: Tape, slot: int, x: Any, out: Any, warnings: list[AdcliWarning]) -> None:
+    """max/min reductions at a tie and norm at 0 are kinks: the convention used is said, as for abs and max(a, b)."""
+    if tape.nodes[slot].op == "norm":
+        if out == 0:
+            message = f"{tape.text(slot)} is not differentiable at 0; used the subgradient 0 (PyTorch also gives 0)"
+            warnings.append(AdcliWarning("nondifferentiable", message, {"node": tape.text(slot)}))
+        return
     ties = int(np.count_nonzero(np.equal(x, out)))
     if ties > 1:
         message = (

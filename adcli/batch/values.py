@@ -1,0 +1,128 @@
+"""Array values of a point from outside the expression language (issue 12): generators and files.
+
+`W=randn(64,32)`, `zeros(n)`, `ones(m,n)`, `eye(n)` make arrays (randn from numpy's default_rng
+with a seed: a fixed default, printed in the result, or --seed N); `A=@a.npy` loads a .npy file with
+np.load(allow_pickle=False) (never unpickled), `@a.csv` / `@a.txt` a table of numbers. Everything
+else in the --at text goes to the language's own point parser (numbers, constant expressions,
+array literals, sets of values and spans).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from adcli.core.errors import AdcliError
+from adcli.language.parser import Binding, parse_point
+
+DEFAULT_SEED = 0
+MAX_ENTRIES = 10_000_000  # a generated or loaded array larger than this is refused before allocation
+_GENERATED = re.compile(r"\s*([^\W\d]\w*)\s*=\s*(randn|zeros|ones|eye)\s*\(([^()]*)\)\s*$")
+_FILE = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+?)\s*$")
+
+
+def _pieces(text: str) -> list[str]:
+    """The text split at its top-level commas (not those inside brackets, braces or parentheses)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _dims(name: str, call: str, args: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(a) for a in args.split(",")) if args.strip() else ()
+    except ValueError:
+        raise AdcliError("usage_error", f"{name}={call}({args}): the sizes must be whole numbers") from None
+    if not dims or any(d < 1 for d in dims) or len(dims) > 2:
+        raise AdcliError("usage_error", f"{name}={call}({args}): give one or two sizes, each at least 1")
+    size = int(np.prod(dims, dtype=float))
+    if size > MAX_ENTRIES:
+        raise AdcliError(
+            "limit_exceeded",
+            f"{name}={call}({args}) would have {size:,} entries ({size * 8:,} bytes); the limit is {MAX_ENTRIES:,}",
+        )
+    return dims
+
+
+def _generated(name: str, call: str, args: str, rng: np.random.Generator) -> np.ndarray:
+    dims = _dims(name, call, args)
+    if call == "eye":
+        if len(dims) != 1:
+            raise AdcliError("usage_error", f"{name}=eye({args}): eye takes one size (a square matrix)")
+        return np.eye(dims[0])
+    if call == "randn":
+        return rng.standard_normal(dims)
+    return np.zeros(dims) if call == "zeros" else np.ones(dims)
+
+
+def load(name: str, path: str) -> np.ndarray:
+    """An array from a .npy (no pickles), .csv or .txt file; refused with a one-line error when bad."""
+    lower = path.lower()
+    try:
+        if lower.endswith(".npy"):
+            value = np.load(path, allow_pickle=False, mmap_mode="r")
+            if value.dtype.kind not in "biuf":
+                raise AdcliError("usage_error", f"{name}=@{path}: dtype {value.dtype} is not numbers")
+            if value.size > MAX_ENTRIES:
+                raise AdcliError(
+                    "limit_exceeded", f"{name}=@{path} has {value.size:,} entries; the limit is {MAX_ENTRIES:,}"
+                )
+            value = np.array(value, dtype=float)
+        elif lower.endswith((".csv", ".txt")):
+            if os_size(path) > MAX_ENTRIES * 32:
+                raise AdcliError("limit_exceeded", f"{name}=@{path} is too large to read")
+            value = np.loadtxt(path, delimiter="," if lower.endswith(".csv") else None, dtype=float, ndmin=1)
+        else:
+            raise AdcliError("usage_error", f"{name}=@{path}: adcli reads .npy, .csv and .txt files")
+    except FileNotFoundError:
+        raise AdcliError("usage_error", f"{name}=@{path}: no such file") from None
+    except ValueError as exc:  # a pickled object array, ragged or non-numeric text
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise AdcliError("usage_error", f"{name}=@{path}: not an array of numbers ({first})") from None
+    except OSError as exc:
+        raise AdcliError("usage_error", f"{name}=@{path}: {exc.strerror or exc}") from None
+    if value.size == 0:
+        raise AdcliError("usage_error", f"{name}=@{path}: the array is empty")
+    if value.ndim > 2:
+        raise AdcliError("usage_error", f"{name}=@{path}: shape {value.shape}: adcli takes vectors and matrices")
+    if not np.all(np.isfinite(value)):
+        raise AdcliError("usage_error", f"{name}=@{path}: holds a value that is not finite")
+    return value
+
+
+def os_size(path: str) -> int:
+    import os
+
+    return os.path.getsize(path)
+
+
+def point_bindings(text: str, seed: int | None = None) -> tuple[list[Binding], bool]:
+    """Parse an --at text: generated and file arrays here, the rest by the language. Also: was randn used?"""
+    if "@" not in text and not any(word in text for word in ("randn", "zeros", "ones", "eye")):
+        return parse_point(text), False  # the common case: the language's own point syntax, in one parse
+    rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+    found: list[Binding] = []
+    random = False
+    for piece in _pieces(text):
+        generated, loaded = _GENERATED.match(piece), _FILE.match(piece)
+        if generated:
+            name, call, args = generated.groups()
+            found.append(Binding(name, [_generated(name, call, args, rng)], "array"))
+            random = random or call == "randn"
+        elif loaded:
+            found.append(Binding(loaded.group(1), [load(loaded.group(1), loaded.group(2))], "array"))
+        elif piece.strip():
+            found += parse_point(piece)
+    seen: set[str] = set()
+    for b in found:
+        if b.name in seen:
+            raise AdcliError("usage_error", f"{b.name} is given two values in one point")
+        seen.add(b.name)
+    return found, random

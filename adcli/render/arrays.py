@@ -1,0 +1,142 @@
+"""Array results on a screen (issue 12): labelled matrices, numpy-style summaries, and .npz files.
+
+A matrix prints with its row and column indices; a large array shows its corners and `…` with its
+shape (as numpy summarises), unless `--full`. Plain text and the terminal share these lines (the
+terminal only colours the headings). `--save FILE.npz` writes the value and one array per wrt
+variable under its own name, through a temporary file renamed into place (never half a file).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from adcli.core.errors import AdcliError
+
+EDGE = 3  # entries kept at each end of a summarised axis
+SUMMARY = 12  # axes longer than this are summarised (unless --full)
+
+
+def _number(x: float, digits: int) -> str:
+    if not np.isfinite(x):
+        return str(x)
+    if x == int(x) and abs(x) < 10.0**digits:
+        return str(int(x))
+    return f"{x:.{digits}g}"
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    return "×".join(map(str, shape)) if len(shape) > 1 else f"({shape[0]},)" if shape else "scalar"
+
+
+def _kept(n: int, full: bool) -> list[int | None]:
+    """Indices shown along an axis of n entries; None marks the `…` of a summary."""
+    if full or n <= SUMMARY:
+        return list(range(n))
+    return [*range(EDGE), None, *range(n - EDGE, n)]
+
+
+def grid(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], digits: int, full: bool = False) -> list[str]:
+    """A labelled matrix as aligned lines: column labels on top, row labels on the left."""
+    keep_r, keep_c = _kept(matrix.shape[0], full), _kept(matrix.shape[1], full)
+    head = [""] + ["…" if c is None else columns[c] for c in keep_c]
+    body = []
+    for r in keep_r:
+        if r is None:
+            body.append(["…"] + ["⋮" if c is not None else "⋱" for c in keep_c])
+            continue
+        body.append([rows[r]] + ["…" if c is None else _number(float(matrix[r, c]), digits) for c in keep_c])
+    table = [head, *body]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    return [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in table
+    ]
+
+
+def array_lines(name: str, value: Any, digits: int, full: bool = False) -> list[str]:
+    """`name = 3.5`, a vector on one line (summarised), or a matrix as a labelled grid under `name (m×n):`."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        return [f"{name} = {_number(float(arr), digits)}"]
+    if arr.ndim == 1:
+        shown = ["…" if i is None else _number(float(arr[i]), digits) for i in _kept(arr.size, full)]
+        return [f"{name} {shape_text(arr.shape)} = [{', '.join(shown)}]"]
+    if arr.ndim == 2:
+        rows = [f"[{i}]" for i in range(arr.shape[0])]
+        columns = [f"[{j}]" for j in range(arr.shape[1])]
+        return [f"{name} ({shape_text(arr.shape)}):", *("  " + line for line in grid(arr, rows, columns, digits, full))]
+    text = np.array2string(arr, threshold=10**9 if full else 1000, precision=digits, separator=", ")
+    return [f"{name} ({shape_text(arr.shape)}):", text]
+
+
+def lines(result: Any, command: str, digits: int, full: bool = False) -> list[str]:
+    """Everything a result says, as lines: point, how, value(s), then gradient, Jacobian, JVP or VJP."""
+    from adcli.render.results import _how
+
+    out = [f"read as: {result.read_as}"]
+    shown = [
+        f"{k} ({shape_text(np.shape(v))})" if np.ndim(v) == 2 and not full else array_lines(k, v, digits, full)[0]
+        for k, v in result.at.items()
+    ]
+    out.append("at:      " + ", ".join(shown))
+    if result.seed is not None:
+        out.append(f"seed:    {result.seed}")
+    out += [f"mode:    {_how(result)}", ""]
+    names = result.outputs if len(result.outputs) > 1 else ["value"]
+    for name, v in zip(names, result.value, strict=True):
+        out += array_lines(name, v, digits, full)
+    if result.gradients is not None and command == "grad":
+        for w, g in result.gradients.items():
+            out += array_lines(f"d/d{w}", g, digits, full)
+    elif result.jacobian is not None:
+        matrix = np.asarray(result.jacobian, dtype=float).reshape(len(result.row_labels), -1)
+        out.append(f"jacobian ({shape_text(matrix.shape)}):")
+        out += ["  " + line for line in grid(matrix, result.row_labels, result.column_labels, digits, full)]
+    if result.error_estimate is not None:
+        err = np.asarray(result.error_estimate, dtype=float)
+        out.append(f"largest error estimate: {_number(float(err.max(initial=0.0)), 2)}")
+    for key, label in (("jvp", "J·v"), ("vjp", "vᵀ·J")):
+        found = getattr(result, key)
+        if found is not None:
+            names = result.wrt if key == "vjp" else (result.outputs if len(found) > 1 else ["y"])
+            for name, v in zip(names, found, strict=True):
+                out += array_lines(f"{label} {name}", v, digits, full)
+    return out
+
+
+def show(result: Any, command: str, digits: int, out: IO[str], err: IO[str], full: bool = False) -> None:
+    out.write("\n".join(lines(result, command, digits, full)) + "\n")
+    for note in result.notes:
+        err.write(f"note: {note}\n")
+    for w in result.warnings:
+        err.write(f"warning[{w.kind}]: {w.message}\n")
+
+
+def save(result: Any, path: str) -> None:
+    """The value and every gradient (one array per wrt variable, under its name) as an .npz file."""
+    if not path.endswith(".npz"):
+        raise AdcliError("usage_error", f"--save {path}: the file must end in .npz")
+    arrays: dict[str, np.ndarray] = {}
+    values = result.value
+    arrays["value"] = np.asarray(values[0] if len(values) == 1 else values, dtype=float)
+    if result.gradients is not None:
+        arrays.update({w: np.asarray(g, dtype=float) for w, g in result.gradients.items()})
+    elif result.jacobian is not None:
+        arrays["jacobian"] = np.asarray(result.jacobian, dtype=float)
+    if "value" in (result.gradients or {}):
+        raise AdcliError("usage_error", "--save: a variable named value would clash with the value's array")
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        handle, temporary = tempfile.mkstemp(suffix=".npz", dir=folder)
+        with os.fdopen(handle, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise AdcliError("usage_error", f"--save {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,167 @@
+# ruff: noqa: N803, N806 - matrices are capitals, as in the expressions
+"""The structural rules (issue 12), each against finite differences of an independent numpy program
+at random shapes (JAX's check_grads, with hypothesis drawing the shapes and values); forward mode
+equals reverse mode; broadcasting follows numpy's own rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import adcli
+from adcli.core.errors import AdcliError
+
+Fn = Callable[..., np.ndarray]
+
+
+def _fd_jacobian(fn: Fn, point: dict[str, np.ndarray], wrt: list[str], h: float = 1e-6) -> np.ndarray:
+    """Central differences of the numpy reference, one entry at a time: rows outputs, columns wrt entries."""
+    columns = []
+    for name in wrt:
+        base = np.asarray(point[name], dtype=float)
+        for e in range(base.size):
+            moved = []
+            for sign in (1, -1):
+                bumped = base.copy().reshape(-1)
+                bumped[e] += sign * h
+                moved.append(np.ravel(fn(**{**point, name: bumped.reshape(base.shape)})))
+            columns.append((moved[0] - moved[1]) / (2 * h))
+    return np.array(columns).T
+
+
+def check(text: str, fn: Fn, point: dict[str, np.ndarray], rtol: float = 1e-5) -> None:
+    wrt = list(point)
+    want = _fd_jacobian(fn, point, wrt)
+    value = adcli.value(text, **point).value[0]
+    np.testing.assert_allclose(value, fn(**point), rtol=1e-12, atol=1e-12)
+    found = {}
+    for mode in ("forward", "reverse"):
+        found[mode] = np.asarray(adcli.jacobian(text, wrt=wrt, mode=mode, **point).jacobian)
+        assert found[mode].shape == want.shape
+        np.testing.assert_allclose(found[mode], want, rtol=rtol, atol=1e-6)
+    np.testing.assert_allclose(found["forward"], found["reverse"], rtol=1e-12, atol=1e-14)
+
+
+dims = st.integers(1, 4)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def _rand(seed: int, *shape: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@settings(max_examples=15, deadline=None)
+@given(m=dims, k=dims, n=dims, seed=seeds)
+def test_matmul_every_pairing(m: int, k: int, n: int, seed: int) -> None:
+    A, B, u, v = _rand(seed, m, k), _rand(seed + 1, k, n), _rand(seed + 2, k), _rand(seed + 3, k)
+    check("A @ B", lambda A, B: A @ B, {"A": A, "B": B})
+    check("A @ u", lambda A, u: A @ u, {"A": A, "u": u})
+    check("u @ B", lambda u, B: u @ B, {"u": u, "B": B})
+    check("u @ v", lambda u, v: u @ v, {"u": u, "v": v})
+
+
+@settings(max_examples=15, deadline=None)
+@given(m=dims, n=dims, seed=seeds)
+def test_transpose_reductions_and_indexing(m: int, n: int, seed: int) -> None:
+    A = _rand(seed, m, n)
+    check("A'", lambda A: A.T, {"A": A})
+    check("transpose(A) * 2", lambda A: A.T * 2, {"A": A})
+    check("sum(A)", lambda A: np.sum(A), {"A": A})
+    check("mean(A^2)", lambda A: np.mean(A**2), {"A": A})
+    check("prod(A)", lambda A: np.prod(A), {"A": A})
+    check("norm(A)", lambda A: np.linalg.norm(A), {"A": A})
+    check("logsumexp(A)", lambda A: np.log(np.sum(np.exp(A))), {"A": A})
+    check("max(A)", lambda A: np.max(A), {"A": A})
+    check("min(A)", lambda A: np.min(A), {"A": A})
+    check(f"A[{m - 1}, 0]", lambda A: A[m - 1, 0], {"A": A})
+    check("A[:, 0]", lambda A: A[:, 0], {"A": A})
+    check(f"A[0:{m}, {n - 1}:]", lambda A: A[0:m, n - 1 :], {"A": A})
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 5), seed=seeds)
+def test_vector_rules(n: int, seed: int) -> None:
+    x, y = _rand(seed, n), _rand(seed + 1, n)
+    check("dot(x, y)", lambda x, y: x @ y, {"x": x, "y": y})
+    check("outer(x, y)", lambda x, y: np.outer(x, y), {"x": x, "y": y})
+    check("softmax(x)", lambda x: np.exp(x) / np.sum(np.exp(x)), {"x": x})
+    check("diag(x)", lambda x: np.diag(x), {"x": x})
+    check("[x[0], 2*x[0]*y[0], 3]", lambda x, y: np.array([x[0], 2 * x[0] * y[0], 3]), {"x": x, "y": y})
+    check(f"x[{n - 1}:]", lambda x: x[n - 1 :], {"x": x})
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 4), seed=seeds)
+def test_matrix_functions(n: int, seed: int) -> None:
+    B = _rand(seed, n, n)
+    A = B @ B.T + n * np.eye(n)  # positive definite: inv, det and logdet are smooth here
+    check("tr(A @ A)", lambda A: np.trace(A @ A), {"A": A})
+    check("det(A)", lambda A: np.linalg.det(A), {"A": A})
+    check("inv(A)", lambda A: np.linalg.inv(A), {"A": A})
+    check("logdet(A)", lambda A: np.linalg.slogdet(A)[1], {"A": A})
+    check("diag(A)", lambda A: np.diag(A), {"A": A})
+
+
+SHAPES = [(), (1,), (3,), (1, 3), (2, 1), (2, 3)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=st.sampled_from(SHAPES), b=st.sampled_from(SHAPES), seed=seeds)
+def test_broadcasting_follows_numpy(a: tuple, b: tuple, seed: int) -> None:
+    x, y = _rand(seed, *a), _rand(seed + 1, *b)
+    try:
+        want_shape = np.broadcast_shapes(a, b)
+    except ValueError:
+        with pytest.raises(AdcliError) as caught:
+            adcli.value("x*y + x", x=x, y=y)
+        assert caught.value.kind == "shape_error"
+        return
+    point = {"x": x if a else float(x), "y": y if b else float(y)}
+    got = np.asarray(adcli.value("x*y + x", **point).value[0])
+    assert got.shape == want_shape
+    check("x*y + sin(x)", lambda x, y: x * y + np.sin(x), point)
+
+
+def test_kink_rule_for_ties_of_max() -> None:
+    result = adcli.gradient("max(x)", x=np.array([1.0, 3.0, 3.0]))
+    np.testing.assert_array_equal(result.gradient[0], [0, 0.5, 0.5])
+    assert [w.kind for w in result.warnings] == ["nondifferentiable"]
+
+
+def test_python_api_takes_and_returns_numpy_arrays() -> None:
+    rng = np.random.default_rng(1)
+    A, x, b = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal(4)
+    result = adcli.gradient("sum((A @ x - b)^2)", A=A, x=x, b=b)
+    r = A @ x - b
+    gA, gx, gb = result.gradient
+    np.testing.assert_allclose(gA, 2 * np.outer(r, x), rtol=1e-13)
+    np.testing.assert_allclose(gx, 2 * A.T @ r, rtol=1e-13)
+    np.testing.assert_allclose(gb, -2 * r, rtol=1e-13)
+    assert isinstance(gA, np.ndarray) and gA.shape == (4, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "words"),
+    [
+        ("[1,2] @ [1,2,3]", "shape_error", "(2,) and (3,)"),
+        ("[[1,2],[3]]", "shape_error", "ragged"),
+        ("x[3]", "shape_error", "out of range"),
+        ("A[0, 0, 0]", "shape_error", "3 indices"),
+        ("det(x)", "shape_error", "square matrix"),
+        ("inv([[1, 2], [2, 4]])", "domain_error", "singular"),
+        ("logdet([[0, 1], [1, 0]])", "domain_error", "not positive"),
+        ("x + [1, 2]", "shape_error", "do not broadcast"),
+    ],
+)
+def test_bad_inputs_are_one_line_errors(text: str, kind: str, words: str) -> None:
+    point = {"x": np.arange(3.0), "A": np.eye(2), "eye2": np.eye(2)}
+    with pytest.raises(AdcliError) as caught:
+        adcli.value(text, **point)
+    assert caught.value.kind == kind
+    assert words in caught.value.message
+    assert "\n" not in caught.value.message
