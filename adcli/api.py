@@ -269,9 +269,22 @@ def prepare(  # noqa: PLR0913 - keyword-only options
         if any(isinstance(v, Column) for v in point.values()):
             raise AdcliError("usage_error", "point sets over array expressions are not supported: one point at a time")
         tape.shapes = infer_shapes(tape, [np.shape(point.get(n, 0.0)) for n in names])
+        _elementwise_notes(parsed, tape)
     problem = Problem(parsed, point, columns, tape, warnings, each_point)
     problem.seed = (DEFAULT_SEED if seed is None else seed) if drawn else None
     return problem
+
+
+def _elementwise_notes(parsed: Parsed, tape: Tape) -> None:
+    """`A*B` of two arrays is elementwise (numpy's rule): say so once, and that `@` is the matrix product."""
+    shapes = tape.shapes or []
+    for s in range(tape.first_op, len(tape.nodes)):
+        node = tape.nodes[s]
+        if node.op == "mul" and all(len(shapes[j]) >= 1 for j in tape.args[s]):
+            note = f"{tape.text(s)} is elementwise (numpy's *); the matrix product is written @"
+            if note not in parsed.notes:  # a parse shared by several problems says it once
+                parsed.notes.append(note)
+            return
 
 
 # ---- computations -------------------------------------------------------------------------------

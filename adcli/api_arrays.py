@@ -106,7 +106,7 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
         found = sweep(tape, partials, len(problem.wrt))
         result = base(problem, vals, mode, found.sweeps)
         _finite(found.jacobian, "Jacobian", warnings)
-        result.jacobian = found.jacobian
+        result.jacobian = found.jacobian.tolist()
     describe(problem, result)
     result.warnings = warnings
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "sweeps": result.sweeps}
@@ -122,7 +122,8 @@ def numeric(problem: Any, base: Any) -> Any:
     found = arrays.numeric_jacobian(tape, inputs, len(problem.wrt))
     result = base(problem, vals, "numeric", found.sweeps)
     _finite(found.jacobian, "Jacobian", warnings)
-    result.jacobian, result.error_estimate, result.nfev = found.jacobian, found.error, found.nfev
+    result.jacobian, result.nfev = found.jacobian.tolist(), found.nfev
+    result.error_estimate = None if found.error is None else found.error.tolist()
     result.method = "central"
     scale = np.maximum(1.0, np.abs(found.jacobian))
     if found.error is not None and np.any(found.error > 1e-5 * scale):

@@ -290,6 +290,15 @@ def _entries(run: ModeRun, ref: ModeRun, rtol: float, atol: float) -> tuple[list
     return deviation, bad
 
 
+def _column_names(problem: Any) -> list[str]:
+    """The Jacobian's columns: the wrt variables, or on arrays each variable's entries (W[1,0])."""
+    if problem.tape.shapes is None:
+        return list(problem.wrt)
+    from adcli.modes.arrays import entry_labels
+
+    return [lab for k, w in enumerate(problem.wrt) for lab in entry_labels(w, problem.tape.shapes[k])]
+
+
 def compare(  # noqa: PLR0913 - the options of `adcli compare`
     problem: Any,
     modes: Sequence[str] | None = None,
@@ -306,11 +315,15 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     """
     if not (rtol >= 0 and atol >= 0):
         raise AdcliError("usage_error", "--rtol and --atol must be numbers >= 0")
-    if any(getattr(v, "ndim", 0) for v in problem.point.values()):
+    if problem.tape.shapes is None and any(getattr(v, "ndim", 0) for v in problem.point.values()):
         raise AdcliError("usage_error", "compare takes one point: give each variable one value, not a span or list")
     frameworks = peers(frameworks)
     failures: dict[str, AdcliError] = {}
-    runs = {m: _run(m, problem, repeat, failures) for m in choose(modes)}
+    chosen = choose(modes)
+    scalar_only = []
+    if problem.tape.shapes is not None and "symbolic" in chosen:  # matrix calculus is a later issue
+        chosen, scalar_only = [m for m in chosen if m != "symbolic"], ["symbolic mode works on scalar expressions only"]
+    runs = {m: _run(m, problem, repeat, failures) for m in chosen}
     ok = [m for m, r in runs.items() if r.error is None]
     if not ok:  # the first mode's error as it came, with its line, column and source (a caret, as grad's)
         raise next(iter(failures.values()))
@@ -320,11 +333,12 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     kinks = _on_paths(problem.tape, problem.wrt, list({(k["node"], k["at"]): k for k in kinks}.values()))
     kinks = _one_sided(problem, kinks)
     failed = [m for m in runs if m not in ok]
-    notes = [f"{m} did not run: {runs[m].error['message']}" for m in failed]  # type: ignore[index]
+    notes = scalar_only + [f"{m} did not run: {runs[m].error['message']}" for m in failed]  # type: ignore[index]
     peer_runs, peer_notes = _run_peers(frameworks, problem, repeat)
     runs.update(peer_runs)
     deviation: dict[str, list[list[float]]] = {}
     disagreements: list[dict[str, Any]] = []
+    columns = _column_names(problem)
     for m in ok + [p for p, r in peer_runs.items() if r.error is None]:
         deviation[m], bad = _entries(runs[m], ref, rtol, atol)
         for i, k in bad:
@@ -334,9 +348,9 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
             disagreements.append(
                 {
                     "mode": m,
-                    "entry": f"df{i + 1}/d{problem.wrt[k]}",  # as the table names it; output and wrt 0-based
+                    "entry": f"df{i + 1}/d{columns[k]}",  # as the table names it; output and wrt 0-based
                     "output": i,
-                    "wrt": problem.wrt[k],
+                    "wrt": columns[k],
                     "value": value,
                     "reference": expected,
                     "deviation": deviation[m][i][k],
@@ -356,7 +370,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         input=parsed.source,
         read_as=parsed.read_as(),
         at=dict(problem.point),
-        wrt=list(problem.wrt),
+        wrt=columns,
         outputs=[to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs],  # as grad's: f1 is the first
         value=list(ref.value or []),
         reference=reference,
@@ -367,7 +381,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         agree=not any(not d["peer"] for d in disagreements) and not failed and (not strict_peers or bool(peers_agree)),
         disagreements=disagreements,
         kinks=kinks,
-        shape=shape_sentence(len(problem.wrt), len(problem.tape.outputs), nfev),
+        shape=shape_sentence(len(columns), len(ref.jacobian or []), nfev),
         notes=notes + peer_notes,
         peers=list(frameworks),
         strict_peers=strict_peers,

@@ -109,6 +109,8 @@ def draw(
         note = f"no value for {', '.join(missing)}: drawn without values and adjoints (--at {give})"
         return Drawing(tape.source or text, _vertices(tape), list(tape.outputs), notes=[note])
     problem = api.prepare(text, at, strict=strict, defaults=defaults, parsed=parsed)  # --cot: every value needed
+    if problem.tape.shapes is not None:
+        return _draw_arrays(problem, cotangent)
     require_one_point(problem.point, "graph")
     tape = problem.tape
     weights = resolve_cotangent(len(tape.outputs), cotangent)
@@ -120,6 +122,32 @@ def draw(
         v.value = float(vals[v.slot])
         if v.op != "const" and adjoints[v.slot] is not False:
             v.adjoint = float(adjoints[v.slot]) if adjoints[v.slot] is not None else 0.0
+    return Drawing(problem.parsed.read_as(), vertices, list(tape.outputs), dict(problem.point), weights)
+
+
+def _draw_arrays(problem: Any, cotangent: Sequence[float] | None) -> Drawing:
+    """Arrays (issue 12): each vertex shows its shape; values and adjoints are arrays (summarised when drawn)."""
+    from adcli.core import tape_arrays
+    from adcli.core.arrays import key_text, show
+
+    tape = problem.tape
+    shapes = tape.shapes
+    weights = resolve_cotangent(len(tape.outputs), cotangent)
+    active = tape.active(problem.wrt)
+    inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
+    vals = tape_arrays.evaluate(tape, inputs, active)
+    partials = tape_arrays.local_partials(tape, vals, active)
+    seeds = [np.broadcast_to(np.float64(w), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)]
+    adjoints = tape_arrays.adjoint_sweep(tape, partials, seeds)
+    vertices = _vertices(tape)
+    for v in vertices:
+        if v.op == "index":
+            v.text = key_text(tape.nodes[v.slot].payload)
+        if shapes[v.slot]:
+            v.text = f"{v.text} {show(shapes[v.slot])}"
+        v.value = np.asarray(vals[v.slot], dtype=float)[()]
+        if v.op != "const" and active[v.slot]:
+            v.adjoint = np.zeros(shapes[v.slot]) if adjoints[v.slot] is None else np.asarray(adjoints[v.slot])[()]
     return Drawing(problem.parsed.read_as(), vertices, list(tape.outputs), dict(problem.point), weights)
 
 

@@ -90,6 +90,38 @@ TABLE: dict[str, Row] = {
     "softplus": Row(_softplus_torch, lambda j: j.nn.softplus),
 }
 
+
+def _key(p: Any) -> tuple[Any, ...]:
+    from adcli.core.arrays import key
+
+    return key(p)
+
+
+#: the structural (array) primitives: each function takes the node's payload last (an index's entries).
+ARRAYS: dict[str, Row] = {
+    "stack": Row(lambda t: lambda *a: t.stack(list(a[:-1])), lambda j: lambda *a: j.numpy.stack(list(a[:-1]))),
+    "matmul": Row(lambda t: lambda x, y, p: t.matmul(x, y), lambda j: lambda x, y, p: j.numpy.matmul(x, y)),
+    "transpose": Row(lambda t: lambda x, p: x.T if x.dim() == 2 else x, lambda j: lambda x, p: j.numpy.transpose(x)),
+    "index": Row(lambda t: lambda x, p: x[_key(p)], lambda j: lambda x, p: x[_key(p)]),
+    "sum": Row(lambda t: lambda x, p: t.sum(x), lambda j: lambda x, p: j.numpy.sum(x)),
+    "mean": Row(lambda t: lambda x, p: t.mean(x), lambda j: lambda x, p: j.numpy.mean(x)),
+    "prod": Row(lambda t: lambda x, p: t.prod(x), lambda j: lambda x, p: j.numpy.prod(x)),
+    "norm": Row(lambda t: lambda x, p: t.linalg.norm(x), lambda j: lambda x, p: j.numpy.linalg.norm(x)),
+    "dot": Row(lambda t: lambda x, y, p: t.dot(x, y), lambda j: lambda x, y, p: j.numpy.dot(x, y)),
+    "outer": Row(lambda t: lambda x, y, p: t.outer(x, y), lambda j: lambda x, y, p: j.numpy.outer(x, y)),
+    "tr": Row(lambda t: lambda x, p: t.trace(x), lambda j: lambda x, p: j.numpy.trace(x)),
+    "det": Row(lambda t: lambda x, p: t.linalg.det(x), lambda j: lambda x, p: j.numpy.linalg.det(x)),
+    "inv": Row(lambda t: lambda x, p: t.linalg.inv(x), lambda j: lambda x, p: j.numpy.linalg.inv(x)),
+    "logdet": Row(lambda t: lambda x, p: t.logdet(x), lambda j: lambda x, p: j.numpy.linalg.slogdet(x)[1]),
+    "logsumexp": Row(
+        lambda t: lambda x, p: t.logsumexp(x.reshape(-1), 0), lambda j: lambda x, p: j.scipy.special.logsumexp(x)
+    ),
+    "softmax": Row(lambda t: lambda x, p: t.softmax(x, -1), lambda j: lambda x, p: j.nn.softmax(x, axis=-1)),
+    "diag": Row(lambda t: lambda x, p: t.diag(x), lambda j: lambda x, p: j.numpy.diag(x)),
+    "amax": Row(lambda t: lambda x, p: t.amax(x), lambda j: lambda x, p: j.numpy.max(x)),
+    "amin": Row(lambda t: lambda x, p: t.amin(x), lambda j: lambda x, p: j.numpy.min(x)),
+}
+
 INSTALL = {"torch": "pip install 'adcli[torch]'", "jax": "pip install 'adcli[jax]'"}
 
 
@@ -138,7 +170,8 @@ def load(name: str) -> Any:
 
 def functions(name: str, module: Any) -> dict[str, Fn]:
     """The translation table resolved for one framework: adcli name -> the framework's function."""
-    return {op: (row.torch if name == "torch" else row.jax)(module) for op, row in TABLE.items()}
+    rows = {**TABLE, **ARRAYS}
+    return {op: (row.torch if name == "torch" else row.jax)(module) for op, row in rows.items()}
 
 
 def replay(tape: Any, ops: Mapping[str, Fn], inputs: Sequence[Any], constant: Callable[[float], Any]) -> list[Any]:
@@ -146,13 +179,49 @@ def replay(tape: Any, ops: Mapping[str, Fn], inputs: Sequence[Any], constant: Ca
     vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = constant(float(tape.nodes[s].payload))
-    prims, args = tape.prims, tape.args
+    prims, args, nodes = tape.prims, tape.args, tape.nodes
     for s in range(tape.first_op, len(vals)):
-        vals[s] = ops[prims[s].name](*[vals[j] for j in args[s]])
+        if prims[s].rules is not None:  # structural: the payload goes last
+            vals[s] = ops[prims[s].name](*[vals[j] for j in args[s]], nodes[s].payload)
+        else:
+            vals[s] = ops[prims[s].name](*[vals[j] for j in args[s]])
     return [vals[o] for o in tape.outputs]
 
 
+def _torch_arrays(torch: Any, tape: Any, point: Mapping[str, Any], wrt: Sequence[str]) -> tuple[list[Any], list[Any]]:
+    """Arrays: leaves are float64 tensors; one backward pass per output entry, rows flattened as adcli's."""
+    import numpy as np
+
+    f64, wanted = torch.float64, set(wrt)
+    leaves = {
+        n: torch.tensor(np.asarray(point.get(n, 0.0), dtype=float), dtype=f64, requires_grad=n in wanted)
+        for n in tape.names
+    }
+    outputs = replay(
+        tape, functions("torch", torch), [leaves[n] for n in tape.names], lambda v: torch.tensor(v, dtype=f64)
+    )
+    columns = [leaves[w] for w in wrt]
+    rows = []
+    for y in outputs:
+        flat = y.reshape(-1)
+        for e in range(flat.numel()):
+            grads = (
+                torch.autograd.grad(flat[e], columns, retain_graph=True, allow_unused=True)
+                if y.requires_grad
+                else [None] * len(columns)
+            )
+            pieces = [
+                np.zeros(c.numel()) if g is None else g.detach().numpy().reshape(-1)
+                for g, c in zip(grads, columns, strict=True)
+            ]
+            rows.append(list(np.concatenate(pieces)) if pieces else [])
+    values = [y.detach().numpy().tolist() if y.dim() else float(y.detach()) for y in outputs]
+    return values, rows
+
+
 def _torch(torch: Any, tape: Any, point: Mapping[str, float], wrt: Sequence[str]) -> tuple[list[Any], list[Any]]:
+    if tape.shapes is not None:
+        return _torch_arrays(torch, tape, point, wrt)
     f64, wanted = torch.float64, set(wrt)
     leaves = {n: torch.tensor(float(point.get(n, 0.0)), dtype=f64, requires_grad=n in wanted) for n in tape.names}
     outputs = replay(
@@ -197,6 +266,8 @@ def jacobian(name: str, module: Any, tape: Any, point: Mapping[str, float], wrt:
     """The framework's value and Jacobian of the tape's outputs with respect to wrt, at the point."""
     if name == "torch":
         value, rows = _torch(module, tape, point, wrt)
+    elif tape.shapes is not None:
+        raise AdcliError("usage_error", "--with jax on arrays is not supported yet (torch is)")
     else:
         with _x64(module):
             value, rows = _jax(module, tape, point, wrt)

@@ -71,6 +71,9 @@ class Rules:
     shape: Callable[[Sequence[Shape], Any], Shape]
     jvp: Callable[..., Arr]
     vjp: Callable[..., tuple[Arr | None, ...]]
+    #: the VJP rule in words, one per argument, for the adjoint trace: {g} the output's adjoint,
+    #: {a} {b} the arguments, {o} the output (`{g} @ {b}ᵀ` is matmul's Ā = Ḡ@Bᵀ)
+    vjp_text: tuple[str, ...] = ()
 
 
 # ---- literals and transposes ----------------------------------------------------------------------
@@ -90,6 +93,7 @@ STACK = Rules(
     _stack_shape,
     lambda a, o, t, p: np.stack([_zero(ti, ai) for ti, ai in zip(t, a, strict=True)]),
     lambda a, o, g, need, p: tuple(g[i] if n else None for i, n in enumerate(need)),
+    vjp_text=("{g}[k]",),
 )
 
 
@@ -104,6 +108,7 @@ TRANSPOSE = Rules(
     _transpose_shape,
     lambda a, o, t, p: np.transpose(t[0]),
     lambda a, o, g, need, p: (np.transpose(g),),
+    vjp_text=("{g}'",),
 )
 
 # ---- products ---------------------------------------------------------------------------------------
@@ -139,6 +144,7 @@ MATMUL = Rules(
     _matmul_shape,
     lambda a, o, t, p: (t[0] @ a[1] if t[0] is not None else 0) + (a[0] @ t[1] if t[1] is not None else 0),
     _matmul_vjp,
+    vjp_text=("{g} @ {b}'", "{a}' @ {g}"),
 )
 
 
@@ -155,7 +161,7 @@ def _vectors(name: str) -> Callable[[Sequence[Shape], Any], Shape]:
     return shape
 
 
-DOT = Rules(lambda x, y, p: np.dot(x, y), _vectors("dot"), MATMUL.jvp, _matmul_vjp)
+DOT = Rules(lambda x, y, p: np.dot(x, y), _vectors("dot"), MATMUL.jvp, _matmul_vjp, vjp_text=("{g}·{b}", "{g}·{a}"))
 OUTER = Rules(
     lambda x, y, p: np.outer(x, y),
     _vectors("outer"),
@@ -163,6 +169,7 @@ OUTER = Rules(
         (np.outer(t[0], a[1]) if t[0] is not None else 0) + (np.outer(a[0], t[1]) if t[1] is not None else 0)
     ),
     lambda a, o, g, need, p: (g @ a[1] if need[0] else None, g.T @ a[0] if need[1] else None),
+    vjp_text=("{g} @ {b}", "{g}' @ {a}"),
 )
 
 # ---- reductions -------------------------------------------------------------------------------------
@@ -212,18 +219,24 @@ SUM = Rules(
     _whole,
     lambda a, o, t, p: np.sum(t[0]),
     lambda a, o, g, need, p: (np.broadcast_to(g, np.shape(a[0])),),
+    vjp_text=("broadcast({g})",),
 )
 MEAN = Rules(
     lambda x, p: np.mean(x),
     _whole,
     lambda a, o, t, p: np.mean(t[0]),
     lambda a, o, g, need, p: (np.broadcast_to(g / max(np.size(a[0]), 1), np.shape(a[0])),),
+    vjp_text=("broadcast({g})/n",),
 )
-PROD = Rules(lambda x, p: np.prod(x), _whole, *_spread(lambda x, o: _others_product(x)))
-NORM = Rules(lambda x, p: np.sqrt(np.sum(np.square(x))), _whole, *_spread(_norm_partial))
-LOGSUMEXP = Rules(lambda x, p: _logsumexp(x), _whole, *_spread(lambda x, o: np.exp(x - o)))
-AMAX = Rules(lambda x, p: np.max(x), _whole, *_spread(_ties))
-AMIN = Rules(lambda x, p: np.min(x), _whole, *_spread(_ties))
+PROD = Rules(
+    lambda x, p: np.prod(x), _whole, *_spread(lambda x, o: _others_product(x)), vjp_text=("{g}·prod(the others)",)
+)
+NORM = Rules(lambda x, p: np.sqrt(np.sum(np.square(x))), _whole, *_spread(_norm_partial), vjp_text=("{g}·{a}/{o}",))
+LOGSUMEXP = Rules(
+    lambda x, p: _logsumexp(x), _whole, *_spread(lambda x, o: np.exp(x - o)), vjp_text=("{g}·exp({a} - {o})",)
+)
+AMAX = Rules(lambda x, p: np.max(x), _whole, *_spread(_ties), vjp_text=("{g}·[{a} = {o}]/ties",))
+AMIN = Rules(lambda x, p: np.min(x), _whole, *_spread(_ties), vjp_text=("{g}·[{a} = {o}]/ties",))
 
 
 def _same(shapes: Sequence[Shape], payload: Any) -> Shape:
@@ -235,6 +248,7 @@ SOFTMAX = Rules(
     _same,
     lambda a, o, t, p: o * (t[0] - np.sum(o * t[0], axis=-1, keepdims=True)),
     lambda a, o, g, need, p: (o * (g - np.sum(o * g, axis=-1, keepdims=True)),),
+    vjp_text=("{o}·({g} - sum({o}·{g}))",),
 )
 
 # ---- matrices ---------------------------------------------------------------------------------------
@@ -268,24 +282,28 @@ TR = Rules(
     _square("tr", lambda s: ()),
     lambda a, o, t, p: np.trace(t[0]),
     lambda a, o, g, need, p: (g * np.eye(a[0].shape[0]),),
+    vjp_text=("{g}·I",),
 )
 DET = Rules(
     lambda x, p: np.linalg.det(x),
     _square("det", lambda s: ()),
     lambda a, o, t, p: o * np.trace(_inverse(a[0]) @ t[0]),
     lambda a, o, g, need, p: (g * o * _inverse(a[0]).T,),
+    vjp_text=("{g}·{o}·inv({a})'",),
 )
 INV = Rules(
     lambda x, p: _inverse(x),
     _square("inv", lambda s: s),
     lambda a, o, t, p: -o @ t[0] @ o,
     lambda a, o, g, need, p: (-o.T @ g @ o.T,),
+    vjp_text=("-{o}' @ {g} @ {o}'",),
 )
 LOGDET = Rules(
     lambda x, p: _logdet(x),
     _square("logdet", lambda s: ()),
     lambda a, o, t, p: np.trace(_inverse(a[0]) @ t[0]),
     lambda a, o, g, need, p: (g * _inverse(a[0]).T,),
+    vjp_text=("{g}·inv({a})'",),
 )
 
 
@@ -303,6 +321,7 @@ DIAG = Rules(
     _diag_shape,
     lambda a, o, t, p: np.diag(t[0]),
     lambda a, o, g, need, p: (np.diag(g),),
+    vjp_text=("diag({g})",),
 )
 
 # ---- indexing ---------------------------------------------------------------------------------------
@@ -342,4 +361,10 @@ def _scatter(a: Sequence[Arr], o: Arr, g: Arr, need: Sequence[bool], p: Any) -> 
     return (full,)
 
 
-INDEX = Rules(lambda x, p: np.asarray(x)[key(p)], _index_shape, lambda a, o, t, p: t[0][key(p)], _scatter)
+INDEX = Rules(
+    lambda x, p: np.asarray(x)[key(p)],
+    _index_shape,
+    lambda a, o, t, p: t[0][key(p)],
+    _scatter,
+    vjp_text=("{g} scattered into zeros",),
+)

@@ -317,3 +317,30 @@ def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:
 def to_latex(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT) -> str:
     """LaTeX for root (math mode, no delimiters): \\frac, \\sqrt, \\sin\\left(x\\right), x^{2}, 2 x."""
     return to_text(root, labels, limit, latex=True)
+
+
+def _digits(x: float, digits: int) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    return str(int(x)) if x == int(x) and abs(x) < 10.0**digits else f"{x:.{digits}g}"
+
+
+def compact(value: object, digits: int) -> str:
+    """An array on one line, summarised (corners and …) past a dozen entries: for tables of several modes."""
+    import numpy as np
+
+    arr = np.asarray(value, dtype=float)
+    return (
+        np.array2string(
+            arr,
+            separator=", ",
+            threshold=12,
+            edgeitems=2,
+            max_line_width=10**6,
+            formatter={"float_kind": lambda v: _digits(float(v), digits)},
+        )
+        .replace("...", "…")
+        .replace("\n", "")
+        .replace(",  ", ", ")
+        .replace(", ", ", ")
+    )

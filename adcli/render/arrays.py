@@ -15,7 +15,10 @@ from typing import IO, Any
 
 import numpy as np
 
+from adcli.core.arrays import show as shape_of
 from adcli.core.errors import AdcliError
+from adcli.core.notation import style
+from adcli.core.printing import compact
 
 EDGE = 3  # entries kept at each end of a summarised axis
 SUMMARY = 12  # axes longer than this are summarised (unless --full)
@@ -140,3 +143,24 @@ def save(result: Any, path: str) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         raise AdcliError("usage_error", f"--save {path}: {exc.strerror or exc}") from None
+
+
+def trace_lines(trace: Any, digits: int, ascii: bool = False) -> list[str]:
+    """The traces as aligned text: target = form, shape, a few entries (numpy's summary)."""
+    out = [f"read as: {trace.read_as}", "", "primal trace"]
+    sections = [("primal", trace.primal)] + ([("adjoint", trace.adjoint)] if trace.adjoint is not None else [])
+    for title, rows in sections:
+        if title == "adjoint":
+            out += ["", "adjoint trace (reverse sweep; each v̄ shown once complete)"]
+        mark = "'" if ascii else "ᵀ"
+        texts = [
+            (style(r.target, ascii), style(r.form, ascii).replace("{", "").replace("}", "").replace("'", mark))
+            for r in rows
+        ]
+        width = max((len(t) + len(f) for t, f in texts), default=0) + 3
+        for (target, form), r in zip(texts, rows, strict=True):
+            joiner = " " if form.startswith("+=") else " = "
+            left = f"{target}{joiner}{form}"
+            out.append(f"{left.ljust(width)}  {shape_of(tuple(r.shape)):>10}  {compact(r.value, digits)}")
+    out += [""] + [f"d/d{w} {shape_of(np.shape(g))} = {compact(g, digits)}" for w, g in trace.gradient.items()]
+    return out

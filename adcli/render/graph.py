@@ -140,7 +140,12 @@ def as_json(drawing: Drawing) -> str:
     import json
     from dataclasses import asdict
 
-    return json.dumps(asdict(drawing), ensure_ascii=False)
+    def arrays(value: object) -> object:  # an array's value or adjoint (issue 12): nested lists
+        if hasattr(value, "tolist"):
+            return value.tolist()
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
+    return json.dumps(asdict(drawing), ensure_ascii=False, default=arrays)
 
 
 def tree_text(drawing: Drawing, digits: int, ascii: bool, width: int = 100) -> str:

@@ -20,6 +20,10 @@ def number(x: Any, digits: int) -> str:
     """A float with `digits` significant digits, shortest form (2 not 2.00000)."""
     if isinstance(x, list):
         return "[" + ", ".join(number(v, digits) for v in x) + "]"
+    if getattr(x, "ndim", 0):  # an array (issue 12): numpy's summary, corners and …
+        from adcli.render.arrays import compact
+
+        return compact(x, digits)
     if math.isnan(x) or math.isinf(x):
         return str(x)
     if x == int(x) and abs(x) < 10.0**digits:  # larger whole numbers in the same e-form as their neighbours

@@ -91,6 +91,9 @@ def _at(trace: Trace, digits: int) -> str:
 
 
 def plain(trace: Trace, digits: int, ascii: bool, out: IO[str], err: IO[str]) -> None:
+    if _arrays(trace):
+        _arrays_text(trace, digits, ascii, out, err)
+        return
     """The traces as indented text, one after the other; warnings and notes go to stderr."""
     text = [f"read as: {trace.read_as}", f"at:      {_at(trace, digits)}"]
     titles = headings(trace, digits, ascii)
@@ -164,6 +167,11 @@ def _fitted(left: list[str], right: list[str], width: int) -> list[list[str]]:
 
 
 def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
+    if _arrays(trace):
+        import sys
+
+        _arrays_text(trace, digits, ascii, console.file, sys.stderr)
+        return
     """Tables 2 and 3 of the survey: primal beside tangent, primal beside adjoint; op counts below."""
     from rich.text import Text
 
@@ -189,7 +197,26 @@ def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
     _messages(trace, lambda s: console.print(Text(s, style="yellow")))
 
 
+def _arrays(trace: Any) -> bool:
+    from adcli.commands.trace_arrays import ArrayTrace
+
+    return isinstance(trace, ArrayTrace)
+
+
+def _arrays_text(trace: Any, digits: int, ascii: bool, out: IO[str], err: IO[str]) -> None:
+    """An array trace (issue 12): its lines, then its notes and warnings on stderr."""
+    from adcli.render.arrays import trace_lines
+
+    out.write("\n".join(trace_lines(trace, digits, ascii)) + "\n")
+    for note in trace.notes:
+        err.write(f"note: {note}\n")
+    for w in trace.warnings:
+        err.write(f"warning[{w['kind']}]: {w['message']}\n")
+
+
 def as_json(trace: Trace) -> str:
+    if _arrays(trace):
+        return json.dumps(trace.to_dict(), ensure_ascii=False)
     """trace.to_dict() with each row in the ASCII notation (v[-1], x1dot, ybar) and its text at full precision.
 
     Rows are kept in a neutral notation inside adcli ({x1}, v_m1); the JSON a user reads speaks the

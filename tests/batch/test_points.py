@@ -22,7 +22,7 @@ def expanded(text: str, combine: str = "grid") -> dict:
 def test_a_span_is_linspace_and_a_list_is_its_values() -> None:
     got = expanded("x=0:1:5")
     np.testing.assert_allclose(got["x"], [0, 0.25, 0.5, 0.75, 1], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(expanded("x=[3, -1, pi/2]")["x"], [3, -1, math.pi / 2], rtol=1e-15)
+    np.testing.assert_allclose(expanded("x={3, -1, pi/2}")["x"], [3, -1, math.pi / 2], rtol=1e-15)
     np.testing.assert_allclose(expanded("x=2:2:1")["x"], [2], rtol=0)
 
 
@@ -34,7 +34,7 @@ def test_a_span_count_must_be_a_whole_number(text: str) -> None:
 
 
 def test_grid_crosses_with_the_first_variable_slowest_and_scalars_broadcast() -> None:
-    got = expanded("x=[1,2,3], c=7, y=[10,20]")
+    got = expanded("x={1,2,3}, c=7, y={10,20}")
     assert list(got) == ["x", "c", "y"]
     np.testing.assert_array_equal(got["x"], [1, 1, 2, 2, 3, 3])
     np.testing.assert_array_equal(got["y"], [10, 20, 10, 20, 10, 20])
@@ -42,11 +42,11 @@ def test_grid_crosses_with_the_first_variable_slowest_and_scalars_broadcast() ->
 
 
 def test_zip_pairs_and_wants_equal_lengths() -> None:
-    got = expanded("x=[1,2,3], y=0:1:3", "zip")
+    got = expanded("x={1,2,3}, y=0:1:3", "zip")
     np.testing.assert_array_equal(got["x"], [1, 2, 3])
     np.testing.assert_allclose(got["y"], [0, 0.5, 1], atol=1e-15)
     with pytest.raises(AdcliError) as info:
-        expanded("x=[1,2,3], y=[1,2]", "zip")
+        expanded("x={1,2,3}, y={1,2}", "zip")
     assert info.value.kind == "usage_error" and "x has 3" in info.value.message and "y has 2" in info.value.message
 
 
@@ -104,7 +104,7 @@ def grid_reference(f: str, xs: np.ndarray, ys: np.ndarray) -> list[tuple[float, 
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_a_grid_matches_the_same_points_done_one_by_one(mode: str) -> None:
     f = "sin(x)*exp(-y^2/10) + x^3*y - log(1 + x^2 + y^2)"
-    vec = api.gradient(f, at=["x=-2:2:9", "y=[-1, 0, 0.5, 3]"], mode=mode)
+    vec = api.gradient(f, at=["x=-2:2:9", "y={-1, 0, 0.5, 3}"], mode=mode)
     ref = grid_reference(f, np.linspace(-2, 2, 9), np.array([-1, 0, 0.5, 3]))
     assert vec.value[0].shape == (36,)
     for i, (value, gradient) in enumerate(ref):
@@ -143,13 +143,13 @@ def test_a_domain_error_names_the_first_offending_point(monkeypatch: pytest.Monk
 
 def test_a_nonfinite_derivative_names_the_point() -> None:
     with pytest.raises(AdcliError) as info:
-        api.gradient("sqrt(x)", at="x=[4, 1, 0, 9]")
+        api.gradient("sqrt(x)", at="x={4, 1, 0, 9}")
     assert info.value.kind == "nonfinite" and info.value.message.endswith("at x = 0 (point 3 of 4)")
 
 
 def test_a_kink_warning_names_its_first_point_and_counts_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(points, "CHUNK", 4)
-    r = api.gradient("abs(x) + abs(y)", at=["x=[1, 0, 2]", "y=[0, 5]"])  # kinks: x at 2 points, y at 3
+    r = api.gradient("abs(x) + abs(y)", at=["x={1, 0, 2}", "y={0, 5}"])  # kinks: x at 2 points, y at 3
     kinks = {w.details["node"]: w for w in r.warnings if w.kind == "nondifferentiable"}
     assert kinks["abs(x)"].details["point"] == 3 and kinks["abs(x)"].details["points"] == 2
     assert kinks["abs(x)"].message.endswith("; at 2 of the points, the first point 3 of 6: y = 0")
@@ -236,7 +236,7 @@ def test_a_missing_points_file() -> None:
 
 def test_table_rows_cross_with_a_span(tmp_path: Path) -> None:
     rows = table(tmp_path, "x,y\n1,2\n3,4\n")
-    r = api.value("x + y + z", at=[*rows, *parse_point("z=[0, 100]")])
+    r = api.value("x + y + z", at=[*rows, *parse_point("z={0, 100}")])
     np.testing.assert_allclose(r.value[0], [3, 103, 7, 107])
 
 
@@ -254,7 +254,7 @@ def test_a_spans_values_made_a_chunk_at_a_time_are_linspaces(start: float, stop:
 
 
 def test_a_grid_is_made_a_chunk_at_a_time_in_itertools_product_order() -> None:
-    got = expanded("x=[1,2,3], y=0:1:5, z=[7,8]")
+    got = expanded("x={1,2,3}, y=0:1:5, z={7,8}")
     xs, ys, zs = np.meshgrid([1, 2, 3], np.linspace(0, 1, 5), [7, 8], indexing="ij")
     for name, reference in zip("xyz", (xs, ys, zs), strict=True):
         np.testing.assert_array_equal(got[name].chunk(0, 30), reference.ravel())
@@ -307,7 +307,7 @@ def test_with_each_point_a_failing_point_fails_alone(monkeypatch: pytest.MonkeyP
 
 
 def test_a_derivative_failing_at_a_point_is_isolated_too() -> None:
-    r = each_point("sqrt(x)", "x=[4, 1, 0, 9]", "grad")  # the value is fine at 0, its slope is not
+    r = each_point("sqrt(x)", "x={4, 1, 0, 9}", "grad")  # the value is fine at 0, its slope is not
     assert r.failures.index.tolist() == [2] and r.failures.error(2).kind == "nonfinite"
     np.testing.assert_allclose(np.asarray(r.jacobian[0][0])[[0, 1, 3]], [0.25, 0.5, 1 / 6], rtol=1e-15)
 
@@ -321,7 +321,7 @@ def test_when_every_point_fails_the_problem_fails_naming_the_first() -> None:
 def test_failed_points_after_the_explained_ones_keep_their_own_values(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past EXPLAINED, the primal sweep alone at the point says why: the same message, that point's value."""
     monkeypatch.setattr(points, "EXPLAINED", 1)
-    r = each_point("x + log(y - 0.5)", "y=[-1, 1, 0.25, -3], x=1")
+    r = each_point("x + log(y - 0.5)", "y={-1, 1, 0.25, -3}, x=1")
     assert r.failures.index.tolist() == [0, 2, 3]
     first, later = r.failures.error(0), r.failures.error(2)
     assert first.message == "log(y - 0.5) is outside the domain of log (the argument > 0): y - 0.5 = -1.5"
@@ -331,7 +331,7 @@ def test_failed_points_after_the_explained_ones_keep_their_own_values(monkeypatc
 
 def test_a_kink_warning_marks_exactly_its_points_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(points, "CHUNK", 4)
-    r = api.gradient("abs(x) + abs(y)", at=["x=[1, 0, 2]", "y=[0, 5]"])  # x: 1 1 0 0 2 2, y: 0 5 0 5 0 5
+    r = api.gradient("abs(x) + abs(y)", at=["x={1, 0, 2}", "y={0, 5}"])  # x: 1 1 0 0 2 2, y: 0 5 0 5 0 5
     kinks = {w.details["node"]: w.where.tolist() for w in r.warnings if w.kind == "nondifferentiable"}
     assert kinks == {"abs(x)": [0, 0, 1, 1, 0, 0], "abs(y)": [1, 0, 1, 0, 1, 0]}
     assert all(w.where is None for w in r.warnings if w.kind != "nondifferentiable")

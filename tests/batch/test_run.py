@@ -237,10 +237,10 @@ def test_no_expression_on_a_terminal_is_a_usage_error(monkeypatch: pytest.Monkey
 
 
 def test_grid_zip_and_points_from_the_command_line(tmp_path: Path) -> None:
-    grid = jsonl(run("eval", "x*10 + y", "--at", "x=[1,2]", "--at", "y=[3,4]", "--format", "jsonl").stdout)
+    grid = jsonl(run("eval", "x*10 + y", "--at", "x={1,2}", "--at", "y={3,4}", "--format", "jsonl").stdout)
     assert [r["value"][0] for r in grid] == [13.0, 14.0, 23.0, 24.0]
     assert [r["point"] for r in grid] == [1, 2, 3, 4]
-    zipped = jsonl(run("eval", "x*10 + y", "--at", "x=[1,2], y=[3,4]", "--zip", "--format", "jsonl").stdout)
+    zipped = jsonl(run("eval", "x*10 + y", "--at", "x={1,2}, y={3,4}", "--zip", "--format", "jsonl").stdout)
     assert [r["value"][0] for r in zipped] == [13.0, 24.0]
     table = tmp_path / "pts.csv"
     table.write_text("x,y\n1,5\n2,6\n", encoding="utf-8")
@@ -261,7 +261,7 @@ def test_two_points_tables_are_crossed_or_zipped(tmp_path: Path) -> None:
 def test_an_overridden_at_value_changes_nothing_not_even_the_order(tmp_path: Path) -> None:
     """A line's own at sets the order of its grid; a --at value it overrides is not news."""
     line = tmp_path / "p.txt"
-    line.write_text("x*y at x=[1,2], y=[3,4]\n", encoding="utf-8")
+    line.write_text("x*y at x={1,2}, y={3,4}\n", encoding="utf-8")
     alone = jsonl(run("eval", "-f", str(line), "--format", "jsonl").stdout)
     shadowed = jsonl(run("eval", "-f", str(line), "--at", "y=7", "--format", "jsonl").stdout)
     expected = [{"x": 1.0, "y": 3.0}, {"x": 1.0, "y": 4.0}, {"x": 2.0, "y": 3.0}, {"x": 2.0, "y": 4.0}]
@@ -383,7 +383,7 @@ def test_an_unexpected_exception_is_that_lines_error_and_the_batch_goes_on() -> 
 
 def test_a_line_with_a_one_point_set_loses_no_line(tmp_path: Path) -> None:
     path = tmp_path / "one.txt"
-    path.write_text("x^2\nx^3 at x=[5]\nx^4\n", encoding="utf-8")
+    path.write_text("x^2\nx^3 at x={5}\nx^4\n", encoding="utf-8")
     result = run("grad", "-f", str(path), "--at", "x=1", "--format", "jsonl")
     records = jsonl(result.stdout)
     assert result.exit_code == 0 and [r["line"] for r in records] == [1, 2, 3]
@@ -406,7 +406,7 @@ def test_a_span_in_the_expressions_own_at_works_like_an_at_span(fmt: str) -> Non
 def test_json_is_one_object_for_one_expression_at_one_point_and_an_array_otherwise() -> None:
     assert isinstance(json.loads(run("grad", "x^2", "--at", "x=3", "--format", "json").stdout), dict)
     at = ["--at", "x=3"]
-    cases = [(["-", *at], "x^2\n"), (at, "x^2\n"), (["x^2", "--at", "x=[3]"], None), (["x^2 at x=3:3:1"], None)]
+    cases = [(["-", *at], "x^2\n"), (at, "x^2\n"), (["x^2", "--at", "x={3}"], None), (["x^2 at x=3:3:1"], None)]
     for args, stdin in cases:  # a batch (even of one line) or a point set (even of one point): an array
         got = json.loads(run("grad", *args, "--format", "json", stdin=stdin).stdout)
         assert isinstance(got, list) and len(got) == 1 and close(got[0]["gradient"][0], 6.0), args

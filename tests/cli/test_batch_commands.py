@@ -43,7 +43,7 @@ def test_diff_of_a_constant_at_a_point_gives_its_value_not_a_traceback(adcli: Ru
 
 
 def test_diff_of_a_constant_at_many_points_and_in_a_batch(adcli: Run) -> None:
-    code, out, err = adcli("diff", "2.5", "--at", "x=[1,2]", "--format", "json")
+    code, out, err = adcli("diff", "2.5", "--at", "x={1,2}", "--format", "json")
     assert code == 0 and "Traceback" not in err
     assert json.loads(out)["value"] == [[2.5, 2.5]]
     code, out, err = adcli("diff", "--at", "x=1", "--format", "jsonl", stdin="2.5\npi\n")
@@ -100,7 +100,7 @@ def test_diff_evaluates_at_the_texts_own_point(adcli: Run) -> None:
 
 
 def test_diff_batch_line_with_its_own_span_reports_the_domain_error_of_its_point(adcli: Run) -> None:
-    code, out, err = adcli("diff", "--format", "jsonl", stdin="log(x) at x=[-1,1]\n")
+    code, out, err = adcli("diff", "--format", "jsonl", stdin="log(x) at x={-1,1}\n")
     record = lines_of(out)[0]
     assert code == 1 and record["value"] == [[None, 0.0]] and record["values"] == [[[None, 1.0]]]
     assert [f["point"] for f in record["failures"]] == [1]
@@ -158,14 +158,14 @@ def test_diff_keeps_the_good_points_and_names_each_failing_one(adcli: Run) -> No
 
 
 def test_diff_a_point_where_only_the_derivative_fails(adcli: Run) -> None:
-    code, out, _ = adcli("diff", "sqrt(x)", "--at", "x=[0,4]", "--format", "json")
+    code, out, _ = adcli("diff", "sqrt(x)", "--at", "x={0,4}", "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["value"] == [[None, 2.0]] and data["values"] == [[[None, 0.25]]]
     assert data["failures"][0]["error"]["kind"] == "nonfinite"
 
 
 def test_diff_every_point_failing_is_one_error(adcli: Run) -> None:
-    code, _, err = adcli("diff", "log(x)", "--at", "x=[-1,-2]", "--format", "plain")
+    code, _, err = adcli("diff", "log(x)", "--at", "x={-1,-2}", "--format", "plain")
     assert code == 1 and "error[domain_error]" in err and "all 2 points fail" in err
 
 
@@ -174,9 +174,9 @@ def test_diff_api_at_many_points_raises_naming_the_first_failing_point() -> None
     from adcli.core.errors import AdcliError
 
     with pytest.raises(AdcliError) as caught:
-        diff("log(x)", at="x=[-1,1]")
+        diff("log(x)", at="x={-1,1}")
     assert caught.value.kind == "domain_error" and "(point 1 of 2)" in caught.value.message
-    ((dx, dy),) = diff("log(x)*y", at="x=[1,2], y=2").values  # y/x and log(x)
+    ((dx, dy),) = diff("log(x)*y", at="x={1,2}, y=2").values  # y/x and log(x)
     assert all(map(close, [*dx, *dy], [2.0, 1.0, 0.0, math.log(2)]))
 
 
@@ -223,7 +223,7 @@ def test_check_starts_at_the_answers_own_point(adcli: Run, tmp_path: Path) -> No
     path.write_text("3*x at x=2\n", encoding="utf-8")
     _, out, _ = adcli("check", "-f", str(path), "--of", "x^2", "--at", "x=1", "--format", "jsonl")
     assert lines_of(out)[0]["counterexample"]["at"] == {"x": 2.0}  # a file line's own wins
-    code, _, err = adcli("check", "3*x at x=[1,2]", "--of", "x^2")
+    code, _, err = adcli("check", "3*x at x={1,2}", "--of", "x^2")
     assert code == 2 and "check takes one point" in err
 
 

@@ -127,7 +127,7 @@ def test_interactive_loop_uses_input_and_a_prompt(monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_one_point_set_is_shown_and_the_session_goes_on() -> None:
-    result = repl(":at x=[2]\nx^2\nx^3\n", "--format", "plain")
+    result = repl(":at x={2}\nx^2\nx^3\n", "--format", "plain")
     assert result.exit_code == 0 and "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert lines.count("$1") == 1 and lines.count("$2") == 1
@@ -138,7 +138,7 @@ def test_at_sets_the_named_variables_and_keeps_the_others() -> None:
     session = Session()
     assert session.set_at("x=1, y=2") == "at: x=1, y=2"
     assert session.set_at("x=0:1:3") == "at: x=0:1:3, y=2"
-    assert session.set_at("z=[1, 2.5], y=pi") == "at: x=0:1:3, y=pi, z=[1, 2.5]"
+    assert session.set_at("z={1, 2.5}, y=pi") == "at: x=0:1:3, y=pi, z={1, 2.5}"
     assert session.set_at("-") == "at: (no values)"
     result = repl(":at x=1, y=2\n:at x=0:1:3\nx*y\n", "--format", "json")
     records = json.loads(result.stdout[result.stdout.index("[") :])  # many points: an array of records
@@ -240,7 +240,7 @@ def test_a_line_that_assigns_a_name_itself_uses_its_own_definition() -> None:
 
 
 def test_a_failing_point_of_a_point_set_fails_alone_in_text_output() -> None:
-    result = repl(":at x=[1,2,3,4]\nlog(x-3)\n", "--format", "plain")
+    result = repl(":at x={1,2,3,4}\nlog(x-3)\n", "--format", "plain")
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["x", "value", "d/dx"] in rows
     assert [["1", "domain_error", "-"], ["2", "domain_error", "-"], ["3", "domain_error", "-"]] == [
@@ -254,7 +254,7 @@ def test_a_failing_point_of_a_point_set_fails_alone_in_text_output() -> None:
 
 
 def test_a_point_sets_json_records_are_from_the_repl_with_per_point_errors() -> None:
-    result = repl(":at x=[1,2,3,4]\n:format json\nlog(x-3)\n")
+    result = repl(":at x={1,2,3,4}\n:format json\nlog(x-3)\n")
     records = json_array(result.stdout)
     assert [r["point"] for r in records] == [1, 2, 3, 4] and [r["at"]["x"] for r in records] == [1.0, 2.0, 3.0, 4.0]
     assert all(r["file"] == "<repl>" and r["line"] == 3 and r["input"] == "log(x-3)" for r in records)
@@ -264,7 +264,7 @@ def test_a_point_sets_json_records_are_from_the_repl_with_per_point_errors() -> 
 
 
 def test_a_failing_point_inside_a_name_is_placed_under_the_name() -> None:
-    result = repl(":at x=[2,4]\nf = log(x-3)\n:format json\n2*f\n")
+    result = repl(":at x={2,4}\nf = log(x-3)\n:format json\n2*f\n")
     records = json_array(result.stdout)
     failed, ok = records
     assert failed["error"]["column"] == 3 and failed["error"]["message"].endswith("(in f = log(x - 3))")
@@ -286,7 +286,7 @@ def test_a_long_table_in_the_session_points_to_the_sessions_json() -> None:
 
 
 def test_a_point_set_whose_every_point_fails_is_one_error_and_the_session_goes_on() -> None:
-    result = repl(":at x=[1,2]\nlog(x-3)\nx^2\n", "--format", "plain")
+    result = repl(":at x={1,2}\nlog(x-3)\nx^2\n", "--format", "plain")
     assert "1:1: error[domain_error]" in result.stderr and "all 2 points fail" in result.stderr
     assert [["1", "1", "2"], ["2", "4", "4"]] == [line.split() for line in result.stdout.splitlines()[-2:]]
 

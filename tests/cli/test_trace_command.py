@@ -77,7 +77,7 @@ def test_trace_emit_python_is_text_that_computes_the_gradient(adcli: Run) -> Non
         (["--dir", "1,"], "error[usage_error]"),
         (["--dir", "1"], "--dir has 1 entry; there are 2 variables (x1, x2)"),
         (["--dir", "x1=1,x1=2"], "bad --dir 'x1=1,x1=2': x1 is given two values"),
-        (["--dir", "x1=[1,2]"], "bad --dir 'x1=[1,2]': x1 takes one number, not a span or list"),
+        (["--dir", "x1={1,2}"], "bad --dir 'x1={1,2}': x1 takes one number, not a span or list"),
         (["--dir", "1e400,0"], "bad --dir '1e400,0': the number 1e400 is too large for a float"),
         (["--cot", "1e400"], "bad --cot '1e400': the number 1e400 is too large for a float"),
         (["--dir", "nan,1"], "error[usage_error]: bad --dir 'nan,1': entries must be numbers or constant expressions"),
@@ -122,7 +122,7 @@ def test_a_span_in_the_texts_own_point_is_refused_without_a_traceback(adcli: Run
     code, out, err = adcli(command, "x^2 at x=0:1:3")
     assert code == 2 and out == "" and "Traceback" not in err
     assert f"error[usage_error]: {command} takes one point: give x one value, not a span or list" in err
-    code, out, _ = adcli(command, "x^2", "--at", "x=[1,2]", "--format", "json")
+    code, out, _ = adcli(command, "x^2", "--at", "x={1,2}", "--format", "json")
     assert code == 2 and json.loads(out)["error"]["kind"] == "usage_error"
 
 

@@ -122,7 +122,7 @@ def test_the_neighbourhood_of_the_given_point_is_searched_too() -> None:
     assert v.verdict == "undecided" and "near the given point" not in v.reason
 
 
-@pytest.mark.parametrize(("expr", "at"), [("sin(x)*cos(x)", "x=0:1:3"), ("sin(x)*cos(x) at x=[1, 2]", None)])
+@pytest.mark.parametrize(("expr", "at"), [("sin(x)*cos(x)", "x=0:1:3"), ("sin(x)*cos(x) at x={1, 2}", None)])
 def test_a_span_or_list_is_refused_in_plain_words(expr: str, at: str | None) -> None:
     with pytest.raises(AdcliError) as info:
         check("cos(2*x)", expr, at=at)

@@ -74,7 +74,7 @@ def test_where_a_constant_branchs_partial_does_not_exist_it_is_drawn_without_gra
     assert "    |   `-- v[2]  +   data 3" in tree_text(d, 4, ascii=True).splitlines()  # no `| grad`
 
 
-@pytest.mark.parametrize(("text", "at"), [("x^2", "x=0:1:3"), ("x^2 at x=[1,2]", None)])
+@pytest.mark.parametrize(("text", "at"), [("x^2", "x=0:1:3"), ("x^2 at x={1,2}", None)])
 def test_a_span_or_list_is_refused_in_plain_words(text: str, at: str | None) -> None:
     with pytest.raises(AdcliError) as info:
         draw(text, at)

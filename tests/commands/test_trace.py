@@ -237,7 +237,7 @@ def test_a_constant_outputs_tangent_is_0_not_the_constant() -> None:
     assert spell(row.target, row.forms, row.numbers, row.value, "{:g}".format, False) == "f\u0307\u2082 = 0"
 
 
-@pytest.mark.parametrize("at", ["x=0:1:3", "x=[1,2]", "x=[1]"])
+@pytest.mark.parametrize("at", ["x=0:1:3", "x={1,2}", "x={1}"])
 def test_a_span_or_list_is_refused_in_plain_words(at: str) -> None:
     for text, given in (("x^2", at), (f"x^2 at {at}", None)):  # from --at, or the text's own `at`
         with pytest.raises(AdcliError) as info:

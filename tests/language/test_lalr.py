@@ -118,7 +118,7 @@ def test_same_as_lark(text, monkeypatch):
     _check(text, monkeypatch)
 
 
-@pytest.mark.parametrize("text", ["x=1, y=pi/4", "x=0:1:5", "x={1, 2}, y=-3", "x=[1, 2], y=-3", "x=", "x=1,,y=2"])
+@pytest.mark.parametrize("text", ["x=1, y=pi/4", "x=0:1:5", "x={1, 2}, y=-3", "x={1, 2}, y=-3", "x=", "x=1,,y=2"])
 def test_points_same_as_lark(text, monkeypatch):
     _check(text, monkeypatch, "point")
 

@@ -107,7 +107,7 @@ def test_json_is_the_jsonl_records_as_an_array() -> None:
 
 
 def test_jsonl_has_one_record_per_point() -> None:
-    out = run("grad", "x^2*y", "--at", "x=[1,2,3]", "--at", "y=[10,20]", "--format", "jsonl").stdout
+    out = run("grad", "x^2*y", "--at", "x={1,2,3}", "--at", "y={10,20}", "--format", "jsonl").stdout
     got = [json.loads(line) for line in out.splitlines()]
     assert [r["point"] for r in got] == [1, 2, 3, 4, 5, 6] and all(r["line"] == 1 for r in got)
     for r in got:
@@ -217,7 +217,7 @@ def test_a_points_table_is_capped_on_a_terminal(monkeypatch: pytest.MonkeyPatch)
 def test_plain_lists_points_in_aligned_columns() -> None:
     out, err = io.StringIO(), io.StringIO()
     sink = render_batch.PlainSink("grad", 6, out, err)
-    sink.emit(Outcome(Item("x^2*y", "f.txt", 3), api.gradient("x^2*y", at=["x=[1,2]", "y=5"])))
+    sink.emit(Outcome(Item("x^2*y", "f.txt", 3), api.gradient("x^2*y", at=["x={1,2}", "y=5"])))
     lines = out.getvalue().splitlines()
     assert lines[0] == "# f.txt:3" and lines[1] == "read as: x^2*y"
     assert lines[4].split() == ["x", "y", "value", "d/dx", "d/dy"]
@@ -243,7 +243,7 @@ def test_the_readme_documents_every_field_and_column() -> None:
 # ---- audit of issues 4 and 5 (regressions) --------------------------------------------------------
 
 
-@pytest.mark.parametrize("at", ["x=[3]", "x=3:3:1"])
+@pytest.mark.parametrize("at", ["x={3}", "x=3:3:1"])
 @pytest.mark.parametrize("fmt", ["table", "plain", "json", "jsonl", "csv"])
 def test_a_point_set_of_one_point_is_one_row_in_every_format(fmt: str, at: str) -> None:
     result = run("grad", "x^2", "--at", at, "--format", fmt)
@@ -272,7 +272,7 @@ def test_a_kink_warning_is_on_the_kink_points_rows_only(fmt: str) -> None:
 
 
 def test_a_failed_points_record_follows_the_schema() -> None:
-    out = run("jac", "log(x), x*y", "--at", "x=[1, -1], y=2", "--format", "jsonl").stdout
+    out = run("jac", "log(x), x*y", "--at", "x={1, -1}, y=2", "--format", "jsonl").stdout
     good, bad = (json.loads(line) for line in out.splitlines())
     check_result(good, "jac")
     check(bad, {**ERROR, "point": int, "at": dict})
@@ -282,7 +282,7 @@ def test_a_failed_points_record_follows_the_schema() -> None:
 
 
 def test_csv_of_a_point_set_matches_its_jsonl_records() -> None:
-    args = ["jac", "log(x) + abs(y), x*y", "--at", "x=[-1, 0.5, 2], y=[0, 3]", "--mode", "forward"]
+    args = ["jac", "log(x) + abs(y), x*y", "--at", "x={-1, 0.5, 2}, y={0, 3}", "--mode", "forward"]
     records_ = [json.loads(line) for line in run(*args, "--format", "jsonl").stdout.splitlines()]
     header, got = rows(run(*args, "--format", "csv").stdout)
     assert header == [*LEAD_COLUMNS, "x", "y", "f1", "f2", *JACOBIAN_COLUMNS, "warnings", "error"]

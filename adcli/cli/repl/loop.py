@@ -153,13 +153,17 @@ class Session(State):
 
 
 def _binding_text(b: Any) -> str:
-    """`x=0.5`, `x=0:1:3`, `x=[1, 2]`: one binding of a point as text that reads back the same."""
+    """`x=0.5`, `x=0:1:3`, `x={1, 2}`, `x=[1, 2]`: one binding of a point as text that reads back the same."""
     from adcli.core.printing import format_number as shown
 
     if b.kind == "span":
         return f"{b.name}={':'.join(shown(v) for v in b.values)}"
     if b.kind == "list":
-        return f"{b.name}=[{', '.join(shown(v) for v in b.values)}]"
+        return f"{b.name}={{{', '.join(shown(v) for v in b.values)}}}"
+    if b.kind == "array":  # an array value (issue 12), as a literal that reads back the same
+        import numpy as np
+
+        return f"{b.name}={np.array2string(np.asarray(b.values[0]), separator=', ', threshold=10**9)}"
     return f"{b.name}={shown(b.values[0])}"
 
 
