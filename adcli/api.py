@@ -19,8 +19,8 @@ from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import to_text
+from adcli.core.shaped import infer_shapes
 from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
-from adcli.core.tape_arrays import infer_shapes
 from adcli.language.parser import Binding, Parsed, check_calls, parse, parse_point
 from adcli.modes import forward, reverse
 
@@ -67,7 +67,7 @@ class Result:
     nfev: int | None = None  # numeric mode: function evaluations, the point itself included
     sweep: dict[str, Any] | None = None  # numeric mode --sweep: error versus step for one partial
     failures: Any = None  # many points with each_point: the points that failed (adcli.batch.points.Failures)
-    # arrays (issue 12): set when the problem has array values or operations (adcli.api_arrays)
+    # arrays (issue 12): set when the problem has array values or operations (adcli.arrays)
     shapes: dict[str, list[int]] | None = None
     output_shapes: list[list[int]] | None = None
     gradients: dict[str, Any] | None = None  # one array per wrt variable, in its shape
@@ -105,9 +105,9 @@ class Result:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.shapes is not None:
-            from adcli import api_arrays
+            from adcli import arrays
 
-            api_arrays.to_dict(self, out, command)
+            arrays.to_dict(self, out, command)
         out["warnings"] = [w.to_dict() for w in self.warnings]
         out["notes"] = list(self.notes)
         out["cost"] = dict(self.cost)
@@ -417,13 +417,13 @@ def differentiate(
 
 
 def _evaluate_arrays(problem: Problem) -> Result:
-    from adcli import api_arrays
-    from adcli.core.tape_arrays import evaluate as evaluate_arrays
+    from adcli import arrays
+    from adcli.core.shaped import evaluate as evaluate_arrays
 
     started, warnings = time.perf_counter(), list(problem.warnings)
     vals = evaluate_arrays(problem.tape, _inputs(problem), None, warnings)
     result = _base(problem, vals, None, 0)
-    api_arrays.describe(problem, result)
+    arrays.describe(problem, result)
     result.warnings = warnings
     result.cost = {"primal_ops": len(problem.tape.nodes) - problem.tape.first_op}
     result.seconds = time.perf_counter() - started
@@ -431,8 +431,8 @@ def _evaluate_arrays(problem: Problem) -> Result:
 
 
 def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any) -> Result:
-    """Array problems (adcli.api_arrays): forward, reverse and numeric; symbolic is a later issue."""
-    from adcli import api_arrays
+    """Array problems (adcli.arrays): forward, reverse and numeric; symbolic is a later issue."""
+    from adcli import arrays
 
     if mode == "symbolic":
         raise AdcliError(
@@ -443,8 +443,8 @@ def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any) -> Resu
     if mode == "numeric":
         if direction is not None or cotangent is not None:
             raise AdcliError("usage_error", "numeric mode gives the whole Jacobian (no --dir, --cot)")
-        return api_arrays.numeric(problem, _base)
-    return api_arrays.differentiate(problem, mode, direction, cotangent, _base, _choose)
+        return arrays.numeric(problem, _base)
+    return arrays.differentiate(problem, mode, direction, cotangent, _base, _choose)
 
 
 def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> Result:
@@ -623,6 +623,15 @@ def point_values(text: str) -> dict[str, float]:
     return {b.name: b.values[0] for b in parse_point(text)}
 
 
+def _structural_row(prim: Any) -> dict[str, Any]:
+    shown = prim.shown or prim.name
+    letters = ["a", "b"][: len(prim.params)]
+    texts = [t.format(g="ḡ", a=letters[0], b=letters[-1], o="out") for t in prim.rules.vjp_text]
+    rules = "; ".join(f"VJP to {p}: {t}" for p, t in zip(letters, texts, strict=False))
+    name = f"{shown}({', '.join(letters)})" + (" (one array: reduces)" if prim.name in ("amax", "amin") else "")
+    return {"name": name, "arity": prim.arity, "domain": prim.domain_text, "derivative": rules, "kinks": ""}
+
+
 def function_table() -> list[dict[str, str]]:
     """Every primitive with its arity, domain and derivative rule, printed from the table itself."""
     from adcli.core.graph import make, var
@@ -630,6 +639,10 @@ def function_table() -> list[dict[str, str]]:
 
     rows = []
     for name, prim in TABLE.items():
+        if prim.rules is not None:  # structural (arrays): the VJP rule in words, per argument
+            if not prim.operator or name in ("amax", "amin"):
+                rows.append(_structural_row(prim))
+            continue
         if prim.operator and name != "pow":
             continue
         args = [var(p) for p in prim.params]

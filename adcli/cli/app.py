@@ -439,6 +439,12 @@ def trace(
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
+        if problem.tape.shapes is not None:  # arrays: shapes, a few entries, the matrix rules applied
+            from adcli.commands import arraytrace
+
+            if emit is not None or order == 2:
+                raise api.AdcliError("usage_error", "--emit python and --order 2 do not take arrays yet")
+            return arraytrace.compute(problem, mode, d, c)
         if order == 2:
             from adcli.commands.adjoint_tangents import compute_second
 

@@ -127,7 +127,7 @@ def draw(
 
 def _draw_arrays(problem: Any, cotangent: Sequence[float] | None) -> Drawing:
     """Arrays (issue 12): each vertex shows its shape; values and adjoints are arrays (summarised when drawn)."""
-    from adcli.core import tape_arrays
+    from adcli.core import shaped
     from adcli.core.arrays import key_text, show
 
     tape = problem.tape
@@ -135,10 +135,10 @@ def _draw_arrays(problem: Any, cotangent: Sequence[float] | None) -> Drawing:
     weights = resolve_cotangent(len(tape.outputs), cotangent)
     active = tape.active(problem.wrt)
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
-    vals = tape_arrays.evaluate(tape, inputs, active)
-    partials = tape_arrays.local_partials(tape, vals, active)
+    vals = shaped.evaluate(tape, inputs, active)
+    partials = shaped.local_partials(tape, vals, active)
     seeds = [np.broadcast_to(np.float64(w), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)]
-    adjoints = tape_arrays.adjoint_sweep(tape, partials, seeds)
+    adjoints = shaped.adjoint_sweep(tape, partials, seeds)
     vertices = _vertices(tape)
     for v in vertices:
         if v.op == "index":

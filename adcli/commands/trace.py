@@ -368,10 +368,8 @@ def compute(
     """The traces of a prepared problem (adcli.api.prepare) at its point."""
     if mode not in MODES:
         raise AdcliError("usage_error", f"unknown trace mode {mode!r}: choose {', '.join(MODES)}")
-    if problem.tape.shapes is not None:  # arrays: shapes, a few entries, the matrix rules applied
-        from adcli.commands import trace_arrays
-
-        return trace_arrays.compute(problem, mode, direction, cotangent)  # type: ignore[return-value]
+    if problem.tape.shapes is not None:
+        raise AdcliError("usage_error", "an array problem's trace is adcli.commands.arraytrace.compute")
     require_one_point(problem.point, "trace")
     if mode == "reverse" and direction is not None:
         raise AdcliError("usage_error", "--dir seeds the tangent sweep, which --mode reverse does not run")

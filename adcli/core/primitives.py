@@ -336,6 +336,7 @@ _PRIMITIVES: list[Primitive] = [
 
 
 def _structural(name: str, params: str, rules: arrays.Rules, **kw: Any) -> Primitive:
+    kw.setdefault("domain_text", "real arrays of shapes that fit")
     return Primitive(name, tuple(params.split()), rules.fn, (), rules=rules, analytic=False, **kw)
 
 

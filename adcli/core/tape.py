@@ -310,9 +310,4 @@ def constant_value(
             source=source,
         )
     tape = linearise([node], [], positions=positions, source=source)
-    if any(p is not None and p.rules is not None for p in tape.prims):  # an array: `x = [1, 2, 3]`
-        from adcli.core import tape_arrays
-
-        tape.shapes = tape_arrays.infer_shapes(tape, [])
-        return tape_arrays.evaluate(tape, [])[tape.outputs[0]]  # type: ignore[no-any-return]
     return float(evaluate(tape, [])[tape.outputs[0]])

@@ -359,7 +359,7 @@ class _Builder(Transformer):
 
 def _constant_value(node: Node, source: str, positions: dict[Node, tuple[int, int]]) -> float:
     """A point's value: a constant expression (pi/4, -1e-3), evaluated without any variable."""
-    from adcli.core.tape import constant_value  # the evaluator lives with the sweeps
+    from adcli.core.shaped import constant_value  # the evaluator lives with the sweeps (arrays too)
 
     return constant_value(node, source, positions)
 

@@ -2,7 +2,7 @@
 
 Reverse mode runs one adjoint sweep per output entry (one sweep in all for a scalar loss: the
 gradient), forward mode one tangent sweep per input entry; both call the table's JVP/VJP rules
-through adcli.core.tape_arrays. Numeric mode perturbs one entry at a time (central differences,
+through adcli.core.shaped. Numeric mode perturbs one entry at a time (central differences,
 Richardson-extrapolated, with the difference of the two estimates as the error estimate).
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from adcli.core.errors import AdcliError
+from adcli.core.shaped import adjoint_sweep, evaluate, tangent_sweep
 from adcli.core.tape import ERRSTATE, Tape
-from adcli.core.tape_arrays import adjoint_sweep, evaluate, tangent_sweep
 
 #: largest Jacobian assembled (entries); a bigger one is refused before any sweep
 MAX_JACOBIAN = 20_000_000

@@ -21,7 +21,7 @@ def number(x: Any, digits: int) -> str:
     if isinstance(x, list):
         return "[" + ", ".join(number(v, digits) for v in x) + "]"
     if getattr(x, "ndim", 0):  # an array (issue 12): numpy's summary, corners and …
-        from adcli.render.arrays import compact
+        from adcli.core.printing import compact
 
         return compact(x, digits)
     if math.isnan(x) or math.isinf(x):

@@ -198,7 +198,7 @@ def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
 
 
 def _arrays(trace: Any) -> bool:
-    from adcli.commands.trace_arrays import ArrayTrace
+    from adcli.commands.arraytrace import ArrayTrace
 
     return isinstance(trace, ArrayTrace)
 

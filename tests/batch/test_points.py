@@ -113,13 +113,18 @@ def test_a_grid_matches_the_same_points_done_one_by_one(mode: str) -> None:
             assert math.isclose(vec.jacobian[0][k][i], gradient[k], rel_tol=1e-14, abs_tol=1e-14)
 
 
-def test_numpy_arrays_in_the_point_are_paired_elementwise() -> None:
+def test_columns_of_one_table_are_paired_elementwise() -> None:
+    """Many points from arrays go in as a table's columns (as --points does); a numpy array given as a
+    value is one array (issue 12): its gradient is an array of its shape."""
     x = np.linspace(0.1, 3, 50)
     y = np.linspace(-1, 1, 50)
-    r = api.gradient("x*y + sin(x)", x=x, y=y)
+    r = api.gradient("x*y + sin(x)", at=[Binding("x", x, "rows"), Binding("y", y, "rows")])
     np.testing.assert_allclose(r.value[0], x * y + np.sin(x), rtol=1e-15)
     np.testing.assert_allclose(r.jacobian[0][0], y + np.cos(x), rtol=1e-15)
     np.testing.assert_allclose(r.jacobian[0][1], x, rtol=1e-15)
+    gx, gy = api.gradient("sum(x*y + sin(x))", x=x, y=y).gradient
+    np.testing.assert_allclose(gx, y + np.cos(x), rtol=1e-15)
+    np.testing.assert_allclose(gy, x, rtol=1e-15)
 
 
 def test_constant_outputs_and_entries_are_broadcast_to_every_point() -> None:
@@ -135,7 +140,7 @@ def test_a_domain_error_names_the_first_offending_point(monkeypatch: pytest.Monk
         monkeypatch.setattr(points, "CHUNK", chunk)
     x = np.concatenate([np.linspace(1, 2, 40), [-1.0, 0.5, -3.0]])
     with pytest.raises(AdcliError) as info:
-        api.value("log(x) + sqrt(x)", x=x)
+        api.value("log(x) + sqrt(x)", at=[Binding("x", x, "rows")])
     assert info.value.kind == "domain_error"
     assert info.value.message.endswith("x = -1 (point 41 of 43)")  # x is named once (audit item 12)
     assert info.value.column == 1  # the place in the text, as for one point
@@ -293,7 +298,7 @@ def test_with_each_point_a_failing_point_fails_alone(monkeypatch: pytest.MonkeyP
     if chunk:
         monkeypatch.setattr(points, "CHUNK", chunk)
     x = [2.0, -1.0, 0.5, 0.0, 3.0, -2.0, 1.0]
-    r = each_point("log(x) + 1/(x - 3)", f"x={x}", "grad")
+    r = each_point("log(x) + 1/(x - 3)", "x={" + ", ".join(map(str, x)) + "}", "grad")
     failed = {i: r.failures.error(i) for i in r.failures.index.tolist()}
     assert sorted(failed) == [1, 3, 4, 5]  # log of -1, 0, -2; 1/0 at x = 3
     assert [failed[i].kind for i in (1, 3, 4, 5)] == ["domain_error", "domain_error", "nonfinite", "domain_error"]

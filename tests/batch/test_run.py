@@ -159,7 +159,9 @@ def test_mixed_file_in_plain_text_puts_located_errors_on_stderr(sheet: str) -> N
     assert result.exit_code == 2
     assert f"# {sheet}:2" in result.stdout and f"# {sheet}:6" in result.stdout
     err = result.stderr.splitlines()
-    i = err.index(f"{sheet}:3:6: error[syntax_error]: unexpected '*': expected a number, a name, a function or '('")
+    i = err.index(
+        f"{sheet}:3:6: error[syntax_error]: unexpected '*': expected a number, a name, a function or '(' or '['"
+    )
     assert err[i + 1 : i + 3] == ["x^2 +* 3", "     ^"]
     assert f"{sheet}:4:1: error[domain_error]" in result.stderr
     assert "error" not in result.stdout

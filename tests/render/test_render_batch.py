@@ -197,7 +197,7 @@ def test_table_groups_each_problem_under_its_file_and_line() -> None:
     assert text.index("sheet.txt:7") < text.index("sin(x)*y") < text.index("sheet.txt:9") < text.index("x^2")
     assert "sheet.txt:8" not in text
     assert err.getvalue().splitlines()[:3] == [
-        "sheet.txt:8:4: error[syntax_error]: unexpected '*': expected a number, a name, a function or '('",
+        "sheet.txt:8:4: error[syntax_error]: unexpected '*': expected a number, a name, a function or '(' or '['",
         "x +* y",
         "   ^",
     ]
@@ -313,7 +313,7 @@ def test_each_points_kink_warning_gives_that_points_own_values(fmt: str, monkeyp
 
     monkeypatch.setattr(points, "CHUNK", 4)
     xs, ys, zs = [1, 2, 3, 4, 5, 6], [1, 0, 3, 0, 5, 0], [1, 1, -1, 1, 1, 1]
-    at = f"x=[{','.join(map(str, xs))}],y=[{','.join(map(str, ys))}],z=[{','.join(map(str, zs))}]"
+    at = f"x={{{','.join(map(str, xs))}}},y={{{','.join(map(str, ys))}}},z={{{','.join(map(str, zs))}}}"
     result = RUNNER.invoke(app, ["grad", "max(x, y) + log(z)", "--at", at, "--zip", "--format", fmt])
     if fmt == "jsonl":
         rows = [json.loads(line) for line in result.stdout.splitlines()]

@@ -9,7 +9,7 @@ the table bound to the point, which the forward and reverse sweeps call.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,10 @@ import numpy as np
 
 from adcli.core import arrays
 from adcli.core.errors import AdcliWarning
-from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kink_warnings
+from adcli.core.graph import Node, topo_order
+from adcli.core.primitives import TABLE
+from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kink_warnings, linearise
+from adcli.core.tape import constant_value as tape_constant_value
 
 #: largest array a rule may produce (8 bytes an entry): past it, limit_exceeded before allocating
 MAX_ELEMENTS = 50_000_000
@@ -196,3 +199,14 @@ def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any])
                 if c is not None:
                     adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
     return adjoints
+
+
+def constant_value(
+    node: Node, source: str | None = None, positions: Mapping[Node, tuple[int, int]] | None = None
+) -> Any:
+    """A point's value: a number (tape.constant_value), or an array for a literal (`x = [1, 2, 3]`)."""
+    if all(TABLE[n.op].rules is None for n in topo_order([node]) if n.op in TABLE):
+        return tape_constant_value(node, source, positions)
+    tape = linearise([node], [], positions=positions, source=source)
+    tape.shapes = infer_shapes(tape, [])
+    return evaluate(tape, [])[tape.outputs[0]]

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from adcli.core.errors import AdcliError, AdcliWarning
+from adcli.core.shaped import evaluate, local_partials
 from adcli.core.tape import Tape
-from adcli.core.tape_arrays import evaluate, local_partials
 from adcli.modes import arrays
 
 

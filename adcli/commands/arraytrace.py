@@ -4,7 +4,7 @@ The primal trace writes each slot as an operation of placeholders (v₁ = v₋�
 trace writes, for each argument, the rule the reverse sweep applied: the table's VJP text for a
 structural primitive (W̄ += v̄₃ @ v₀ᵀ, from core/arrays.py), `unbroadcast(v̄ᵢ·∂vᵢ/∂vⱼ)` for an
 elementwise one (its partial from the table, as the scalar trace prints it). The numbers are the
-reverse sweep's own (adcli.core.tape_arrays).
+reverse sweep's own (adcli.core.shaped).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.core import tape_arrays
+from adcli.core import shaped
 from adcli.core.arrays import key_text
 from adcli.core.errors import AdcliError
 from adcli.core.notation import token
@@ -113,7 +113,7 @@ def compute(problem: Any, mode: str, direction: Any, cotangent: Any) -> ArrayTra
     warnings: list[Any] = list(problem.warnings)
     active = tape.active(problem.wrt)
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
-    vals = tape_arrays.evaluate(tape, inputs, active, warnings)
+    vals = shaped.evaluate(tape, inputs, active, warnings)
     primal = [ArrayRow(_v(tape, s), "{" + tape.names[s] + "}", list(shapes[s]), vals[s]) for s in range(tape.n_inputs)]
     primal += [
         ArrayRow(_v(tape, s), _form(tape, s), list(shapes[s]), vals[s]) for s in range(tape.first_op, len(tape.nodes))
@@ -121,9 +121,9 @@ def compute(problem: Any, mode: str, direction: Any, cotangent: Any) -> ArrayTra
     weights = [1.0] * len(tape.outputs) if cotangent is None else list(cotangent)
     if len(weights) != len(tape.outputs):
         raise AdcliError("usage_error", f"--cot has {len(weights)} weights; there are {len(tape.outputs)} outputs")
-    partials = tape_arrays.local_partials(tape, vals, active, warnings)
+    partials = shaped.local_partials(tape, vals, active, warnings)
     seeds = [np.broadcast_to(np.float64(w), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)]
-    adjoints = tape_arrays.adjoint_sweep(tape, partials, seeds)
+    adjoints = shaped.adjoint_sweep(tape, partials, seeds)
     rows = []
     for s in range(len(tape.nodes) - 1, tape.first_op - 1, -1):
         if not active[s] or adjoints[s] is None:
