@@ -613,9 +613,9 @@ def constants(text: str) -> list[float]:
     parsed = parse(text)
     if variables(parsed.outputs):
         raise AdcliError("usage_error", f"{text!r}: weights must be numbers or constant expressions")
-    from adcli.core.tape import constant_value
+    from adcli.core.shaped import constant_value
 
-    return [constant_value(node, text, parsed.positions) for node in parsed.outputs]
+    return [constant_value(node, text, parsed.positions) for node in parsed.outputs]  # numbers, or arrays
 
 
 def point_values(text: str) -> dict[str, float]:

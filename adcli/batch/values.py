@@ -10,14 +10,18 @@ array literals, sets of values and spans).
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 
+from adcli.batch.points import memory_budget
 from adcli.core.errors import AdcliError
 from adcli.language.parser import Binding, parse_point
 
 DEFAULT_SEED = 0
-MAX_ENTRIES = 10_000_000  # a generated or loaded array larger than this is refused before allocation
+#: a generated or loaded array larger than this is refused before allocation (32 MB of float64; the
+#: sweeps hold several arrays of its size), and so is one over the memory budget (ADCLI_MEMORY_LIMIT)
+MAX_ENTRIES = 4_000_000
 _GENERATED = re.compile(r"\s*([^\W\d]\w*)\s*=\s*(randn|zeros|ones|eye)\s*\(([^()]*)\)\s*$")
 _FILE = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+?)\s*$")
 
@@ -43,7 +47,7 @@ def _dims(name: str, call: str, args: str) -> tuple[int, ...]:
     if not dims or any(d < 1 for d in dims) or len(dims) > 2:
         raise AdcliError("usage_error", f"{name}={call}({args}): give one or two sizes, each at least 1")
     size = int(np.prod(dims, dtype=float))
-    if size > MAX_ENTRIES:
+    if size > min(MAX_ENTRIES, memory_budget() // 64):
         raise AdcliError(
             "limit_exceeded",
             f"{name}={call}({args}) would have {size:,} entries ({size * 8:,} bytes); the limit is {MAX_ENTRIES:,}",
@@ -78,7 +82,9 @@ def load(name: str, path: str) -> np.ndarray:
         elif lower.endswith((".csv", ".txt")):
             if os_size(path) > MAX_ENTRIES * 32:
                 raise AdcliError("limit_exceeded", f"{name}=@{path} is too large to read")
-            value = np.loadtxt(path, delimiter="," if lower.endswith(".csv") else None, dtype=float, ndmin=1)
+            with warnings.catch_warnings():  # an empty file: refused below, in adcli's words
+                warnings.simplefilter("ignore")
+                value = np.loadtxt(path, delimiter="," if lower.endswith(".csv") else None, dtype=float, ndmin=1)
         else:
             raise AdcliError("usage_error", f"{name}=@{path}: adcli reads .npy, .csv and .txt files")
     except FileNotFoundError:

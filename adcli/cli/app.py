@@ -122,13 +122,29 @@ def jac(
         from adcli.commands.trace import resolve_cotangent, resolve_direction
 
         problem = prepare()
-        along = resolve_direction(problem.wrt, d) if d is not None else None
-        weights = resolve_cotangent(len(problem.tape.outputs), c) if c is not None else None
+        if problem.tape.shapes is not None:  # arrays: the seeds keep their shapes (checked against the variables')
+            along, weights = _array_seeds(problem, d, c)
+        else:
+            along = resolve_direction(problem.wrt, d) if d is not None else None
+            weights = resolve_cotangent(len(problem.tape.outputs), c) if c is not None else None
         numeric = numeric_options(mode, method, step, sweep, precision)
         return api.differentiate(problem, mode, direction=along, cotangent=weights, numeric=numeric)
 
     request = cli_run.Request("jac", expr, at, fmt, precision, files, points, wrt, strict, grid, full, save, seed)
     cli_run.solve(request, finish)
+
+
+def _array_seeds(problem: Any, d: Any, c: Any) -> tuple[Any, Any]:
+    """--dir by name or in --wrt order, --cot one weight (array) per output, for an array problem."""
+    from adcli.core.errors import AdcliError
+
+    if d is not None and not isinstance(d, dict):
+        if len(d) != len(problem.wrt):
+            raise AdcliError("usage_error", f"--dir has {len(d)} entries; there are {len(problem.wrt)} variables")
+        d = dict(zip(problem.wrt, d, strict=True))
+    if c is not None and isinstance(c, dict):
+        raise AdcliError("usage_error", "--cot takes one weight (a number or an array) per output in order, not names")
+    return d, c
 
 
 def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool = False) -> tuple[Any, Any]:
@@ -639,10 +655,13 @@ def main() -> None:
 
     from adcli.cli.run import Output, pipe_closed
 
-    # adcli's arithmetic is elementwise and never calls BLAS, but numpy's OpenBLAS starts a thread per
-    # core when it is imported: 20-50 ms of a one-shot run on a busy 2-core machine. A user's own
-    # setting wins. (Only the command line does this; the Python API leaves the environment alone.)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Scalar work never calls BLAS, but numpy's OpenBLAS starts a thread per core when it is imported:
+    # 20-50 ms of a one-shot run on a busy 2-core machine. A user's own setting wins.
+    # (Only the command line does this; the Python API leaves the environment alone.)
+    # Arrays from files or generators (`W=@w.npy`, `randn(256,32)`) can be large enough for BLAS threads to
+    # pay (issue 12): there numpy keeps its own default; literal arrays and scalars stay on one thread.
+    if not any(_large_arrays(arg) for arg in sys.argv[1:]):
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     output = sys.stdout = Output(sys.stdout)  # notices a closed pipe, whoever catches the error (Rich, Click)
     try:
         code = _run()
@@ -657,6 +676,13 @@ def main() -> None:
     if output.broken:
         pipe_closed(exit=SystemExit)
     raise SystemExit(code)
+
+
+def _large_arrays(arg: str) -> bool:
+    """An argument that loads or generates arrays (`=@file`, randn/zeros/ones/eye): BLAS may want threads."""
+    import re
+
+    return bool(re.search(r"=\s*@|\b(randn|zeros|ones|eye)\s*\(", arg))
 
 
 def _negated(arg: str) -> str:

@@ -89,8 +89,6 @@ def seed_values(option: str, text: str | None) -> Any:
     """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of finite numbers; bad text is a usage error."""
     if text is None:
         return None
-    import math
-
     from adcli import api
     from adcli.language.parser import parse_point
 
@@ -101,9 +99,9 @@ def seed_values(option: str, text: str | None) -> Any:
             twice = next((n for n in bound if bound.count(n) > 1), None)
             if twice is not None:
                 raise api.AdcliError("usage_error", f"{twice} is given two values in one point")
-            many = next((b.name for b in bindings if b.kind != "value"), None)
+            many = next((b.name for b in bindings if b.kind not in ("value", "array")), None)
             if many is not None:
-                raise api.AdcliError("usage_error", f"{many} takes one number, not a span or list")
+                raise api.AdcliError("usage_error", f"{many} takes one number or array, not a set of values or a span")
             values: Any = {b.name: b.values[0] for b in bindings}
         else:
             values = api.constants(text)
@@ -112,6 +110,8 @@ def seed_values(option: str, text: str | None) -> Any:
         reason = reason.replace("weights must be", "entries must be")
         exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {reason}"
         raise
-    if not all(math.isfinite(v) for v in (values.values() if isinstance(values, dict) else values)):
+    import numpy as np
+
+    if not all(np.all(np.isfinite(v)) for v in (values.values() if isinstance(values, dict) else values)):
         raise api.AdcliError("usage_error", f"bad {option} {text!r}: entries must be finite numbers")
     return values

@@ -1,0 +1,142 @@
+"""Arrays through the command line (issue 12): values from generators and files, bad inputs as one-line
+errors (never a traceback), labelled and summarised output, --save, --seed, trace and graph."""
+
+# ruff: noqa: N806 - matrices are capitals
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from adcli.cli.app import app
+
+RUNNER = CliRunner()
+
+
+def run(*args: str):  # noqa: ANN201 - typer's Result
+    result = RUNNER.invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"adcli {' '.join(args)!r} crashed") from result.exception
+    return result
+
+
+def one_line_error(result, kind: str) -> str:  # noqa: ANN001
+    assert result.exit_code == 2 if kind not in ("domain_error", "nonfinite") else 1
+    text = result.output
+    assert f"error[{kind}]" in text and "Traceback" not in text
+    return text
+
+
+def test_grad_of_a_vector_points_to_jac_sum_and_braces() -> None:
+    text = one_line_error(run("grad", "x^2", "--at", "x=[1,2,3]"), "usage_error")
+    assert "jac" in text and "sum(x^2)" in text and "x={1, 2, 3}" in text
+
+
+def test_braces_are_a_set_of_points() -> None:
+    out = run("grad", "x^2", "--at", "x={1,2,3}", "--format", "jsonl").stdout
+    assert [json.loads(line)["gradient"] for line in out.splitlines()] == [[2.0], [4.0], [6.0]]
+
+
+def test_a_point_set_over_an_array_is_a_usage_error() -> None:
+    one_line_error(run("grad", "sum(x*y)", "--at", "x=[1,2], y={1,2}"), "usage_error")
+
+
+def test_files_and_generators(tmp_path) -> None:  # noqa: ANN001
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.save(tmp_path / "a.npy", A)
+    (tmp_path / "x.csv").write_text("1,2\n", encoding="utf-8")
+    at = f"A=@{tmp_path / 'a.npy'}, x=@{tmp_path / 'x.csv'}"
+    out = json.loads(run("grad", "sum(A @ x)", "--at", at, "--format", "json").stdout)
+    assert out["gradient"] == {"A": [[1.0, 2.0], [1.0, 2.0]], "x": [4.0, 6.0]}
+    first = json.loads(run("eval", "sum(W)", "--at", "W=randn(3,2)", "--format", "json").stdout)
+    again = json.loads(run("eval", "sum(W)", "--at", "W=randn(3,2)", "--format", "json").stdout)
+    other = json.loads(run("eval", "sum(W)", "--at", "W=randn(3,2)", "--seed", "5", "--format", "json").stdout)
+    assert first["value"] == again["value"] != other["value"]
+    assert first["seed"] == 0 and other["seed"] == 5
+    want = float(np.sum(np.random.default_rng(5).standard_normal((3, 2))))
+    assert other["value"] == pytest.approx(want, rel=1e-15)
+    ident = json.loads(
+        run("eval", "tr(I) + sum(z) + sum(o)", "--at", "I=eye(3), z=zeros(2), o=ones(2,2)", "--format", "json").stdout
+    )
+    assert ident["value"] == 7.0
+
+
+def test_bad_files_are_refused(tmp_path) -> None:  # noqa: ANN001
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    (tmp_path / "ragged.csv").write_text("1,2\n3\n", encoding="utf-8")
+    (tmp_path / "words.txt").write_text("a b\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    for name in ("obj.npy", "ragged.csv", "words.txt", "empty.csv", "missing.npy"):
+        result = run("eval", "sum(x)", "--at", f"x=@{tmp_path / name}")
+        one_line_error(result, "usage_error")
+
+
+def test_huge_randn_is_refused_before_allocation() -> None:
+    text = one_line_error(run("eval", "sum(W)", "--at", "W=randn(10000,1000)"), "limit_exceeded")
+    assert "10,000,000" in text
+
+
+@pytest.mark.parametrize(
+    ("expr", "at", "kind"),
+    [
+        ("[1,2] @ [1,2,3]", "", "shape_error"),
+        ("sum([[1,2],[3]])", "", "shape_error"),
+        ("x[5]", "x=[1,2]", "shape_error"),
+        ("det(A)", "A=[[1,2,3],[4,5,6]]", "shape_error"),
+        ("sum(inv(A))", "A=[[1,2],[2,4]]", "domain_error"),
+        ("logdet(A)", "A=[[1,2],[2,4]]", "domain_error"),
+    ],
+)
+def test_bad_arrays_are_one_line_errors_with_a_caret(expr: str, at: str, kind: str) -> None:
+    result = run("grad", expr, *(["--at", at] if at else []))
+    text = one_line_error(result, kind)
+    assert "^" in text
+
+
+def test_shape_error_names_the_operator_both_shapes_and_points_at_it() -> None:
+    text = run("eval", "x + [1,2] @ [1,2,3]", "--at", "x=1").output
+    assert "@" in text and "(2,)" in text and "(3,)" in text
+    assert text.splitlines()[-1] == "          ^"
+
+
+def test_terminal_output_labels_and_summarises(tmp_path) -> None:  # noqa: ANN001
+    out = run("grad", "sum(W @ x)", "--at", "W=ones(20,30), x=ones(30)", "--format", "plain").stdout
+    assert "d/dW (20×30):" in out and "…" in out
+    full = run("grad", "sum(W @ x)", "--at", "W=ones(20,30), x=ones(30)", "--format", "plain", "--full").stdout
+    assert "…" not in full and "[29]" in full
+    path = tmp_path / "g.npz"
+    run("grad", "sum(W @ x)", "--at", "W=ones(2,3), x=[1,2,3]", "--save", str(path))
+    saved = np.load(path)
+    assert sorted(saved.files) == ["W", "value", "x"]
+    np.testing.assert_array_equal(saved["W"], [[1, 2, 3], [1, 2, 3]])
+    assert float(saved["value"]) == 12.0
+
+
+def test_jac_rows_and_columns_are_labelled() -> None:
+    out = json.loads(run("jac", "W @ x", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--wrt", "W,x", "--format", "json").stdout)
+    assert out["rows"] == ["y[0]", "y[1]"]
+    assert out["columns"] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]"]
+
+
+def test_trace_shows_shapes_and_matrix_rules() -> None:
+    out = run("trace", "sum(tanh(W @ x))", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--mode", "reverse").stdout
+    assert "v̄₋₁ += v̄₁ @ v₀ᵀ" in out and "(2, 2)" in out
+
+
+def test_graph_shows_shapes() -> None:
+    out = run("graph", "sum(W @ x)", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--format", "plain").stdout
+    assert "@ (2,)" in out
+
+
+def test_symbolic_on_arrays_is_a_usage_error() -> None:
+    one_line_error(run("grad", "sum(x)", "--at", "x=[1,2]", "--mode", "symbolic"), "usage_error")
+
+
+def test_dir_and_cot_take_arrays_of_the_right_shape() -> None:
+    at = ["--at", "A=[[1,2],[3,4]], x=[1,1]", "--format", "json"]
+    out = json.loads(run("jac", "A @ x", *at, "--dir", "x=[1,0]").stdout)
+    assert out["jvp"] == [[1.0, 3.0]]
+    one_line_error(run("jac", "A @ x", *at[:2], "--cot", "[1,0,0]"), "shape_error")
