@@ -380,7 +380,7 @@ def differentiate(
     mode "numeric": finite differences or the complex step, as `numeric` (adcli.modes.numeric.estimate.Options) says.
     """
     if problem.tape.shapes is not None:
-        return _arrays(problem, mode, direction, cotangent)
+        return _arrays(problem, mode, direction, cotangent, numeric)
     if mode == "numeric":
         return _numeric(problem, numeric, direction, cotangent)
     if chunked and is_many(problem.point):  # many points: vectorised chunk by chunk, errors name the point
@@ -430,7 +430,7 @@ def _evaluate_arrays(problem: Problem) -> Result:
     return result
 
 
-def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any) -> Result:
+def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any, numeric: Any = None) -> Result:
     """Array problems (adcli.arrays): forward, reverse and numeric; symbolic is a later issue."""
     from adcli import arrays
 
@@ -443,6 +443,12 @@ def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any) -> Resu
     if mode == "numeric":
         if direction is not None or cotangent is not None:
             raise AdcliError("usage_error", "numeric mode gives the whole Jacobian (no --dir, --cot)")
+        if numeric is not None and (numeric.method != "richardson" or numeric.step is not None or numeric.sweep):
+            raise AdcliError(
+                "usage_error",
+                "numeric mode on arrays uses central differences with Richardson extrapolation;"
+                " --method, --step and --sweep are for scalar expressions",
+            )
         return arrays.numeric(problem, _base)
     return arrays.differentiate(problem, mode, direction, cotangent, _base, _choose)
 

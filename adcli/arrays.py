@@ -124,7 +124,7 @@ def numeric(problem: Any, base: Any) -> Any:
     _finite(found.jacobian, "Jacobian", warnings)
     result.jacobian, result.nfev = found.jacobian.tolist(), found.nfev
     result.error_estimate = None if found.error is None else found.error.tolist()
-    result.method = "central"
+    result.method = "richardson"
     scale = np.maximum(1.0, np.abs(found.jacobian))
     if found.error is not None and np.any(found.error > 1e-5 * scale):
         warnings.append(AdcliWarning("inaccurate", "some numeric estimates have a large error estimate"))

@@ -170,6 +170,11 @@ def tangent_sweep(tape: Tape, partials: Sequence[Any], seed: Sequence[Any]) -> l
     return tangents
 
 
+def _is_one(p: Any) -> bool:
+    """A partial that is the number 1 (add, sub's first argument): the adjoint passes through unscaled."""
+    return type(p) is int and p == 1
+
+
 def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any]) -> list[Any]:
     """Reverse mode on arrays: v̄ⱼ += VJPᵢ(v̄ᵢ), elementwise ones unbroadcast(v̄ᵢ·∂vᵢ/∂vⱼ) to vⱼ's shape."""
     shapes = tape.shapes
@@ -192,7 +197,7 @@ def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any])
                     raise tape.error("domain_error", message, s) from None
             else:
                 contributions = tuple(
-                    None if p is None else arrays.unbroadcast(p * g, shapes[j])
+                    None if p is None else arrays.unbroadcast(g if _is_one(p) else p * g, shapes[j])
                     for p, j in zip(local, args[s], strict=True)
                 )
             for c, j in zip(contributions, args[s], strict=True):

@@ -97,7 +97,7 @@ def vjp(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any], wrt: int)
     adj = adjoint_sweep(tape, partials, cotangent)
     shapes = tape.shapes
     assert shapes is not None
-    return [np.zeros(shapes[k]) if adj[k] is None else np.asarray(adj[k], float) for k in range(wrt)]
+    return [np.zeros(shapes[k]) if adj[k] is None else np.array(adj[k], float) for k in range(wrt)]
 
 
 def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:

@@ -27,6 +27,7 @@ from adcli.batch.points import CHUNK, is_many, size, warning_at
 from adcli.batch.points import column as values_of
 from adcli.batch.run import Outcome, Summary
 from adcli.core.errors import AdcliError
+from adcli.render import arrays
 from adcli.render import results as render
 
 FORMATS = ("table", "plain", "json", "jsonl", "csv")
@@ -77,7 +78,9 @@ def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
         return
     result, item = outcome.result, outcome.item
     body = result.to_dict(command)
-    if not is_many(result.at):  # one point (a point set of one point has arrays of one: below)
+    if result.shapes is not None or not is_many(
+        result.at
+    ):  # one point (a point set of one point has arrays of one: below)
         yield {"file": item.file, "line": item.line, "point": 1, **body}
         return
     always = [w.to_dict() for w in result.warnings if w.where is None]
@@ -106,6 +109,9 @@ def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
 def csv_row(record: dict[str, Any]) -> dict[str, Any]:
     """A JSON record as CSV cells (see the module docstring for the columns)."""
     row = {key: record.get(key) for key in LEAD}
+    if "shapes" in record:  # an array result has no flat row: said in its error cell
+        row["error"] = "usage_error: csv holds numbers; for arrays use --format json or jsonl, or --save FILE.npz"
+        return row
     fixed = set(LEAD) | set(TAIL)
     for name, v in (record.get("at") or {}).items():
         clash = name in fixed or (name[:1] == "f" and name[1:].isdigit())
@@ -212,7 +218,7 @@ class CsvSink(_Sink):
         self.columns: dict[str, int] = {}
 
     def emit(self, outcome: Outcome) -> None:
-        if outcome.error is None and is_many(outcome.result.at):
+        if outcome.error is None and outcome.result.shapes is None and is_many(outcome.result.at):
             for start, stop in _chunks(size(outcome.result.at)):
                 self._write(self._chunk(outcome, start, stop), stop - start, chunk=True)
             return
@@ -362,7 +368,9 @@ class PlainSink(_Sink):
         heading, result = _heading(outcome), outcome.result
         if heading:
             self.out.write(f"# {heading}\n")
-        if not is_many(result.at):
+        if result.shapes is not None:  # arrays: labelled, summarised
+            arrays.show(result, self.command, self.digits, self.out, self.err)
+        elif not is_many(result.at):
             render.plain(result, self.digits, self.out, self.err, _origin(outcome))
         else:
             self._points(outcome)
@@ -404,7 +412,9 @@ class TableSink(_Sink):
         heading, result = _heading(outcome), outcome.result
         if heading:
             self.console.rule(Text(heading), align="left")
-        if not is_many(result.at):
+        if result.shapes is not None:  # arrays: labelled, summarised
+            arrays.show(result, self.command, self.digits, self.console.file, self.err)
+        elif not is_many(result.at):
             render.table(result, self.digits, self.console)
         else:
             self._points(outcome)
@@ -472,7 +482,10 @@ class ProgressBar:
 
 def show(result: Any, command: str, fmt: str, digits: int, out: IO[str], err: IO[str]) -> None:
     """One result, at one point or many, in any format (the repl's output)."""
-    if is_many(result.at) or fmt in ("jsonl", "csv"):
+    if result.shapes is not None and fmt in ("table", "plain"):  # arrays: labelled, summarised
+        arrays.show(result, command, digits, out, err)
+        return
+    if (result.shapes is None and is_many(result.at)) or fmt in ("jsonl", "csv"):
         chosen, outcome, summary = (
             sink(fmt, command, digits, out, err),
             Outcome(Item(result.input, ARG, 1), result),

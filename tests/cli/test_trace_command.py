@@ -77,7 +77,7 @@ def test_trace_emit_python_is_text_that_computes_the_gradient(adcli: Run) -> Non
         (["--dir", "1,"], "error[usage_error]"),
         (["--dir", "1"], "--dir has 1 entry; there are 2 variables (x1, x2)"),
         (["--dir", "x1=1,x1=2"], "bad --dir 'x1=1,x1=2': x1 is given two values"),
-        (["--dir", "x1={1,2}"], "bad --dir 'x1={1,2}': x1 takes one number, not a span or list"),
+        (["--dir", "x1={1,2}"], "bad --dir 'x1={1,2}': x1 takes one number or array, not a set of values or a span"),
         (["--dir", "1e400,0"], "bad --dir '1e400,0': the number 1e400 is too large for a float"),
         (["--cot", "1e400"], "bad --cot '1e400': the number 1e400 is too large for a float"),
         (["--dir", "nan,1"], "error[usage_error]: bad --dir 'nan,1': entries must be numbers or constant expressions"),

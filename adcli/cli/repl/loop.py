@@ -163,7 +163,10 @@ def _binding_text(b: Any) -> str:
     if b.kind == "array":  # an array value (issue 12), as a literal that reads back the same
         import numpy as np
 
-        return f"{b.name}={np.array2string(np.asarray(b.values[0]), separator=', ', threshold=10**9)}"
+        as_text = {"float_kind": shown}
+        return (
+            f"{b.name}={np.array2string(np.asarray(b.values[0]), separator=', ', threshold=10**9, formatter=as_text)}"
+        )
     return f"{b.name}={shown(b.values[0])}"
 
 
@@ -258,7 +261,7 @@ def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show
             k, name, result = session.solve(text)
             if session.format != "json":
                 out.write(f"${k}" + (f" = {name}" if name else "") + "\n")
-            if is_many(result.at):
+            if result.shapes is None and is_many(result.at):
                 show_points(result, session, number, out, err)
             else:
                 show(result, session.command, session.format, session.precision)
