@@ -71,8 +71,7 @@ class Result:
     shapes: dict[str, list[int]] | None = None
     output_shapes: list[list[int]] | None = None
     gradients: dict[str, Any] | None = None  # one array per wrt variable, in its shape
-    row_labels: list[str] | None = None  # y[0], y[1], …
-    column_labels: list[str] | None = None  # W[0,0], W[0,1], …
+    labelled: Any = None  # (outputs, wrt variables) as (name, shape) pairs: adcli.arrays.labels makes y[0], W[1,0]
     seed: int | None = None  # the seed of randn values in the point
 
     @property

@@ -30,18 +30,25 @@ def describe(problem: Any, result: Any) -> None:
     tape, shapes = problem.tape, shapes_of(problem.tape)
     result.shapes = {name: list(shapes[k]) for k, name in enumerate(tape.names) if name in problem.point}
     result.output_shapes = [list(shapes[o]) for o in tape.outputs]
-    result.column_labels = [lab for k, w in enumerate(problem.wrt) for lab in arrays.entry_labels(w, shapes[k])]
     outs = tape.outputs
-    result.row_labels = [
-        lab
-        for i, o in enumerate(outs)
-        for lab in arrays.entry_labels("y" if len(outs) == 1 else f"y{i + 1}", shapes[o])
-    ]
-    if result.jacobian is not None and len(result.row_labels) == 1 and not shapes[outs[0]]:
+    result.labelled = (  # the Jacobian's row and column labels are made when shown (thousands of entries)
+        [("y" if len(outs) == 1 else f"y{i + 1}", shapes[o]) for i, o in enumerate(outs)],
+        [(w, shapes[k]) for k, w in enumerate(problem.wrt)],
+    )
+    if result.jacobian is not None and len(outs) == 1 and not shapes[outs[0]]:
         result.gradients = split(np.asarray(result.jacobian, dtype=float)[0], problem)
     result.value = [
         np.array(result.value[i], dtype=float)[()] if shapes[o] else float(result.value[i]) for i, o in enumerate(outs)
     ]
+
+
+def labels(result: Any) -> tuple[list[str], list[str]]:
+    """The Jacobian's row labels (y[0], y2[1], …) and column labels (W[1,0], …)."""
+    rows, columns = result.labelled
+    return (
+        [lab for name, shape in rows for lab in arrays.entry_labels(name, shape)],
+        [lab for name, shape in columns for lab in arrays.entry_labels(name, shape)],
+    )
 
 
 def _finite(found: np.ndarray, what: str, warnings: list[AdcliWarning]) -> None:
@@ -143,14 +150,15 @@ def nested(x: Any) -> Any:
 def to_dict(result: Any, out: dict[str, Any], command: str) -> None:
     """The array fields of the JSON object (README): value as the output itself, gradient per variable."""
     out["value"] = nested(result.value[0]) if len(result.value) == 1 else [nested(v) for v in result.value]
+    rows, columns = labels(result)
     if result.jacobian is not None and command != "eval":
-        out["jacobian"] = np.asarray(result.jacobian, dtype=float).reshape(len(result.row_labels), -1).tolist()
+        out["jacobian"] = np.asarray(result.jacobian, dtype=float).reshape(len(rows), -1).tolist()
     if command == "grad" and result.jacobian is not None:
         out["gradient"] = {k: nested(v) for k, v in result.gradients.items()} if result.gradients else None
     out["shapes"] = dict(result.shapes)
     out["output_shapes"] = result.output_shapes
     if result.jacobian is not None:
-        out["rows"], out["columns"] = result.row_labels, result.column_labels
+        out["rows"], out["columns"] = rows, columns
     if result.error_estimate is not None:
         out["error_estimate"] = np.asarray(result.error_estimate).tolist()
     for key in ("direction", "cotangent"):

@@ -194,7 +194,12 @@ class _Builder(Transformer):
         return ("i", self._integer(k))  # type: ignore[arg-type]
 
     def _integer(self, node: Node) -> int:
-        value = _constant_value(node, self.source, self.parsed.positions)
+        try:
+            value = _constant_value(node, self.source, self.parsed.positions)
+        except AdcliError as exc:  # `x[i]`: indices are fixed before anything is evaluated
+            exc.kind = "syntax_error"
+            exc.message = exc.message.replace("a point's value", "an index")
+            raise
         if getattr(value, "ndim", 0) or value != int(value):
             line, column = self.parsed.positions.get(node, (None, None))
             message = f"an index must be a whole number, not {value!r}"

@@ -144,4 +144,8 @@ def entry_labels(name: str, shape: tuple[int, ...]) -> list[str]:
     """`W[1,0]` for each entry of W, row-major; a scalar is its name."""
     if not shape:
         return [name]
+    if len(shape) == 1:
+        return [f"{name}[{i}]" for i in range(shape[0])]
+    if len(shape) == 2:
+        return [f"{name}[{i},{j}]" for i in range(shape[0]) for j in range(shape[1])]
     return [f"{name}[{','.join(map(str, idx))}]" for idx in np.ndindex(*shape)]

@@ -99,9 +99,12 @@ def lines(result: Any, command: str, digits: int, full: bool = False) -> list[st
         for w, g in result.gradients.items():
             out += array_lines(f"d/d{w}", g, digits, full)
     elif result.jacobian is not None:
-        matrix = np.asarray(result.jacobian, dtype=float).reshape(len(result.row_labels), -1)
+        from adcli.arrays import labels
+
+        rows, columns = labels(result)
+        matrix = np.asarray(result.jacobian, dtype=float).reshape(len(rows), -1)
         out.append(f"jacobian ({shape_text(matrix.shape)}):")
-        out += ["  " + line for line in grid(matrix, result.row_labels, result.column_labels, digits, full)]
+        out += ["  " + line for line in grid(matrix, rows, columns, digits, full)]
     if result.error_estimate is not None:
         err = np.asarray(result.error_estimate, dtype=float)
         out.append(f"largest error estimate: {_number(float(err.max(initial=0.0)), 2)}")
