@@ -134,6 +134,16 @@ def jac(
     cli_run.solve(request, finish)
 
 
+def _array_trace(problem: Any, mode: str, d: Any, c: Any, refused: bool) -> Any:
+    """An array problem's trace: shapes, a few entries, the matrix rules applied (adcli.commands.arraytrace)."""
+    from adcli.commands import arraytrace
+    from adcli.core.errors import AdcliError
+
+    if refused:
+        raise AdcliError("usage_error", "--emit python and --order 2 do not take arrays yet")
+    return arraytrace.compute(problem, mode, d, c)
+
+
 def _array_seeds(problem: Any, d: Any, c: Any) -> tuple[Any, Any]:
     """--dir by name or in --wrt order, --cot one weight (array) per output, for an array problem."""
     from adcli.core.errors import AdcliError
@@ -455,12 +465,8 @@ def trace(
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
-        if problem.tape.shapes is not None:  # arrays: shapes, a few entries, the matrix rules applied
-            from adcli.commands import arraytrace
-
-            if emit is not None or order == 2:
-                raise api.AdcliError("usage_error", "--emit python and --order 2 do not take arrays yet")
-            return arraytrace.compute(problem, mode, d, c)
+        if problem.tape.shapes is not None:
+            return _array_trace(problem, mode, d, c, emit is not None or order == 2)
         if order == 2:
             from adcli.commands.adjoint_tangents import compute_second
 

@@ -79,6 +79,8 @@ def check_problem(problem: Any, command: str = "hess") -> None:
     """One output and one point: else a usage_error that says what to do."""
     from adcli.commands.trace import require_one_point
 
+    if problem.tape.shapes is not None:  # second order on arrays is a later issue
+        raise AdcliError("usage_error", f"{command} takes scalar expressions; arrays work with grad, jac and compare")
     outputs = len(problem.tape.outputs)
     if outputs != 1:
         raise AdcliError(
