@@ -74,6 +74,8 @@ def format_number(value: float) -> str:
     """Shortest text that reads back as the same float: 2 not 2.0, 1e-05 as Python writes it."""
     if abs(value) in NAMED:
         return ("-" if value < 0 else "") + NAMED[abs(value)]
+    if not math.isfinite(value):  # a folded constant that overflowed (1e300*1e10): said, not converted to int
+        return repr(float(value))
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(float(value))

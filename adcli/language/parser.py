@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from adcli.core import exact
 from adcli.core.errors import AdcliError
@@ -396,19 +396,44 @@ def _cache_file() -> str | bool:
     return os.path.join(folder, f"parser-lark{lark_version}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
 
 
+GRAMMAR = "adcli.lark"
+
+
+def grammar_text() -> str:
+    """The grammar, in both layouts: the installed package adcli.grammars, or a checkout's grammars/ folder
+    beside adcli/ (`python -m adcli` run in a clone imports the clone's adcli/, which has no grammars
+    subpackage, even when adcli is installed). Missing in both: one line, not Lark's traceback."""
+    import importlib.resources
+    from pathlib import Path
+
+    try:
+        return importlib.resources.files("adcli.grammars").joinpath(GRAMMAR).read_text(encoding="utf-8")
+    except (ImportError, OSError):
+        pass
+    beside = Path(__file__).resolve().parent.parent / "grammars" / GRAMMAR
+    try:
+        return beside.read_text(encoding="utf-8")
+    except OSError:
+        message = f"adcli's grammar ({GRAMMAR}) is missing: not in the package adcli.grammars nor at {beside}"
+        raise AdcliError("internal_error", message + "; reinstall adcli") from None
+
+
 def _parser() -> Lark:
     """The LALR parser, built once and cached on disk by Lark (start-up is paid once)."""
     global _PARSER
     if _PARSER is None:
-        _PARSER = Lark.open_from_package(
-            "adcli.grammars",
-            "adcli.lark",
-            parser="lalr",
-            start=["program", "point"],
-            transformer=_BUILDER,
-            lexer_callbacks={"NAME": _BUILDER.lex_name},
-            cache=_cache_file(),
-        )
+        try:
+            _PARSER = Lark(
+                grammar_text(),
+                parser="lalr",
+                start=["program", "point"],
+                transformer=_BUILDER,
+                lexer_callbacks={"NAME": _BUILDER.lex_name},
+                cache=_cache_file(),
+            )
+        except LarkError as exc:  # a broken grammar file: an installation fault, said in one line
+            what = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise AdcliError("internal_error", f"adcli's grammar ({GRAMMAR}) is broken: {what}") from None
     return _PARSER
 
 

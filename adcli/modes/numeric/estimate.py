@@ -47,6 +47,7 @@ from adcli.modes.numeric.stencils import (
     refit,
     size,
     stencil_for,
+    usable,
 )
 
 METHODS = ("richardson", "central", "forward", "backward", "complex")
@@ -256,6 +257,10 @@ def _refine(  # noqa: PLR0913 - the state of the refinement
             return
         jumps = {k: _scaled(method, base[k], last[k]) if round_ == 0 else None for k in pending}
         stencils = {k: jumps[k] or replace(last[k], steps=last[k].steps * 0.5**LEVELS) for k in pending}
+        stencils = {k: s for k, s in stencils.items() if usable(s, base[k])}  # steps that still move x
+        pending = list(stencils)
+        if not pending:
+            return
         again = _sample(sampler, method, stencils, watch, notes)
         still = []
         for k in pending:

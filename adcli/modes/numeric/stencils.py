@@ -30,6 +30,7 @@ UNCONVERGED = 1e-10  # an error estimate above this, relative to the yardstick, 
 DOUBT = 1e-2  # a truncation estimate above this, relative to the value, is not in the asymptotic range
 SIDE = {"forward": 1, "backward": -1}
 KIND = {0: "central", 1: "forward", -1: "backward"}
+OVERFLOW = "the difference quotients overflow: the derivative is beyond the largest float (about 1.8e308)"
 
 
 def size(x: float) -> float:
@@ -162,9 +163,12 @@ class Stencil:
         else:
             upper, lower = (fx, f0[:, None]) if self.side > 0 else (f0[:, None], fx)
             width = np.abs((x + self.side * self.steps) - x)
-        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below: a slope beyond the largest float
             quotient = (upper - lower) / width
-            noise = ULPS * EPS * (np.abs(upper) + np.abs(lower)) / width
+        if not np.all(np.isfinite(quotient)):
+            raise AdcliError("nonfinite", OVERFLOW)
+        with np.errstate(over="ignore"):  # f near the largest float: the sum overflows, not the estimate
+            noise = (ULPS * EPS * np.abs(upper) + ULPS * EPS * np.abs(lower)) / width
         return quotient.T, noise.T
 
     def estimate(self, x: float, f0: np.ndarray, fx: np.ndarray) -> Found:
@@ -239,7 +243,7 @@ def _room(sampler: Sampler, column: int, side: int, widest: float) -> float:
     return 2.0**low
 
 
-def _usable(stencil: Stencil, x: float) -> bool:
+def usable(stencil: Stencil, x: float) -> bool:
     """Whether every step still moves x by at least a few units in the last place."""
     return bool(stencil.steps[-1] >= 4 * abs(np.spacing(x)))
 
@@ -256,7 +260,7 @@ def refit(sampler: Sampler, column: int, method: str, stencil: Stencil) -> tuple
     room = {side: _room(sampler, column, side, widest) for side in sides}
     if stencil.side == 0 and min(room.values()) > 0:
         rescaled = stencil_for(method, min(room.values()))
-        if _usable(rescaled, x):
+        if usable(rescaled, x):
             return rescaled, f"steps rescaled to the room inside the domain (about {min(room.values()):.3g})"
     for side in sorted(sides, key=lambda s: (s != stencil.side, -room[s])):
         if room[side] >= widest:
@@ -265,7 +269,7 @@ def refit(sampler: Sampler, column: int, method: str, stencil: Stencil) -> tuple
             one = stencil_for(method, room[side], side=side)
         else:
             continue
-        if _usable(one, x):
+        if usable(one, x):
             how = "steps rescaled to the room inside the domain" if side == stencil.side else "a one-sided stencil"
             return one, f"{how} ({KIND[side]}, steps up to {one.steps[0]:.3g})"
     return None

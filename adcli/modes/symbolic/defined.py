@@ -129,14 +129,14 @@ def check_input(parsed: Any, simplifier: Any) -> None:
         evaluate(tape, [])
     normal = simplifier.normal(parsed.outputs)
     scan = Scan()
-    if not any(scan.first(n) for n in normal):
+    if not any(_undefined(scan.first(n)) for n in normal):
         return
     for node in order:  # children first: the innermost node to blame
         if free[node] or node.op == "var":
             continue
         form = simplifier.normal([node])[0]
         fault = scan.first(form)
-        if fault is None:
+        if not _undefined(fault):
             continue
         fault = _own(node, fault, simplifier, scan)
         text = _short(node, parsed.labels)
@@ -145,6 +145,12 @@ def check_input(parsed: Any, simplifier: Any) -> None:
         if simple != text:
             message += f": it simplifies to {simple}"
         raise _error(fault.kind, message, node, parsed.positions, parsed.source)
+
+
+def _undefined(fault: Fault | None) -> bool:
+    """Whether a fault of a normal form makes the input undefined everywhere: not an overflow, which may come
+    from constants the normal form multiplied together (x*1e300*1e10 is finite for |x| < 0.01; 1e310 is not)."""
+    return fault is not None and fault.reason != "overflows"
 
 
 def _own(node: Node, fault: Fault, simplifier: Any, scan: Scan) -> Fault:
