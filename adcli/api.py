@@ -465,7 +465,6 @@ def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> 
     base = _inputs(problem)
     vals = evaluate(tape, base, tape.active(problem.wrt), warnings)
     f0 = np.array([float(vals[o]) for o in tape.outputs])
-    numeric.refuse_infinite(warnings, tape, vals)
     found = numeric.jacobian(tape, base, f0, len(problem.wrt), options, vals)
     result = _base(problem, vals, "numeric", found.sweeps)
     result.method, result.nfev, result.notes = options.method, found.nfev, result.notes + found.notes

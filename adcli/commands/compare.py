@@ -194,6 +194,10 @@ def _on_paths(tape: Any, wrt: Sequence[str], kinks: list[dict[str, Any]]) -> lis
     """Each kink with the Jacobian entries [output, column] whose paths pass through it (a loop over the tape)."""
     texts = {s: tape.text(s) for s in range(tape.first_op, len(tape.nodes)) if tape.prims[s].kinks}
     slots = {k["node"]: [s for s, text in texts.items() if text == k["node"]] for k in kinks}
+    for k in kinks:  # a kink about one argument (atan2's cut, along y): the paths through that argument
+        if "along" in k:
+            along = [j for s in slots[k["node"]] for j in tape.args[s] if tape.text(j, 30) == k["along"]]
+            slots[k["node"]] = along or slots[k["node"]]
     active = [tape.active([w]) for w in wrt]
     entries: dict[str, list[list[int]]] = {k["node"]: [] for k in kinks}
     for i, o in enumerate(tape.outputs):

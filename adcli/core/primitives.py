@@ -36,12 +36,22 @@ class Lifted:
 
 @dataclass(frozen=True)
 class Kink:
-    """A point where the primitive is not differentiable, and what adcli does there."""
+    """A point where the primitive is not differentiable, and what adcli does there.
+
+    Every mode reads this: the primal sweep warns (`nondifferentiable`) where a kink holds on the
+    differentiated path, and for a kink that `refuse`s, raises that error after the warning, so that
+    forward, reverse, numeric and symbolic mode say the same thing (an infinite slope, 0^0, a branch
+    of a^b that exists only at integer b). `along` names the argument whose change the kink is about:
+    0^0 is a jump along the exponent only (x^0 is the constant 1), so it holds when that argument
+    depends on the variables differentiated, whatever the other does.
+    """
 
     where: Callable[..., object]  # args -> bool (or bool array): True at the kink
     left: str  # the one-sided derivatives, in words
     right: str
-    convention: str  # the value the modes use, and what the peers do
+    convention: str  # the value the modes use and what the peers do; for a refusal, why there is none
+    along: int | None = None  # the argument the kink is about (None: any argument)
+    refuse: str | None = None  # an error kind: there is no derivative to give, every mode raises this
 
 
 @dataclass(frozen=True)
@@ -191,8 +201,54 @@ def _tie(text: str) -> Kink:
     return Kink(lambda a, b: a == b, "0", "1", f"1/2 for each argument at a tie ({text})")
 
 
-def _infinite_slope(where: Callable[..., object], left: str, right: str) -> Kink:
-    return Kink(where, left, right, "none: the derivative is infinite here, so adcli reports nonfinite")
+def _infinite_slope(where: Callable[..., object], left: str, right: str, along: int | None = None) -> Kink:
+    return Kink(where, left, right, "none: the derivative is infinite here", along, "nonfinite")
+
+
+def _not_integer(b: Any) -> Any:
+    return b != np.floor(b)
+
+
+# a^b at the edges of its domain (a > 0, or b an integer, or a = 0 and b > 0). Along the exponent:
+# 0^b jumps at b = 0 (0^0 = 1 is a convention of the value only: x^x has slope -inf from the right),
+# and a^b with a < 0 exists only at integer b. Along the base, at a = 0 with b not an integer, the
+# left side is outside the domain: the slope is infinite (0 < b < 1, as sqrt) or 0 from the right.
+_POW_KINKS = (
+    Kink(
+        lambda a, b: (a == 0) & (b == 0),
+        "undefined (0^b is infinite for b < 0)",
+        "-inf (0^b drops from 0^0 = 1 to 0 for b > 0)",
+        "none: 0^0 = 1 holds only along b = 0, so a^b has no derivative in its exponent b here",
+        along=1,
+        refuse="domain_error",
+    ),
+    Kink(
+        lambda a, b: a < 0,
+        "undefined",
+        "undefined",
+        "none: a^b with a < 0 is a real number only at integer b, so it has no derivative in its exponent b",
+        along=1,
+        refuse="domain_error",
+    ),
+    _infinite_slope(lambda a, b: (a == 0) & (b > 0) & (b < 1), "undefined (outside the domain)", "+inf", along=0),
+    Kink(
+        lambda a, b: (a == 0) & (b > 1) & _not_integer(b),
+        "undefined (outside the domain: a < 0 needs an integer b)",
+        "0",
+        "0, the right-hand derivative (the only side inside the domain)",
+        along=0,
+    ),
+)
+
+# atan2(y, x) on its branch cut (y = 0, x < 0): the pieces on either side have the same slope in y,
+# 1/x, but atan2 jumps by 2π across the cut (from -π below to π above), so it has no derivative in y.
+_ATAN2_CUT = Kink(
+    lambda y, x: (y == 0) & (x < 0),
+    "1/x (the piece below the cut, near -π)",
+    "1/x (the piece above, near π)",
+    "1/x, the slope of both pieces (atan2 jumps by 2π across its branch cut y = 0, x < 0: no derivative in y)",
+    along=0,
+)
 
 
 _P = Primitive
@@ -211,6 +267,7 @@ _PRIMITIVES: list[Primitive] = [
         (_pow_base_partial, _pow_exponent_partial),
         _pow_domain,
         "a > 0, or b an integer, or a = 0 and b > 0",
+        _POW_KINKS,
     ),
     # trigonometric
     _P("sin", ("x",), np.sin, (lambda x, o: cos(x),)),
@@ -251,6 +308,7 @@ _PRIMITIVES: list[Primitive] = [
         (lambda y, x, o: x / (x**2 + y**2), lambda y, x, o: -y / (x**2 + y**2)),
         lambda y, x: (y != 0) | (x != 0),
         "(y, x) != (0, 0)",
+        (_ATAN2_CUT,),
     ),
     # hyperbolic
     _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),)),
@@ -298,7 +356,11 @@ _PRIMITIVES: list[Primitive] = [
         (lambda a, b, o: a / o, lambda a, b, o: b / o),
         kinks=(
             Kink(
-                lambda a, b: (a == 0) & (b == 0), "-1 along each axis", "+1", "none: a cone point, reported nonfinite"
+                lambda a, b: (a == 0) & (b == 0),
+                "-1 along each axis",
+                "+1",
+                "none: a cone point, whose slope is 1 in every direction, so no gradient fits (0/0)",
+                refuse="nonfinite",
             ),
         ),
     ),

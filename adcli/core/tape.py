@@ -17,7 +17,7 @@ import numpy as np
 
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import Node, topo_order, var
-from adcli.core.primitives import TABLE, Primitive
+from adcli.core.primitives import TABLE, Kink, Primitive
 from adcli.core.printing import expanded_size, format_number, to_text
 
 ERRSTATE = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ignore"}
@@ -70,7 +70,7 @@ class Tape:
         labels = {n: name for n, name in self.labels.items() if n is not node} if self.labels else {}
         if expanded_size([node], labels, limit) <= limit:
             return to_text(node, labels)
-        return f"{node.op}(…)"
+        return to_text(node, labels, limit, truncate=True)  # the input's syntax, cut with "…" (never add(…))
 
     def error(self, kind: str, message: str, slot: int, warnings: list[AdcliWarning] | None = None) -> AdcliError:
         line, column = self.positions.get(self.nodes[slot], (None, None))
@@ -156,7 +156,7 @@ def _args_text(tape: Tape, slot: int, values: Sequence[Any]) -> str:
         for j, v in zip(tape.args[slot], values, strict=True)
         if tape.nodes[j].op != "const"
     ]
-    return ", ".join(shown) or ", ".join(_shown(v) for v in values)
+    return ", ".join(dict.fromkeys(shown)) or ", ".join(_shown(v) for v in values)  # x^x: `x = -1` once
 
 
 def _named(text: str, shown: str) -> str:
@@ -170,6 +170,8 @@ def _float_error(tape: Tape, slot: int, exc: FloatingPointError, values: Sequenc
     reason = str(exc)
     if "overflow" in reason:
         said = "overflowed"
+    elif "invalid" in reason and "divide" in reason:  # 0/0: undefined, not infinite (hypot's x/hypot at 0, 0)
+        said = "is undefined (0/0)"
     elif "divide" in reason:
         said = "is infinite (a division by zero)" if what else "divided by zero"
     else:
@@ -203,11 +205,24 @@ def _check_domain(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any])
         raise tape.error("domain_error", message, slot)
 
 
+NONE = "none: "  # a convention that starts so: there is no derivative (the kink refuses)
+
+
 def kink_message(details: Mapping[str, Any]) -> str:
     """A kink warning's words, from its details (so one point of a set can be said again with its own values)."""
+    convention = str(details["convention"])
+    used = convention.removeprefix(NONE) if convention.startswith(NONE) else f"used {convention}"
     return (
         f"{details['node']} is not differentiable at {details['at']}: left derivative {details['left']}, "
-        f"right derivative {details['right']}; used {details['convention']}"
+        f"right derivative {details['right']}; {used}"
+    )
+
+
+def refusal(details: Mapping[str, Any]) -> str:
+    """The error of a kink with no derivative at all (the table's `refuse`), the same words in every mode."""
+    return (
+        f"{details['node']} has no derivative at {details['at']}: left derivative {details['left']}, "
+        f"right derivative {details['right']}; {str(details['convention']).removeprefix(NONE)}"
     )
 
 
@@ -215,15 +230,22 @@ def _at_index(values: Sequence[Any], i: int, shape: tuple[int, ...]) -> list[Any
     return [np.broadcast_to(v, shape).flat[i] if np.ndim(v) else v for v in values]
 
 
-def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]) -> list[AdcliWarning]:
+def _kink_warnings(
+    tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None = None
+) -> list[tuple[AdcliWarning, Kink]]:
     found = []
     for kink in prim.kinks:
-        where = kink.where(*values)
+        if kink.along is not None and active is not None and not active[tape.args[slot][kink.along]]:
+            continue  # 0^0 with a constant exponent: x^0 is the constant 1
+        with np.errstate(invalid="ignore"):  # a comparison with nan (many points) is no kink
+            where = kink.where(*values)
         if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
             continue
         if np.any(where):
             at = _args_text(tape, slot, _first(where, values))
             details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
+            if kink.along is not None:  # atan2's cut is about y alone: the argument, by its text
+                details["along"] = tape.text(tape.args[slot][kink.along], 30)
             many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
             if many:
                 details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
@@ -234,7 +256,7 @@ def _kink_warnings(tape: Tape, slot: int, prim: Primitive, values: Sequence[Any]
                 at_point = lambda i, a=values, sh=shape: _args_text(tape, slot, _at_index(a, i, sh))  # noqa: E731
             message = kink_message(details)
             warning = AdcliWarning("nondifferentiable", message, details, where if many else None, at_point)
-            found.append(warning)
+            found.append((warning, kink))
     return found
 
 
@@ -262,8 +284,18 @@ def evaluate(
             except FloatingPointError as exc:
                 raise _float_error(tape, s, exc, checked) from None
             if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
-                warnings.extend(_kink_warnings(tape, s, prim, checked))  # type: ignore[arg-type]
+                _kinks_at(tape, s, prim, checked, active, warnings)  # type: ignore[arg-type]
     return vals
+
+
+def _kinks_at(  # noqa: PLR0913 - one slot of the primal sweep
+    tape: Tape, s: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None, warnings: list
+) -> None:
+    """The slot's kink warnings into warnings; a kink without a derivative raises its error (every mode alike)."""
+    for warning, kink in _kink_warnings(tape, s, prim, values, active):
+        warnings.append(warning)
+        if kink.refuse is not None:
+            raise tape.error(kink.refuse, refusal(warning.details), s, warnings=list(warnings))
 
 
 def local_partials(

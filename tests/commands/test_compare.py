@@ -205,3 +205,20 @@ def test_an_ill_conditioned_program() -> None:
     assert abs(numeric - exact) < abs(reverse - exact)  # the difference quotient is the better one here
     assert math.isclose(reverse, exact, rel_tol=1e-3)
     assert "cancellation" in c.disagreements[0]["why"]
+
+
+@pytest.mark.usefixtures("all_modes")
+def test_atan2_on_its_cut_is_explained_as_a_kink_not_as_an_unreliable_numeric_estimate() -> None:
+    """Issue 10: numeric's quotients across the 2π jump were called "unreliable"; the table now declares the cut."""
+    c = _compare("atan2(y,x)", "x=-1,y=0")
+    assert c.agree and not any("unreliable" in d["why"] for d in c.disagreements)
+    (kink,) = c.kinks
+    assert kink["node"] == "atan2(y, x)" and "branch cut" in kink["convention"]
+    assert kink["entries"] == [[0, 1]]  # along y only: d/dx (atan2(0, x) = π for x < 0) is smooth
+    assert c.modes["numeric"].jacobian[0][1] == pytest.approx(-1.0, rel=1e-9)
+
+
+def test_compare_at_zero_to_the_zero_is_the_error_every_mode_gives() -> None:
+    with pytest.raises(AdcliError) as caught:
+        _compare("x^x", "x=0")
+    assert caught.value.kind == "domain_error" and "0^0 = 1 holds only along b = 0" in caught.value.message

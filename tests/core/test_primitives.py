@@ -337,3 +337,87 @@ def test_asin_end_points_name_each_side() -> None:
         gradient("asin(x)", x=1.0)
     (warning,) = caught.value.warnings
     assert warning.details["left"] == "+inf" and "outside the domain" in str(warning.details["right"])
+
+
+# ---- issue 10: the edges of a^b, atan2's cut, hypot's cone: one verdict in every mode ---------------
+
+MODES = ["forward", "reverse", "numeric", "symbolic"]
+REFUSED = [
+    # (text, point, kind, words of the message) — the issue's reproductions and their relatives
+    ("x^x", {"x": 0.0}, "domain_error", "0^0 = 1 holds only along b = 0"),
+    ("x^y", {"x": 0.0, "y": 0.0}, "domain_error", "no derivative in its exponent"),
+    ("0^x", {"x": 0.0}, "domain_error", "-inf (0^b drops from 0^0 = 1 to 0 for b > 0)"),
+    ("x^x", {"x": -1.0}, "domain_error", "real number only at integer b"),
+    ("x^0.5", {"x": 0.0}, "nonfinite", "infinite"),
+    ("hypot(x, y)", {"x": 0.0, "y": 0.0}, "nonfinite", "(0/0)"),
+    ("sqrt(x^2 + y^2)", {"x": 0.0, "y": 0.0}, "nonfinite", "at x^2 + y^2 = 0"),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("text", "point", "kind", "words"), REFUSED, ids=[f"{r[0]} {r[1]}" for r in REFUSED])
+def test_a_point_with_no_derivative_is_refused_alike_in_every_mode(
+    text: str, point: dict, kind: str, words: str, mode: str
+) -> None:
+    """x^x at 0 gave 1 and d/dx 0 with exit 0 in forward and reverse mode; symbolic said domain_error."""
+    with pytest.raises(AdcliError) as caught:
+        gradient(text, mode=mode, **point)
+    with pytest.raises(AdcliError) as reverse:
+        gradient(text, mode="reverse", **point)
+    assert caught.value.kind == kind and words in caught.value.message
+    assert caught.value.message == reverse.value.message and caught.value.column == reverse.value.column
+    assert text.replace(" ", "") in caught.value.message.replace(" ", "")  # the node, in the input's syntax
+    (warning,) = [w for w in caught.value.warnings if w.kind == "nondifferentiable"]
+    assert "left derivative" in warning.message and "right derivative" in warning.message
+
+
+def test_messages_name_input_syntax_and_each_argument_once() -> None:
+    with pytest.raises(AdcliError) as caught:
+        gradient("sqrt(x^2+y^2)", x=0.0, y=0.0)
+    assert "add(" not in caught.value.message  # was: "at add(…) = 0"
+    with pytest.raises(AdcliError) as caught:
+        gradient("x^x", x=-1.0)
+    assert "at x = -1:" in caught.value.message and "x = -1, x = -1" not in caught.value.message
+    with pytest.raises(AdcliError) as caught:
+        gradient("hypot(x, y)", x=0.0, y=0.0)
+    assert "infinite" not in caught.value.message and "0/0" in caught.value.message
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_constant_exponent_has_no_edge_at_zero(mode: str) -> None:
+    """x^0 is the constant 1 and x^y along x alone is x^0: the 0^0 edge is about the exponent only."""
+
+    def kinks(result: object) -> list:
+        return [w for w in result.warnings if w.kind == "nondifferentiable"]  # type: ignore[attr-defined]
+
+    assert kinks(gradient("x^0", x=0.0, mode=mode)) == []
+    if mode == "symbolic":  # its formula y*x^(y - 1) is 0*0^-1 there: the table's mask (b = 0) has no formula
+        return
+    result = gradient("x^y", wrt=["x"], x=0.0, y=0.0, mode=mode)
+    assert result.gradient == [0.0] and kinks(result) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_atan2_on_its_branch_cut_warns_in_every_mode(mode: str) -> None:
+    """atan2(y, x) jumps by 2π across y = 0, x < 0: d/dy = -1 was printed without a word."""
+    result = gradient("atan2(y,x)", mode=mode, x=-1.0, y=0.0)
+    (warning,) = [w for w in result.warnings if w.kind == "nondifferentiable"]
+    assert warning.details["node"] == "atan2(y, x)" and warning.details["along"] == "y"
+    assert "branch cut" in warning.message or "jumps here by 6.28319" in warning.message
+    assert result.gradient[1] == pytest.approx(-1.0, rel=1e-9)  # 1/x, the slope of both pieces
+    assert result.gradient[0] == pytest.approx(0.0, abs=1e-9)  # atan2(0, x) = π for every x < 0
+
+
+def test_atan2_off_its_cut_and_along_x_alone_does_not_warn() -> None:
+    assert gradient("atan2(y,x)", x=1.0, y=0.0).warnings == []  # y = 0, x > 0: smooth
+    assert gradient("atan2(y,x)", wrt=["x"], x=-1.0, y=0.0).warnings == []  # the cut is about y
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_power_at_the_edge_of_its_domain_says_it_is_one_sided(mode: str) -> None:
+    """x^2.5 is defined for x >= 0 only: right-hand derivative 0, and a warning that says so."""
+    result = gradient("x^2.5", x=0.0, mode=mode)
+    (warning,) = [w for w in result.warnings if w.kind == "nondifferentiable"]
+    assert "outside the domain" in warning.details["left"] and warning.details["right"] == "0"
+    bound = result.error_estimate[0][0] if result.error_estimate else 0.0
+    assert abs(result.gradient[0]) <= bound

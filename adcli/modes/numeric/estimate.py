@@ -142,7 +142,7 @@ def jacobian(  # noqa: PLR0913 - the point, its values and the options
     if options.method == "complex":
         complexstep.check_analytic(tape, [k for k in range(wrt) if needs[:, k].any()])
     kinked = kinks.located(tape, vals if vals is not None else evaluate(tape, base), deps, wrt)
-    affected = kinks.affected(tape, kinked, deps, needs)
+    affected = kinks.affected(tape, kinked, needs)
     watch = needs & ~affected  # the entries the method itself measures
     columns = [k for k in range(wrt) if watch[:, k].any()]
     if options.method == "complex":
@@ -153,7 +153,7 @@ def jacobian(  # noqa: PLR0913 - the point, its values and the options
     elif columns:
         _differences(sampler, columns, options, watch, result)
     if affected.any():
-        result.kinks = kinks.measure(sampler, options.method, options.step, kinked, deps, affected, result)
+        result.kinks = kinks.measure(sampler, options.method, options.step, kinked, affected, result)
     result.nfev, result.sweeps = sampler.nfev, sampler.sweeps
     return result
 
@@ -290,17 +290,6 @@ def _distrust(result: Estimate, k: int, found: Found, seen: list[tuple[float, np
 
 
 # ---- the verdict --------------------------------------------------------------------------------
-
-
-def refuse_infinite(warnings: Sequence[AdcliWarning], tape: Tape | None = None, vals: Sequence[Any] = ()) -> None:
-    """An infinite slope at the point (sqrt at 0, a cone point): nonfinite, as in the AD modes, at its place."""
-    for w in warnings:
-        if w.kind == "nondifferentiable" and str(w.details.get("convention", "")).startswith("none"):
-            message = f"{w.details.get('node')} has no finite derivative at {w.details.get('at')}"
-            slot = kinks.slot_of(tape, vals, w) if tape is not None else None
-            if slot is not None and tape is not None:
-                raise tape.error("nonfinite", message, slot, warnings=list(warnings))
-            raise AdcliError("nonfinite", message, warnings=list(warnings))
 
 
 def inaccurate(estimate: Estimate, outputs: Sequence[str], wrt: Sequence[str], digits: int) -> list[AdcliWarning]:

@@ -14,7 +14,7 @@ numbers (adcli.modes.numeric.kinks.reword), instead of the AD modes' convention.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +31,7 @@ HOW = {
     "backward": "used the left-hand derivative (what backward differences converge to)",
     "central": "used the average of the two one-sided derivatives (what central differences converge to)",
     "richardson": "used the average of the two one-sided derivatives (what central differences converge to)",
+    "complex": "used the average of the two one-sided derivatives (the complex step needs one analytic piece)",
 }
 
 
@@ -59,34 +60,35 @@ class Record:
 # ---- where -------------------------------------------------------------------------------------
 
 
-def _at_kink(tape: Tape, vals: Sequence[Any], s: int, finite: bool = True) -> bool:
+def _held(tape: Tape, vals: Sequence[Any], s: int, deps: Sequence[int]) -> int:
+    """The inputs (a bitset) whose change meets a kink of slot s at the point: those under the kink's
+    argument (`along`), or under the whole slot; 0 where no kink holds. Kinks that refuse never get here:
+    the primal sweep raised their error."""
     prim = tape.prims[s]
     if prim is None or not prim.kinks:
-        return False
+        return 0
     args = [vals[j] for j in tape.args[s]]
+    held = 0
     for kink in prim.kinks:
-        if kink.convention.startswith("none") == finite:
-            continue  # finite: the kinks with one-sided derivatives; else the infinite slopes
+        if kink.refuse is not None:
+            continue
         with np.errstate(all="ignore"):
             if bool(np.any(kink.where(*args))):
-                return True
-    return False
+                held |= deps[s] if kink.along is None else deps[tape.args[s][kink.along]]
+    return held
 
 
-def located(tape: Tape, vals: Sequence[Any], deps: Sequence[int], wrt: int) -> list[int]:
-    """The slots where a kink of the table (with finite one-sided derivatives) holds at the point,
-    on the path of some column among the first `wrt`."""
+def located(tape: Tape, vals: Sequence[Any], deps: Sequence[int], wrt: int) -> dict[int, int]:
+    """The slots where a kink of the table (with finite one-sided derivatives) holds at the point, on the
+    path of some column among the first `wrt`: slot -> the columns (a bitset) it concerns."""
     columns = (1 << wrt) - 1
-    return [s for s in range(tape.first_op, len(tape.nodes)) if deps[s] & columns and _at_kink(tape, vals, s)]
-
-
-def slot_of(tape: Tape, vals: Sequence[Any], warning: AdcliWarning) -> int | None:
-    """The slot of an infinite-slope warning (for its place in the text), or None."""
+    found = {}
     for s in range(tape.first_op, len(tape.nodes)):
-        if tape.text(s) == warning.details.get("node") and len(vals) == len(tape.nodes):
-            if _at_kink(tape, vals, s, finite=False):
-                return s
-    return None
+        if deps[s] & columns:
+            held = _held(tape, vals, s, deps) & columns
+            if held:
+                found[s] = held
+    return found
 
 
 def _bits(bits: int) -> list[int]:
@@ -99,8 +101,9 @@ def _bits(bits: int) -> list[int]:
     return found
 
 
-def paths(tape: Tape, kinked: Sequence[int], deps: Sequence[int], needs: np.ndarray) -> dict[int, np.ndarray]:
-    """For each kinked slot, outputs × wrt: the entries whose paths pass through it (one loop over the tape)."""
+def paths(tape: Tape, kinked: Mapping[int, int], needs: np.ndarray) -> dict[int, np.ndarray]:
+    """For each kinked slot, outputs × wrt: the entries whose paths pass through it, in the columns the
+    kink concerns (one loop over the tape)."""
     feeds = [0] * len(tape.nodes)  # bitsets of the outputs each slot feeds
     for i, o in enumerate(tape.outputs):
         feeds[o] |= 1 << i
@@ -111,17 +114,17 @@ def paths(tape: Tape, kinked: Sequence[int], deps: Sequence[int], needs: np.ndar
     found = {}
     for s in kinked:
         entries = np.zeros_like(needs)
-        columns = [k for k in _bits(deps[s]) if k < needs.shape[1]]
+        columns = [k for k in _bits(kinked[s]) if k < needs.shape[1]]
         for i in _bits(feeds[s]):
             entries[i, columns] = True
         found[s] = entries & needs
     return found
 
 
-def affected(tape: Tape, kinked: Sequence[int], deps: Sequence[int], needs: np.ndarray) -> np.ndarray:
+def affected(tape: Tape, kinked: Mapping[int, int], needs: np.ndarray) -> np.ndarray:
     """outputs × wrt: the entries with a kinked slot between output and input."""
     found = np.zeros_like(needs)
-    for entries in paths(tape, kinked, deps, needs).values():
+    for entries in paths(tape, kinked, needs).values():
         found |= entries
     return found
 
@@ -180,8 +183,7 @@ def measure(  # noqa: PLR0913 - the state of numeric mode
     sampler: Sampler,
     method: str,
     step: float | None,
-    kinked: Sequence[int],
-    deps: Sequence[int],
+    kinked: Mapping[int, int],
     entries: np.ndarray,
     result: Any,
 ) -> list[Record]:
@@ -197,7 +199,7 @@ def measure(  # noqa: PLR0913 - the state of numeric mode
             measured[(int(i), k)] = _entry(int(i), k, method, sides[k], float(sampler.f0[i]), smallest)
     for (i, k), entry in measured.items():
         result.jacobian[i, k], result.error[i, k] = entry.value, entry.error
-    through = paths(tape, kinked, deps, entries)
+    through = paths(tape, kinked, entries)
     return [Record(s, tape.text(s), [measured[(int(i), int(k))] for i, k in np.argwhere(through[s])]) for s in kinked]
 
 
@@ -265,6 +267,8 @@ def reword(
                 f"step tried, not a bound); numeric mode ({method}) "
                 f"measured the slope of the pieces on either side and {HOW[method]}"
             )
+        elif all(e.left is None or e.right is None for e in entries):  # a domain's edge: one side is all there is
+            head += f"; numeric mode ({method}) measured the side inside the domain and used it"
         else:
             head += f"; numeric mode ({method}) measured each side on its own and {HOW[method]}"
         told = "; ".join(_told(e, outputs, wrt) for e in entries[:4])

@@ -117,10 +117,18 @@ def test_domain_edges_give_finite_accurate_values(text, x, closed_form, method):
     assert any("left the domain" in note for note in result.notes)
 
 
-def test_a_point_on_the_domain_edge_uses_a_one_sided_stencil():
-    result = run("x^3.5 + x", {"x": 0.0})  # defined for x >= 0 only; the derivative is 1
-    assert any("one-sided stencil (forward" in note for note in result.notes)
+def test_a_point_on_the_domain_edge_measures_the_side_inside():
+    """x^3.5 is defined for x >= 0 only: the table declares the edge (issue 10), numeric mode measures the right."""
+    result = run("x^3.5 + x", {"x": 0.0})  # the right-hand derivative is 1
+    (warning,) = [w for w in result.warnings if w.kind == "nondifferentiable"]
+    assert "measured the side inside the domain" in warning.message and "left outside the domain" in warning.message
     assert abs(result.jacobian[0][0] - 1) <= result.error_estimate[0][0] <= 1e-4
+
+
+def test_a_point_near_the_domain_edge_uses_a_one_sided_stencil():
+    result = run("sqrt(x)^3 + x", {"x": 2.0**-20})  # defined for x >= 0 only: 1.5*sqrt(x) + 1
+    assert any("one-sided stencil (forward" in note or "rescaled" in note for note in result.notes)
+    assert abs(result.jacobian[0][0] - (1.5 * 2.0**-10 + 1)) <= result.error_estimate[0][0] <= 1e-6
 
 
 def test_no_room_on_either_side_is_the_domain_error_of_the_ad_modes():
@@ -129,7 +137,11 @@ def test_no_room_on_either_side_is_the_domain_error_of_the_ad_modes():
     with pytest.raises(AdcliError) as reverse_error:
         api.gradient("(-2)^y", y=2.0)
     assert numeric_error.value.kind == reverse_error.value.kind == "domain_error"
-    assert "no room" in numeric_error.value.message
+    assert numeric_error.value.message == reverse_error.value.message  # the table's refusal (issue 10), in both
+    assert "real number only at integer b" in numeric_error.value.message
+    with pytest.raises(AdcliError) as isolated:  # defined at x = 0 alone: no side to measure
+        run("(-x^2)^1.5", {"x": 0.0})
+    assert isolated.value.kind == "domain_error" and "no room" in isolated.value.message
 
 
 def test_an_infinite_slope_is_nonfinite_as_in_the_ad_modes():
@@ -201,9 +213,12 @@ def test_complex_step_domain_errors_are_those_of_the_real_path():
 
 
 def test_complex_step_across_a_branch_cut_is_refused():
+    """(-2)^y moves y across a^b's cut (a < 0): the table refuses it in every mode, before any complex step."""
     with pytest.raises(AdcliError) as exc:
         run("(-2)^y", {"y": 2.0}, "complex")
-    assert exc.value.kind == "nonfinite" and "branch cut" in exc.value.message
+    with pytest.raises(AdcliError) as reverse_error:
+        api.gradient("(-2)^y", y=2.0)
+    assert exc.value.kind == "domain_error" and exc.value.message == reverse_error.value.message
 
 
 # ---- the pieces ---------------------------------------------------------------------------------
