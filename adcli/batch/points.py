@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from adcli.core import numbers
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import format_number
@@ -264,20 +265,13 @@ def _header(row: list[str], path: str) -> list[str]:
     return names
 
 
-_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)\s*", re.ASCII | re.IGNORECASE)
-
-
 def _cell(text: str, path: str, row: int, line: int, name: str) -> float:
     """A cell's number, as the expression language writes numbers (no 1_000, no non-ASCII digits)."""
-    value = float(text) if _NUMBER.fullmatch(text) else math.nan
-    if _NUMBER.fullmatch(text) is None:
-        shown = repr(text.strip()) if text.strip() else "an empty cell"
-        reason = f"{shown} is not a number"
-    else:
-        reason = f"{text.strip()} is not a finite number"
-    if not math.isfinite(value):
-        raise AdcliError("usage_error", f"{path}: row {row} (line {line}), column {name}: {reason}")
-    return value
+    try:
+        return numbers.read_finite(text)
+    except ValueError as exc:
+        reason = "an empty cell is not a number" if not text.strip() else str(exc)
+        raise AdcliError("usage_error", f"{path}: row {row} (line {line}), column {name}: {reason}") from None
 
 
 def read_table(path: str) -> list[Binding]:

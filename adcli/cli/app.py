@@ -15,6 +15,9 @@ import typer
 
 from adcli import __version__
 from adcli.cli.options import (
+    Absolute,
+    AbsoluteAgreement,
+    CheckSeed,
     Ascii,
     At,
     BatchFormat,
@@ -24,10 +27,14 @@ from adcli.cli.options import (
     Full,
     Grid,
     Method,
+    Order,
     PointsFile,
     Precision,
     Presented,
     Problems,
+    Relative,
+    RelativeAgreement,
+    Samples,
     Save,
     Seed,
     Step,
@@ -176,7 +183,7 @@ def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool =
 def diff(
     expr: Problems = None,
     wrt: Annotated[str | None, typer.Option("--wrt", help="Differentiate by x,y (default: every variable).")] = None,
-    order: Annotated[int, typer.Option("--order", help="Derivative order: 2 gives all second partials.")] = 1,
+    order: Order = 1,
     at: At = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of the input syntax.")] = False,
     cse: Annotated[bool, typer.Option("--cse", help="Shared form: @1 = … for repeated parts, when shorter.")] = False,
@@ -549,8 +556,8 @@ def compare(
     strict_peers: Annotated[
         bool, typer.Option("--strict-peers", help="Peers that disagree or do not run count toward the exit code.")
     ] = False,
-    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance of agreement.")] = 1e-6,
-    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance of agreement.")] = 1e-9,
+    rtol: RelativeAgreement = 1e-6,
+    atol: AbsoluteAgreement = 1e-9,
     order: Annotated[int, typer.Option("--order", help="2: the Hessian from each mode (hess's modes).")] = 1,
     fmt: Presented = None,
     precision: Precision = 10,
@@ -608,10 +615,10 @@ def check(
         str | None, typer.Option("--wrt", help="The variable(s); several: the answer is the gradient a, b.")
     ] = None,
     at: At = None,
-    samples: Annotated[int, typer.Option("--samples", help="Random in-domain points to check at.")] = 12,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random points.")] = 0,
-    rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.")] = 1e-7,
-    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.")] = 1e-9,
+    samples: Samples = 12,
+    seed: CheckSeed = 0,
+    rtol: Relative = 1e-7,
+    atol: Absolute = 1e-9,
     fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,

@@ -42,8 +42,45 @@ BatchFormat = Annotated[
 ]
 Full = Annotated[bool, typer.Option("--full", help="Arrays: every entry, not numpy's summary with corners and ….")]
 Save = Annotated[str | None, typer.Option("--save", help="Arrays: write the value and each gradient to FILE.npz.")]
-Seed = Annotated[int | None, typer.Option("--seed", help="The seed of randn(…) values in --at (default 0, printed).")]
-Precision = Annotated[int, typer.Option("--precision", min=1, max=17, help="Significant digits shown (JSON: all).")]
+
+
+def ascii_number(kind: type, low: float | None = None, high: float | None = None) -> Any:
+    """A Typer parser for a numeric option: ASCII digits only (adcli.numbers; int("٣") would be 3), in range."""
+
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str):  # the default
+            return value
+        from adcli.core import numbers
+
+        try:
+            number = numbers.read_int(value) if kind is int else numbers.read_float(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise typer.BadParameter(f"{value} is not in the range {low}<=x<={high}")
+        return number
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _int_option(*names: str, low: int | None = None, high: int | None = None, help: str) -> Any:  # noqa: A002
+    return typer.Option(*names, parser=ascii_number(int, low, high), metavar="INTEGER", help=help)
+
+
+def _float_option(*names: str, help: str) -> Any:  # noqa: A002
+    return typer.Option(*names, parser=ascii_number(float), metavar="FLOAT", help=help)
+
+
+Precision = Annotated[int, _int_option("--precision", low=1, high=17, help="Significant digits shown (JSON: all).")]
+Order = Annotated[int, _int_option("--order", help="Derivative order: 2 gives all second partials.")]
+Samples = Annotated[int, _int_option("--samples", help="Random in-domain points to check at.")]
+CheckSeed = Annotated[int, _int_option("--seed", help="Seed of the random points.")]
+Seed = Annotated[int | None, _int_option("--seed", help="The seed of randn(…) values in --at (default 0, printed).")]
+RelativeAgreement = Annotated[float, _float_option("--rtol", help="Relative tolerance of agreement.")]
+AbsoluteAgreement = Annotated[float, _float_option("--atol", help="Absolute tolerance of agreement.")]
+Relative = Annotated[float, _float_option("--rtol", help="Relative tolerance.")]
+Absolute = Annotated[float, _float_option("--atol", help="Absolute tolerance.")]
 Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
 Method = Annotated[
     str | None,

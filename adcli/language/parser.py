@@ -16,6 +16,7 @@ from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from adcli.core import numbers
 from adcli.core import exact
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order, var
@@ -522,6 +523,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> Ad
         char = text[exc.pos_in_stream]
         hint = " (adcli has no strings)" if char in "'\"" else ""
         message = f"unexpected character {char!r}{hint}"
+        if numbers.foreign_digit(char) is not None:  # ٣, １: Python would read them as digits; the grammar does not
+            message = numbers.digit_message(char)
         return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)
     token = exc.token if isinstance(exc, UnexpectedToken) else Token("$END", "")
     expected = set(getattr(exc, "expected", set()) or getattr(exc, "accepts", set()))

@@ -216,7 +216,7 @@ def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
         ("x,y\n1,\n", ["row 1 (line 2), column y", "empty cell"]),
         ("x,y\n1,inf\n", ["column y", "not a finite number"]),
         ("x,y\n1_000,2\n", ["column x", "'1_000' is not a number"]),  # Python's float() would take it
-        ("x,y\n\u0661,2\n", ["column x", "is not a number"]),  # an Arabic-Indic one: float() would take it
+        ("x,y\n\u0661,2\n", ["column x", "ARABIC-INDIC DIGIT ONE", "write 1"]),  # float() would take it as 1
         ("x,y\n1\n", ["has 1 cell for 2 columns"]),
         ("x,x\n1,2\n", ["names x twice"]),
         ("x,2y\n1,2\n", ["header column 2", "not a variable name"]),

@@ -18,7 +18,7 @@ from adcli.core.errors import AdcliError
 LETTER = "A-Za-z_\u0391-\u03a9\u03b1-\u03bf\u03c1-\u03c9"  # the grammar's NAME: Latin and Greek letters, _
 NAME = re.compile(f"[{LETTER}][{LETTER}0-9]*")
 #: what expansion looks at: numbers (skipped, so that 1e5 holds no name e5), names, `$k` and `$`
-SCAN = re.compile(rf"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?P<name>{NAME.pattern})|\$(?P<k>\d*)")
+SCAN = re.compile(rf"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?P<name>{NAME.pattern})|\$(?P<k>[0-9]*)")
 ASSIGNED = re.compile(r"\s*=(?!=)")
 
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+from adcli.core import numbers
 from adcli.cli.repl.session import State
 from adcli.core.errors import AdcliError, internal_error
 
@@ -112,9 +113,13 @@ class Session(State):
 
     def set_precision(self, arg: str) -> str:
         if arg:
-            if not arg.isdigit() or not 1 <= int(arg) <= 17:
+            try:
+                digits = numbers.read_int(arg)
+            except ValueError as exc:
+                raise AdcliError("usage_error", f":precision is a whole number from 1 to 17: {exc}") from None
+            if not 1 <= digits <= 17:
                 raise AdcliError("usage_error", f":precision is a whole number from 1 to 17, not {arg!r}")
-            self.precision = int(arg)
+            self.precision = digits
         return f"precision: {self.precision}"
 
     def set_strict(self, arg: str) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from adcli.core import numbers
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.tape import Tape, evaluate
 from adcli.modes.numeric import complexstep, kinks
@@ -74,9 +75,9 @@ class Options:
 def parse_step(text: str) -> float:
     """--step's text as a float, refusing what float() would silently round to 0 or to infinity."""
     try:
-        step = float(text)
-    except ValueError:
-        raise AdcliError("usage_error", f"--step must be a number, not {text!r}") from None
+        step = numbers.read_float(text)
+    except ValueError as exc:
+        raise AdcliError("usage_error", f"--step must be a number: {exc}") from None
     mantissa = re.split("[eE]", text.strip())[0]
     if step == 0 and any(digit in mantissa for digit in "123456789"):
         raise AdcliError("usage_error", f"--step {text} is below the smallest positive float (about 5e-324)")
