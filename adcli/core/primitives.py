@@ -64,6 +64,9 @@ class Primitive:
     domain_text: str = "all reals"
     kinks: tuple[Kink, ...] = ()
     analytic: bool = True  # safe for complex-step differentiation
+    #: args -> per argument, how far it may move before the primitive bends (sin: 1, log: |x|); numeric mode
+    #: keeps its steps below that scale, carried to the variables by the tangents (adcli.modes.numeric.roundoff)
+    bend: Callable[..., tuple[Any, ...]] | None = None
     operator: bool = False  # written infix (+ - * / ^) or prefix (-), not called by name
     aliases: tuple[str, ...] = field(default=())
     #: structural primitives (arrays): shape, value, JVP and VJP rules instead of partials (core/arrays.py)
@@ -172,10 +175,11 @@ def _pow_base_partial(a: object, b: object, o: object) -> object:
 
 
 def _sech(x: Any) -> Any:
-    """1/cosh(x) as 2t/(1 + t²) with t = e^-|x|: no overflow for any x, a few ulps everywhere."""
-    if not isinstance(x, float) and np.iscomplexobj(x):
-        return 1 / np.cosh(x)
-    t = np.exp(-np.abs(x))
+    """1/cosh(x) as 2t/(1 + t²) with t = e^-|x|: no overflow for any x, a few ulps everywhere.
+
+    The complex step takes t = e^-x or e^x by the sign of Re x (sech is even): 1/cosh(x) overflowed
+    to 0 beyond |x| = 710, and log(sech(542 + ih)) gave a derivative of 0 instead of -1."""
+    t = _tail(x) if not isinstance(x, float) and np.iscomplexobj(x) else np.exp(-np.abs(x))
     return 2 * t / (1 + t * t)
 
 
@@ -251,6 +255,50 @@ _ATAN2_CUT = Kink(
 )
 
 
+# How far an argument may move before a primitive bends: numeric mode's steps stay below this scale,
+# carried to the variables by the tangents (sin(x^6) at x = 13 bends every 2e-6 in x, not every 13).
+def _UNIT(x: Any) -> tuple[Any, ...]:  # noqa: N802 - the bends are constants of the table
+    return (1.0,)
+
+
+def _OWN(x: Any) -> tuple[Any, ...]:  # noqa: N802
+    return (np.abs(x),)
+
+
+def _WIDE(x: Any) -> tuple[Any, ...]:  # noqa: N802
+    return (np.maximum(1.0, np.abs(x)),)
+
+
+def _TO_ONE(x: Any) -> tuple[Any, ...]:  # noqa: N802
+    return (1 - np.abs(x),)
+
+
+def _ABOVE_ONE(x: Any) -> tuple[Any, ...]:  # noqa: N802
+    return (x - 1,)
+
+
+def _NEAR_COS(x: Any) -> tuple[Any, ...]:  # noqa: N802 - a pole where cos(x) = 0 is |cos(x)| away, about
+    return (np.minimum(1.0, np.abs(np.cos(x))),)
+
+
+def _NEAR_SIN(x: Any) -> tuple[Any, ...]:  # noqa: N802
+    return (np.minimum(1.0, np.abs(np.sin(x))),)
+
+
+def _RADIUS(a: Any, b: Any) -> tuple[Any, ...]:  # noqa: N802
+    r = np.hypot(a, b)
+    return (r, r)
+
+
+def _DIV_BEND(a: Any, b: Any) -> tuple[Any, ...]:  # noqa: N802 - linear in a, 1/b bends on the scale |b|
+    return (np.inf, np.abs(b))
+
+
+def _POW_BEND(a: Any, b: Any) -> tuple[Any, ...]:  # noqa: N802 - a^6 bends on |a|/5; b^… on 1/|log a|
+    with np.errstate(divide="ignore"):
+        return (np.abs(a) / np.maximum(1.0, np.abs(b - 1)), 1 / np.abs(np.log(np.abs(a))))
+
+
 _P = Primitive
 _POLES = "all reals but the poles, where %s = 0"
 _PRIMITIVES: list[Primitive] = [
@@ -258,7 +306,7 @@ _PRIMITIVES: list[Primitive] = [
     _P("add", ("a", "b"), np.add, (lambda a, b, o: 1, lambda a, b, o: 1), operator=True),
     _P("sub", ("a", "b"), np.subtract, (lambda a, b, o: 1, lambda a, b, o: -1), operator=True),
     _P("mul", ("a", "b"), np.multiply, (lambda a, b, o: b, lambda a, b, o: a), operator=True),
-    _P("div", ("a", "b"), np.divide, (lambda a, b, o: 1 / b, lambda a, b, o: -o / b), operator=True),
+    _P("div", ("a", "b"), np.divide, (lambda a, b, o: 1 / b, lambda a, b, o: -o / b), operator=True, bend=_DIV_BEND),
     _P("neg", ("x",), np.negative, (lambda x, o: -1,), operator=True),
     _P(
         "pow",
@@ -268,14 +316,36 @@ _PRIMITIVES: list[Primitive] = [
         _pow_domain,
         "a > 0, or b an integer, or a = 0 and b > 0",
         _POW_KINKS,
+        bend=_POW_BEND,
     ),
     # trigonometric
-    _P("sin", ("x",), np.sin, (lambda x, o: cos(x),)),
-    _P("cos", ("x",), np.cos, (lambda x, o: -sin(x),)),
-    _P("tan", ("x",), np.tan, (lambda x, o: 1 + o**2,), domain_text=_POLES % "cos(x)"),
-    _P("sec", ("x",), lambda x: 1 / np.cos(x), (lambda x, o: o * tan(x),), domain_text=_POLES % "cos(x)"),
-    _P("csc", ("x",), lambda x: 1 / np.sin(x), (lambda x, o: -o * cot(x),), domain_text=_POLES % "sin(x)"),
-    _P("cot", ("x",), lambda x: 1 / np.tan(x), (lambda x, o: -(1 + o**2),), domain_text=_POLES % "sin(x)"),
+    _P("sin", ("x",), np.sin, (lambda x, o: cos(x),), bend=_UNIT),
+    _P("cos", ("x",), np.cos, (lambda x, o: -sin(x),), bend=_UNIT),
+    _P("tan", ("x",), np.tan, (lambda x, o: 1 + o**2,), domain_text=_POLES % "cos(x)", bend=_NEAR_COS),
+    _P(
+        "sec",
+        ("x",),
+        lambda x: 1 / np.cos(x),
+        (lambda x, o: o * tan(x),),
+        domain_text=_POLES % "cos(x)",
+        bend=_NEAR_COS,
+    ),
+    _P(
+        "csc",
+        ("x",),
+        lambda x: 1 / np.sin(x),
+        (lambda x, o: -o * cot(x),),
+        domain_text=_POLES % "sin(x)",
+        bend=_NEAR_SIN,
+    ),
+    _P(
+        "cot",
+        ("x",),
+        lambda x: 1 / np.tan(x),
+        (lambda x, o: -(1 + o**2),),
+        domain_text=_POLES % "sin(x)",
+        bend=_NEAR_SIN,
+    ),
     _P(
         "asin",
         ("x",),
@@ -287,6 +357,7 @@ _PRIMITIVES: list[Primitive] = [
             _infinite_slope(lambda x: x == 1, "+inf", "undefined (outside the domain)"),
             _infinite_slope(lambda x: x == -1, "undefined (outside the domain)", "+inf"),
         ),
+        bend=_TO_ONE,
     ),
     _P(
         "acos",
@@ -299,8 +370,9 @@ _PRIMITIVES: list[Primitive] = [
             _infinite_slope(lambda x: x == 1, "-inf", "undefined (outside the domain)"),
             _infinite_slope(lambda x: x == -1, "undefined (outside the domain)", "-inf"),
         ),
+        bend=_TO_ONE,
     ),
-    _P("atan", ("x",), np.arctan, (lambda x, o: 1 / (1 + x**2),)),
+    _P("atan", ("x",), np.arctan, (lambda x, o: 1 / (1 + x**2),), bend=_WIDE),
     _P(
         "atan2",
         ("y", "x"),
@@ -309,14 +381,15 @@ _PRIMITIVES: list[Primitive] = [
         lambda y, x: (y != 0) | (x != 0),
         "(y, x) != (0, 0)",
         (_ATAN2_CUT,),
+        bend=_RADIUS,
     ),
     # hyperbolic
-    _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),)),
-    _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),)),
+    _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),), bend=_UNIT),
+    _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),), bend=_UNIT),
     # tanh' = 1 - tanh² = sech²: the second form keeps full relative accuracy in both tails
-    _P("tanh", ("x",), np.tanh, (lambda x, o: sech(x) ** 2,)),
-    _P("sech", ("x",), _sech, (lambda x, o: -o * tanh(x),)),
-    _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),)),
+    _P("tanh", ("x",), np.tanh, (lambda x, o: sech(x) ** 2,), bend=_UNIT),
+    _P("sech", ("x",), _sech, (lambda x, o: -o * tanh(x),), bend=_UNIT),
+    _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),), bend=_WIDE),
     _P(
         "acosh",
         ("x",),
@@ -325,13 +398,14 @@ _PRIMITIVES: list[Primitive] = [
         lambda x: x >= 1,
         "x >= 1",
         (_infinite_slope(lambda x: x == 1, "undefined (outside the domain)", "+inf"),),
+        bend=_ABOVE_ONE,
     ),
-    _P("atanh", ("x",), np.arctanh, (lambda x, o: 1 / (1 - x**2),), lambda x: abs(x) < 1, "-1 < x < 1"),
+    _P("atanh", ("x",), np.arctanh, (lambda x, o: 1 / (1 - x**2),), lambda x: abs(x) < 1, "-1 < x < 1", bend=_TO_ONE),
     # exponential and logarithmic
-    _P("exp", ("x",), np.exp, (lambda x, o: o,)),
-    _P("log", ("x",), np.log, (lambda x, o: 1 / x,), lambda x: x > 0, "x > 0", aliases=("ln",)),
-    _P("log10", ("x",), np.log10, (lambda x, o: 1 / (x * log(_number(x, 10.0))),), lambda x: x > 0, "x > 0"),
-    _P("log2", ("x",), np.log2, (lambda x, o: 1 / (x * log(_number(x, 2.0))),), lambda x: x > 0, "x > 0"),
+    _P("exp", ("x",), np.exp, (lambda x, o: o,), bend=_UNIT),
+    _P("log", ("x",), np.log, (lambda x, o: 1 / x,), lambda x: x > 0, "x > 0", aliases=("ln",), bend=_OWN),
+    _P("log10", ("x",), np.log10, (lambda x, o: 1 / (x * log(_number(x, 10.0))),), lambda x: x > 0, "x > 0", bend=_OWN),
+    _P("log2", ("x",), np.log2, (lambda x, o: 1 / (x * log(_number(x, 2.0))),), lambda x: x > 0, "x > 0", bend=_OWN),
     # roots and powers
     _P(
         "sqrt",
@@ -341,6 +415,7 @@ _PRIMITIVES: list[Primitive] = [
         lambda x: x >= 0,
         "x >= 0",
         (_infinite_slope(lambda x: x == 0, "undefined (outside the domain)", "+inf"),),
+        bend=_OWN,
     ),
     _P(
         "cbrt",
@@ -348,6 +423,7 @@ _PRIMITIVES: list[Primitive] = [
         _continued(np.cbrt, _cbrt_complex),
         (lambda x, o: 1 / (3 * o**2),),
         kinks=(_infinite_slope(lambda x: x == 0, "+inf", "+inf"),),
+        bend=_OWN,
     ),
     _P(
         "hypot",
@@ -363,6 +439,7 @@ _PRIMITIVES: list[Primitive] = [
                 refuse="nonfinite",
             ),
         ),
+        bend=_RADIUS,
     ),
     # piecewise
     _P("abs", ("x",), np.abs, (lambda x, o: sign(x),), kinks=(_ABS_KINK,), analytic=False),
@@ -384,7 +461,9 @@ _PRIMITIVES: list[Primitive] = [
         analytic=False,
     ),
     # activations
-    _P("sigmoid", ("x",), _sigmoid, (lambda x, o: o * sigmoid(-x),)),  # = o(1 - o), accurate for large x too
+    _P(
+        "sigmoid", ("x",), _sigmoid, (lambda x, o: o * sigmoid(-x),), bend=_UNIT
+    ),  # = o(1 - o), accurate for large x too
     _P(
         "relu",
         ("x",),
@@ -393,7 +472,13 @@ _PRIMITIVES: list[Primitive] = [
         kinks=(_RELU_KINK,),
         analytic=False,
     ),
-    _P("softplus", ("x",), _continued(lambda x: np.logaddexp(0.0, x), _softplus_complex), (lambda x, o: sigmoid(x),)),
+    _P(
+        "softplus",
+        ("x",),
+        _continued(lambda x: np.logaddexp(0.0, x), _softplus_complex),
+        (lambda x, o: sigmoid(x),),
+        bend=_UNIT,
+    ),
 ]
 
 

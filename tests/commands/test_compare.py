@@ -204,7 +204,8 @@ def test_an_ill_conditioned_program() -> None:
     numeric, reverse = c.modes["numeric"].jacobian[0][0], c.modes["reverse"].jacobian[0][0]
     assert abs(numeric - exact) < abs(reverse - exact)  # the difference quotient is the better one here
     assert math.isclose(reverse, exact, rel_tol=1e-3)
-    assert "cancellation" in c.disagreements[0]["why"]
+    why = c.disagreements[0]["why"]  # numeric's estimate carries the rounding of 1 - cos(x) (issue 10)
+    assert "cancellation" in why or "ill-conditioned" in why
 
 
 @pytest.mark.usefixtures("all_modes")

@@ -14,12 +14,16 @@ errors are those of the AD modes; all the points of a stencil go through one swe
   (adcli.modes.numeric.complexstep).
 
 An entry whose output does not depend on the input (the tape says so) is exactly 0, with estimate
-0, and costs nothing. An answer that has not settled (a pole, or a feature smaller than the step)
-is tried again with smaller steps: first steps scaled to |x| itself (the pole of 1/x at 1e-20 is
-at distance |x|), then rounds 64 times smaller. An answer that still has not settled gets an
-estimate that covers every quotient seen and its own sign, and its warning says so in words.
-Near a domain's edge the stencil is refitted (adcli.modes.numeric.stencils.refit); at a kink each side
-is measured on its own (adcli.modes.numeric.kinks).
+0, and costs nothing. An answer that has not settled is tried again with smaller steps, and one
+made with steps longer than the scale where f bends is measured again there (adcli.modes.numeric.refine).
+An answer that still has not settled gets an estimate that covers every quotient seen and its own
+sign, and its warning says so in words. At a kink each side is measured on its own
+(adcli.modes.numeric.kinks).
+
+The round-off in every estimate is f's own, bounded on the tape (adcli.modes.numeric.roundoff), not an
+assumed 2 ulps of |f|: 2.5*sin(x^6) at x = -12.962 carries the rounding of x^6 ≈ 4.8e6, and a
+rounded value that does not move with x (a factor cot(cosh(y))) makes every method's derivative off
+by its relative error, however small the step; both are in the ±.
 """
 
 from __future__ import annotations
@@ -35,25 +39,17 @@ import numpy as np
 from adcli.core import numbers
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.tape import Tape, evaluate
-from adcli.modes.numeric import complexstep, kinks
+from adcli.modes.numeric import complexstep, kinks, refine, roundoff
 from adcli.modes.numeric.stencils import (
     DOUBT,
-    KIND,
-    LEVELS,
-    SIDE,
-    UNCONVERGED,
     Found,
     Sampler,
-    Stencil,
-    refit,
     size,
     stencil_for,
-    usable,
 )
 
 METHODS = ("richardson", "central", "forward", "backward", "complex")
-ZOOMS = 6  # up to this many more rounds, each with steps 2^-LEVELS smaller, while unsettled
-TRUST = {"richardson": UNCONVERGED, "central": 1e-8, "forward": 1e-6, "backward": 1e-6}  # settled below this
+SAFETY = 2.0  # the drift bound is first order, and libm's functions are a few ulps: twice it covers both
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,8 @@ def parse_step(text: str) -> float:
     try:
         step = numbers.read_float(text)
     except ValueError as exc:
-        raise AdcliError("usage_error", f"--step must be a number: {exc}") from None
+        said = f": {exc}" if numbers.foreign_digit(text) is not None else f", not {text!r}"
+        raise AdcliError("usage_error", f"--step must be a number{said}") from None
     mantissa = re.split("[eE]", text.strip())[0]
     if step == 0 and any(digit in mantissa for digit in "123456789"):
         raise AdcliError("usage_error", f"--step {text} is below the smallest positive float (about 5e-324)")
@@ -139,10 +136,13 @@ def jacobian(  # noqa: PLR0913 - the point, its values and the options
     needs = dependence(tape, deps, wrt)
     n_out = len(f0)
     result = Estimate(np.zeros((n_out, wrt)), np.zeros((n_out, wrt)), steps=[None] * wrt, scale=np.zeros((n_out, wrt)))
-    sampler = Sampler(tape, base, f0)
+    vals = vals if vals is not None else evaluate(tape, base)
+    bounds = roundoff.bounds(tape, vals, wrt)
+    sampler = Sampler(tape, base, f0, None if bounds is None else bounds.sigma)
+    sampler.extent = None if bounds is None else bounds.extent
     if options.method == "complex":
         complexstep.check_analytic(tape, [k for k in range(wrt) if needs[:, k].any()])
-    kinked = kinks.located(tape, vals if vals is not None else evaluate(tape, base), deps, wrt)
+    kinked = kinks.located(tape, vals, deps, wrt)
     affected = kinks.affected(tape, kinked, needs)
     watch = needs & ~affected  # the entries the method itself measures
     columns = [k for k in range(wrt) if watch[:, k].any()]
@@ -155,6 +155,8 @@ def jacobian(  # noqa: PLR0913 - the point, its values and the options
         _differences(sampler, columns, options, watch, result)
     if affected.any():
         result.kinks = kinks.measure(sampler, options.method, options.step, kinked, affected, result)
+    if bounds is not None:  # rounded values that do not move with x: every method measures their error too
+        result.error += np.where(needs, SAFETY * bounds.drift, 0.0)
     result.nfev, result.sweeps = sampler.nfev, sampler.sweeps
     return result
 
@@ -165,10 +167,12 @@ def _differences(sampler: Sampler, columns: list[int], options: Options, watch: 
     for k in columns:
         _moves(options.step, base[k], sampler.tape.names[k], method)
     stencils = {k: stencil_for(method, size(base[k]), options.step) for k in columns}
-    found = _sample(sampler, method, stencils, watch, result.notes)
+    found = refine.sample(sampler, method, stencils, watch, result.notes)
     seen = {k: [(column.step, column.value)] for k, column in found.items()}
     if method == "richardson" or options.step is None:  # a step the user gave is the step used
-        _refine(sampler, found, method, watch, seen, result.notes)
+        refine.refine(sampler, found, method, watch, seen, result.notes)
+    if options.step is None and refine.verify(sampler, found, method, watch, seen, result.notes):
+        refine.refine(sampler, found, method, watch, seen, result.notes)
     for k, column in found.items():
         result.record(k, column)
         _distrust(result, k, column, seen[k], base[k])
@@ -184,96 +188,6 @@ def _moves(step: float | None, x: float, name: str, method: str) -> None:
         needed = least * stencil.steps[0] / stencil.steps[-1]
         message = f"--step {step:g} is too small to move {name} = {x:g} (its spacing is {np.spacing(x):.2g})"
         raise AdcliError("usage_error", f"{message}: give at least {needed:.2g} for --method {method}")
-
-
-def _column(sampler: Sampler, column: int, method: str, stencil: Stencil, notes: list[str]) -> Found:
-    """One column on its own sweep, refitting the stencil when it leaves the domain."""
-    x = sampler.base[column]
-    try:
-        (fx,) = sampler.values([(column, stencil.points(x))])
-    except AdcliError as exc:
-        if exc.kind not in ("domain_error", "nonfinite"):
-            raise
-        fitted = refit(sampler, column, method, stencil)
-        if fitted is None:
-            name = sampler.tape.names[column]
-            exc.message += f" (a stencil point: {name} = {x:g} has no room inside the domain on either side)"
-            raise
-        stencil, how = fitted
-        (fx,) = sampler.values([(column, stencil.points(x))])
-        name = sampler.tape.names[column]
-        notes.append(f"d/d{name}: the {KIND[SIDE.get(method, 0)]} stencil left the domain ({exc.message}); used {how}")
-    return stencil.estimate(x, sampler.f0, fx)
-
-
-def _columns(sampler: Sampler, method: str, stencils: dict[int, Stencil], notes: list[str]) -> dict[int, Found]:
-    """Every column's stencil in one sweep; column by column (refitting) when some stencil leaves a domain."""
-    base = sampler.base
-    try:
-        sampled = sampler.values([(k, stencil.points(base[k])) for k, stencil in stencils.items()])
-    except AdcliError as exc:
-        if exc.kind not in ("domain_error", "nonfinite"):
-            raise
-        return {k: _column(sampler, k, method, stencil, notes) for k, stencil in stencils.items()}
-    return {
-        k: stencil.estimate(base[k], sampler.f0, fx) for (k, stencil), fx in zip(stencils.items(), sampled, strict=True)
-    }
-
-
-def _sample(
-    sampler: Sampler, method: str, stencils: dict[int, Stencil], watch: np.ndarray, notes: list[str]
-) -> dict[int, Found]:
-    """The columns' answers, with exact zeros where the output does not depend on the column."""
-    return {k: found.masked(watch[:, k]) for k, found in _columns(sampler, method, stencils, notes).items()}
-
-
-def _scaled(method: str, x: float, stencil: Stencil) -> Stencil | None:
-    """The stencil at the scale of |x| itself, when that is much smaller than the one used (x small, not 0)."""
-    if x == 0 or not math.isfinite(x):
-        return None
-    scaled = stencil_for(method, abs(x), side=stencil.side)
-    return scaled if scaled.steps[0] < stencil.steps[0] / 4 else None
-
-
-def _refine(  # noqa: PLR0913 - the state of the refinement
-    sampler: Sampler,
-    found: dict[int, Found],
-    method: str,
-    watch: np.ndarray,
-    seen: dict[int, list[tuple[float, np.ndarray]]],
-    notes: list[str],
-) -> None:
-    """Unsettled answers (a pole or a sharp feature closer than the steps): smaller steps.
-
-    The first round tries steps scaled to |x| (x small but not 0: a pole at 0 is |x| away); the
-    others continue the step sequence 2^-LEVELS further down, for the unsettled columns only,
-    keeping, output by output, the better answer. A column stops when it has settled, or when a
-    round neither helped nor was dominated by truncation (round-off only grows with smaller steps).
-    """
-    base, threshold = sampler.base, TRUST[method]
-    pending = [k for k, column in found.items() if column.unsettled(base[k], threshold)]
-    last = {k: found[k].stencil for k in pending}  # the stencil the next round shrinks
-    for round_ in range(ZOOMS):
-        if not pending:
-            return
-        jumps = {k: _scaled(method, base[k], last[k]) if round_ == 0 else None for k in pending}
-        stencils = {k: jumps[k] or replace(last[k], steps=last[k].steps * 0.5**LEVELS) for k in pending}
-        stencils = {k: s for k, s in stencils.items() if usable(s, base[k])}  # steps that still move x
-        pending = list(stencils)
-        if not pending:
-            return
-        again = _sample(sampler, method, stencils, watch, notes)
-        still = []
-        for k in pending:
-            seen[k].append((again[k].step, again[k].value))
-            kept = found[k].better(again[k], base[k])
-            helped = kept is not found[k]
-            if helped or jumps[k] is None:
-                last[k] = stencils[k]
-            if (helped or again[k].truncated() or jumps[k] is not None) and kept.unsettled(base[k], threshold):
-                still.append(k)  # it helped, or truncation still dominates, or only the jump was tried: go on
-            found[k] = kept
-        pending = still
 
 
 def _distrust(result: Estimate, k: int, found: Found, seen: list[tuple[float, np.ndarray]], x: float) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.tape import ERRSTATE, Tape
-from adcli.modes.numeric.stencils import EPS, ULPS, Sampler, size, tableau
+from adcli.modes.numeric.stencils import Sampler, rounding, size, tableau
 
 POINTS = 7  # per side: x ± H·2^-j for j < POINTS, so six secants to extrapolate
 JUMP = 1e-8  # a one-sided limit of f this far from f(x) (relative) is a jump
@@ -132,7 +132,7 @@ def affected(tape: Tape, kinked: Mapping[int, int], needs: np.ndarray) -> np.nda
 # ---- measuring both sides ----------------------------------------------------------------------
 
 
-def _side(points: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, ...]:
+def _side(points: np.ndarray, fx: np.ndarray, bound: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """One side's derivative and its estimate, and the one-sided limit of f and its estimate (per output).
 
     points go from far (x ± H) to near (x ± H/64); secants between neighbours are derivatives at
@@ -141,9 +141,10 @@ def _side(points: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, ...]:
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         width = points[:-1] - points[1:]
         secant = (fx[:, :-1] - fx[:, 1:]) / width
-        noise = ULPS * EPS * (np.abs(fx[:, :-1]) + np.abs(fx[:, 1:])) / np.abs(width)
+        near = rounding(fx, bound)
+        noise = (near[:, :-1] + near[:, 1:]) / np.abs(width)
     slope, slope_error, _, _ = tableau(secant.T, noise.T, 2.0, 1)
-    limit, limit_error, _, _ = tableau(fx.T, ULPS * EPS * np.abs(fx.T), 2.0, 1)
+    limit, limit_error, _, _ = tableau(fx.T, near.T, 2.0, 1)
     return slope, slope_error, limit, limit_error
 
 
@@ -154,29 +155,32 @@ def _sides(sampler: Sampler, columns: Sequence[int], tops: Sequence[float]) -> d
         steps = top * 0.5 ** np.arange(POINTS)
         requests += [(k, sampler.base[k] + steps), (k, sampler.base[k] - steps)]
     try:
-        sampled = sampler.values(requests)
+        sampled = sampler.measured(requests)
     except AdcliError as exc:
         if exc.kind not in ("domain_error", "nonfinite"):
             raise
         sampled = [_one(sampler, request) for request in requests]
     return {
-        k: {1: _measured(requests[2 * n][1], sampled[2 * n]), -1: _measured(requests[2 * n + 1][1], sampled[2 * n + 1])}
+        k: {
+            1: _measured(requests[2 * n][1], sampled[2 * n]),
+            -1: _measured(requests[2 * n + 1][1], sampled[2 * n + 1]),
+        }
         for n, k in enumerate(columns)
     }
 
 
-def _one(sampler: Sampler, request: tuple[int, np.ndarray]) -> np.ndarray | None:
+def _one(sampler: Sampler, request: tuple[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None] | None:
     try:
-        (fx,) = sampler.values([request])
+        (found,) = sampler.measured([request])
     except AdcliError as exc:
         if exc.kind not in ("domain_error", "nonfinite"):
             raise
         return None
-    return fx
+    return found
 
 
-def _measured(points: np.ndarray, fx: np.ndarray | None) -> tuple[np.ndarray, ...] | None:
-    return None if fx is None else _side(points, fx)
+def _measured(points: np.ndarray, found: tuple[np.ndarray, np.ndarray | None] | None) -> tuple[np.ndarray, ...] | None:
+    return None if found is None else _side(points, *found)
 
 
 def measure(  # noqa: PLR0913 - the state of numeric mode

@@ -83,8 +83,9 @@ class Found:
 
     def better(self, other: Found, x: float) -> Found:
         """Output by output, the answer with the smaller relative error estimate; a settled one first."""
-        mine = self.error / np.maximum(yardstick(self.value, self.magnitude, x), 1e-300)
-        theirs = other.error / np.maximum(yardstick(other.value, other.magnitude, x), 1e-300)
+        with np.errstate(over="ignore"):  # an estimate beyond the largest float beside a 0: infinitely worse
+            mine = self.error / np.maximum(yardstick(self.value, self.magnitude, x), 1e-300)
+            theirs = other.error / np.maximum(yardstick(other.value, other.magnitude, x), 1e-300)
         my_doubt, their_doubt = self.doubtful(x, DOUBT), other.doubtful(x, DOUBT)
         take = (my_doubt & ~their_doubt) | ((my_doubt == their_doubt) & (theirs < mine))
         if not take.any():
@@ -103,8 +104,11 @@ class Found:
 class Sampler:
     """f at many points in one primal sweep of the tape; counts the points and the sweeps."""
 
-    def __init__(self, tape: Tape, base: Sequence[float], f0: np.ndarray) -> None:
+    def __init__(self, tape: Tape, base: Sequence[float], f0: np.ndarray, sigma: np.ndarray | None = None) -> None:
         self.tape, self.base, self.f0 = tape, [float(b) for b in base], np.asarray(f0, dtype=float)
+        #: per output, f(x)'s own rounding error bound (adcli.modes.numeric.roundoff); None: 2 ulps of each value
+        self.sigma = None if sigma is None else np.asarray(sigma, dtype=float)
+        self.extent: np.ndarray | None = None  # per column: where f bends (adcli.modes.numeric.roundoff), or None
         self.nfev = 1  # f(x), evaluated for the value
         self.sweeps = 0
 
@@ -128,6 +132,19 @@ class Sampler:
         vals = self.sweep(requests)
         out = np.array([vals[o] for o in self.tape.outputs])
         return np.split(out, np.cumsum([len(points) for _, points in requests])[:-1], axis=1)
+
+    def measured(self, requests: Sequence[tuple[int, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """values(), each with the rounding error bound of every value (outputs × points; None: the 2-ulp model),
+        from the same sweep (adcli.modes.numeric.roundoff): the noise of f where it was evaluated, not at x."""
+        vals = self.sweep(requests)
+        out = np.array([vals[o] for o in self.tape.outputs])
+        cuts = np.cumsum([len(points) for _, points in requests])[:-1]
+        if self.sigma is None or np.iscomplexobj(out):
+            return [(fx, None) for fx in np.split(out, cuts, axis=1)]
+        from adcli.modes.numeric.roundoff import value_errors
+
+        noise = value_errors(self.tape, vals)
+        return list(zip(np.split(out, cuts, axis=1), np.split(noise, cuts, axis=1), strict=True))
 
     def fits(self, column: int, point: float) -> bool:
         """Whether f can be evaluated with this variable moved to point (a probe of the domain)."""
@@ -154,36 +171,66 @@ class Stencil:
             return np.concatenate([x + self.steps, x - self.steps])
         return x + self.side * self.steps
 
-    def quotients(self, x: float, f0: np.ndarray, fx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each step's difference quotient and its round-off (steps × outputs), over the exact spacings."""
+    def quotients(  # noqa: PLR0913 - the values and their rounding bounds
+        self,
+        x: float,
+        f0: np.ndarray,
+        fx: np.ndarray,
+        noise0: np.ndarray | None = None,
+        noise: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each step's difference quotient and its round-off (steps × outputs), over the exact spacings.
+
+        The round-off of each value is 2 ulps of it, or its rounding bound (noise0 at x, noise at the
+        points: adcli.modes.roundoff) where that is larger."""
         m = len(self.steps)
+        near0 = rounding(f0, noise0)[:, None]
+        near = rounding(fx, noise)
         if self.side == 0:
             upper, lower = fx[:, :m], fx[:, m:]
+            upper_noise, lower_noise = near[:, :m], near[:, m:]
             width = (x + self.steps) - (x - self.steps)
         else:
             upper, lower = (fx, f0[:, None]) if self.side > 0 else (f0[:, None], fx)
+            upper_noise, lower_noise = (near, near0) if self.side > 0 else (near0, near)
             width = np.abs((x + self.side * self.steps) - x)
         with np.errstate(over="ignore", invalid="ignore"):  # checked below: a slope beyond the largest float
             quotient = (upper - lower) / width
         if not np.all(np.isfinite(quotient)):
             raise AdcliError("nonfinite", OVERFLOW)
         with np.errstate(over="ignore"):  # f near the largest float: the sum overflows, not the estimate
-            noise = (ULPS * EPS * np.abs(upper) + ULPS * EPS * np.abs(lower)) / width
+            noise = (upper_noise + lower_noise) / width
         return quotient.T, noise.T
 
-    def estimate(self, x: float, f0: np.ndarray, fx: np.ndarray) -> Found:
+    def estimate(  # noqa: PLR0913 - the values and their rounding bounds
+        self,
+        x: float,
+        f0: np.ndarray,
+        fx: np.ndarray,
+        noise0: np.ndarray | None = None,
+        noise: np.ndarray | None = None,
+    ) -> Found:
         """The derivative and its error estimate for every output, from the values fx at self.points(x)."""
-        d, noise = self.quotients(x, f0, fx)
+        magnitude = np.maximum(np.abs(fx).max(axis=1), np.abs(f0))
+        d, rounded = self.quotients(x, f0, fx, noise0, noise)  # a slope beyond the largest float: nonfinite
+        with np.errstate(over="ignore"):
+            slope = (np.abs(fx - f0[:, None]) / np.abs(self.points(x) - x)).max(axis=1)
+            if noise is not None and noise0 is not None:  # a 0 made of terms (x*x - x^2): against their size
+                slope = np.maximum(slope, np.maximum(noise.max(axis=1), noise0) / (ULPS * EPS * size(x)))
+        noise = rounded
         order = 2 if self.side == 0 else 1  # the error series: h², h⁴, … central; h, h², … one-sided
         ratio = float(self.steps[0] / self.steps[1])
-        magnitude = np.maximum(np.abs(fx).max(axis=1), np.abs(f0))
-        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
-            slope = (np.abs(fx - f0[:, None]) / np.abs(self.points(x) - x)).max(axis=1)
         if not self.extrapolate:  # the quotient at h, its truncation estimated from the one at 2h
             error = np.abs(d[1] - d[0]) / (ratio**order - 1) + noise[1]
             return Found(d[1], error, float(self.steps[1]), magnitude, self, noise[1], slope)
         best, error, used, round_off = tableau(d, noise, ratio, order)
         return Found(best, error, float(self.steps[used]), magnitude, self, round_off, slope)
+
+
+def rounding(values: np.ndarray, bound: np.ndarray | None) -> np.ndarray:
+    """The round-off of function values: 2 ulps each, or their rounding bound (same shape) where larger."""
+    own = ULPS * EPS * np.abs(values)
+    return own if bound is None else np.maximum(own, bound)
 
 
 def tableau(
