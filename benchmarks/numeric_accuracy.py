@@ -213,6 +213,7 @@ MP = {  # the function of each primitive at 50 digits (independent of adcli's ru
     "exp": "exp", "log": "log", "log10": lambda a: mpmath().log(a, 10), "log2": lambda a: mpmath().log(a, 2),
     "sqrt": "sqrt", "cbrt": lambda a: mpmath().sign(a) * mpmath().cbrt(abs(a)), "hypot": "hypot", "abs": abs,
     "sigmoid": lambda a: 1 / (1 + mpmath().exp(-a)), "softplus": lambda a: mpmath().log1p(mpmath().exp(a)),
+    "relu": lambda a: max(a, 0), "sign": "sign", "min": min, "max": max,
 }  # fmt: skip
 
 

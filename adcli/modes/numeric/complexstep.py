@@ -58,11 +58,13 @@ def _check_branches(tape: Tape, vals: Sequence[Any], columns: Sequence[int], ste
                 raise tape.error("nonfinite", message, s)
 
 
-def _underflowed(tape: Tape, vals: Sequence[Any], columns: Sequence[int]) -> dict[int, int]:
+def _underflowed(tape: Tape, vals: Sequence[Any], columns: Sequence[int], steps: np.ndarray) -> dict[int, int]:
     """Column position -> the first operation whose imaginary part fell below the smallest normal float.
 
     An imaginary part of exactly 0 beside a real part large enough that h·v' could not have
     underflowed is a true 0 (cos at 0), not a loss; beside a tiny or zero real part it may be either.
+    The step is the one used: sech(542) is 2e-236, and 1e-200 times that underflows (its 0 was taken
+    for a true 0, and log(sech(x/y^2)) got a derivative of 0 instead of -492).
     """
     lost: dict[int, int] = {}
     for n, k in enumerate(columns):
@@ -71,7 +73,7 @@ def _underflowed(tape: Tape, vals: Sequence[Any], columns: Sequence[int]) -> dic
             v = vals[s]
             if not (active[s] and np.iscomplexobj(v)) or abs(v[n].imag) >= TINY:
                 continue
-            if v[n].imag != 0 or abs(v[n].real) * COMPLEX_RELATIVE < TINY / EPS:
+            if v[n].imag != 0 or abs(v[n].real) * steps[n] < TINY / EPS:
                 lost[n] = s
                 break
     return lost
@@ -113,13 +115,14 @@ def columns(sampler: Sampler, moved: Sequence[int], step: float | None, record: 
         return []
     steps = np.array([step or step_for(base[k]) for k in moved])
     vals = _sweep(sampler, moved, steps)
-    retry = [n for n in _underflowed(tape, vals, moved) if step is None and _larger_step(base[moved[n]]) > steps[n]]
+    underflowed = _underflowed(tape, vals, moved, steps)
+    retry = [n for n in underflowed if step is None and _larger_step(base[moved[n]]) > steps[n]]
     if retry:
         steps_again = np.array([_larger_step(base[moved[n]]) for n in retry])
         vals_again = _sweep(sampler, [moved[n] for n in retry], steps_again)
         vals = [_merge(v, w, retry) for v, w in zip(vals, vals_again, strict=True)]
         steps[retry] = steps_again
-    lost = _underflowed(tape, vals, moved)
+    lost = _underflowed(tape, vals, moved, steps)
     fx = np.array([vals[o] for o in tape.outputs])  # outputs × columns
     f0 = sampler.f0
     for n, k in enumerate(moved):

@@ -18,12 +18,13 @@ points but a fixed error, and every method measures the derivative of f with it:
 that value has a derivative off by the same relative error, however small the step. The same
 sweep carries that into each derivative, the tangents' own running error bound:
 
-    ė(v) = Σⱼ |∂v/∂vⱼ|·ė(vⱼ) + |∂(∂v/∂vⱼ)|·|v̇ⱼ|                  (`drift`: per output and column)
+    ė(v) = Σⱼ |∂v/∂vⱼ|·ė(vⱼ) + |∂(∂v/∂vⱼ)|·|v̇ⱼ| + ULPS·ε·|∂v/∂vⱼ·v̇ⱼ|      (`drift`: per output and column)
 
 where |∂(∂v/∂vⱼ)| is how much the table's partial moves when its arguments (and the value) move
-by their error bounds, measured by evaluating the rule there. Both are first-order bounds: a
-rounding error that is not small beside its value (sin of 1e40) makes them huge, which is what
-they should say.
+by their error bounds, measured by evaluating the rule there; the last term is the rounding of
+the derivative's own arithmetic (the complex step's: 1/x + 1/sqrt(1 + y²) cancels to 0.012).
+Both are first-order bounds: a rounding error that is not small beside its value (sin of 1e40)
+makes them huge, which is what they should say.
 """
 
 from __future__ import annotations
@@ -162,6 +163,6 @@ def _slot(tape: Tape, vals: Sequence[Any], s: int, error: list, tangent: list, d
             continue
         moved = _moved(rule, args, out, errors, error[s])
         t_s = p * tangent[j] if t_s is None else t_s + p * tangent[j]
-        d = abs(p) * drift[j] + moved * np.abs(tangent[j])
+        d = abs(p) * drift[j] + moved * np.abs(tangent[j]) + ULPS * EPS * np.abs(p * tangent[j])  # and its own
         d_s = d if d_s is None else d_s + d
     tangent[s], drift[s] = t_s, d_s
