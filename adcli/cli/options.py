@@ -44,6 +44,9 @@ Full = Annotated[bool, typer.Option("--full", help="Arrays: every entry, not num
 Save = Annotated[str | None, typer.Option("--save", help="Arrays: write the value and each gradient to FILE.npz.")]
 
 
+_WORD = {int: "integer", float: "float"}
+
+
 def ascii_number(kind: type, low: float | None = None, high: float | None = None) -> Any:
     """A Typer parser for a numeric option: ASCII digits only (adcli.numbers; int("٣") would be 3), in range."""
 
@@ -54,10 +57,11 @@ def ascii_number(kind: type, low: float | None = None, high: float | None = None
 
         try:
             number = numbers.read_int(value) if kind is int else numbers.read_float(value)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from None
+        except ValueError as exc:  # Click's own words, but for a digit of another script
+            said = str(exc) if numbers.foreign_digit(value) is not None else f"{value!r} is not a valid {_WORD[kind]}."
+            raise typer.BadParameter(said) from None
         if (low is not None and number < low) or (high is not None and number > high):
-            raise typer.BadParameter(f"{value} is not in the range {low}<=x<={high}")
+            raise typer.BadParameter(f"{value} is not in the range {low}<=x<={high}.")
         return number
 
     parse.__name__ = kind.__name__

@@ -66,7 +66,7 @@ def adjoint_tangent_rows(trace: Trace, problem: Any, seed: Sequence[float], cota
     active = tape.active(problem.wrt)
     inputs = [np.float64(problem.point.get(n, 0.0)) for n in tape.names]
     warnings: list[Any] = []
-    vals = evaluate(tape, inputs, active, warnings)
+    vals = evaluate(tape, inputs, active, warnings, refuse=False)  # every kink refused below, at order 2
     refuse_kinks(tape, vals, warnings)
     partials = local_partials(tape, vals, active)
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]

@@ -112,9 +112,12 @@ def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], 
         if w.kind != "nondifferentiable":
             continue
         node, at = w.details.get("node"), w.details.get("at")
-        infinite = str(w.details.get("convention", "")).startswith("none")
+        refused = w.details.get("refuse")  # the table's kinds: 0^0 along its exponent is a domain_error
+        infinite = refused == "nonfinite"
         edge = "outside the domain" in f"{w.details.get('left')} {w.details.get('right')}"
-        if infinite:
+        if refused == "domain_error":
+            kind, reason = "domain_error", str(w.details.get("convention", "")).removeprefix("none: ")
+        elif infinite:
             kind = "domain_error" if edge else "nonfinite"
             reason = "the edge of its domain, where its derivative is infinite" if edge else "an infinite slope"
         else:
@@ -187,7 +190,7 @@ def _start(problem: Any, mode: str) -> tuple[Hessian, list[Any], list[bool], lis
     tape = problem.tape
     warnings = list(problem.warnings)
     active = tape.active(problem.wrt)
-    vals = evaluate(tape, api._inputs(problem), active, warnings)
+    vals = evaluate(tape, api._inputs(problem), active, warnings, refuse=False)  # every kink refused below
     refuse_kinks(tape, vals, warnings)
     base = api._base(problem, vals, mode, 0)
     result = Hessian(base.input, base.read_as, base.wrt, base.at, mode, base.value[0], [], notes=base.notes)

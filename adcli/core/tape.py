@@ -246,6 +246,8 @@ def _kink_warnings(
             details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
             if kink.along is not None:  # atan2's cut is about y alone: the argument, by its text
                 details["along"] = tape.text(tape.args[slot][kink.along], 30)
+            if kink.refuse is not None:  # no derivative at all: the error every mode gives
+                details["refuse"] = kink.refuse
             many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
             if many:
                 details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
@@ -261,7 +263,12 @@ def _kink_warnings(
 
 
 def evaluate(
-    tape: Tape, inputs: Sequence[Any], active: Sequence[bool] | None = None, warnings: list[AdcliWarning] | None = None
+    tape: Tape,
+    inputs: Sequence[Any],
+    active: Sequence[bool] | None = None,
+    warnings: list[AdcliWarning] | None = None,
+    *,
+    refuse: bool = True,
 ) -> list[Any]:
     """The primal sweep: every slot's value; kinks of active slots are reported into warnings.
 
@@ -284,17 +291,24 @@ def evaluate(
             except FloatingPointError as exc:
                 raise _float_error(tape, s, exc, checked) from None
             if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
-                _kinks_at(tape, s, prim, checked, active, warnings)  # type: ignore[arg-type]
+                _kinks_at(tape, s, prim, checked, active, warnings, refuse)  # type: ignore[arg-type]
     return vals
 
 
 def _kinks_at(  # noqa: PLR0913 - one slot of the primal sweep
-    tape: Tape, s: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None, warnings: list
+    tape: Tape,
+    s: int,
+    prim: Primitive,
+    values: Sequence[Any],
+    active: Sequence[bool] | None,
+    warnings: list,
+    refuse: bool = True,
 ) -> None:
-    """The slot's kink warnings into warnings; a kink without a derivative raises its error (every mode alike)."""
+    """The slot's kink warnings into warnings; a kink without a derivative raises its error (every mode alike),
+    unless the caller refuses kinks its own way (hess: every kink is an error of order 2)."""
     for warning, kink in _kink_warnings(tape, s, prim, values, active):
         warnings.append(warning)
-        if kink.refuse is not None:
+        if kink.refuse is not None and refuse:
             raise tape.error(kink.refuse, refusal(warning.details), s, warnings=list(warnings))
 
 

@@ -16,8 +16,7 @@ from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from adcli.core import numbers
-from adcli.core import exact
+from adcli.core import exact, numbers
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
@@ -411,7 +410,7 @@ def grammar_text() -> str:
         return importlib.resources.files("adcli.grammars").joinpath(GRAMMAR).read_text(encoding="utf-8")
     except (ImportError, OSError):
         pass
-    beside = Path(__file__).resolve().parent.parent / "grammars" / GRAMMAR
+    beside = Path(__file__).resolve().parents[2] / "grammars" / GRAMMAR  # adcli/language/parser.py
     try:
         return beside.read_text(encoding="utf-8")
     except OSError:

@@ -30,7 +30,8 @@ def test_compare_plain_and_table(adcli: Run) -> None:
 def test_compare_disagreeing_exits_1(adcli: Run) -> None:
     pytest.importorskip("adcli.modes.numeric.estimate")
     code, out, _ = adcli("compare", "(1 - cos(x))/x^2", "--at", "x=1e-3", "--modes", "reverse,numeric")
-    assert code == 1 and "DISAGREE" in out and "<- disagrees" in out and "cancellation" in out
+    assert code == 1 and "DISAGREE" in out and "<- disagrees" in out
+    assert "cancellation" in out or "ill-conditioned" in out  # numeric's ± carries 1 - cos(x)'s rounding
     code, out, _ = adcli("compare", "sign(x)", "--at", "x=0", "--modes", "reverse,numeric")
     assert code == 0 and "kink: sign(x) at x = 0" in out and "left: the function jumps" in out
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner  # noqa: TID251 - the tests drive the Typer app itself
 
 from adcli import api
-from adcli.core import numbers
 from adcli.cli.app import app
+from adcli.core import numbers
 from adcli.core.errors import AdcliError
 from tests.conftest import Run
 

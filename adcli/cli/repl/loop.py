@@ -16,8 +16,8 @@ import os
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from adcli.core import numbers
 from adcli.cli.repl.session import State
+from adcli.core import numbers
 from adcli.core.errors import AdcliError, internal_error
 
 PROMPT = "adcli> "

@@ -182,7 +182,7 @@ class Stencil:
         """Each step's difference quotient and its round-off (steps × outputs), over the exact spacings.
 
         The round-off of each value is 2 ulps of it, or its rounding bound (noise0 at x, noise at the
-        points: adcli.modes.roundoff) where that is larger."""
+        points: adcli.modes.numeric.roundoff) where that is larger."""
         m = len(self.steps)
         near0 = rounding(f0, noise0)[:, None]
         near = rounding(fx, noise)

@@ -21,8 +21,8 @@ from adcli import api
 from adcli.cli.app import app
 from adcli.core.errors import AdcliError
 from adcli.modes.numeric import estimate as numeric
-from adcli.modes.numeric.estimate import Options
 from adcli.modes.numeric import stencils
+from adcli.modes.numeric.estimate import Options
 from adcli.modes.numeric.stencils import EPS, tableau
 
 mpmath.mp.dps = 40

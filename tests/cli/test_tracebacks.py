@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from adcli import api, syntax
-from adcli.errors import AdcliError
-from adcli.modes.numeric import Options
+from adcli import api
+from adcli.core.errors import AdcliError
+from adcli.language import parser as syntax
+from adcli.modes.numeric.estimate import Options
 from tests.conftest import Run
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ROSENBROCK = "(1 - x)^2 + 100*(y - x^2)^2"
 
 
@@ -117,7 +118,7 @@ def test_a_missing_grammar_is_one_line(monkeypatch: pytest.MonkeyPatch, fresh_pa
     import importlib.resources
 
     monkeypatch.setattr(importlib.resources, "files", lambda name: (_ for _ in ()).throw(ModuleNotFoundError(name)))
-    monkeypatch.setattr(syntax, "__file__", "/nonexistent/adcli/syntax.py")
+    monkeypatch.setattr(syntax, "__file__", "/nonexistent/adcli/language/parser.py")
     with pytest.raises(AdcliError) as caught:
         api.gradient("x", x=1.0)
     assert caught.value.kind == "internal_error" and "grammar" in caught.value.message

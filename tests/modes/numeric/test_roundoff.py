@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import expressions
 
 from adcli import api
-from adcli.modes import roundoff
-from adcli.modes.numeric import Options
-from adcli.printing import to_text
-from adcli.tape import evaluate
+from adcli.core.printing import to_text
+from adcli.core.tape import evaluate
+from adcli.modes.numeric import roundoff
+from adcli.modes.numeric.estimate import Options
+from tests.strategies import expressions
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "numeric_accuracy.py"
+BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "numeric_accuracy.py"
 _spec = importlib.util.spec_from_file_location("numeric_accuracy", BENCH)
 accuracy = sys.modules["numeric_accuracy"] = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(accuracy)  # type: ignore[union-attr]
