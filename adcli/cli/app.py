@@ -17,10 +17,10 @@ from adcli import __version__
 from adcli.cli.options import (
     Absolute,
     AbsoluteAgreement,
-    CheckSeed,
     Ascii,
     At,
     BatchFormat,
+    CheckSeed,
     Cot,
     Files,
     Format,

@@ -516,15 +516,20 @@ def _end_place(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+def _character_error(exc: UnexpectedCharacters, text: str) -> AdcliError:
+    """A character no token starts with; a digit of another script (٣, １) names itself and the ASCII digit."""
+    char = text[exc.pos_in_stream]
+    hint = " (adcli has no strings)" if char in "'\"" else ""
+    message = f"unexpected character {char!r}{hint}"
+    if numbers.foreign_digit(char) is not None:  # Python would read them as digits; the grammar does not
+        message = numbers.digit_message(char)
+    return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> AdcliError:
     """Lark's exception -> one line in words, with the place of the offending character."""
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream]
-        hint = " (adcli has no strings)" if char in "'\"" else ""
-        message = f"unexpected character {char!r}{hint}"
-        if numbers.foreign_digit(char) is not None:  # ٣, １: Python would read them as digits; the grammar does not
-            message = numbers.digit_message(char)
-        return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)
+        return _character_error(exc, text)
     token = exc.token if isinstance(exc, UnexpectedToken) else Token("$END", "")
     expected = set(getattr(exc, "expected", set()) or getattr(exc, "accepts", set()))
     if token.type == "$END" or isinstance(exc, UnexpectedEOF):

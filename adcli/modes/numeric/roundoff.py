@@ -66,6 +66,9 @@ def value_errors(tape: Tape, vals: Sequence[Any]) -> np.ndarray:
     Where a partial is not finite at some point (a stencil point on an edge), that point keeps the
     2-ulp model: the bound is a first-order one and says nothing there."""
     error: list[Any] = [0.0] * len(tape.nodes)
+    own = ULPS * EPS * np.abs(np.array([vals[o] for o in tape.outputs], dtype=float))
+    if _structural(tape):
+        return own
     with np.errstate(all="ignore"):
         for s in range(tape.first_op, len(tape.nodes)):
             prim, idx, out = tape.prims[s], tape.args[s], vals[s]
@@ -76,8 +79,12 @@ def value_errors(tape: Tape, vals: Sequence[Any]) -> np.ndarray:
                     total = total + np.where(np.isnan(p), 0.0, p) * error[j]  # (-2)^b: no partial in b, b exact
             error[s] = total
         found = np.array([np.broadcast_to(error[o], np.shape(vals[o])) for o in tape.outputs], dtype=float)
-        own = ULPS * EPS * np.abs(np.array([vals[o] for o in tape.outputs], dtype=float))
     return np.where(np.isfinite(found), found, own)
+
+
+def _structural(tape: Tape) -> bool:
+    """Whether the tape has array primitives (JVP/VJP rules, no partials): the bounds are for scalar ones."""
+    return any(prim is not None and not prim.partials for prim in tape.prims[tape.first_op :])
 
 
 def _moved(rule: Any, args: list[float], out: float, errors: list[float], out_error: float) -> float:
@@ -98,6 +105,8 @@ def bounds(tape: Tape, vals: Sequence[Any], columns: int) -> Rounding | None:
     """The rounding error bounds at one point (vals: the primal sweep there), for the first `columns`
     inputs; None where a partial cannot be evaluated (an overflow): numeric mode keeps its 2-ulp model."""
     n = len(tape.nodes)
+    if _structural(tape) or any(np.ndim(v) for v in vals):
+        return None
     error = [0.0] * n  # the inputs and constants are exact
     tangent: list[np.ndarray | None] = [None] * n
     drift: list[np.ndarray | None] = [None] * n
