@@ -19,7 +19,7 @@ from adcli.core import arrays
 from adcli.core.errors import AdcliWarning
 from adcli.core.graph import Node, topo_order
 from adcli.core.primitives import TABLE
-from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kink_warnings, linearise
+from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kinks_at, linearise
 from adcli.core.tape import constant_value as tape_constant_value
 
 #: largest array a rule may produce (8 bytes an entry): past it, limit_exceeded before allocating
@@ -96,7 +96,7 @@ def evaluate(
                     "domain_error", f"{tape.text(s)} is outside the domain of {prim.name}: {exc}", s
                 ) from None
             if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
-                warnings.extend(_kink_warnings(tape, s, prim, a))  # type: ignore[arg-type]
+                _kinks_at(tape, s, prim, a, active, warnings)  # type: ignore[arg-type]
     return vals
 
 

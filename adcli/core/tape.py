@@ -230,12 +230,17 @@ def _at_index(values: Sequence[Any], i: int, shape: tuple[int, ...]) -> list[Any
     return [np.broadcast_to(v, shape).flat[i] if np.ndim(v) else v for v in values]
 
 
+def _moves(tape: Tape, slot: int, active: Sequence[bool] | None) -> bool:
+    """Whether a slot moves with the variables differentiated (without activity: whether it is not a constant)."""
+    return active[slot] if active is not None else tape.nodes[slot].op != "const"
+
+
 def _kink_warnings(
     tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None = None
 ) -> list[tuple[AdcliWarning, Kink]]:
     found = []
     for kink in prim.kinks:
-        if kink.along is not None and active is not None and not active[tape.args[slot][kink.along]]:
+        if kink.along is not None and not _moves(tape, tape.args[slot][kink.along], active):
             continue  # 0^0 with a constant exponent: x^0 is the constant 1
         with np.errstate(invalid="ignore"):  # a comparison with nan (many points) is no kink
             where = kink.where(*values)
