@@ -11,6 +11,7 @@ does not exist where the first derivative jumps.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ from adcli.core.tape import Tape, evaluate, local_partials
 MODES = ("auto", "forward-over-reverse", "forward-over-forward", "numeric", "symbolic")
 FOF_MAX = 3  # auto: forward-over-forward up to this many inputs (its O(n²) tangents are cheap there)
 MAX_INPUTS = 2000  # a Hessian of more inputs has over 4 million entries: use --hvp
-GTOL = 1e-8  # a critical point: every |∂f/∂xᵢ| <= GTOL·max(1, |f|)
-ETOL = 1e-10  # an eigenvalue is 0 when |λ| <= ETOL·max|λ| (plus numeric mode's error estimate)
+GTOL = 1e-8  # a critical point: every |∂f/∂xᵢ| <= GTOL·Σₖ|Hᵢₖ|·|xₖ|
+ETOL = 1e-10  # an eigenvalue of D·H·D is 0 when |μ| <= ETOL·max|μ| (numeric mode: of H, plus its error estimate)
+NOISE = 64 * 2.0**-52  # a diagonal entry this small beside the largest entry may be a rounded 0
 
 
 @dataclass
@@ -148,21 +150,28 @@ def _kinked_slot(tape: Tape, vals: Sequence[Any], text: str) -> int | None:
 
 def classify(result: Hessian, matrix: np.ndarray, slack: float = 0.0) -> None:
     """Eigenvalues and the verdict: at a critical point minimum, maximum, saddle or degenerate; elsewhere
-    "not a critical point", with whether the Hessian is positive definite (f convex near the point)."""
+    "not a critical point", with whether the Hessian is positive definite (f is convex near the point).
+
+    The signs come from the Hessian scaled by its diagonal, D·H·D with dᵢ = 1/√|Hᵢᵢ|: the same signs by
+    Sylvester's law of inertia, but a badly scaled minimum (Brown's: eigenvalues 2 and 2e12; Powell's: a
+    ratio of 1e-18, below the rounding of H's own eigenvalues) keeps its small eigenvalue clear of the
+    noise, while an exact 0 stays at rounding level. Numeric mode, whose entries carry an error estimate
+    that a scaling would magnify, tests the eigenvalues of H itself against that estimate."""
     symmetric = (matrix + matrix.T) / 2
     eigenvalues = np.linalg.eigvalsh(symmetric) if len(symmetric) else np.zeros(0)
     result.eigenvalues = [float(v) for v in eigenvalues]
-    largest = float(np.abs(eigenvalues).max()) if len(eigenvalues) else 0.0
+    signs = eigenvalues if slack > 0 else _scaled_eigenvalues(symmetric)
+    largest = float(np.abs(signs).max()) if len(signs) else 0.0
     zero = ETOL * largest + slack
     result.tolerance["eigenvalue"] = zero
-    positive, negative = eigenvalues > zero, eigenvalues < -zero
-    result.positive_definite = bool(positive.all()) if len(eigenvalues) else False
+    positive, negative = signs > zero, signs < -zero
+    result.positive_definite = bool(positive.all()) if len(signs) else False
     if not result.critical_point:
         result.verdict, result.classification = "not a critical point", None
         return
-    if len(eigenvalues) and positive.all():
+    if len(signs) and positive.all():
         word = "minimum"
-    elif len(eigenvalues) and negative.all():
+    elif len(signs) and negative.all():
         word = "maximum"
     elif positive.any() and negative.any():
         word = "saddle"
@@ -171,14 +180,35 @@ def classify(result: Hessian, matrix: np.ndarray, slack: float = 0.0) -> None:
     result.verdict = result.classification = word
 
 
-def critical(result: Hessian, slack: float = 0.0) -> None:
-    """Whether the gradient is 0 within GTOL·max(1, |f|) (plus numeric mode's own error estimate)."""
+def _scaled_eigenvalues(symmetric: np.ndarray) -> np.ndarray:
+    """The eigenvalues of D·H·D, dᵢ = 1/√|Hᵢᵢ|; a diagonal entry at rounding level of the largest entry
+    (which may be a 0 computed inexactly) is not magnified: its row is scaled by the largest instead."""
+    if not len(symmetric):
+        return np.zeros(0)
+    top = float(np.abs(symmetric).max())
+    if top == 0.0 or not math.isfinite(top):
+        return np.linalg.eigvalsh(symmetric)
+    diagonal = np.abs(np.diag(symmetric))
+    d = 1.0 / np.sqrt(np.where(diagonal > NOISE * top, diagonal, top))
+    return np.linalg.eigvalsh(symmetric * d[:, None] * d[None, :])
+
+
+def critical(result: Hessian, slack: float = 0.0, matrix: np.ndarray | None = None) -> None:
+    """Whether the gradient is 0: |∂f/∂xᵢ| <= GTOL·Σₖ|Hᵢₖ|·|xₖ| (plus numeric mode's own error estimate).
+
+    At a float point next to an exact critical point x*, ∇f ≈ H·(x − x*) with |xₖ − x*ₖ| <= ε|xₖ|: the
+    bound scales with f and with each variable, so a tiny function (1e-12·(x² + y²) at x = 1e-3,
+    exp(−x² − y²) at (5, 5)) is not called critical for a gradient that is small only in absolute
+    terms, and a badly scaled one (Powell's, x₁ ~ 1e-5 beside x₂ ~ 9) gets a bound per variable."""
     g = np.asarray(result.gradient, dtype=float)
     top = float(np.abs(g).max(initial=0.0))
     result.gradient_norm = top * float(np.linalg.norm(g / top)) if top > 0 else 0.0  # scaled: no overflow
-    bound = GTOL * max(1.0, abs(result.value)) + slack
-    result.tolerance["gradient"] = bound
-    result.critical_point = bool(np.all(np.abs(g) <= bound))
+    at = [result.at.get(w) for w in result.wrt]
+    x = np.array([abs(v) if isinstance(v, (int, float)) else 0.0 for v in at], dtype=float)
+    reach = np.abs(matrix) @ x if matrix is not None and len(x) == len(g) else np.zeros(len(g))
+    bounds = GTOL * reach + slack
+    result.tolerance["gradient"] = float(bounds.max(initial=slack))
+    result.critical_point = bool(np.all(np.abs(g) <= bounds))
 
 
 # ---- the modes ----------------------------------------------------------------------------------
@@ -256,7 +286,7 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
     _finite(matrix, result)
     result.hessian = [[float(e) for e in row] for row in matrix]
-    critical(result, slack_g)
+    critical(result, slack_g, matrix)
     classify(result, matrix, slack_e)
     result.seconds = time.perf_counter() - started
     return result
@@ -302,7 +332,7 @@ def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:
     result.hvp = [float(p) for p in product]
     if not np.all(np.isfinite(product)):
         raise AdcliError("nonfinite", "the Hessian-vector product is not finite")
-    critical(result)
+    critical(result)  # no matrix: only an exact 0 is critical (the verdict is not printed with --hvp)
     result.verdict = None
     result.sweeps = 1
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "tangent_sweeps": 1, "adjoint_sweeps": 1}

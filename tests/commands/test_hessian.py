@@ -205,3 +205,49 @@ def test_too_many_variables_for_a_matrix_is_limit_exceeded_but_hvp_runs() -> Non
 def test_an_unknown_mode_is_a_usage_error() -> None:
     code, out = cli("hess", "x*y", "--at", "x=1,y=2", "--mode", "reverse")
     assert code == 2 and out["kind"] == "usage_error" and "forward-over-reverse" in out["message"]
+
+
+# ---- the verdict's tolerances (hardening of issue 14) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["forward-over-forward", "forward-over-reverse", "symbolic"])
+@pytest.mark.parametrize(
+    ("expr", "at", "word"),
+    [
+        # badly scaled minima: the eigenvalue ratio (1e-12, 1e-12, and ~1e-18 for Powell's badly scaled
+        # function, whose Gauss-Newton Hessian 2JᵀJ has a nonsingular J) is below a 1e-10 relative cut
+        ("x^2 + 1e-12*y^2", "x=0,y=0", "minimum"),
+        ("(x - 1e6)^2 + (y - 2e-6)^2 + (x*y - 2)^2", "x=1e6,y=2e-6", "minimum"),  # MGH 4, Brown badly scaled
+        ("1e20*(x^2 - y^2)", "x=0,y=0", "saddle"),
+        ("1e-20*(x^2 + y^2)", "x=0,y=0", "minimum"),
+        # exact zero eigenvalues stay degenerate
+        ("(x - y)^4 + (x + y - 2)^2", "x=1,y=1", "degenerate"),
+        ("x^4 + y^2", "x=0,y=0", "degenerate"),
+    ],
+)
+def test_the_verdict_does_not_depend_on_the_scale_of_the_variables(mode: str, expr: str, at: str, word: str) -> None:
+    found = hessian(api.prepare(expr, at), mode=mode)
+    assert found.critical_point and found.verdict == found.classification == word
+
+
+def test_powell_badly_scaled_at_its_minimum_is_a_minimum() -> None:
+    # MGH 3 at its minimum (1.098159e-5, 9.106146) to 17 digits: r₁ = 1e4·x₁x₂ − 1, r₂ = e^−x₁ + e^−x₂ − 1.0001;
+    # J is nonsingular (det ≈ −9.9), so 2JᵀJ is positive definite although its eigenvalues are 1.6e10 and 2e-8
+    x1, x2 = 1.0981593296997149e-05, 9.106146739867318
+    found = hessian(api.prepare("(1e4*x*y - 1)^2 + (exp(-x) + exp(-y) - 1.0001)^2", f"x={x1!r},y={x2!r}"))
+    assert found.critical_point and found.verdict == "minimum"
+
+
+@pytest.mark.parametrize(
+    ("expr", "at"),
+    [
+        ("exp(-(x^2 + y^2))", "x=5,y=5"),  # f ~ 1e-22 and its gradient ~ 1e-21: small, but not 0
+        ("1e-12*(x^2 + y^2)", "x=1e-3,y=0"),
+        ("x^2 + y^2", "x=1e-5,y=0"),
+        ("1e-9*x + y^2", "x=0,y=0"),  # a linear term: no rounding can explain a gradient of 1e-9 at 0
+    ],
+)
+def test_a_small_gradient_that_is_not_0_is_not_a_critical_point(expr: str, at: str) -> None:
+    found = hessian(api.prepare(expr, at))
+    assert not found.critical_point and found.verdict == "not a critical point"
+    assert not hessian(api.prepare(expr, at), vector=[1.0, 0.5]).critical_point  # --hvp alike
