@@ -106,6 +106,7 @@ def taylor(
     series = expand(tape, vals, [seed.get(name, 0.0) for name in tape.names], order)
     out = tape.outputs[0]
     coefficients = series[out] if series[out] is not None else np.eye(1, order + 1)[0] * float(vals[out])
+    lost = rounding_check(tape, vals, [seed.get(name, 0.0) for name in tape.names], order, coefficients)
     derivatives = [float(c) * math.factorial(k) for k, c in enumerate(coefficients)]
     if not all(math.isfinite(d) for d in derivatives):
         raise AdcliError("nonfinite", f"a derivative of order <= {order} overflowed (k!·cₖ is too large for a float)")
@@ -120,11 +121,48 @@ def taylor(
     )  # fmt: skip
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "series_ops": active, "order": order}
     result.warnings, result.notes = list(problem.warnings), list(base.notes)
+    result.warnings += lost
     if along is not None:
         shown = ", ".join(f"{w} {'-' if d < 0 else '+'} {format_number(abs(d))}·t" for w, d in along.items() if d)
         result.notes.append(f"along the direction: g(t) = f({shown}); the derivatives are g⁽ᵏ⁾(0)")
     result.seconds = time.perf_counter() - started
     return result
+
+
+RESCALE = 0.7  # the second expansion's direction: not a power of 2, so its roundings differ
+AGREE = 1e-8  # coefficients of the two expansions that differ by more than this (relative) are not trusted
+
+
+def rounding_check(
+    tape: Any, vals: Sequence[Any], direction: Sequence[float], order: int, coefficients: np.ndarray
+) -> list[AdcliWarning]:
+    """An `inaccurate` warning when rounding has eaten the higher coefficients, else none.
+
+    Some series recurrences amplify rounding by a factor per order: a quotient whose denominator is small
+    nearby (sin(x)/x at 0.3: ×3.3 per order, the 20th coefficient 1e-20 computed as 5e-7) loses every
+    digit by order 15, and no arithmetic on float coefficients can prevent it. Expanding again along
+    0.7·direction gives cₖ·0.7ᵏ in exact arithmetic but other roundings: where the two disagree, the
+    coefficients are noise, and the warning names the first such order rather than print them silently."""
+    if order < 2:
+        return []
+    again = expand(tape, vals, [d * RESCALE for d in direction], order)[tape.outputs[0]]
+    if again is None:
+        return []
+    with np.errstate(all="ignore"):
+        other = np.asarray(again, dtype=float) / RESCALE ** np.arange(order + 1)
+        c = np.asarray(coefficients, dtype=float)
+        spread = np.abs(c - other)
+        bad = np.flatnonzero(spread > AGREE * np.maximum(np.abs(c), np.abs(other)))
+    if not len(bad):
+        return []
+    k = int(bad[0])
+    worst = float(np.max(spread[bad] / np.maximum(np.abs(c[bad]), np.abs(other[bad]))))
+    message = (
+        f"the Taylor coefficients from order {k} on are not accurate: two expansions with different roundings "
+        f"differ by up to {worst:.2g} relative (rounding amplified from order to order, as in a quotient by a "
+        "series that is small nearby, or coefficients that cancel to 0)"
+    )
+    return [AdcliWarning("inaccurate", message, {"order": k, "relative_spread": worst})]
 
 
 def polynomial(

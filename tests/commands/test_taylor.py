@@ -205,3 +205,24 @@ def test_a_primitive_without_a_series_rule_is_a_usage_error(monkeypatch: pytest.
     with pytest.raises(api.AdcliError) as caught:
         taylor(api.prepare("sin(x)", "x=1"), 3)
     assert caught.value.kind == "usage_error" and "sin" in caught.value.message
+
+
+# ---- rounding that eats the higher coefficients (hardening of issue 14) ----------------------------------
+
+
+def test_a_quotient_whose_coefficients_are_lost_to_rounding_says_so() -> None:
+    # sin(x)/x at 0.3: the quotient recurrence multiplies rounding by 1/0.3 per order; the true 20th
+    # coefficient is 1.877e-20 (mpmath.taylor at 50 digits), float arithmetic gives ~5e-7
+    found = taylor(api.prepare("sin(x)/x", "x=0.3"), 20)
+    assert abs(found.coefficients[20] - 1.8774282023059554e-20) > 1e-10  # the numbers are noise ...
+    (warning,) = [w for w in found.warnings if w.kind == "inaccurate"]  # ... and adcli says so
+    assert 2 <= warning.details["order"] <= 12 and "not accurate" in warning.message
+    # the low orders before the named one are right (reference: mpmath.taylor, 50 digits)
+    assert found.coefficients[2] == pytest.approx(-0.16219071763342613, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "at"), [("exp(sin(x))", "x=0.5"), ("1/(1 - x)", "x=0.5"), ("tan(x)", "x=0.5"), ("x*x - x^2", "x=0.3")]
+)
+def test_accurate_expansions_carry_no_warning(text: str, at: str) -> None:
+    assert taylor(api.prepare(text, at), 40).warnings == []
