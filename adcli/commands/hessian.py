@@ -121,7 +121,9 @@ def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], 
             kind, reason = "domain_error", str(w.details.get("convention", "")).removeprefix("none: ")
         elif infinite:
             kind = "domain_error" if edge else "nonfinite"
-            reason = "the edge of its domain, where its derivative is infinite" if edge else "an infinite slope"
+            cone = "cone point" in str(w.details.get("convention"))  # hypot at the origin: bounded, no slope
+            reason = "a cone point (no derivative in any direction)" if cone else "an infinite slope"
+            reason = "the edge of its domain, where its derivative is infinite" if edge else reason
         else:
             kind = "nondifferentiable"
             reason = f"a kink (left derivative {w.details.get('left')}, right {w.details.get('right')})"
@@ -234,6 +236,9 @@ def _nested(problem: Any, mode: str, result: Hessian, vals: list[Any], active: l
     tape, n = problem.tape, len(problem.wrt)
     ops = len(tape.nodes) - tape.first_op
     if mode == "forward-over-forward":
+        # the first-order partials' own checks, so each mode refuses alike (x^y at x < 0: domain_error,
+        # where the duals of duals would only see a NaN)
+        local_partials(tape, vals, active, [])
         gradient, matrix = nested.forward_over_forward(tape, vals, active, n)
         result.sweeps = n * (n + 1) // 2
         result.cost = {"primal_ops": ops, "nested_forward_passes": 1, "second_order_tangents": n * n}

@@ -19,6 +19,7 @@ import pytest
 
 from adcli import api
 from adcli.commands.hessian import MAX_INPUTS, hessian
+from adcli.core.errors import AdcliError
 
 ROWS = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "hessian.jsonl").read_text().splitlines()]
 IDS = [row["id"] for row in ROWS]
@@ -251,3 +252,18 @@ def test_a_small_gradient_that_is_not_0_is_not_a_critical_point(expr: str, at: s
     found = hessian(api.prepare(expr, at))
     assert not found.critical_point and found.verdict == "not a critical point"
     assert not hessian(api.prepare(expr, at), vector=[1.0, 0.5]).critical_point  # --hvp alike
+
+
+@pytest.mark.parametrize("mode", ["forward-over-forward", "forward-over-reverse", "symbolic", "numeric"])
+def test_a_varying_exponent_on_a_negative_base_is_a_domain_error_in_every_mode(mode: str) -> None:
+    # ∂(x^y)/∂y = x^y·log(x): no real value at x = -2 (forward-over-forward said nonfinite, the others domain_error)
+    with pytest.raises(AdcliError) as caught:
+        hessian(api.prepare("x^y", "x=-2,y=3"), mode=mode)
+    assert caught.value.kind == "domain_error"
+
+
+def test_hypot_at_the_origin_is_named_a_cone_point_not_an_infinite_slope() -> None:
+    with pytest.raises(AdcliError) as caught:
+        hessian(api.prepare("hypot(x, y)", "x=0,y=0"))
+    assert caught.value.kind == "nonfinite" and "cone point" in caught.value.message
+    assert "infinite slope" not in caught.value.message
