@@ -102,22 +102,24 @@ def fresh_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(syntax, "_PARSED", {})
 
 
+def _no_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pkgutil
+
+    def missing(package: str, resource: str) -> None:
+        raise ModuleNotFoundError(f"No module named {package!r}")
+
+    monkeypatch.setattr(pkgutil, "get_data", missing)
+
+
 def test_the_grammar_is_found_beside_the_package_when_adcli_grammars_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import importlib.resources
-
-    def missing(name: str) -> None:
-        raise ModuleNotFoundError(f"No module named {name!r}")
-
-    monkeypatch.setattr(importlib.resources, "files", missing)
+    _no_package(monkeypatch)
     assert syntax.grammar_text() == (ROOT / "grammars" / "adcli.lark").read_text(encoding="utf-8")
 
 
 def test_a_missing_grammar_is_one_line(monkeypatch: pytest.MonkeyPatch, fresh_parser: None) -> None:
-    import importlib.resources
-
-    monkeypatch.setattr(importlib.resources, "files", lambda name: (_ for _ in ()).throw(ModuleNotFoundError(name)))
+    _no_package(monkeypatch)
     monkeypatch.setattr(syntax, "__file__", "/nonexistent/adcli/language/parser.py")
     with pytest.raises(AdcliError) as caught:
         api.gradient("x", x=1.0)
