@@ -6,12 +6,17 @@ N fresh `python -c pass` in the same run, their ratio, and the biggest imports f
 
     python benchmarks/startup.py            # 21 runs each
     python benchmarks/startup.py -n 51 --top 20
+    python benchmarks/startup.py --baseline /path/to/other/venv/bin/adcli   # A/B, runs interleaved
+
+With --baseline, the same job runs under both commands in turn (A, B, A, B, …: a busy machine slows
+both alike) and each gets its median, quartiles and range; the ratio is new / baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,16 +33,46 @@ def adcli_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "adcli"]
 
 
-def wall(argv: list[str], runs: int, cwd: str) -> list[float]:
-    """Wall time of `runs` fresh processes (stdout to a pipe, as in a script)."""
+def wall(argv: list[str], runs: int, cwd: str, cpu: list[float] | None = None) -> list[float]:
+    """Wall time of `runs` fresh processes (stdout to a pipe, as in a script); their CPU time into cpu."""
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(argv, cwd=cwd, capture_output=True, check=False)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{argv} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
     return times
+
+
+def spread(times: list[float]) -> str:
+    """Median, quartiles and range of run times, in seconds."""
+    q1, median, q3 = statistics.quantiles(times, n=4)
+    return f"median {median:.3f} s  (quartiles {q1:.3f}-{q3:.3f}, range {min(times):.3f}-{max(times):.3f})"
+
+
+def interleaved(commands: list[list[str]], runs: int, cwd: str) -> tuple[list[list[float]], list[list[float]]]:
+    """Wall and CPU times of each command, alternating between them run by run."""
+    walls: list[list[float]] = [[] for _ in commands]
+    cpus: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for argv, kept, cpu in zip(commands, walls, cpus, strict=True):
+            kept.extend(wall(argv, 1, cwd, cpu))
+    return walls, cpus
+
+
+def a_b(baseline: list[str], command: list[str], runs: int, cwd: str) -> None:
+    """Wall time (what a user waits) and CPU time (user + system: less disturbed by other processes)."""
+    (old, new), (old_cpu, new_cpu) = interleaved([baseline + JOB, command + JOB], runs, cwd)
+    print(f"A/B, {runs} runs each, interleaved; baseline {' '.join(baseline)}, this {' '.join(command)}")
+    for what, a, b in (("wall", old, new), ("cpu ", old_cpu, new_cpu)):
+        print(f"  {what} baseline: {spread(a)}")
+        print(f"  {what} this:     {spread(b)}")
+        print(f"  {what} ratio of medians this / baseline: {statistics.median(b) / statistics.median(a):.3f}")
 
 
 def import_times(cwd: str) -> list[tuple[int, int, str]]:
@@ -72,10 +107,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--runs", type=int, default=21, help="processes per command (default 21)")
     parser.add_argument("--top", type=int, default=12, help="rows of the import breakdown (default 12)")
+    parser.add_argument("--baseline", help="another adcli command to compare with, run interleaved (A/B)")
     options = parser.parse_args()
     command = adcli_command()
+    # An installed package has its .pyc files (pip compiles them): without them each run compiles every
+    # module it imports, and a module's size, not its work, would be measured.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as outside:  # run away from the checkout, as a user would
-        wall(command + JOB, 2, outside)  # warm the OS file cache and the grammar cache
+        wall(command + JOB, 2, outside)  # warm the OS file cache (and an older adcli's grammar cache)
+        if options.baseline:  # an older adcli's parser cache: its own, warm (another grammar would rewrite it)
+            os.environ["XDG_CACHE_HOME"] = os.path.join(outside, "cache")
+            wall([options.baseline, *JOB], 2, outside)
+            a_b([options.baseline], command, options.runs, outside)
+            return
         baseline = statistics.median(wall([sys.executable, "-c", "pass"], options.runs, outside))
         one_shot = statistics.median(wall(command + JOB, options.runs, outside))
         print(f"python:                    {sys.version.split()[0]} ({sys.executable})")

@@ -13,7 +13,6 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer
-from lark import __version__ as lark_version
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from adcli.core import exact, numbers
@@ -375,27 +374,6 @@ _DRIVERS: dict[str, Driver | None] = {}
 _PARSED: dict[str, int] = {}  # texts parsed per start symbol: the lean loop is built for the second
 
 
-def _cache_file() -> str | bool:
-    """Where Lark keeps the built parser: the user's own cache folder (~/.cache/adcli), not /tmp.
-
-    Lark unpickles its cache file, and a predictable name in a shared /tmp could be planted by another
-    user; a folder only its owner may write cannot. Lark checks the grammar's hash in the file, so a
-    stale cache is rebuilt. With no writable cache folder the parser is built each run (~0.1 s).
-    """
-    import os
-    import sys
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "adcli")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return False
-    if not os.access(folder, os.W_OK):
-        return False
-    return os.path.join(folder, f"parser-lark{lark_version}-py{sys.version_info[0]}{sys.version_info[1]}.pickle")
-
-
 GRAMMAR = "adcli.lark"
 
 
@@ -421,18 +399,14 @@ def grammar_text() -> str:
 
 
 def _parser() -> Lark:
-    """The LALR parser, built once and cached on disk by Lark (start-up is paid once)."""
+    """The LALR parser, from the tables shipped in the package (adcli.language.tables): no build, no cache,
+    no pickle."""
     global _PARSER
     if _PARSER is None:
+        from adcli.language import tables
+
         try:
-            _PARSER = Lark(
-                grammar_text(),
-                parser="lalr",
-                start=["program", "point"],
-                transformer=_BUILDER,
-                lexer_callbacks={"NAME": _BUILDER.lex_name},
-                cache=_cache_file(),
-            )
+            _PARSER = tables.load(grammar_text(), transformer=_BUILDER, lexer_callbacks={"NAME": _BUILDER.lex_name})
         except LarkError as exc:  # a broken grammar file: an installation fault, said in one line
             what = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise AdcliError("internal_error", f"adcli's grammar ({GRAMMAR}) is broken: {what}") from None

@@ -129,7 +129,6 @@ def test_a_missing_grammar_is_one_line(monkeypatch: pytest.MonkeyPatch, fresh_pa
 
 def test_a_broken_grammar_is_one_line(monkeypatch: pytest.MonkeyPatch, fresh_parser: None) -> None:
     monkeypatch.setattr(syntax, "grammar_text", lambda: "program: undefined_rule\n")
-    monkeypatch.setattr(syntax, "_cache_file", lambda: False)
     with pytest.raises(AdcliError) as caught:
         api.gradient("x", x=1.0)
     assert caught.value.kind == "internal_error" and "broken" in caught.value.message
