@@ -26,6 +26,8 @@ from adcli.modes import forward, reverse
 
 PointLike = Mapping[str, float] | str | Sequence[str] | None
 MODES = ("reverse", "forward", "auto")
+HINT_CHARS = 40  # longer names get no did-you-mean hint, and are shown cut in messages
+NAMED = 10  # unbound names named in the message; the rest are counted
 
 
 @dataclass
@@ -175,7 +177,12 @@ def _merge_point(
 
 
 def _hint(name: str, bound: Mapping[str, float]) -> str:
-    """`xy` when x and y have values: did you mean x*y? `sinx`: did you mean sin(x)?"""
+    """`xy` when x and y have values: did you mean x*y? `sinx`: did you mean sin(x)?
+
+    Only a name up to HINT_CHARS long gets a hint: a function name is short, and a product of letters
+    longer than that was not typed by mistake (each prefix of a 400,000-letter name was tried: 27 s)."""
+    if len(name) > HINT_CHARS:
+        return ""
     for k in range(2, len(name)):
         head, tail = name[:k], name[k:]
         if head in FUNCTIONS and (tail in bound or tail.isdigit()):
@@ -183,6 +190,13 @@ def _hint(name: str, bound: Mapping[str, float]) -> str:
     if len(name) > 1 and all(ch in bound for ch in name):
         return f"{name}: did you mean {'*'.join(name)}?"
     return ""
+
+
+def _names(names: Sequence[str]) -> str:
+    """`x, y` or, for many, the first few and how many more: 100,000 unbound names made a 789 KB message."""
+    shown = [n if len(n) <= HINT_CHARS else n[:HINT_CHARS] + "…" for n in names[:NAMED]]
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" and {more:,} more ({len(names):,} names)" if more else "")
 
 
 def shared_point_gaps(parsed: Parsed, at: PointLike, defaults: Sequence[Binding]) -> list[str]:
@@ -201,11 +215,11 @@ def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[s
     check_calls(parsed, point)
     missing = [n for n in (variables(parsed.outputs) if present is None else present) if n not in point]
     if missing:
-        hints = [h for h in (_hint(n, point) for n in missing) if h]
+        hints = [h for h in (_hint(n, point) for n in missing[:NAMED]) if h]
         first = next((parsed.positions[n] for n in parsed.positions if n.op == "var" and n.payload == missing[0]), None)
-        message = "no value for " + ", ".join(missing) + (" (" + "; ".join(hints) + ")" if hints else "")
+        message = "no value for " + _names(missing) + (" (" + "; ".join(hints) + ")" if hints else "")
         if not hints:
-            message += f"; give {'them' if len(missing) > 1 else 'it'} one with --at {missing[0]}=…"
+            message += f"; give {'them' if len(missing) > 1 else 'it'} one with --at {_names(missing[:1])}=…"
         line, column = first or (None, None)
         raise AdcliError("unbound_variable", message, line=line, column=column, source=parsed.source)
 

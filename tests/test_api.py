@@ -52,3 +52,26 @@ def test_domain_errors_speak_of_the_argument_and_keep_bound_names() -> None:
     assert err.kind == "domain_error"
     assert err.message == "log(-a) is outside the domain of log (the argument > 0): -a = -0.5"
     assert (err.line, err.column) == (1, 14)
+
+
+def test_unbound_names_are_named_a_few_and_counted() -> None:
+    """Issue 11: 100,000 unbound names made a 789 KB message."""
+    text = " + ".join(f"v{i}" for i in range(5_000))
+    with pytest.raises(AdcliError) as caught:
+        api.prepare(text, {"x": 1.0})
+    err = caught.value
+    assert err.kind == "unbound_variable" and (err.line, err.column) == (1, 1)
+    assert err.message.startswith("no value for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 and 4,990 more (5,000 names)")
+    assert len(err.message) < 200
+
+
+def test_a_very_long_name_is_cut_in_the_message_and_gets_no_hint() -> None:
+    """The did-you-mean tried each prefix of the name (400,000 letters: 27 s)."""
+    name = "sin" + "x" * 200_000
+    with pytest.raises(AdcliError) as caught:
+        api.prepare(name, {"x": 1.0})
+    assert caught.value.kind == "unbound_variable"
+    assert "did you mean" not in caught.value.message and len(caught.value.message) < 200
+    with pytest.raises(AdcliError) as caught:
+        api.prepare("sinx", {"x": 1.0})
+    assert "sinx: did you mean sin(x)?" in caught.value.message  # a short one keeps its hint

@@ -218,6 +218,32 @@ def _guard(outputs: Sequence[Node], wrt: Sequence[str]) -> None:
         )
 
 
+#: a second or later pass of --order whose tree is estimated over this is refused before it is built: without
+#: --cse the answer must print as a tree (LIMIT); with it, a shared form may be printed, so more is tried
+PASS_LIMIT = {False: 2 * LIMIT, True: 5 * LIMIT}
+
+
+def _pass_guard(cse: bool) -> Callable[[int, Sequence[Node], str], None]:
+    """Before the k-th derivative (k ≥ 2): refuse one estimated too big to print, or to simplify in seconds.
+
+    The simplifier's time grows with the tree (d⁸/dx⁸ x^x: about 100,000 characters, seconds), and each
+    pass multiplies it (x^x: by 3-4), so --order 12 worked for minutes before refusing."""
+    limit = PASS_LIMIT[cse]
+
+    def guard(k: int, graphs: Sequence[Node], w: str) -> None:
+        if k < 2:
+            return
+        _, size = estimated_size(graphs, [w])
+        if size > limit:
+            raise AdcliError(
+                "limit_exceeded",
+                f"derivative {k} by {w} would be about {size:,} characters as a tree (estimated before building "
+                f"it; a pass of --order may build {limit:,}{'' if cse else ' without --cse'}): use a lower --order",
+            )
+
+    return guard
+
+
 def printed_nodes(graphs: Sequence[Node]) -> int:
     """Nodes of the tree form (what a printout without sharing contains)."""
     count: dict[Node, int] = {}
@@ -274,7 +300,7 @@ def diff(  # noqa: PLR0913 - the command's options
     check_input(parsed, simplifier)
     if not cse:
         _guard(simplifier.normal(parsed.outputs), names)  # the simplified input: x/(x/(x/…)) is x, or 1
-    table = derivative_table(parsed.outputs, names, order, simplifier)
+    table = derivative_table(parsed.outputs, names, order, simplifier, before_pass=_pass_guard(cse))
     check_derivatives(parsed, simplifier, table.rows, table.passes, names)
     flat = [n for row in table.rows for n in row]
     result = Derivatives(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from adcli.core import exact
 from adcli.core.arrays import key_text
 from adcli.core.errors import AdcliError
-from adcli.core.graph import Node, const, make, topo_order
+from adcli.core.graph import Node, const, make, topo_order, topo_order_of
 
 #: binding strength of each operation's printed form (atoms and calls bind tightest).
 PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
@@ -194,16 +194,36 @@ def _leaf(node: Node, labels: Mapping[Node, str], latex: bool = False) -> str | 
 
 
 def expanded_size(roots: Iterable[Node], labels: Mapping[Node, str] = {}, cap: int = LIMIT) -> int:
-    """Characters of the tree form (saturating at cap+1): what printing would cost."""
+    """Characters of the tree form (saturating at cap+1): what printing would cost.
+
+    Every node of the tree prints at least one character, so a walk stops after cap+1 new nodes: a
+    short text of a deep expression (a kink warning on each of 4,000 nested abs) costs O(cap), not O(depth).
+    """
     size: dict[Node, int] = {}
-    roots = list(roots)
-    for node in topo_order(roots):
-        leaf = _leaf(node, labels)
-        if leaf is not None:
-            size[node] = len(leaf)
-        else:
-            size[node] = min(cap + 1, len(node.op) + 4 + sum(size[a] + 2 for a in node.args))
-    return min(cap + 1, sum(size[r] for r in roots))
+    done: set[Node] = set(labels)
+    total = 0
+    for root in roots:
+        if root not in size:
+            order = topo_order_of(root, done, cap + 1)
+            if order is None:
+                return cap + 1
+            for node in order:
+                if node.args:
+                    inner = sum(_size_of(a, size, labels) + 2 for a in node.args)
+                    size[node] = min(cap + 1, len(node.op) + 4 + inner)
+                else:
+                    size[node] = _size_of(node, size, labels)
+            done.update(order)
+        total = min(cap + 1, total + _size_of(root, size, labels))
+    return total
+
+
+def _size_of(node: Node, size: Mapping[Node, int], labels: Mapping[Node, str]) -> int:
+    """A node's printed size: measured, or a leaf's (a labelled node prints as its label)."""
+    if node in size:
+        return size[node]
+    leaf = _leaf(node, labels)
+    return len(leaf) if leaf is not None else 0
 
 
 def to_text(

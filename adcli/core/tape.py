@@ -22,6 +22,8 @@ from adcli.core.printing import expanded_size, format_number, to_text
 
 ERRSTATE = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ignore"}
 _ONE = np.float64(1.0)
+TEXT_LIMIT = 60  # a node's text in a message: longer is cut, with …
+MAX_KINK_WARNINGS = 20  # kinks named in one sweep's warnings; the others are counted
 
 
 def ones_like(value: Any) -> Any:
@@ -64,7 +66,7 @@ class Tape:
                     break
         return flags
 
-    def text(self, slot: int, limit: int = 60) -> str:
+    def text(self, slot: int, limit: int = TEXT_LIMIT) -> str:
         """A node's text for messages, shortened when long; bound names (`a = x*y`) label its parts."""
         node = self.nodes[slot]
         labels = {n: name for n, name in self.labels.items() if n is not node} if self.labels else {}
@@ -235,9 +237,10 @@ def _moves(tape: Tape, slot: int, active: Sequence[bool] | None) -> bool:
     return active[slot] if active is not None else tape.nodes[slot].op != "const"
 
 
-def _kink_warnings(
+def _kinks_where(
     tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None = None
-) -> list[tuple[AdcliWarning, Kink]]:
+) -> list[tuple[Kink, Any]]:
+    """The slot's kinks that the point is at, each with where (a bool, or an array over many points)."""
     found = []
     for kink in prim.kinks:
         if kink.along is not None and not _moves(tape, tape.args[slot][kink.along], active):
@@ -247,24 +250,67 @@ def _kink_warnings(
         if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
             continue
         if np.any(where):
-            at = _args_text(tape, slot, _first(where, values))
-            details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
-            if kink.along is not None:  # atan2's cut is about y alone: the argument, by its text
-                details["along"] = tape.text(tape.args[slot][kink.along], 30)
-            if kink.refuse is not None:  # no derivative at all: the error every mode gives
-                details["refuse"] = kink.refuse
-            many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
-            if many:
-                details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
-            details["convention"] = kink.convention
-            at_point = None
-            if many:  # point i's own argument values, for its own record (jsonl, csv)
-                shape = np.shape(where)
-                at_point = lambda i, a=values, sh=shape: _args_text(tape, slot, _at_index(a, i, sh))  # noqa: E731
-            message = kink_message(details)
-            warning = AdcliWarning("nondifferentiable", message, details, where if many else None, at_point)
-            found.append((warning, kink))
+            found.append((kink, where))
     return found
+
+
+def _kink_warnings(
+    tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None = None
+) -> list[tuple[AdcliWarning, Kink]]:
+    found = []
+    for kink, where in _kinks_where(tape, slot, prim, values, active):
+        at = _args_text(tape, slot, _first(where, values))
+        details = {"node": tape.text(slot), "at": at, "left": kink.left, "right": kink.right}
+        if kink.along is not None:  # atan2's cut is about y alone: the argument, by its text
+            details["along"] = tape.text(tape.args[slot][kink.along], 30)
+        if kink.refuse is not None:  # no derivative at all: the error every mode gives
+            details["refuse"] = kink.refuse
+        many = np.ndim(where) > 0  # many points: which is the first at the kink, how many are, which
+        if many:
+            details.update(point=int(np.argmax(where)), points=int(np.count_nonzero(where)))
+        details["convention"] = kink.convention
+        at_point = None
+        if many:  # point i's own argument values, for its own record (jsonl, csv)
+            shape = np.shape(where)
+            at_point = lambda i, a=values, sh=shape: _args_text(tape, slot, _at_index(a, i, sh))  # noqa: E731
+        message = kink_message(details)
+        warning = AdcliWarning("nondifferentiable", message, details, where if many else None, at_point)
+        found.append((warning, kink))
+    return found
+
+
+class _Kinks:
+    """The kink warnings of one sweep: the first MAX_KINK_WARNINGS named, the rest counted in one more warning
+    (a 100,000-deep max(x, max(x, …)) at a tie wrote 100,000 warnings, 21 MB). A kink without a derivative
+    raises its error (every mode alike), named or not, unless the caller refuses kinks its own way."""
+
+    def __init__(self, warnings: list[AdcliWarning]) -> None:
+        self.warnings, self.named, self.more, self.where = warnings, 0, 0, None
+
+    def add(  # noqa: PLR0913 - one slot of the primal sweep
+        self, tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None, refuse: bool
+    ) -> None:
+        if self.named < MAX_KINK_WARNINGS:
+            for warning, kink in _kink_warnings(tape, slot, prim, values, active):
+                self.named += 1
+                self.warnings.append(warning)
+                if kink.refuse is not None and refuse:
+                    raise tape.error(kink.refuse, refusal(warning.details), slot, warnings=list(self.warnings))
+            return
+        for kink, where in _kinks_where(tape, slot, prim, values, active):
+            if kink.refuse is not None and refuse:  # said in full: it is the error
+                warning = next(w for w, k in _kink_warnings(tape, slot, prim, values, active) if k is kink)
+                raise tape.error(kink.refuse, refusal(warning.details), slot, warnings=[*self.warnings, warning])
+            self.more += 1
+            self.where = where if np.ndim(where) == 0 or self.where is None else np.logical_or(self.where, where)
+
+    def close(self) -> None:
+        if self.more:
+            many = np.ndim(self.where) > 0
+            message = f"{self.more:,} more operations are at a kink, with the conventions above; the first "
+            message += f"{MAX_KINK_WARNINGS} are named"
+            where = self.where if many else None
+            self.warnings.append(AdcliWarning("nondifferentiable", message, {"more": self.more}, where))
 
 
 def evaluate(
@@ -284,6 +330,7 @@ def evaluate(
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = np.float64(tape.nodes[s].payload)
     prims, args = tape.prims, tape.args
+    kinks = _Kinks(warnings) if warnings is not None else None
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
             prim = prims[s]
@@ -295,8 +342,10 @@ def evaluate(
                 vals[s] = prim.fn(*a)  # type: ignore[union-attr]
             except FloatingPointError as exc:
                 raise _float_error(tape, s, exc, checked) from None
-            if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
-                _kinks_at(tape, s, prim, checked, active, warnings, refuse)  # type: ignore[arg-type]
+            if prim.kinks and kinks is not None and (active is None or active[s]):  # type: ignore[union-attr]
+                kinks.add(tape, s, prim, checked, active, refuse)  # type: ignore[arg-type]
+    if kinks is not None:
+        kinks.close()
     return vals
 
 

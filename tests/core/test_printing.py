@@ -124,6 +124,25 @@ def test_expanded_size_counts_the_tree_form_and_saturates() -> None:
     assert expanded_size([node], cap=100) == 101
 
 
+def test_expanded_size_is_the_printed_length_when_it_fits() -> None:
+    """An independent measure: the length of the text itself (labels print as their names)."""
+    a = op("mul", x, y)
+    for node, labels in [(op("add", op("sin", a), a), {a: "a"}), (op("add", op("sin", a), a), {}), (a, {a: "a"})]:
+        assert expanded_size([node], labels) >= len(to_text(node, labels))
+        assert expanded_size([node], labels, cap=3) == min(4, expanded_size([node], labels))
+    assert expanded_size([x, y, x]) == 3
+
+
+def test_expanded_size_of_a_deep_node_costs_its_cap_not_its_depth() -> None:
+    """Issue 11: each kink message measured its node's whole subtree (4,000 nested abs: 22.6 s)."""
+    node = x
+    for _ in range(50_000):
+        node = op("abs", node)
+    assert all(expanded_size([node], {}, 60) == 61 for _ in range(2_000))  # 2,000 × 50,000 nodes if it walked
+    labelled = op("sin", node)
+    assert expanded_size([labelled], {node: "big"}, 60) == expanded_size([op("sin", var("big"))])  # a label stops it
+
+
 def test_a_huge_tree_form_is_refused_or_cut() -> None:
     node = x
     for _ in range(30):

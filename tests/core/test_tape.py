@@ -9,7 +9,7 @@ import pytest
 
 from adcli.core.errors import AdcliError
 from adcli.core.graph import make, var, variables
-from adcli.core.tape import constant_value, evaluate, linearise, local_partials
+from adcli.core.tape import MAX_KINK_WARNINGS, constant_value, evaluate, linearise, local_partials
 from adcli.language.parser import parse
 from adcli.modes import forward, reverse
 
@@ -214,3 +214,38 @@ def test_a_100000_step_program() -> None:
     assert math.isclose(vals[tape.outputs[0]], v, rel_tol=1e-12)
     assert math.isclose(ahead[0], d, rel_tol=1e-10) and math.isclose(back[0], d, rel_tol=1e-10)
     assert math.isclose(ahead[0], back[0], rel_tol=1e-13)
+
+
+def test_kinks_past_the_first_twenty_are_counted_in_one_warning() -> None:
+    """Issue 11: 100,000 nested max(x, …) at a tie wrote 100,000 warnings (21 MB); each named one cost
+    its whole subtree to measure (quadratic)."""
+    text = "abs(" * 30 + "x" + ")" * 30
+    parsed = parse(text)
+    tape = linearise(parsed.outputs, ["x"])
+    warnings: list = []
+    evaluate(tape, [0.0], warnings=warnings)
+    assert len(warnings) == MAX_KINK_WARNINGS + 1
+    assert all(w.kind == "nondifferentiable" for w in warnings)
+    assert warnings[0].message.startswith("abs(x) is not differentiable at x = 0")
+    assert warnings[-1].details == {"more": 10} and "10 more operations are at a kink" in warnings[-1].message
+
+
+def test_kinks_counted_at_many_points_mark_their_points() -> None:
+    text = "abs(" * 25 + "x" + ")" * 25
+    tape = linearise(parse(text).outputs, ["x"])
+    warnings: list = []
+    evaluate(tape, [np.array([0.0, 1.0, 0.0])], warnings=warnings)
+    assert warnings[-1].details == {"more": 5}
+    assert warnings[-1].where.tolist() == [True, False, True]
+
+
+def test_a_message_names_a_node_by_its_text_whole_or_cut() -> None:
+    """A node's text in a message is whole when it fits, else cut with … (its size measured in O(limit))."""
+    node = parse("sin(x*y) + " + " + ".join(["x"] * 40)).outputs[0]
+    tape = linearise([node], ["x", "y"])
+    texts = {tape.text(s) for s in range(tape.first_op, len(tape.nodes))}
+    assert "sin(x*y)" in texts and "x*y" in texts and any(t.endswith("…") and len(t) <= 61 for t in texts)
+    parsed = parse("a = x*y; sin(a) + a")
+    tape = linearise(parsed.outputs, ["x", "y"], labels=parsed.labels)
+    assert tape.text(tape.outputs[0]) == "sin(a) + a"
+    assert tape.text(tape.nodes.index(parsed.assignments[0][1])) == "x*y"  # a node is not its own label

@@ -11,7 +11,7 @@ adcli.modes.symbolic.simplify does the rest. Higher orders differentiate the sim
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,10 +95,18 @@ class Table:
     sweeps: int = 0
 
 
-def derivative_table(
-    outputs: Sequence[Node], wrt: Sequence[str], order: int, simplifier: Simplifier, accumulate: str = "forward"
+def derivative_table(  # noqa: PLR0913 - the pass check is the caller's
+    outputs: Sequence[Node],
+    wrt: Sequence[str],
+    order: int,
+    simplifier: Simplifier,
+    accumulate: str = "forward",
+    before_pass: Callable[[int, Sequence[Node], str], None] | None = None,
 ) -> Table:
-    """All partial derivatives of the given order, simplified; mixed ones computed once (∂²/∂x∂y = ∂²/∂y∂x)."""
+    """All partial derivatives of the given order, simplified; mixed ones computed once (∂²/∂x∂y = ∂²/∂y∂x).
+
+    before_pass(k, graphs, w) runs before the k-th derivative of graphs by w is built: the caller may
+    refuse (raise) what would be too big, before the time is spent building it."""
     current: dict[tuple[str, ...], list[Node]] = {(): list(outputs)}
     passes: list[Pass] = []
     sweeps = 0
@@ -107,11 +115,13 @@ def derivative_table(
         flat = simplifier.simplify([n for row in raw for n in row])
         rows = [flat[i * len(wrt) : (i + 1) * len(wrt)] for i in range(len(outputs))]
         return Table([(w,) for w in wrt], rows, [], len(outputs))
-    for _ in range(order):
+    for k in range(1, order + 1):
         following: dict[tuple[str, ...], list[Node]] = {}
         for prefix, graphs in current.items():
             start = wrt.index(prefix[-1]) if prefix else 0
             for w in wrt[start:]:
+                if before_pass is not None:
+                    before_pass(k, graphs, w)
                 tangent = tangent_sweep(graphs, w)
                 answers = simplifier.simplify([tangent.get(g, ZERO) for g in graphs])
                 passes.append(Pass(graphs, w, prefix, tangent, answers))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from adcli.core.exact import fits
+from adcli.core.exact import MAX_BITS, fits
 
 Monomial = tuple[int, ...]
 Poly = dict[Monomial, Fraction]
@@ -91,8 +91,14 @@ def _small(p: Poly) -> bool:
 
 
 def power(p: Poly, k: int) -> Poly | None:
+    """p^k, or None past the caps; a constant is raised at once (0.5^100000 looped 100,000 times, 2^-1e308 forever)."""
     if degree(p) * k > MAX_DEGREE:
         return None
+    if degree(p) <= 0:
+        c = p.get((), Fraction(0))
+        if k * max(c.numerator.bit_length(), c.denominator.bit_length()) > MAX_BITS:
+            return None
+        return constant(c**k)
     out: Poly | None = constant(1)
     for _ in range(k):
         out = None if out is None else mul(out, p)

@@ -527,3 +527,15 @@ def test_table_rendering_shows_steps_and_derivatives() -> None:
     text = console.export_text()
     assert "power rule" in text and "result: 2*sin(x)*cos(x)" in text
     assert "∂/∂x" in text and "2*sin(x)*cos(x)" in text and "0.841471" in text
+
+
+def test_a_pass_of_order_estimated_too_big_is_refused_before_it_is_built() -> None:
+    """Issue 11: --order 12 of x^x worked ~110 s before refusing; each pass multiplies the tree by 3-4,
+    so the pass whose estimate is over the limit is refused before the simplifier spends the time."""
+    with pytest.raises(AdcliError) as caught:
+        diff("x^x", order=12)
+    assert caught.value.kind == "limit_exceeded" and caught.value.exit_code == 2
+    assert "derivative 9 by x would be about" in caught.value.message
+    assert first("x^x", order=3) == diff("x^x", order=3).derivatives[0][0]  # small orders still answer
+    shared = diff("exp(sin(x))", order=12, cse=True)  # a tree over the limit, printed shared: still allowed
+    assert shared.shared

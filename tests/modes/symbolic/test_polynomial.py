@@ -47,3 +47,13 @@ def test_dividing_by_the_zero_polynomial_is_refused_not_a_crash() -> None:
     assert poly.divide(p1(1, 1), {}) is None
     assert poly.divide({}, {}) is None
     assert poly.gcd(p1(1, 1), {}) == {}
+
+
+def test_a_constant_is_raised_at_once_or_refused_past_the_bit_cap() -> None:
+    """Issue 11: power looped k times for a constant (0.5^100000: 24 s; 2^1e308: forever)."""
+    assert poly.power(poly.constant(Fraction(1, 2)), 10) == poly.constant(Fraction(1, 1024))
+    assert poly.power(poly.constant(3), 0) == poly.constant(1)
+    assert poly.power({}, 5) == {}  # zero stays zero
+    assert poly.power(poly.constant(Fraction(1, 2)), poly.MAX_BITS + 1) is None  # 2^-4097: too long to keep exact
+    assert poly.power(poly.constant(2), 10**308) is None
+    assert poly.power(p1(1, 1), 3) == p1(1, 3, 3, 1)  # (1 + x)^3: the loop as before
