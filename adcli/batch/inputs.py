@@ -8,8 +8,9 @@ UTF-8 byte-order mark are accepted; a lone carriage return ends a line. A line m
 point (`sin(x)*y at x=1, y=2`); several statements go on one line with `;`.
 
 What cannot be read becomes an `Item` with an error, so a batch reports it in its place and goes on:
-a missing file, a binary file or one that is not UTF-8 (naming the file and the byte offset), a line
-longer than the limit (that line only). An empty file gives a note.
+a missing file, a line with a NUL byte or one that is not UTF-8 (that line only, naming the file and
+the byte offset), a line longer than the limit (that line only; when no line end comes within 64 MiB,
+as from /dev/zero, the rest of that input is given up). An empty file gives a note.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ MAX_LINE = 2_000_000  # bytes in one line (syntax.MAX_CHARS characters at most)
 ARG, STDIN = "<arg>", "<stdin>"
 BOM = b"\xef\xbb\xbf"
 READ = 1 << 16  # bytes skipped per read over a line that is too long
+MAX_SKIP = 64 << 20  # bytes skipped looking for the end of a line that is too long; then the file is given up
 
 
 @dataclass
@@ -48,23 +50,28 @@ def _decode(raw: bytes, name: str, line: int, offset: int) -> Item:
     return Item(text.rstrip("\r\n"), name, line)
 
 
-def _skip_rest(stream: IO[Any], raw: Any) -> int:
-    """Read past the rest of an over-long line without keeping it; returns the bytes skipped."""
+def _skip_rest(stream: IO[Any], raw: Any) -> int | None:
+    """Read past the rest of an over-long line without keeping it: the bytes skipped, or None when no line
+    end comes within MAX_SKIP bytes (/dev/zero has none: skipping it never ended)."""
     skipped, newline = 0, "\n" if isinstance(raw, str) else b"\n"
     while raw and not raw.endswith(newline):
+        if skipped > MAX_SKIP:
+            return None
         raw = stream.readline(READ)
         skipped += len(raw)
     return skipped
 
 
-def _too_long(name: str, line: int) -> Item:
+def _too_long(name: str, line: int, endless: bool = False) -> Item:
     message = f"line {line} of {name} is longer than {MAX_LINE:,} bytes, the limit for one problem"
+    if endless:
+        message += f"; no line end follows within {MAX_SKIP // (1 << 20)} MiB: the rest of {name} is skipped"
     return Item(None, name, line, AdcliError("limit_exceeded", message))
 
 
-def _binary(name: str, offset: int) -> Item:
-    message = f"{name} looks binary, not text: a NUL byte at byte offset {offset:,}; the rest of it is skipped"
-    return Item(None, name, 0, AdcliError("usage_error", message))
+def _binary(name: str, line: int, offset: int) -> Item:
+    message = f"line {line} of {name} is not text: a NUL byte at byte offset {offset:,}"
+    return Item(None, name, line, AdcliError("usage_error", message))
 
 
 def _split_cr(raw: Any) -> list[Any]:
@@ -100,17 +107,18 @@ def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
             if not rest and raw[-1:] not in ("\r", b"\r"):  # no line end at all within the limit
                 number += 1
                 skipped = _skip_rest(stream, raw)
+                yield _too_long(name, number, skipped is None)
+                if skipped is None:
+                    return
                 offset += len(raw) + skipped
-                yield _too_long(name, number)
                 continue
-        if not text:
-            nul = raw.find(b"\0")
-            if nul >= 0:
-                yield _binary(name, offset + nul)
-                return
         parts = _split_cr(raw)
         for k, part in enumerate(parts, 1):
-            yield Item(part, name, number + k) if text else _decode(part, name, number + k, offset)
+            nul = -1 if text else part.find(b"\0")
+            if nul >= 0:  # this line only: the lines after it are read as usual
+                yield _binary(name, number + k, offset + nul)
+            else:
+                yield Item(part, name, number + k) if text else _decode(part, name, number + k, offset)
             offset += len(part) + 1
         number += len(parts)
         offset += len(raw) - sum(len(p) + 1 for p in parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -99,11 +100,41 @@ def test_non_utf8_line_names_the_file_and_byte_offset_and_the_rest_goes_on(tmp_p
     assert bad.error.exit_code == 2
 
 
-def test_binary_file_is_one_error_with_the_offset(tmp_path: Path) -> None:
+def test_a_nul_byte_loses_only_its_own_line(tmp_path: Path) -> None:
+    """Issue 11: one NUL on line 501 of 1,001 lost lines 502-1,001, and the error said line null."""
+    lines = [b"x^2"] * 1001
+    lines[500] = b"x\x00+1"
+    path = write(tmp_path, "data.txt", b"\n".join(lines) + b"\n")
+    got = list(read_file(path))
+    assert len(got) == 1001 and [i.line for i in got] == list(range(1, 1002))
+    bad = got[500]
+    assert bad.text is None and bad.error is not None and bad.error.kind == "usage_error"
+    assert "line 501 of" in bad.error.message and f"byte offset {500 * 4 + 1:,}" in bad.error.message
+    assert all(i.text == "x^2" for k, i in enumerate(got) if k != 500)
+
+
+def test_binary_file_is_an_error_per_line_with_the_offset(tmp_path: Path) -> None:
     path = write(tmp_path, "data.bin", b"x\n\x7fELF\x02\x01\x00\x00junk\nmore\n")
     got = list(read_file(path))
-    assert [i.text for i in got] == ["x", None]
+    assert [i.text for i in got] == ["x", None, "more"]
     assert "data.bin" in got[1].error.message and "byte offset 8" in got[1].error.message  # type: ignore[union-attr]
+
+
+def test_an_endless_line_is_given_up_after_the_skip_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """-f /dev/zero never ended: a line with no end in MAX_SKIP bytes gives up the rest of the input."""
+    monkeypatch.setattr(inputs, "MAX_SKIP", 1 << 20)
+
+    class Zeros(io.RawIOBase):
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b: Any) -> int:
+            b[:] = bytes(len(b))
+            return len(b)
+
+    got = list(inputs.lines(io.BufferedReader(Zeros()), "zeros"))
+    assert len(got) == 1 and got[0].error is not None and got[0].error.kind == "limit_exceeded"
+    assert "the rest of zeros is skipped" in got[0].error.message
 
 
 def test_missing_file_is_an_error_item() -> None:

@@ -11,6 +11,8 @@ import pytest
 
 from adcli import api
 from adcli.batch import points
+from adcli.batch.inputs import MAX_LINE
+from adcli.batch.points import read_table
 from adcli.core.errors import AdcliError
 from adcli.language.parser import Binding, parse_point
 
@@ -342,3 +344,12 @@ def test_a_kink_warning_marks_exactly_its_points_across_chunks(monkeypatch: pyte
     kinks = {w.details["node"]: w.where.tolist() for w in r.warnings if w.kind == "nondifferentiable"}
     assert kinks == {"abs(x)": [0, 0, 1, 1, 0, 0], "abs(y)": [1, 0, 1, 0, 1, 0]}
     assert all(w.where is None for w in r.warnings if w.kind != "nondifferentiable")
+
+
+def test_a_points_file_with_an_endless_line_is_refused(tmp_path: Path) -> None:
+    """Issue 11: --points /dev/zero grew to 4.6 GB in 10 s (the csv reader took the line whole)."""
+    path = tmp_path / "big.csv"
+    path.write_text("x,y\n" + "1" * (MAX_LINE + 10) + "\n3,4\n", encoding="utf-8")
+    with pytest.raises(AdcliError) as caught:
+        read_table(str(path))
+    assert caught.value.kind == "limit_exceeded" and "line 2 is longer than" in caught.value.message
