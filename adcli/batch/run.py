@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from adcli.batch.inputs import ARG, Item
-from adcli.core.errors import AdcliError, internal_error
+from adcli.core.errors import EXIT_AGREES, AdcliError, internal_error, worst_exit
 from adcli.language.parser import Binding
 
 PROGRESS_AFTER = 1.0  # seconds before a progress bar appears (terminals only)
@@ -71,15 +71,15 @@ class Summary:
         """Add one outcome; a problem with failed points, or whose answer says no (exit_code), failed."""
         failures = getattr(outcome.result, "failures", None) if outcome.error is None else None
         if outcome.error is not None:
-            exit_code = max(exit_code, outcome.error.exit_code)
+            exit_code = worst_exit([exit_code, outcome.error.exit_code])
         elif failures is not None and len(failures):
             self.points_failed += len(failures)
-            exit_code = max(exit_code, failures.exit_code)
-        if exit_code:
+            exit_code = worst_exit([exit_code, failures.exit_code])
+        if exit_code not in (0, EXIT_AGREES):  # check's "agrees, not proven" is an answer, not a failure
             self.failed += 1
         else:
             self.ok += 1
-        self.exit_code = max(self.exit_code, exit_code)
+        self.exit_code = worst_exit([self.exit_code, exit_code])
 
     def text(self) -> str:
         points = f" ({self.points_failed:,} failed point{'s' if self.points_failed != 1 else ''})"

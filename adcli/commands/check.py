@@ -9,6 +9,7 @@ stated tolerance; the first point where they differ is the counterexample.
 from __future__ import annotations
 
 import importlib.util
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -16,18 +17,21 @@ from typing import Any
 import numpy as np
 
 from adcli.commands.trace import require_one_point
-from adcli.core.errors import AdcliError
+from adcli.core.errors import EXIT_AGREES, AdcliError
 from adcli.core.graph import Node, build, const, is_const, variables
 from adcli.core.printing import to_text
 from adcli.language.parser import Parsed, check_calls, parse
 
 RTOL, ATOL = 1e-7, 1e-9
 TRIES = 40  # random candidates per point wanted (most are in the domain)
+MAX_SAMPLES = 1_000  # --samples at most this: each costs a differentiation, and up to TRIES tries
+#: verdict -> exit code: only a proof is 0; agreeing at points is not one (a distinct code: scripts can tell)
+EXIT = {"correct": 0, "agrees": EXIT_AGREES, "wrong": 1, "undecided": 1}
 
 
 @dataclass
 class Verdict:
-    verdict: str  # "correct" | "wrong" | "undecided"
+    verdict: str  # "correct" (proven) | "agrees" (at the points checked; not proven) | "wrong" | "undecided"
     method: str  # "symbolic" | "numeric"
     reason: str
     wrt: list[str]
@@ -41,11 +45,17 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def proven(self) -> bool:
+        """Only the simplifier proves: points agreeing are evidence, not proof (2*x + relu(x - 100000) vs x^2)."""
+        return self.verdict == "correct"
+
+    @property
     def exit_code(self) -> int:
-        return 0 if self.verdict == "correct" else 1
+        return EXIT[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        fields = asdict(self)
+        return {"verdict": fields.pop("verdict"), "proven": self.proven, **fields}
 
 
 def _answer(text: str, strict: bool, bound: set[str]) -> Parsed:
@@ -154,7 +164,7 @@ def _numeric(
     expr = api.prepare(expr_text, start, wrt)
     answer = api.prepare(answer_text, start)
     wanted, rtol, atol = options.samples, options.rtol, options.atol
-    checked = 0
+    checked, seen = 0, {name: [] for name in names}  # the values each variable took at the points checked
     for point in _candidates(names, given, np.random.default_rng(options.seed), wanted * TRIES):
         expr.point, answer.point = dict(point), dict(point)
         try:
@@ -173,6 +183,8 @@ def _numeric(
                     "wrong", "numeric", reason, wrt, points=checked + 1, rtol=rtol, atol=atol, counterexample=ce
                 )
         checked += 1
+        for name in names:
+            seen[name].append(point[name])
         if checked >= wanted:
             break
     if checked == 0:
@@ -180,9 +192,18 @@ def _numeric(
         near = "near the given point, " if fixed and len(given) == len(names) else f"with {fixed}, " if fixed else ""
         reason = f"no point inside the domain of both was found (tried {near}in [-3, 3] and at ±1e-3 to ±1e4)"
         return Verdict("undecided", "numeric", reason, wrt, points=0, rtol=rtol, atol=atol)
-    reason = f"the answer equals the derivative at {checked} point(s) inside the domain (rtol {rtol:g}, atol {atol:g})"
+    where = _where(checked, seen)
+    reason = f"the answer agrees with the derivative at {where} (rtol {rtol:g}, atol {atol:g}); not proven"
     notes = [] if checked >= wanted else [f"only {checked} of {wanted} points were found inside the domain"]
-    return Verdict("correct", "numeric", reason, wrt, points=checked, rtol=rtol, atol=atol, notes=notes)
+    return Verdict("agrees", "numeric", reason, wrt, points=checked, rtol=rtol, atol=atol, notes=notes)
+
+
+def _where(checked: int, seen: dict[str, list[float]]) -> str:
+    """`12 points with x in [-2.9, 4.1]`: how many points, and the range each drawn variable took."""
+    ranges = [f"{name} in [{min(v):.3g}, {max(v):.3g}]" for name, v in seen.items() if min(v) != max(v)]
+    held = [f"{name} = {v[0]:.6g}" for name, v in seen.items() if min(v) == max(v)]
+    said = f"{checked} point" + ("s" if checked != 1 else "")
+    return said + (" with " + ", ".join(ranges + held) if ranges or held else "")
 
 
 @dataclass(frozen=True)
@@ -210,8 +231,13 @@ def check(  # noqa: PLR0913 - the command's options
     overriding it), then `at` overriding both; `defaults` (a batch's --at for a file's answers) only
     fill in what the texts leave out, as in adcli.api.prepare."""
     options = options or Options()
-    if options.samples < 1 or not (options.rtol >= 0 and options.atol >= 0):
-        raise AdcliError("usage_error", "--samples must be at least 1, --rtol and --atol at least 0")
+    tolerances = (options.rtol, options.atol)
+    if not 1 <= options.samples <= MAX_SAMPLES or not all(math.isfinite(t) and t >= 0 for t in tolerances):
+        raise AdcliError(
+            "usage_error",
+            f"--samples must be 1 to {MAX_SAMPLES:,}, --rtol and --atol finite numbers at least 0 "
+            f"(given {options.samples}, {options.rtol:g}, {options.atol:g})",
+        )
     parsed = _expression(expr, strict)
     parsed_answer = _answer(answer, strict, set(variables(parsed.outputs)) | set(wrt or ()))
     names = _wrt(parsed, parsed_answer, wrt)

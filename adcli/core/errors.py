@@ -21,6 +21,12 @@ EXIT_CODES: dict[str, int] = {
 }
 
 
+#: exit codes that are not an error kind: `check`'s "agrees at the points checked, not proven" (README)
+EXIT_AGREES = 4
+#: how bad an exit code is, for a batch's worst one: agreeing without proof is better than any failure
+_SEVERITY = {0: 0, EXIT_AGREES: 1, 1: 2, 2: 3, 3: 4}
+
+
 class AdcliError(Exception):
     """A user-caused failure: a kind, a one-line message and, where the text is to blame, a place."""
 
@@ -86,5 +92,5 @@ def internal_error(exc: Exception) -> AdcliError:
 
 
 def worst_exit(codes: list[int]) -> int:
-    """The exit code of a batch: the worst one seen (2 beats 1 beats 0)."""
-    return max(codes, default=0)
+    """The exit code of a batch: the worst one seen (3 beats 2 beats 1 beats 4, check's "agrees", beats 0)."""
+    return max(codes, default=0, key=lambda code: _SEVERITY.get(code, code))

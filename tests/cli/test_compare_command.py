@@ -49,6 +49,21 @@ def test_compare_bad_options_exit_2(adcli: Run, args: list[str], words: str) -> 
     assert code == 2 and words in err
 
 
+@pytest.mark.parametrize("option", [["--rtol", "inf"], ["--rtol", "-1"], ["--atol", "nan"], ["--atol", "-0.1"]])
+def test_check_refuses_tolerances_that_accept_anything(adcli: Run, option: list[str]) -> None:
+    code, _, err = adcli("check", "2*x + 5", "--of", "x^2", *option)
+    assert code == 2 and "error[usage_error]" in err and "finite numbers at least 0" in err
+
+
+def test_check_says_agrees_not_correct_when_it_only_tested(adcli: Run) -> None:
+    """Issue 11: a numeric verdict says what it is, in words, in JSON and in the exit code (4)."""
+    code, out, _ = adcli("check", "2*x + relu(x-100000)", "--of", "x^2")
+    assert code == 4 and out.startswith("agrees: the answer agrees with the derivative at 12 points with x in [")
+    assert "not proven" in out.splitlines()[0]
+    code, out, _ = adcli("check", "2*x + relu(x-100000)", "--of", "x^2", "--format", "json")
+    assert code == 4 and json.loads(out)["proven"] is False
+
+
 def test_check_exit_codes(adcli: Run) -> None:
     code, out, _ = adcli("check", "2*x*cos(x^2)", "--of", "sin(x^2)")
     assert code == 0 and out.startswith("correct")
@@ -84,10 +99,10 @@ def test_check_answers_may_start_with_a_minus(adcli: Run) -> None:
 def test_check_samples_atol_and_both_texts_in_json(adcli: Run) -> None:
     code, out, _ = adcli("check", "cos(2*x)", "--of", "sin(x)*cos(x)", "--samples", "3", "--format", "json")
     data = json.loads(out)
-    assert code == 0 and (data["answer"], data["of"]) == ("cos(2*x)", "sin(x)*cos(x)")
-    assert data["points"] in (0, 3)  # 0 when the simplifier decides
+    assert (data["answer"], data["of"]) == ("cos(2*x)", "sin(x)*cos(x)")
+    assert (code, data["points"], data["proven"]) in ((0, 0, True), (4, 3, False))  # 0 points: the simplifier decided
     code, out, _ = adcli("check", "2*x + 1e-6", "--of", "x^2", "--atol", "1e-5", "--rtol", "0", "--format", "json")
-    assert code == 0 and json.loads(out)["atol"] == pytest.approx(1e-5, rel=0)
+    assert code == 4 and json.loads(out)["atol"] == pytest.approx(1e-5, rel=0)
     code, _, err = adcli("check", "2*x", "--of", "x^2", "--points", "3")
     assert code == 2 and "--points" in err  # check's count is --samples; --points is batch's CSV file
 
@@ -159,3 +174,14 @@ def test_compare_on_a_narrow_terminal_keeps_numbers_whole(
     assert out.count("1e+12") + out.count("1000000000000") >= 4 and out.count(" 0.001") >= 4
     assert any("disagrees" in line for line in lines)  # cancellation: numeric differs, said in words
     assert "cost" in lines and not any(line.rstrip().endswith("evalua…") for line in lines)
+
+
+def test_a_batch_of_checks_exits_with_the_worst_verdict(adcli: Run, tmp_path) -> None:  # noqa: ANN001
+    """agrees (4) is better than wrong (1): a batch's exit code ranks them, it does not take the largest."""
+    answers = tmp_path / "answers.txt"
+    answers.write_text("2*x\n2*x + relu(x-100000)\n", encoding="utf-8")
+    code, _, err = adcli("check", "-f", str(answers), "--of", "x^2")
+    assert code == 4 and "2 ok, 0 failed" in err
+    answers.write_text("2*x + relu(x-100000)\n3*x\n", encoding="utf-8")
+    code, _, err = adcli("check", "-f", str(answers), "--of", "x^2")
+    assert code == 1 and "1 ok, 1 failed" in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from adcli.commands.check import Options, check
@@ -34,9 +36,11 @@ def test_right_answers_decided_symbolically(answer: str, expr: str, wrt: list[st
 )
 def test_right_answers_the_simplifier_cannot_prove_are_checked_at_points(answer: str, expr: str) -> None:
     v = check(answer, expr)
-    assert v.verdict == "correct" and v.exit_code == 0
-    if v.method == "numeric":
-        assert v.points == 12 and "12 point(s)" in v.reason
+    if v.method == "symbolic":
+        assert (v.verdict, v.proven, v.exit_code) == ("correct", True, 0)
+    else:  # agreeing at points is evidence, not proof: said so, and a distinct exit code
+        assert (v.verdict, v.proven, v.exit_code) == ("agrees", False, 4)
+        assert v.points == 12 and "at 12 points with x in [" in v.reason and v.reason.endswith("; not proven")
 
 
 @pytest.mark.parametrize(
@@ -111,13 +115,13 @@ def test_domains_far_from_the_origin_are_searched() -> None:
     ce = v.counterexample
     assert ce["derivative"] == pytest.approx(1 / (ce["at"]["x"] - 5), rel=1e-14)
     v = check("sqrt(-x - 50)/(2*x + 100)", "sqrt(-x - 50)", options=Options(samples=5))  # = -1/(2 sqrt(-x - 50))
-    assert (v.verdict, v.method, v.points) == ("correct", "numeric", 5)
+    assert (v.verdict, v.method, v.points) == ("agrees", "numeric", 5)
 
 
 def test_the_neighbourhood_of_the_given_point_is_searched_too() -> None:
     answer, expr = "sqrt(x - 12345)/(2*x - 24690)", "sqrt(x - 12345)"  # right; the domain is beyond 1e4
     v = check(answer, expr, at="x=12346", options=Options(samples=4))
-    assert (v.verdict, v.method, v.points) == ("correct", "numeric", 4)
+    assert (v.verdict, v.method, v.points) == ("agrees", "numeric", 4)
     v = check(answer, expr, options=Options(samples=4))
     assert v.verdict == "undecided" and "near the given point" not in v.reason
 
@@ -139,11 +143,11 @@ def test_the_verdict_carries_both_texts_and_its_tolerances() -> None:
     data = check("2*x", "x^2").to_dict()
     assert (data["answer"], data["of"]) == ("2*x", "x^2")
     loose = check("2*x + 1e-6", "x^2", options=Options(atol=1e-5, rtol=0))
-    assert loose.verdict == "correct" and (loose.rtol, loose.atol) == (0, 1e-5)
+    assert loose.verdict == "agrees" and (loose.rtol, loose.atol) == (0, 1e-5)
     assert check("2*x + 1e-6", "x^2", options=Options(atol=1e-9, rtol=0)).verdict == "wrong"
     with pytest.raises(AdcliError) as info:
         check("2*x", "x^2", options=Options(samples=0))
-    assert "--samples must be at least 1" in info.value.message
+    assert "--samples must be 1 to 1,000" in info.value.message
 
 
 def test_a_point_for_some_variables_holds_them_and_draws_the_others() -> None:
@@ -152,7 +156,7 @@ def test_a_point_for_some_variables_holds_them_and_draws_the_others() -> None:
     assert check("2*x", "x^2", at="y=1").verdict == "correct"  # y is not in the expression: no error
     assert check("y*cos(x*y)", "sin(x*y)", ["x"], at="x=1").verdict == "correct"
     v = check("2*x", "x^2*y", ["x"], at="y=1")  # d/dx x^2*y = 2xy, which is 2x where y = 1
-    assert (v.verdict, v.method) == ("correct", "numeric")
+    assert (v.verdict, v.method) == ("agrees", "numeric") and "with x in [" in v.reason and "y = 1" in v.reason
     assert v.notes == ["y = 1 at every point checked; x drawn at random"]
     v = check("2*x", "x^2*y", ["x"], at="y=2")
     ce = v.counterexample
@@ -175,3 +179,30 @@ def api_bindings(text: str) -> list:
     from adcli.language.parser import parse_point
 
     return parse_point(text)
+
+
+def test_agreeing_at_points_is_not_called_correct() -> None:
+    """Issue 11: 2*x + relu(x - 100000) agrees with d/dx x^2 at every point tried, and was called correct."""
+    v = check("2*x + relu(x-100000)", "x^2")
+    assert (v.verdict, v.method, v.proven, v.exit_code) == ("agrees", "numeric", False, 4)
+    data = v.to_dict()
+    assert data["verdict"] == "agrees" and data["proven"] is False
+    assert "not proven" in data["reason"] and "12 points with x in [" in data["reason"]
+    proof = check("2*x", "x^2")
+    assert (proof.verdict, proof.method, proof.to_dict()["proven"], proof.exit_code) == ("correct", "symbolic", True, 0)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        Options(rtol=math.inf),
+        Options(atol=math.inf),
+        Options(rtol=-1e-9),
+        Options(atol=math.nan),
+        Options(samples=10**6),
+    ],  # noqa: E501
+)
+def test_tolerances_must_be_finite_and_samples_bounded(options: Options) -> None:
+    with pytest.raises(AdcliError) as info:
+        check("2*x", "x^2", options=options)
+    assert info.value.kind == "usage_error" and info.value.exit_code == 2
