@@ -56,12 +56,14 @@ def spread(times: list[float]) -> str:
 
 
 def interleaved(commands: list[list[str]], runs: int, cwd: str) -> tuple[list[list[float]], list[list[float]]]:
-    """Wall and CPU times of each command, alternating between them run by run."""
+    """Wall and CPU times of each command, alternating between them run by run (A B, then B A: neither
+    always goes first)."""
     walls: list[list[float]] = [[] for _ in commands]
     cpus: list[list[float]] = [[] for _ in commands]
-    for _ in range(runs):
-        for argv, kept, cpu in zip(commands, walls, cpus, strict=True):
-            kept.extend(wall(argv, 1, cwd, cpu))
+    for i in range(runs):
+        order = range(len(commands)) if i % 2 == 0 else reversed(range(len(commands)))
+        for k in order:
+            walls[k].extend(wall(commands[k], 1, cwd, cpus[k]))
     return walls, cpus
 
 

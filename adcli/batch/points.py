@@ -44,12 +44,11 @@ def _count(b: Binding) -> int:
     if b.kind != "span":
         return len(b.values)
     start, stop, count = b.values
+    said = f"{b.name}={format_number(start)}:{format_number(stop)}:{count:g}"
     if count != int(count) or count < 1:
-        raise AdcliError(
-            "usage_error",
-            f"{b.name}={format_number(start)}:{format_number(stop)}:{count:g}: "
-            "the count (the third number) must be a whole number >= 1",
-        )
+        raise AdcliError("usage_error", f"{said}: the count (the third number) must be a whole number >= 1")
+    if count > 1 and not math.isfinite(stop - start):  # -1e308:1e308: the steps are NaN and Infinity
+        raise AdcliError("usage_error", f"{said}: the width of the span, stop - start, overflows a float")
     return int(count)
 
 

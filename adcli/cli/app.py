@@ -209,7 +209,7 @@ def diff(
         from adcli.render import results as render
 
         if chosen == "json":
-            sys.stdout.write(render.json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(render.dumps(result.to_dict()) + "\n")
         elif chosen == "plain":
             render.diff_plain(result, precision, sys.stdout, sys.stderr, place)
         else:
@@ -638,9 +638,9 @@ def check(
 
     def show(result: Any, chosen: str, place: Any) -> None:
         if chosen == "json":
-            import json
+            from adcli.render import results as render
 
-            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(render.dumps(result.to_dict()) + "\n")
         else:
             sys.stdout.write(render_compare.check_text(result, precision) + "\n")
         raise typer.Exit(result.exit_code)

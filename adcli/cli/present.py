@@ -127,13 +127,14 @@ def _as_record(show: Any, outcome: Any) -> tuple[int, Any, str]:
     import json
 
     from adcli.render import batch as render_batch
+    from adcli.render import results as render
 
     code, buffer = 0, io.StringIO()
     if outcome.error is None:
         with contextlib.redirect_stdout(buffer):
             code, outcome = _shown(show, outcome, "json")
     if outcome.error is not None:
-        return code, outcome, json.dumps(render_batch.error_record(outcome), ensure_ascii=False)
+        return code, outcome, render.dumps(render_batch.error_record(outcome))
     item = outcome.item
     return code, outcome, json.dumps({"file": item.file, "line": item.line, **json.loads(buffer.getvalue())})
 

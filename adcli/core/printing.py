@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from adcli.core import exact
 from adcli.core.arrays import key_text
 from adcli.core.errors import AdcliError
-from adcli.core.graph import Node, const, make, topo_order, topo_order_of
+from adcli.core.graph import Node, const, make, topo_order_of
 
 #: binding strength of each operation's printed form (atoms and calls bind tightest).
 PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}

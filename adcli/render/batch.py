@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -34,7 +33,6 @@ FORMATS = ("table", "plain", "json", "jsonl", "csv")
 LEAD = ("file", "line", "point", "input")
 TAIL = ("warnings", "error")
 TABLE_ROWS = 1000  # rows of a points table drawn on a terminal; csv and jsonl have them all
-_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(ensure_ascii=False) builds one per record
 
 
 # ---- records ------------------------------------------------------------------------------------
@@ -189,7 +187,7 @@ class JsonlSink(_Sink):
     def emit(self, outcome: Outcome) -> None:
         write = self.out.write
         for record in records(outcome, self.command):
-            write(_JSON.encode(record) + "\n")
+            write(render.dumps(record) + "\n")
 
 
 class JsonSink(_Sink):
@@ -199,7 +197,7 @@ class JsonSink(_Sink):
 
     def emit(self, outcome: Outcome) -> None:
         for record in records(outcome, self.command):
-            self.out.write(("[\n" if not self.started else ",\n") + _JSON.encode(record))
+            self.out.write(("[\n" if not self.started else ",\n") + render.dumps(record))
             self.started = True
 
     def close(self, summary: Summary) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import IO, Any
 
 from adcli.commands.compare import Comparison
 from adcli.modes.numeric import onesided
-from adcli.render.results import fold, number, table_width
+from adcli.render.results import dumps, fold, number, table_width
 
 SHOWN = 4  # entries through one kink spelled out in words
 
@@ -216,7 +215,7 @@ def _entries_table(c: Comparison, header: list[str], rows: list[list[str]], flag
 
 
 def as_json(c: Comparison) -> str:
-    return json.dumps(c.to_dict(), ensure_ascii=False)
+    return dumps(c.to_dict())
 
 
 def check_text(verdict: Any, digits: int) -> str:

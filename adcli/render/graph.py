@@ -12,7 +12,7 @@ from typing import Any
 
 from adcli.commands.drawing import Drawing, Vertex
 from adcli.core.notation import name, style, token
-from adcli.render.results import number
+from adcli.render.results import dumps, number
 
 MAX_LINES = 400  # tree lines drawn in the terminal; --dot draws everything
 MAX_DEPTH = 24  # four columns of guide per level
@@ -137,7 +137,6 @@ def dot(drawing: Drawing, digits: int, ascii: bool) -> str:
 
 
 def as_json(drawing: Drawing) -> str:
-    import json
     from dataclasses import asdict
 
     def arrays(value: object) -> object:  # an array's value or adjoint (issue 12): nested lists
@@ -145,7 +144,7 @@ def as_json(drawing: Drawing) -> str:
             return value.tolist()
         raise TypeError(f"{type(value).__name__} is not JSON")
 
-    return json.dumps(asdict(drawing), ensure_ascii=False, default=arrays)
+    return dumps(asdict(drawing), default=arrays)
 
 
 def tree_text(drawing: Drawing, digits: int, ascii: bool, width: int = 100) -> str:

@@ -223,8 +223,35 @@ def sweep_lines(sweep: dict[str, Any], digits: int) -> list[str]:
     return ["", head, *_sweep_table(sweep, digits), "", *_sweep_plot(sweep)]
 
 
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def dumps(data: Any, default: Any = None) -> str:
+    """JSON text that is JSON: RFC 8259 has no NaN or infinity (Python writes the tokens NaN and Infinity,
+    which JSON readers refuse), so a non-finite number is written as null. The sources are checked first
+    (a non-finite point is a usage error, a non-finite value an error with its message); this is the
+    guarantee for whatever is left."""
+    encoder = _STRICT if default is None else json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=default)
+    try:
+        return encoder.encode(data)
+    except ValueError:
+        return encoder.encode(_finite(data))
+
+
+def _finite(data: Any) -> Any:
+    if hasattr(data, "tolist") and not isinstance(data, float):  # a numpy array (graph's values, issue 12)
+        return _finite(data.tolist())
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def as_json(result: Result, command: str) -> str:
-    return json.dumps(result.to_dict(command), ensure_ascii=False)
+    return dumps(result.to_dict(command))
 
 
 def error_text(exc: AdcliError, origin: str = "") -> str:
@@ -238,7 +265,7 @@ def error_text(exc: AdcliError, origin: str = "") -> str:
 
 
 def error_json(exc: AdcliError) -> str:
-    return json.dumps({"error": exc.to_dict(), "warnings": [w.to_dict() for w in exc.warnings]}, ensure_ascii=False)
+    return dumps({"error": exc.to_dict(), "warnings": [w.to_dict() for w in exc.warnings]})
 
 
 def functions_rows(rows: Sequence[dict[str, object]], digits: int = 0) -> str:

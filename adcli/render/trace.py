@@ -6,12 +6,11 @@ only when a table is drawn.
 
 from __future__ import annotations
 
-import json
 from typing import IO, Any
 
 from adcli.commands.trace import Row, Trace
 from adcli.core.notation import spell, style
-from adcli.render.results import number
+from adcli.render.results import dumps, number
 
 
 def _full(x: float) -> str:
@@ -229,7 +228,7 @@ def as_json(trace: Trace) -> str:
             row["forms"] = [style(form, True) for form in obj.forms]
             row["numbers"] = {style(k, True): v for k, v in obj.numbers.items()}
             row["text"] = spell(obj.target, obj.forms, obj.numbers, obj.value, _full, True)
-    return json.dumps(data, ensure_ascii=False)
+    return dumps(data)
 
 
 def table_text(trace: Trace, digits: int, ascii: bool, width: int = 100) -> str:

@@ -353,3 +353,12 @@ def test_a_points_file_with_an_endless_line_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AdcliError) as caught:
         read_table(str(path))
     assert caught.value.kind == "limit_exceeded" and "line 2 is longer than" in caught.value.message
+
+
+@pytest.mark.parametrize("span", ["x=-1e308:1e308:3", "x=1.7e308:-1.7e308:2"])
+def test_a_span_whose_width_overflows_is_a_usage_error(span: str) -> None:
+    """Issue 11: -1e308:1e308:3 made NaN and Infinity points (invalid JSON, internal_error, a traceback)."""
+    with pytest.raises(AdcliError) as caught:
+        api.value("x", span)
+    assert caught.value.kind == "usage_error" and "overflows a float" in caught.value.message
+    assert api.value("x", "x=-1e308:0:3").value[0].tolist() == [-1e308, -5e307, 0.0]  # a wide but finite span

@@ -337,3 +337,15 @@ def test_a_programs_line_is_its_first_line_in_results_and_errors_alike() -> None
     table = RUNNER.invoke(app, ["grad", "--at", "x=1,y=2", "--format", "csv"], input=program)
     row = next(csv.DictReader(io.StringIO(table.stdout)))
     assert row["line"] == "1" and row["error"].endswith("(line 3, column 5)")
+
+
+def test_json_never_has_nan_or_infinity_tokens() -> None:
+    """RFC 8259 has no NaN or infinity: Python's json writes tokens readers refuse; adcli writes null."""
+    import json
+
+    from adcli import render
+
+    text = render.dumps({"value": [float("nan"), 1.5, float("inf")], "at": {"x": -float("inf")}, "n": 3})
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text) == {"value": [None, 1.5, None], "at": {"x": None}, "n": 3}
+    assert render.dumps({"x": 1e308}) == '{"x": 1e+308}'
