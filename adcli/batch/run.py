@@ -7,10 +7,12 @@ flat. The exit code is the worst one seen (DESIGN.md); the sink prints the summa
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from adcli.batch.inputs import ARG, Item
 from adcli.core.errors import EXIT_AGREES, AdcliError, internal_error, worst_exit
@@ -114,6 +116,49 @@ def _emit(sink: Sink, outcome: Outcome) -> Outcome:
     return outcome
 
 
+class Interrupts:
+    """Ctrl-C in a batch: the record being written is finished first, and the caller closes its output.
+
+    Within `writing` a SIGINT is held until the record is whole; elsewhere it is a KeyboardInterrupt
+    at once (a long problem stops). The batch then writes what it has (csv's spooled rows, json's closing
+    bracket: Ctrl-C left 0 bytes of csv and an unterminated json array) and the command exits 130.
+    Only the main thread's default handler is replaced (the Python API and tests keep theirs)."""
+
+    def __init__(self) -> None:
+        self.writing = self.pending = False
+        self.previous: Any = None
+
+    def __enter__(self) -> Interrupts:
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.writing:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def written(self) -> None:
+        """A record is whole: a Ctrl-C held meanwhile stops the batch now."""
+        self.writing = False
+        if self.pending:
+            raise KeyboardInterrupt
+
+
+def interrupted(summary: Summary) -> NoReturn:
+    """Say how far an interrupted batch got, then stop with exit 130 (as a shell reports SIGINT)."""
+    import sys
+
+    sys.stderr.write(f"interrupted: {summary.total:,} problems done, their output is complete\n")
+    raise KeyboardInterrupt
+
+
 def run(
     items: Iterable[Item],
     compute: Compute,
@@ -121,26 +166,38 @@ def run(
     point: Sequence[Binding] = (),
     progress: Callable[[], Progress] | None = None,
 ) -> Summary:
-    """Compute every problem in order and emit each outcome at once; the summary holds the worst exit."""
+    """Compute every problem in order and emit each outcome at once; the summary holds the worst exit.
+
+    Ctrl-C stops after the record being written; the output is closed as after the last problem."""
     summary = Summary()
     started = last = time.monotonic()
     bar: Progress | None = None
-    try:
-        for item in items:
-            if item.note is not None:
-                sink.note(item)
-                continue
-            summary.count(_emit(sink, solve(item, compute, point)))
-            if progress is not None:
-                now = time.monotonic()
-                if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:
-                    bar = bar or progress()
-                    bar.update(summary.total, summary.failed)
-                    last = now
-    finally:
-        if bar is not None:
-            bar.close()
-    sink.close(summary)
+    stopped = False
+    with Interrupts() as interrupts:
+        try:
+            for item in items:
+                if item.note is not None:
+                    sink.note(item)
+                    continue
+                outcome = solve(item, compute, point)
+                interrupts.writing = True
+                summary.count(_emit(sink, outcome))
+                interrupts.written()
+                if progress is not None:
+                    now = time.monotonic()
+                    if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:
+                        bar = bar or progress()
+                        bar.update(summary.total, summary.failed)
+                        last = now
+        except KeyboardInterrupt:
+            stopped = True
+        finally:
+            if bar is not None:
+                bar.close()
+        interrupts.writing = True  # closing writes the output (csv: all of it): never cut short
+        sink.close(summary)
+    if stopped:
+        interrupted(summary)
     return summary
 
 

@@ -666,7 +666,7 @@ def _main(
 def main() -> None:
     import os
 
-    from adcli.cli.run import Output, pipe_closed
+    from adcli.cli.run import ClosedInput, Output, io_failed, pipe_closed
 
     # Scalar work never calls BLAS, but numpy's OpenBLAS starts a thread per core when it is imported:
     # 20-50 ms of a one-shot run on a busy 2-core machine. A user's own setting wins.
@@ -675,19 +675,29 @@ def main() -> None:
     # pay (issue 12): there numpy keeps its own default; literal arrays and scalars stay on one thread.
     if not any(_large_arrays(arg) for arg in sys.argv[1:]):
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if sys.stdout is None:  # `>&-`: there is nowhere to write the answer
+        raise SystemExit(io_failed(OSError(9, "standard output is closed"), None))
+    if sys.stdin is None:  # `<&-`: fine unless the command reads it
+        sys.stdin = ClosedInput()  # type: ignore[assignment]
     output = sys.stdout = Output(sys.stdout)  # notices a closed pipe, whoever catches the error (Rich, Click)
     try:
         code = _run()
     except SystemExit as done:
         code = done.code
+    except OSError as exc:  # a full disk, a closed stream, no temporary folder (a broken pipe is below)
+        code = 0 if isinstance(exc, BrokenPipeError) else io_failed(exc, output)
     try:
         output.flush()  # here, not at the interpreter's exit, where a closed pipe is a message and exit 120
     except BrokenPipeError:
         pass
+    except OSError as exc:
+        code = io_failed(exc, output)
     finally:
         sys.stdout = output.stream
     if output.broken:
         pipe_closed(exit=SystemExit)
+    if output.failed is not None and code != 74:  # a write failed and someone (Rich) swallowed the error
+        code = io_failed(output.failed, output)
     raise SystemExit(code)
 
 

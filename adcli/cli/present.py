@@ -69,33 +69,50 @@ def _present_many(fmt: str | None, compute: Any, show: Any, expr: Any, files: An
 
 
 def _each_problem(items: Any, compute: Any, show: Any, chosen: str, point: Any) -> Any:
-    """The problems of a batch in turn, shown (json: an array of records); the summary."""
-    from adcli.batch import inputs
+    """The problems of a batch in turn, shown (json: an array of records); the summary. Ctrl-C stops after
+    the problem being shown, with the json array closed (adcli.batch.run.Interrupts)."""
     from adcli.batch import run as batch
+
+    summary, records, stopped = batch.Summary(), [0], False
+    with batch.Interrupts() as interrupts:
+        try:
+            for item in items:
+                if item.note is not None:
+                    sys.stderr.write(f"note: {item.note}\n")
+                    continue
+                outcome = batch.solve(item, compute, point)
+                interrupts.writing = True
+                _one(outcome, show, chosen, summary, records)
+                interrupts.written()
+        except KeyboardInterrupt:
+            stopped = True
+        interrupts.writing = True
+        if chosen == "json":
+            sys.stdout.write("\n]\n" if records[0] else "[]\n")
+    if stopped:
+        batch.interrupted(summary)
+    return summary
+
+
+def _one(outcome: Any, show: Any, chosen: str, summary: Any, records: list[int]) -> None:
+    """One problem's output: its record (json, jsonl) or its display, and its error on stderr."""
+    from adcli.batch import inputs
     from adcli.render import batch as render_batch
 
-    summary, records = batch.Summary(), 0
-    for item in items:
-        if item.note is not None:
-            sys.stderr.write(f"note: {item.note}\n")
-            continue
-        outcome, code, record = batch.solve(item, compute, point), 0, None
-        if chosen in ("json", "jsonl"):
-            code, outcome, record = _as_record(show, outcome)
-        elif outcome.error is None:
-            sys.stdout.write("" if item.file == inputs.ARG else f"# {item.file}:{item.line}\n")
-            code, outcome = _shown(show, outcome, chosen)
-        summary.count(outcome, code)  # a disagreement or a wrong answer (exit 1) counts as failed
-        if record is None:
-            if outcome.error is not None:
-                sys.stdout.flush()
-                sys.stderr.write(render_batch.error_text(outcome) + "\n")
-            continue
-        sys.stdout.write(record + "\n" if chosen == "jsonl" else ("[\n" if not records else ",\n") + record)
-        records += 1
-    if chosen == "json":
-        sys.stdout.write("\n]\n" if records else "[]\n")
-    return summary
+    item, code, record = outcome.item, 0, None
+    if chosen in ("json", "jsonl"):
+        code, outcome, record = _as_record(show, outcome)
+    elif outcome.error is None:
+        sys.stdout.write("" if item.file == inputs.ARG else f"# {item.file}:{item.line}\n")
+        code, outcome = _shown(show, outcome, chosen)
+    summary.count(outcome, code)  # a disagreement or a wrong answer (exit 1) counts as failed
+    if record is None:
+        if outcome.error is not None:
+            sys.stdout.flush()
+            sys.stderr.write(render_batch.error_text(outcome) + "\n")
+        return
+    sys.stdout.write(record + "\n" if chosen == "jsonl" else ("[\n" if not records[0] else ",\n") + record)
+    records[0] += 1
 
 
 def _shown(show: Any, outcome: Any, chosen: str) -> tuple[int, Any]:

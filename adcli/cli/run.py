@@ -215,6 +215,7 @@ class Output:
 
     def __init__(self, stream: Any) -> None:
         self.stream, self.broken = stream, False
+        self.failed: OSError | None = None  # a write that failed otherwise (a full disk): io_error
 
     def write(self, text: str) -> int:
         try:  # a short text as it is (Click probes with write(b"") whether a stream takes bytes)
@@ -225,6 +226,9 @@ class Output:
         except BrokenPipeError:
             self.broken = True
             raise
+        except OSError as exc:
+            self.failed = self.failed or exc
+            raise
         return len(text)
 
     def flush(self) -> None:
@@ -233,9 +237,68 @@ class Output:
         except BrokenPipeError:
             self.broken = True
             raise
+        except OSError as exc:
+            self.failed = self.failed or exc
+            raise
 
     def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, …: the stream's own
         return getattr(self.stream, name)
+
+
+class ClosedInput:
+    """Standard input when it was closed (`<&-`: Python's sys.stdin is None): not a terminal, and reading
+    it is an io_error, so a command that needs no input runs and one that does says why it cannot."""
+
+    def isatty(self) -> bool:
+        return False
+
+    def _closed(self, *args: object) -> Any:
+        import errno
+
+        raise OSError(errno.EBADF, "standard input is closed")
+
+    read = readline = readlines = fileno = _closed
+
+    @property
+    def buffer(self) -> ClosedInput:
+        return self
+
+    def __iter__(self) -> ClosedInput:
+        return self
+
+    def __next__(self) -> str:
+        return self._closed()
+
+
+def io_failed(exc: OSError, output: Output | None) -> int:
+    """One line for an input or output that failed (a full disk, a closed stream), never a traceback:
+    error[io_error] on stderr (if stderr is there), the rest of stdout discarded; the exit code, 74."""
+    import errno
+    import os
+
+    from adcli.errors import EXIT_CODES
+
+    reason = exc.strerror or str(exc)
+    writing = (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT)
+    if exc.filename:  # a temporary file (csv rows are spooled), the history file
+        said = f"cannot use {exc.filename}: {reason}"
+    elif reason.startswith("standard "):  # standard input (or output) is closed
+        said = reason
+    elif (output is not None and output.failed is exc) or exc.errno in writing:
+        said = f"cannot write the output: {reason}"
+    else:
+        said = f"input or output failed: {reason}"
+    try:
+        sys.stderr.write(f"error[io_error]: {said}\n")
+        sys.stderr.flush()
+    except (OSError, AttributeError, ValueError):  # stderr is gone too: the exit code says it
+        pass
+    try:  # what is still buffered cannot be written: the final flush must not complain
+        if output is not None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), output.stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+    return EXIT_CODES["io_error"]
 
 
 def option_error(exc: Any) -> NoReturn:

@@ -18,6 +18,7 @@ EXIT_CODES: dict[str, int] = {
     "nondifferentiable": 1,  # a derivative of order >= 2 at a kink (adcli hess, adcli taylor)
     "nonfinite": 1,
     "internal_error": 3,  # a bug in adcli, caught per problem so that a batch goes on (README)
+    "io_error": 74,  # the output or input failed (a full disk, a closed stream): EX_IOERR of sysexits.h
 }
 
 

@@ -232,7 +232,11 @@ class CsvSink(_Sink):
         cells: list[Any] = [itertools.repeat(None)] * len(columns)
         for name, v in row.items():
             cells[columns[name]] = v if chunk and isinstance(v, list | range) else itertools.repeat(v)
-        self.writer.writerows(itertools.islice(zip(*cells, strict=False), m))
+        try:
+            self.writer.writerows(itertools.islice(zip(*cells, strict=False), m))
+        except OSError as exc:  # the temporary folder is full: say so, not "cannot write the output"
+            where = f"the temporary file of the csv rows ({tempfile.gettempdir()})"
+            raise OSError(exc.errno, exc.strerror, where) from exc
 
     def _chunk(self, outcome: Outcome, start: int, stop: int) -> dict[str, Any]:
         """The rows of points [start, stop) of a point set, column by column: csv_row of a record whose

@@ -297,3 +297,59 @@ def test_a_lines_own_point_wins_over_the_sessions_and_unused_session_values_are_
     assert first["value"] == [25.0] and first["jacobian"] == [[10.0]]  # x^2 and 2x at x = 5
     assert second["value"] == [1.0] and second["jacobian"] == [[2.0]]  # the session's x = 1 again
     assert first["warnings"] == [] and second["warnings"] == []  # y serves other lines: not reported unused
+
+
+class _Readline:
+    """The two calls of the readline module the history uses, recorded."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def read_history_file(self, path: str) -> None:
+        with open(path, encoding="utf-8") as f:
+            self.read.append(f.read())
+
+    def write_history_file(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("x^2\n")
+
+
+def test_the_history_is_read_only_from_a_regular_file(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Issue 11: a FIFO as ~/.adcli_history would hang the session's start; a link to /dev/zero read forever."""
+    import os
+
+    from adcli import repl
+
+    history = tmp_path / ".adcli_history"
+    monkeypatch.setattr(repl, "HISTORY", str(history))
+    os.mkfifo(history)
+    reader = _Readline()
+    repl._read_history(reader)  # a FIFO: not opened for reading (it would block)
+    history.unlink()
+    history.symlink_to("/dev/zero")
+    repl._read_history(reader)
+    history.unlink()
+    history.write_text("sin(x)\n", encoding="utf-8")
+    repl._read_history(reader)
+    assert reader.read == ["sin(x)\n"]
+
+
+def test_the_history_is_written_whole_or_not_at_all(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from adcli import repl
+
+    history = tmp_path / ".adcli_history"
+    monkeypatch.setattr(repl, "HISTORY", str(history))
+    repl._write_history(_Readline())
+    assert history.read_text(encoding="utf-8") == "x^2\n" and [p.name for p in tmp_path.iterdir()] == [history.name]
+
+    class Failing(_Readline):
+        def write_history_file(self, path: str) -> None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("half")
+            raise OSError(28, "No space left on device")
+
+    repl._write_history(Failing())
+    assert history.read_text(encoding="utf-8") == "x^2\n" and len(list(tmp_path.iterdir())) == 1
+    monkeypatch.setattr(repl, "HISTORY", str(tmp_path / "no" / "such" / ".adcli_history"))
+    repl._write_history(_Readline())  # a home folder that does not exist is not created
+    assert not (tmp_path / "no").exists()

@@ -12,6 +12,7 @@ adcli.cli.repl.session; this module has the `:` commands and the loop. `:help` l
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -206,10 +207,7 @@ def _lines(stdin: IO[str], interactive: bool) -> Iterator[str]:
     except ImportError:  # pragma: no cover - Windows without pyreadline
         readline = None  # type: ignore[assignment]
     if readline is not None:
-        try:
-            readline.read_history_file(HISTORY)
-        except OSError:
-            pass
+        _read_history(readline)
     try:
         while True:
             try:
@@ -221,10 +219,49 @@ def _lines(stdin: IO[str], interactive: bool) -> Iterator[str]:
                 return
     finally:
         if readline is not None:
-            try:
-                readline.write_history_file(HISTORY)
-            except OSError:
-                pass
+            _write_history(readline)
+
+
+MAX_HISTORY = 1 << 20  # bytes: a bigger history file is not read
+
+
+def _read_history(readline: Any) -> None:
+    """The history file, if it is a regular file of the user's, not too big: a FIFO there would hang the
+    session's start, a link to /dev/zero read forever."""
+    import stat
+
+    try:
+        fd = os.open(HISTORY, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and info.st_size <= MAX_HISTORY:
+            opened = f"/proc/self/fd/{fd}"  # the file checked, even if the name is swapped meanwhile
+            readline.read_history_file(opened if os.path.exists(opened) else HISTORY)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_history(readline: Any) -> None:
+    """Written whole or not at all: into a temporary file beside it, then renamed over it (a full disk
+    left a cut history); a home folder that does not exist is not created."""
+    import tempfile
+
+    folder = os.path.dirname(HISTORY)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".adcli_history.", dir=folder)
+    except OSError:
+        return
+    os.close(fd)
+    try:
+        readline.write_history_file(temporary)
+        os.replace(temporary, HISTORY)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
 
 
 Show = Callable[[Any, str, str, int], None]
