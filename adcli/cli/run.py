@@ -276,7 +276,7 @@ def io_failed(exc: OSError, output: Output | None) -> int:
     import errno
     import os
 
-    from adcli.errors import EXIT_CODES
+    from adcli.core.errors import EXIT_CODES
 
     reason = exc.strerror or str(exc)
     writing = (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT)

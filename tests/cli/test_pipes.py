@@ -120,7 +120,7 @@ def test_a_full_temporary_folder_is_one_io_error_line(adcli: object, monkeypatch
     """csv rows are spooled to a temporary file: a full TMPDIR is named as such, not a traceback."""
     import errno
 
-    from adcli import render_batch
+    from adcli.render import batch as render_batch
 
     class Full:
         def write(self, text: str) -> int:

@@ -318,7 +318,7 @@ def test_the_history_is_read_only_from_a_regular_file(tmp_path, monkeypatch) -> 
     """Issue 11: a FIFO as ~/.adcli_history would hang the session's start; a link to /dev/zero read forever."""
     import os
 
-    from adcli import repl
+    from adcli.cli.repl import loop as repl
 
     history = tmp_path / ".adcli_history"
     monkeypatch.setattr(repl, "HISTORY", str(history))
@@ -335,7 +335,7 @@ def test_the_history_is_read_only_from_a_regular_file(tmp_path, monkeypatch) -> 
 
 
 def test_the_history_is_written_whole_or_not_at_all(tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    from adcli import repl
+    from adcli.cli.repl import loop as repl
 
     history = tmp_path / ".adcli_history"
     monkeypatch.setattr(repl, "HISTORY", str(history))

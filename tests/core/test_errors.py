@@ -22,9 +22,10 @@ DESIGN_TABLE = {
 
 
 def test_exit_codes_are_the_design_table() -> None:
-    # internal_error (exit 3) is the README's addition: a bug in adcli, reported per batch line;
-    # nondifferentiable (exit 1), a warning at order 1, is an error at order 2 and above (issue 14: hess, taylor)
-    assert EXIT_CODES == {**DESIGN_TABLE, "internal_error": 3, "nondifferentiable": 1}
+    # the README's additions: internal_error (exit 3), a bug in adcli, reported per batch line; nondifferentiable
+    # (exit 1), a warning at order 1, is an error at order 2 and above (issue 14: hess, taylor); io_error
+    # (74, sysexits' EX_IOERR), an output or input that failed
+    assert EXIT_CODES == {**DESIGN_TABLE, "internal_error": 3, "nondifferentiable": 1, "io_error": 74}
     for kind, code in DESIGN_TABLE.items():
         assert AdcliError(kind, "m").exit_code == code
 
@@ -105,3 +106,11 @@ def test_an_error_after_a_kink_keeps_the_warning() -> None:
 @pytest.mark.parametrize(("codes", "worst"), [([], 0), ([0, 0], 0), ([0, 1, 0], 1), ([1, 2, 0], 2), ([2, 1], 2)])
 def test_worst_exit_of_a_batch(codes: list[int], worst: int) -> None:
     assert worst_exit(codes) == worst
+
+
+def test_a_batch_exit_ranks_check_agrees_below_every_failure() -> None:
+    """check's 4 ("agrees, not proven") is no failure: a larger number, but a wrong answer (1) beats it."""
+    from adcli.core.errors import worst_exit
+
+    assert worst_exit([0, 4, 1]) == 1 and worst_exit([4, 0]) == 4 and worst_exit([4, 2, 1]) == 2
+    assert worst_exit([]) == 0

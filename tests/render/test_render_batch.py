@@ -343,7 +343,7 @@ def test_json_never_has_nan_or_infinity_tokens() -> None:
     """RFC 8259 has no NaN or infinity: Python's json writes tokens readers refuse; adcli writes null."""
     import json
 
-    from adcli import render
+    from adcli.render import results as render
 
     text = render.dumps({"value": [float("nan"), 1.5, float("inf")], "at": {"x": -float("inf")}, "n": 3})
     assert "NaN" not in text and "Infinity" not in text
