@@ -20,7 +20,7 @@ from adcli.core.graph import topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import to_text
 from adcli.core.shaped import infer_shapes
-from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials
+from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials, require_detailed
 from adcli.language.parser import Binding, Parsed, check_calls, parse, parse_point
 from adcli.modes import forward, reverse
 
@@ -497,6 +497,7 @@ def _symbolic(problem: Problem, direction: Any, cotangent: Any) -> Result:
     from adcli.modes.symbolic import defined, derivative
 
     started, tape, wrt = time.perf_counter(), problem.tape, problem.wrt
+    require_detailed(len(tape.nodes) - tape.first_op, "symbolic mode")  # before the sweeps, not after
     warnings = list(problem.warnings)
     inputs = _inputs(problem)
     vals = evaluate(tape, inputs, tape.active(wrt), warnings)  # values, domains, kink warnings as in AD

@@ -18,8 +18,9 @@ import numpy as np
 
 from adcli.commands.trace import require_one_point
 from adcli.core.errors import EXIT_AGREES, AdcliError
-from adcli.core.graph import Node, build, const, is_const, variables
+from adcli.core.graph import Node, build, const, is_const, topo_order, variables
 from adcli.core.printing import to_text
+from adcli.core.tape import MAX_DETAILED
 from adcli.language.parser import Parsed, check_calls, parse
 
 RTOL, ATOL = 1e-7, 1e-9
@@ -248,7 +249,9 @@ def check(  # noqa: PLR0913 - the command's options
     require_one_point(given, "check")
     used = list(dict.fromkeys([*variables(parsed.outputs), *names]))  # values for other names: not an error
     given = {name: value for name, value in given.items() if name in used}
-    symbolic = _symbolic(parsed, parsed_answer, names)
+    operations = sum(1 for n in topo_order([*parsed.outputs, *parsed_answer.outputs]) if n.args)
+    big = operations > MAX_DETAILED  # symbolic mode's limit: then the answer is checked at points only
+    symbolic = None if big else _symbolic(parsed, parsed_answer, names)
     if symbolic is not None and symbolic[0]:
         verdict = Verdict("correct", "symbolic", "the derivative minus the answer simplifies to 0", names)
     else:
@@ -257,6 +260,12 @@ def check(  # noqa: PLR0913 - the command's options
         if given and drawn:  # a point for some of the variables: those are held, the others drawn
             held = ", ".join(f"{name} = {value:g}" for name, value in given.items())
             verdict.notes.append(f"{held} at every point checked; {', '.join(drawn)} drawn at random")
+    if big:
+        verdict.notes.insert(
+            0,
+            f"{operations:,} operations: too big to prove symbolically (the limit is "
+            f"{MAX_DETAILED:,}), checked at points only",
+        )
     verdict.answer, verdict.of = answer, expr
     verdict.derivative = symbolic[1] if symbolic is not None else None
     return verdict

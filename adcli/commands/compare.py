@@ -21,6 +21,7 @@ from typing import Any
 from adcli.commands import peers as peering
 from adcli.core.errors import AdcliError
 from adcli.core.printing import format_number, to_text
+from adcli.core.tape import require_detailed
 
 Runner = Callable[[Any], Any]  # Problem -> Result
 
@@ -321,6 +322,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         raise AdcliError("usage_error", "--rtol and --atol must be numbers >= 0")
     if problem.tape.shapes is None and any(getattr(v, "ndim", 0) for v in problem.point.values()):
         raise AdcliError("usage_error", "compare takes one point: give each variable one value, not a span or list")
+    require_detailed(len(problem.tape.nodes) - problem.tape.first_op, "compare")  # every mode, each timed
     frameworks = peers(frameworks)
     failures: dict[str, AdcliError] = {}
     chosen = choose(modes)

@@ -20,7 +20,7 @@ from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import Node, topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import LIMIT, expanded_size, to_latex, to_text
-from adcli.core.tape import Tape
+from adcli.core.tape import Tape, require_detailed
 from adcli.modes.symbolic.cse import shared_form
 from adcli.modes.symbolic.defined import check_derivatives, check_input, locate
 from adcli.modes.symbolic.derivative import StepTree, count_operations, derivative_table, steps_for
@@ -282,6 +282,7 @@ def diff(  # noqa: PLR0913 - the command's options
     _check_wrt(wrt)
     problem, notes = None, []
     parsed = parse(text, strict=strict)
+    require_detailed(count_operations(parsed.outputs), "diff")  # before the tape and the simplifier
     point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None
     missing = api.shared_point_gaps(parsed, at, defaults)
     if point is not None and not missing:  # a point for every variable: values too

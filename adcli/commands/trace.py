@@ -20,7 +20,7 @@ from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, as_node, const, is_const, make, topo_order, var
 from adcli.core.notation import VALUE_PLACEHOLDER, name, token
 from adcli.core.printing import format_number, to_text
-from adcli.core.tape import ERRSTATE, Tape, evaluate, local_partials
+from adcli.core.tape import ERRSTATE, Tape, evaluate, local_partials, require_detailed
 
 MODES = ("forward", "reverse", "both")
 
@@ -376,6 +376,7 @@ def compute(
     if mode == "forward" and cotangent is not None:
         raise AdcliError("usage_error", "--cot seeds the adjoint sweep, which --mode forward does not run")
     tape: Tape = problem.tape
+    require_detailed(len(tape.nodes) - tape.first_op, "trace")  # three rows of text an operation
     dirs = resolve_direction(problem.wrt, direction) if mode != "reverse" else None
     cots = resolve_cotangent(len(tape.outputs), cotangent) if mode != "forward" else None
     warnings = list(problem.warnings)

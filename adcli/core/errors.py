@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,38 @@ class AdcliError(Exception):
 
     def to_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}
+
+
+class Places(Mapping[Any, tuple[int, int]]):
+    """Where each node of a parsed text is first written: node -> (line, column), for errors' carets.
+
+    The parser records a place for every node; a (line, column) tuple and its column cost two objects
+    per node, a fifth of a long text's memory. A place is kept packed in one small int instead
+    (line << 24 | column: a column is at most the 2,000,000-byte line limit, under 2^24)."""
+
+    __slots__ = ("packed",)
+    SHIFT = 24
+
+    def __init__(self) -> None:
+        self.packed: dict[Any, int] = {}  # node -> line << SHIFT | column (the parser writes it directly)
+
+    def add(self, node: Any, line: int, column: int) -> None:
+        """The node's place, unless it has one already (the first place a shared node is written)."""
+        if node not in self.packed:
+            self.packed[node] = line << self.SHIFT | column
+
+    def __getitem__(self, node: Any) -> tuple[int, int]:
+        packed = self.packed[node]
+        return packed >> self.SHIFT, packed & ((1 << self.SHIFT) - 1)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.packed
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,19 @@ ERRSTATE = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ig
 _ONE = np.float64(1.0)
 TEXT_LIMIT = 60  # a node's text in a message: longer is cut, with …
 MAX_KINK_WARNINGS = 20  # kinks named in one sweep's warnings; the others are counted
+#: operations that trace, compare and symbolic mode take: each works per operation far more than a sweep
+#: does (rows of text, every mode, a simplifier), and a 500,000-term sum took them minutes and ~1 GB
+MAX_DETAILED = 10_000
+
+
+def require_detailed(operations: int, what: str) -> None:
+    """limit_exceeded for an expression too big for a command that works per operation (MAX_DETAILED)."""
+    if operations > MAX_DETAILED:
+        raise AdcliError(
+            "limit_exceeded",
+            f"{what} takes expressions of up to {MAX_DETAILED:,} operations; this one has {operations:,} "
+            "(grad, jac and eval take any size up to the input limit)",
+        )
 
 
 def ones_like(value: Any) -> Any:
@@ -366,17 +379,39 @@ def _kinks_at(  # noqa: PLR0913 - one slot of the primal sweep
             raise tape.error(kink.refuse, refusal(warning.details), s, warnings=list(warnings))
 
 
+_CONSTANT: dict[str, tuple[int, ...] | None] = {}
+
+
+def constant_partials(prim: Primitive) -> tuple[int, ...] | None:
+    """The partials of an operation whose rules give numbers whatever the arguments (add: 1, 1; neg: -1),
+    found once by calling the rules on placeholders: every slot of it shares one tuple (a 500,000-term sum
+    held 500,000 equal tuples, 28 MB)."""
+    if prim.name not in _CONSTANT:
+        probe = [object()] * (len(prim.partials) + 1)
+        try:
+            found: tuple[Any, ...] | None = tuple(rule(*probe) for rule in prim.partials)
+        except (TypeError, ValueError, ArithmeticError):  # the rule uses its arguments
+            found = None
+        _CONSTANT[prim.name] = found if found and all(type(p) is int for p in found) else None
+    return _CONSTANT[prim.name]
+
+
 def local_partials(
     tape: Tape, vals: Sequence[Any], active: Sequence[bool], warnings: list[AdcliWarning] | None = None
 ) -> list[tuple[Any, ...] | None]:
     """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive)."""
     partials: list[tuple[Any, ...] | None] = [None] * len(vals)
     prims, args = tape.prims, tape.args
+    constant = {p.name: constant_partials(p) for p in {p for p in prims[tape.first_op :] if p is not None}}
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
             if not active[s]:
                 continue
             idx = args[s]
+            shared = constant[prims[s].name]  # type: ignore[union-attr]
+            if shared is not None and all(map(active.__getitem__, idx)):
+                partials[s] = shared
+                continue
             a = [vals[j] for j in idx]
             out = vals[s]
             try:  # a list comprehension, not a generator: this loop is the gradient's hot path

@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from adcli.core import exact, numbers
-from adcli.core.errors import AdcliError
+from adcli.core.errors import AdcliError, Places
 from adcli.core.graph import Node, const, make, topo_order, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
 from adcli.core.printing import to_text
@@ -84,7 +84,7 @@ class Parsed:
     labels: dict[Node, str] = field(default_factory=dict)
     assignments: list[tuple[str, Node]] = field(default_factory=list)
     point: list[Binding] = field(default_factory=list)
-    positions: dict[Node, tuple[int, int]] = field(default_factory=dict)
+    positions: Places = field(default_factory=Places)
     notes: list[str] = field(default_factory=list)
     maybe_calls: list[Token] = field(default_factory=list)  # `name(...)` read as a product
 
@@ -115,14 +115,15 @@ class _Builder(Transformer):
         """Start a parse: the parser holds one Builder, whose state is one parse's."""
         self.source, self.strict = source, strict
         self.parsed = Parsed(source, [])
+        self.places = self.parsed.positions.packed
         self.env: dict[str, Node] = {}
         self.bare_numbers: set[Node] = set()
         self.point_names: set[str] = set()
 
     def _at(self, node: Node, token: Token) -> Node:
-        positions = self.parsed.positions
-        if node not in positions:  # the first place a shared node is written
-            positions[node] = (token.line, token.column)
+        places = self.places
+        if node not in places:  # the first place a shared node is written, packed (adcli.core.errors.Places)
+            places[node] = token.line << Places.SHIFT | token.column
         return node
 
     def lex_name(self, token: Token) -> Token:
@@ -174,7 +175,7 @@ class _Builder(Transformer):
         node = make("stack", items)
         if items and items[0] in self.parsed.positions:  # the caret of a ragged literal: its first item
             line, column = self.parsed.positions[items[0]]
-            self.parsed.positions.setdefault(node, (line, max(1, column - 1)))
+            self.parsed.positions.add(node, line, max(1, column - 1))
         return node
 
     def transpose(self, children: list) -> Node:
@@ -362,7 +363,7 @@ class _Builder(Transformer):
         return self.parsed
 
 
-def _constant_value(node: Node, source: str, positions: dict[Node, tuple[int, int]]) -> float:
+def _constant_value(node: Node, source: str, positions: Places) -> float:
     """A point's value: a constant expression (pi/4, -1e-3), evaluated without any variable."""
     from adcli.core.shaped import constant_value  # the evaluator lives with the sweeps (arrays too)
 

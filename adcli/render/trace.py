@@ -215,7 +215,7 @@ def _arrays_text(trace: Any, digits: int, ascii: bool, out: IO[str], err: IO[str
 
 def as_json(trace: Trace) -> str:
     if _arrays(trace):
-        return json.dumps(trace.to_dict(), ensure_ascii=False)
+        return dumps(trace.to_dict())
     """trace.to_dict() with each row in the ASCII notation (v[-1], x1dot, ybar) and its text at full precision.
 
     Rows are kept in a neutral notation inside adcli ({x1}, v_m1); the JSON a user reads speaks the

@@ -114,3 +114,15 @@ def test_a_batch_exit_ranks_check_agrees_below_every_failure() -> None:
 
     assert worst_exit([0, 4, 1]) == 1 and worst_exit([4, 0]) == 4 and worst_exit([4, 2, 1]) == 2
     assert worst_exit([]) == 0
+
+
+def test_places_are_packed_and_keep_the_first_place() -> None:
+    from adcli.core.errors import Places
+
+    places = Places()
+    places.add("a", 1, 5)
+    places.add("a", 3, 7)  # a shared node: its first place stays
+    places.add("b", 40_000, 2_000_000)
+    assert places["a"] == (1, 5) and places.get("b") == (40_000, 2_000_000)
+    assert "a" in places and "c" not in places and places.get("c", (None, None)) == (None, None)
+    assert list(places) == ["a", "b"] and len(places) == 2

@@ -249,3 +249,20 @@ def test_a_message_names_a_node_by_its_text_whole_or_cut() -> None:
     tape = linearise(parsed.outputs, ["x", "y"], labels=parsed.labels)
     assert tape.text(tape.outputs[0]) == "sin(a) + a"
     assert tape.text(tape.nodes.index(parsed.assignments[0][1])) == "x*y"  # a node is not its own label
+
+
+def test_constant_partials_are_found_from_the_rules_and_shared() -> None:
+    """add, sub and neg have number partials: their slots share one tuple (memory for long sums)."""
+    from adcli.core.primitives import TABLE
+    from adcli.core.tape import constant_partials
+
+    found = {name: constant_partials(p) for name, p in TABLE.items() if constant_partials(p) is not None}
+    assert found == {"add": (1, 1), "sub": (1, -1), "neg": (-1,)}
+    tape = linearise(parse("x + y + x*y - (-x)").outputs, ["x", "y"])
+    vals = evaluate(tape, [2.0, 3.0])
+    partials = local_partials(tape, vals, tape.active(["x", "y"]))
+    adds = [partials[s] for s in range(tape.first_op, len(vals)) if tape.prims[s].name == "add"]  # type: ignore[union-attr]
+    assert adds == [(1, 1), (1, 1)] and adds[0] is adds[1]
+    only_x = local_partials(tape, vals, tape.active(["x"]))  # y inactive: its edges have no partial
+    first = next(s for s in range(tape.first_op, len(vals)) if tape.prims[s].name == "add")  # type: ignore[union-attr]
+    assert only_x[first] == (1, None)

@@ -21,6 +21,7 @@ from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, as_node, build, const, make, topo_order, var
 from adcli.core.primitives import TABLE
 from adcli.core.printing import to_text
+from adcli.core.tape import require_detailed
 from adcli.modes.symbolic.simplify import Simplifier
 
 ZERO, ONE = const(0), const(1)
@@ -283,6 +284,7 @@ class Values:
 
 def jacobian_values(outputs: Sequence[Node], wrt: Sequence[str], names: Sequence[str], inputs: Sequence[Any]) -> Values:
     """The derivative graphs of every output by every `wrt`, from the rule table, evaluated at the point."""
+    require_detailed(count_operations(outputs), "symbolic mode")
     simplifier = Simplifier(topo_order(outputs))
     accumulate = "forward" if len(wrt) <= len(outputs) else "reverse"
     table = derivative_table(outputs, wrt, 1, simplifier, accumulate)
