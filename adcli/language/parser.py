@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Transformer
@@ -17,7 +17,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, Unex
 
 from adcli.core import exact, numbers
 from adcli.core.errors import AdcliError, Places
-from adcli.core.graph import Node, const, make, topo_order, var
+from adcli.core.graph import Node, const, make, topo_order, topo_order_of, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
 from adcli.core.printing import to_text
 from adcli.language.lalr import Driver
@@ -87,6 +87,7 @@ class Parsed:
     positions: Places = field(default_factory=Places)
     notes: list[str] = field(default_factory=list)
     maybe_calls: list[Token] = field(default_factory=list)  # `name(...)` read as a product
+    given: frozenset[str] = frozenset()  # names that stood for graphs already built (parse's `given`)
 
     def read_as(self) -> str:
         """The canonical text: parses back to the same graph, with the parentheses that matter."""
@@ -111,10 +112,12 @@ class _Builder(Transformer):
     put three wrapper calls around every reduction, a fifth of the parse).
     """
 
-    def reset(self, source: str, strict: bool) -> None:
-        """Start a parse: the parser holds one Builder, whose state is one parse's."""
+    def reset(self, source: str, strict: bool, given: Mapping[str, Node] | None = None) -> None:
+        """Start a parse: the parser holds one Builder, whose state is one parse's. `given`: names that stand
+        for graphs already built (the REPL's results), used as they are instead of parsing their text again."""
         self.source, self.strict = source, strict
-        self.parsed = Parsed(source, [])
+        self.given = given or {}
+        self.parsed = Parsed(source, [], given=frozenset(self.given))
         self.places = self.parsed.positions.packed
         self.env: dict[str, Node] = {}
         self.bare_numbers: set[Node] = set()
@@ -124,6 +127,14 @@ class _Builder(Transformer):
         places = self.places
         if node not in places:  # the first place a shared node is written, packed (adcli.core.errors.Places)
             places[node] = token.line << Places.SHIFT | token.column
+        return node
+
+    def _at_all(self, node: Node, token: Token) -> Node:
+        """A given graph is written where its name is: each of its nodes without a place gets that one, so
+        an error inside it points at the name (the REPL then says `(in $3 = …)`)."""
+        place = token.line << Places.SHIFT | token.column
+        for n in topo_order_of(node, self.places) or ():
+            self.places[n] = place
         return node
 
     def lex_name(self, token: Token) -> Token:
@@ -152,6 +163,8 @@ class _Builder(Transformer):
         token = children[0]
         if token.value in self.env:
             return self.env[token.value]
+        if self.given and token.value in self.given:
+            return self._at_all(self.given[token.value], token)
         if token.value in CONSTANTS:
             return self._at(const(CONSTANTS[token.value]), token)
         return self._at(var(token.value), token)
@@ -441,11 +454,11 @@ def _implicit_place(parser: Lark, text: str) -> tuple[int | None, int | None]:
     return None, None  # pragma: no cover - only called once the parse met an implicit product
 
 
-def _parse(text: str, start: str, strict: bool = False) -> object:
+def _parse(text: str, start: str, strict: bool = False, given: Mapping[str, Node] | None = None) -> object:
     if len(text) > MAX_CHARS:
         raise AdcliError("limit_exceeded", f"the input has {len(text):,} characters; the limit is {MAX_CHARS:,}")
     parser = _parser()
-    _BUILDER.reset(text, strict)
+    _BUILDER.reset(text, strict, given)
     seen = _PARSED[start] = _PARSED.get(start, 0) + 1
     # one short text: building the loop (2 ms) costs more than it saves; a long one parses 3 times faster with it
     driver = _driver(start) if seen > 1 or len(text) > LEAN_FROM else None
@@ -453,7 +466,7 @@ def _parse(text: str, start: str, strict: bool = False) -> object:
         try:
             return driver.parse(text)
         except Exception:  # noqa: BLE001 - GiveUpError, or the text is wrong: Lark parses it again and says where
-            _BUILDER.reset(text, strict)
+            _BUILDER.reset(text, strict, given)
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
@@ -544,11 +557,12 @@ def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> Ad
     return AdcliError("syntax_error", message, line=token.line, column=token.column, source=text)
 
 
-def parse(text: str, *, strict: bool = False) -> Parsed:
-    """Parse a program: statements, outputs and an optional `at` point."""
+def parse(text: str, *, strict: bool = False, given: Mapping[str, Node] | None = None) -> Parsed:
+    """Parse a program: statements, outputs and an optional `at` point. `given` names stand for graphs
+    already built (the REPL's `$k`: a chain of 2,000 `$ + 1` lines parsed each result's text again, 42 s)."""
     if not any(line.split("#", 1)[0].strip(" \t\r;") for line in text.split("\n")):
         raise AdcliError("syntax_error", "empty input: there is no expression", line=1, column=1, source=text)
-    return _parse(text, "program", strict)  # type: ignore[return-value]
+    return _parse(text, "program", strict, given)  # type: ignore[return-value]
 
 
 def parse_point(text: str) -> list[Binding]:
@@ -586,7 +600,7 @@ def check_calls(parsed: Parsed, bound: Container[str] | None = None) -> None:
     is a single letter also used elsewhere as a variable: x(1+x) is a product, f(x) and sinn(x)
     are unknown functions (the message says how to write the product).
     """
-    assigned = {name for name, _ in parsed.assignments}
+    assigned = {name for name, _ in parsed.assignments} | parsed.given  # a given graph: `$2(x+1)` is a product
     calls = [t.value for t in parsed.maybe_calls]
     for token in parsed.maybe_calls:
         name = token.value

@@ -353,3 +353,29 @@ def test_the_history_is_written_whole_or_not_at_all(tmp_path, monkeypatch) -> No
     monkeypatch.setattr(repl, "HISTORY", str(tmp_path / "no" / "such" / ".adcli_history"))
     repl._write_history(_Readline())  # a home folder that does not exist is not created
     assert not (tmp_path / "no").exists()
+
+
+def test_a_chain_of_results_uses_each_graph_not_its_text() -> None:
+    """Issue 11: 2,000 chained `$ + 1` lines took 42 s, each parsing (and printing) every earlier result's
+    text again; `$k` is now result k's graph, under a placeholder name the parser takes as it is."""
+    from adcli.cli.repl.session import State
+
+    session = State()
+    session.at = ["x=1"]
+    session.format = "json"
+    session.solve("x")
+    for _ in range(300):
+        k, _, result = session.solve("$ + 1")
+    assert k == 301 and result.value == [301.0] and result.jacobian == [[1.0]]
+    expansion = session.expand("$ + $1")
+    assert expansion.text == "_r301 + _r1" and set(expansion.given) == {"_r301", "_r1"}
+    assert session.results[0] == "x" and session.results[-1].startswith("x + 1 + 1")  # texts made when asked
+
+
+def test_a_placeholder_never_clashes_with_the_line_and_a_fault_inside_a_result_points_at_it() -> None:
+    result = repl("1/(x-1)\n:at x=1, _r1=5\n_r1*2 + $1\n", "--at", "x=2", "--format", "plain")  # _r1: a variable
+    assert "1:9: error[nonfinite]: 1/(x - 1) divided by zero at x - 1 = 0 (in $1 = 1/(x - 1))" in result.output
+    long = "1/(x-1) + " + " + ".join(f"x^{k}" for k in range(1, 60))  # longer than a message shows
+    result = repl(f"{long}\n:at x=1\n$1 + 1\n", "--at", "x=2", "--format", "plain")
+    said = next(line for line in result.output.splitlines() if "error[nonfinite]" in line)
+    assert "(in $1 = 1/(x - 1) + x^1 + x^2" in said and said.endswith("…)") and len(said) < 300

@@ -32,6 +32,7 @@ class Expansion:
     line: str
     pieces: list[tuple[str, int, str | None]]
     names: dict[str, str]  # the names put in front, with their definitions
+    given: dict[str, Any] = field(default_factory=dict)  # placeholder name -> result k's graph (for `$k`)
     text: str = ""
     starts: list[int] = field(default_factory=list)
 
@@ -81,18 +82,25 @@ def names_in(text: str) -> set[str]:
     return {m.group("name") for m in SCAN.finditer(text) if m.group("name")}
 
 
-def expand(line: str, start: int, names: dict[str, str], results: list[str | None]) -> Expansion:
-    """line[start:] as the engine gets it: `$k` and `$` become result k's (the last) expression in
-    parentheses, and the names it uses (and does not assign itself) get their definitions in front."""
+def expand(line: str, start: int, names: dict[str, str], results: Any) -> Expansion:
+    """line[start:] as the engine gets it: `$k` and `$` become result k's (the last) expression, and the
+    names it uses (and does not assign itself) get their definitions in front.
+
+    `$k` becomes a placeholder name that the parser takes as result k's graph (Expansion.given;
+    results is adcli.cli.repl.session.Results): a chain of `$ + 1` lines parsed every earlier result's
+    text again."""
     pieces: list[tuple[str, int, str | None]] = []
     used: dict[str, int] = {}  # name -> where the line first uses it
     assigned: set[str] = set()  # names the line assigns itself: its own definition wins
+    given: dict[str, Any] = {}
     done = start
     for match in SCAN.finditer(line, start):
         name, k = match.group("name"), match.group("k")
         if k is not None:
-            i, found = _result(results, k, match.start(), line)
-            pieces += [(line[done : match.start()], done, None), (f"({found})", match.start(), f"${i} = {found}")]
+            i = _result(results, k, match.start(), line)
+            put = _placeholder(i, line, names)
+            given[put] = results.graphs[i - 1]
+            pieces += [(line[done : match.start()], done, None), (put, match.start(), f"${i} = {results.short(i - 1)}")]
             done = match.end()
         elif name in names and ASSIGNED.match(line, match.end()):
             assigned.add(name)
@@ -101,11 +109,19 @@ def expand(line: str, start: int, names: dict[str, str], results: list[str | Non
     pieces.append((line[done:], done, None))
     used = {n: where for n, where in used.items() if n not in assigned}
     front = [(f"{n} = ({d}); ", used[n], f"{n} = {d}") for n, d in names.items() if n in used]
-    return Expansion(line, front + pieces, {n: names[n] for n in used})
+    return Expansion(line, front + pieces, {n: names[n] for n in used}, given)
 
 
-def _result(results: list[str | None], k: str, where: int, line: str) -> tuple[int, str]:
-    """Result k's number and expression (k empty: the last result's); an error goes under the `$`."""
+def _placeholder(k: int, line: str, names: dict[str, str]) -> str:
+    """A name for result k that the line and the session's definitions do not use."""
+    found = f"_r{k}"
+    while found in line or any(found in d for d in names.values()):
+        found = "_" + found
+    return found
+
+
+def _result(results: Any, k: str, where: int, line: str) -> int:
+    """Result k's number (k empty: the last result's); an error goes under the `$`."""
     n = len(results)
     if not n:
         message = "no results yet: $ and $1, $2, … stand for results of earlier lines"
@@ -113,8 +129,8 @@ def _result(results: list[str | None], k: str, where: int, line: str) -> tuple[i
         message = f"there is no result ${i}: " + (
             "the only result so far is $1" if n == 1 else f"the results so far are $1 to ${n}"
         )
-    elif (found := results[i - 1]) is None:
+    elif results.graphs[i - 1] is None:
         message = f"result ${i} has several outputs: $k stands for one expression"
     else:
-        return i, found
+        return i
     raise AdcliError("usage_error", message, line=1, column=where + 1, source=line)

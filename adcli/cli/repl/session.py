@@ -6,6 +6,7 @@ The `:` commands that change a session are adcli.cli.repl.loop.Session's methods
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,41 @@ from adcli.core.errors import AdcliError
 
 DEFINE = re.compile(rf"\s*({NAME.pattern})\s*=(?!=)\s*(.*)\Z", re.DOTALL)
 NEW_WORD = "a name must be a new word: not a function, a constant or a variable with a value (e.g. f)"
+
+
+class Results:
+    """The numbered results: each one-output result's graph, and its text made when asked. A chain of 2,000
+    `$ + 1` lines printed every result in full (the 2,000th is 8,000 characters) and parsed it again."""
+
+    def __init__(self) -> None:
+        self.graphs: list[Any] = []  # result k's graph (None: several outputs)
+        self._texts: dict[int, str] = {}
+
+    def append(self, graph: Any) -> None:
+        self.graphs.append(graph)
+
+    def __len__(self) -> int:
+        return len(self.graphs)
+
+    def __getitem__(self, i: int) -> str | None:
+        """Result i's expression text (0-based; -1 the last), None for several outputs."""
+        from adcli.core.printing import to_text
+
+        i = range(len(self.graphs))[i]
+        if self.graphs[i] is None:
+            return None
+        if i not in self._texts:
+            self._texts[i] = to_text(self.graphs[i])
+        return self._texts[i]
+
+    def __iter__(self) -> Iterator[str | None]:
+        return (self[i] for i in range(len(self)))
+
+    def short(self, i: int, limit: int = 80) -> str:
+        """Result i's text cut to limit characters, for messages (`(in $3 = …)`)."""
+        from adcli.core.printing import to_text
+
+        return to_text(self.graphs[i], {}, limit, truncate=True)
 
 
 @dataclass
@@ -27,7 +63,7 @@ class State:
     format: str = "plain"
     precision: int = 10
     strict: bool = False
-    results: list[str | None] = field(default_factory=list)  # result k's expression text (one output)
+    results: Results = field(default_factory=Results)  # result k's graph and text (one output)
     names: dict[str, str] = field(default_factory=dict)
     done: bool = False
 
@@ -73,26 +109,31 @@ class State:
             self.check_name(name, f"{name} = …")
         expansion = self.expand(line, defined.start(2) if defined else 0)
         try:
-            result, text = self._compute(expansion.text, name)
+            result, graph = self._compute(expansion, name)
         except AdcliError as exc:
             raise expansion.place(exc) from None
+        self.results.append(graph)
         if name is not None:
-            self.check_name(name, f"{name} = …", text)
-        self.results.append(text)
-        if name is not None:
+            text = self.results[-1]
+            try:
+                self.check_name(name, f"{name} = …", text)
+            except AdcliError:
+                self.results.graphs.pop()
+                raise
             self.names.pop(name, None)
             self.names[name] = text  # type: ignore[assignment]
         failures = None if result.failures is None else Located(result.failures, expansion)
         return len(self.results), name, replace(result, input=line, failures=failures)
 
-    def _compute(self, text: str, name: str | None) -> tuple[Any, str | None]:
-        """The result of the expanded text, and its expression's text (None for several outputs)."""
+    def _compute(self, expansion: Expansion, name: str | None) -> tuple[Any, Any]:
+        """The result of the expanded line, and its expression's graph (None for several outputs)."""
         from adcli import api
-        from adcli.core.printing import to_text
-        from adcli.language.parser import parse_point
+        from adcli.language.parser import parse, parse_point
 
         point = [b for given in self.at for b in parse_point(given)]  # fills in; the line's own `at` wins
-        problem = api.prepare(text, None, self.wrt, strict=self.strict, defaults=point, each_point=True)
+        text = expansion.text
+        parsed = parse(text, strict=self.strict, given=expansion.given)
+        problem = api.prepare(text, None, self.wrt, strict=self.strict, defaults=point, each_point=True, parsed=parsed)
         outputs = problem.parsed.outputs
         if name is not None and len(outputs) != 1:
             raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")
@@ -103,4 +144,4 @@ class State:
         else:
             mode = "reverse" if self.mode == "auto" and self.command == "grad" else self.mode
             result = api.differentiate(problem, mode)
-        return result, to_text(outputs[0]) if len(outputs) == 1 else None
+        return result, outputs[0] if len(outputs) == 1 else None
