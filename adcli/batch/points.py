@@ -59,11 +59,19 @@ def axis_values(b: Binding) -> np.ndarray:
     return np.asarray(b.values, dtype=float).reshape(-1)
 
 
+DEFAULT_BUDGET = 128 << 20  # bytes of answers a point set may hold without ADCLI_MEMORY_LIMIT
+
+
 def memory_budget() -> int:
-    """Bytes a point set may take: ADCLI_MEMORY_LIMIT if set, else half the memory available now."""
+    """Bytes a point set may take: ADCLI_MEMORY_LIMIT if set, else 128 MiB, or half the memory available now
+    if that is less. (Half the available memory let `eval x --at x=0:1:1e9` hold 7.8 GB of answers.)"""
     configured = os.environ.get("ADCLI_MEMORY_LIMIT")
     if configured:
         return _size_setting(configured)
+    return min(DEFAULT_BUDGET, _half_available())
+
+
+def _half_available() -> int:
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:

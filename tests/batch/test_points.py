@@ -270,7 +270,7 @@ def test_a_grid_is_made_a_chunk_at_a_time_in_itertools_product_order() -> None:
 
 
 def test_a_billion_point_span_is_not_made_when_it_is_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ADCLI_MEMORY_LIMIT", "16GB")  # the budget is half the free memory: on a busy host < 8 GB
+    monkeypatch.setenv("ADCLI_MEMORY_LIMIT", "16GB")  # a budget for its answers: the points are never made whole
     tracemalloc.start()
     got = expanded("x=0:1:1e9")
     first = got["x"].chunk(0, 4)
@@ -362,3 +362,16 @@ def test_a_span_whose_width_overflows_is_a_usage_error(span: str) -> None:
         api.value("x", span)
     assert caught.value.kind == "usage_error" and "overflows a float" in caught.value.message
     assert api.value("x", "x=-1e308:0:3").value[0].tolist() == [-1e308, -5e307, 0.0]  # a wide but finite span
+
+
+def test_the_default_budget_is_128_mib_or_half_the_available_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: half the available memory let `eval x --at x=0:1:1e9` hold 7.8 GB of answers."""
+    monkeypatch.delenv("ADCLI_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(points, "_half_available", lambda: 10 << 30)
+    assert points.memory_budget() == 128 << 20
+    monkeypatch.setattr(points, "_half_available", lambda: 50 << 20)
+    assert points.memory_budget() == 50 << 20
+    monkeypatch.setattr(points, "_half_available", lambda: 10 << 30)
+    with pytest.raises(AdcliError) as info:
+        api.value("x", "x=0:1:1e9")
+    assert info.value.kind == "limit_exceeded" and "the point set has 1,000,000,000 points" in info.value.message
