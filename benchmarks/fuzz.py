@@ -338,7 +338,9 @@ def run(command: list[str], path: str, timeout: float) -> dict[str, object]:
     seconds = time.perf_counter() - started
     out, err = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
     records, bad_json = [], 0
-    for line in out.splitlines():
+    for line in out.split("\n"):  # not splitlines: a record may hold \x1c, \x85 or \u2028 (JSON allows them)
+        if not line:
+            continue
         try:
             records.append(json.loads(line, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c))))
         except ValueError:

@@ -205,3 +205,13 @@ def test_the_input_syntax_loop_prints_what_the_general_loop_prints(node: Node, l
     labels = {inner[0]: "a"} if labelled and inner else {}
     assert _plain(node, labels, LIMIT) == _emit(node, labels, LIMIT, latex=False)
     assert _plain(node, labels, 5) == _emit(node, labels, 5, latex=False)  # cut at the limit alike
+
+
+def test_an_overflowed_constant_prints_in_a_message() -> None:
+    """Fuzzing found diff "1e308*x*x" an internal_error: its derivative's 2e308 is inf, and printing it failed."""
+    assert (format_number(math.inf), format_number(-math.inf), format_number(math.nan)) == ("inf", "-inf", "nan")
+    from adcli.commands.diff import diff
+
+    with pytest.raises(AdcliError) as caught:
+        diff("1e308*x*x")
+    assert caught.value.kind == "nonfinite" and "overflows" in caught.value.message
