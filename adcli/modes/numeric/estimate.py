@@ -130,7 +130,20 @@ def dependence(tape: Tape, deps: Sequence[int], wrt: int) -> np.ndarray:
 def jacobian(  # noqa: PLR0913 - the point, its values and the options
     tape: Tape, base: Sequence[float], f0: np.ndarray, wrt: int, options: Options, vals: Sequence[Any] | None = None
 ) -> Estimate:
-    """The first `wrt` columns of the Jacobian at the point `base` (tape inputs), by options.method."""
+    """The first `wrt` columns of the Jacobian at the point `base` (tape inputs), by options.method.
+
+    Values near the largest float overflow the differences themselves: that is `nonfinite`, as an
+    overflow in the AD sweeps is (fuzzing found 1e308/y*y an internal_error)."""
+    try:
+        return _jacobian(tape, base, f0, wrt, options, vals)
+    except FloatingPointError as exc:
+        message = f"the numeric estimate overflowed ({exc}): the function's values are too near the largest float"
+        raise AdcliError("nonfinite", message) from None
+
+
+def _jacobian(  # noqa: PLR0913 - as jacobian
+    tape: Tape, base: Sequence[float], f0: np.ndarray, wrt: int, options: Options, vals: Sequence[Any] | None
+) -> Estimate:
     options.check()
     deps = inputs_of(tape)
     needs = dependence(tape, deps, wrt)

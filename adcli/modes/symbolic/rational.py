@@ -135,7 +135,10 @@ def combine(s: Simplifier, total: Rational, terms: list[tuple[Rational, Node]]) 
         return None
     one_atom = len(atoms.nodes) == 1
     numerator, left, cancelled = cancel(numerator, [(b, bases[b], k) for b, k in common.items()], one_atom)
-    pieces = [from_poly(s, numerator, atoms)]
+    try:
+        pieces = [from_poly(s, numerator, atoms)]
+    except OverflowError:  # a coefficient beyond the largest float (exp(-1e308*y) to the third order): as it was
+        return None
     for base, p, k in left:
         pieces.append(s.power(base if base is not None else from_poly(s, p, atoms), const(-k)))
     return cancelled, s.mul_all(pieces)

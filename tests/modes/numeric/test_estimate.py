@@ -557,3 +557,13 @@ def test_numeric_errors_have_a_place_as_in_the_ad_modes(text, at, column):
         run(text, at)
     assert exc.value.kind == "nonfinite" and (exc.value.line, exc.value.column) == (1, column)
     assert exc.value.caret() is not None and exc.value.caret().endswith("^")
+
+
+def test_values_near_the_largest_float_are_nonfinite_not_a_crash() -> None:
+    """Fuzzing found 1e308/y*y an internal_error in numeric mode: the differences overflowed."""
+    from adcli import api
+    from adcli.core.errors import AdcliError
+
+    with pytest.raises(AdcliError) as caught:
+        api.differentiate(api.prepare("1e308/y*y", {"y": 2.0}), "numeric")
+    assert caught.value.kind == "nonfinite" and "numeric estimate overflowed" in caught.value.message

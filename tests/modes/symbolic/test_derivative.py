@@ -539,3 +539,13 @@ def test_a_pass_of_order_estimated_too_big_is_refused_before_it_is_built() -> No
     assert first("x^x", order=3) == diff("x^x", order=3).derivatives[0][0]  # small orders still answer
     shared = diff("exp(sin(x))", order=12, cse=True)  # a tree over the limit, printed shared: still allowed
     assert shared.shared
+
+
+def test_an_overflowed_lower_order_is_never_differentiated_again() -> None:
+    """Fuzzing found diff "log²(x)*exp(-1e308y)" --order 3 printing 0: d²/dy² simplified to -inf (2 × -1e308),
+    and its derivative, the third, to 0. A silently wrong derivative: now nonfinite, naming the order. (On the
+    way, rational.combine made a float of a coefficient over 1.8e308: an OverflowError, now left as it was.)"""
+    with pytest.raises(AdcliError) as caught:
+        diff("log(x)^2*exp(-1e308*y)", wrt=["x", "y"], order=3)
+    assert caught.value.kind == "nonfinite" and "order 2 overflows everywhere" in caught.value.message
+    assert diff("x^2*y^3", wrt=["x", "y"], order=3).derivatives[0][:2] == ["0", "6*y^2"]  # finite: as before
