@@ -9,6 +9,7 @@ Reading is bounded (adcli.modes.symbolic.polynomial caps terms and degree), so t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -105,6 +106,8 @@ def together(s: Simplifier, total: Rational, coeffs: dict[Node, Rational]) -> No
 
 def combine(s: Simplifier, total: Rational, terms: list[tuple[Rational, Node]]) -> tuple[bool, Node] | None:  # noqa: C901
     """Σ c·N/D over the product of the denominators, common factors divided out: (cancelled, node)."""
+    if not all(math.isfinite(c) for c in (total, *(c for c, _ in terms))):  # an overflowed coefficient: as it was
+        return None
     atoms = Atoms()
     bases: dict[Node, poly.Poly] = {}
     parts: list[tuple[poly.Poly, dict[Node, int]]] = []

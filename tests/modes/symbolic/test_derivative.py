@@ -549,3 +549,10 @@ def test_an_overflowed_lower_order_is_never_differentiated_again() -> None:
         diff("log(x)^2*exp(-1e308*y)", wrt=["x", "y"], order=3)
     assert caught.value.kind == "nonfinite" and "order 2 overflows everywhere" in caught.value.message
     assert diff("x^2*y^3", wrt=["x", "y"], order=3).derivatives[0][:2] == ["0", "6*y^2"]  # finite: as before
+
+
+def test_a_sum_whose_constant_overflowed_is_not_put_over_one_line() -> None:
+    """Fuzzing found diff "x/(1 + 1e308x^-1e308)" an internal_error: rational.combine made a Fraction of inf."""
+    with pytest.raises(AdcliError) as caught:
+        diff("x/(1 + 1e308x^-1e308)")
+    assert caught.value.kind == "nonfinite" and "overflows for every value of x" in caught.value.message
