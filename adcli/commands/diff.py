@@ -7,7 +7,6 @@ with a point they are also evaluated there, on a tape, with the input's kink war
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -219,15 +218,6 @@ def _guard(outputs: Sequence[Node], wrt: Sequence[str]) -> None:
         )
 
 
-def _finite_constants(graphs: Sequence[Node], order: int) -> None:
-    """A derivative of a lower order that simplified to an overflowed constant (1e308 times 2 is inf) must
-    not be differentiated on: d/dy of -inf is 0, and diff "log(x)^2*exp(-1e308*y)" --order 3 printed 0."""
-    for node in topo_order(graphs):
-        if node.op == "const" and not math.isfinite(node.payload):  # type: ignore[arg-type]
-            said = f"the derivative of order {order} overflows everywhere: it has the constant {node.payload!r}"
-            raise AdcliError("nonfinite", said)
-
-
 #: a second or later pass of --order whose tree is estimated over this is refused before it is built: without
 #: --cse the answer must print as a tree (LIMIT); with it, a shared form may be printed, so more is tried
 PASS_LIMIT = {False: 2 * LIMIT, True: 5 * LIMIT}
@@ -243,7 +233,6 @@ def _pass_guard(cse: bool) -> Callable[[int, Sequence[Node], str], None]:
     def guard(k: int, graphs: Sequence[Node], w: str) -> None:
         if k < 2:
             return
-        _finite_constants(graphs, k - 1)
         _, size = estimated_size(graphs, [w])
         if size > limit:
             raise AdcliError(

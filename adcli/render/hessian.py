@@ -6,10 +6,9 @@ go to stderr, as for grad.
 
 from __future__ import annotations
 
-import json
 from typing import IO, Any
 
-from adcli.render.results import number
+from adcli.render.results import dumps, number
 
 # ---- hess ---------------------------------------------------------------------------------------
 
@@ -163,7 +162,7 @@ def taylor_table(t: Any, digits: int, console: Any) -> None:
 
 
 def as_json(result: Any) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False)
+    return dumps(result.to_dict())
 
 
 def _notes(result: Any, err: IO[str]) -> None:

@@ -9,7 +9,6 @@ Reading is bounded (adcli.modes.symbolic.polynomial caps terms and degree), so t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -106,8 +105,6 @@ def together(s: Simplifier, total: Rational, coeffs: dict[Node, Rational]) -> No
 
 def combine(s: Simplifier, total: Rational, terms: list[tuple[Rational, Node]]) -> tuple[bool, Node] | None:  # noqa: C901
     """Σ c·N/D over the product of the denominators, common factors divided out: (cancelled, node)."""
-    if not all(math.isfinite(c) for c in (total, *(c for c, _ in terms))):  # an overflowed coefficient: as it was
-        return None
     atoms = Atoms()
     bases: dict[Node, poly.Poly] = {}
     parts: list[tuple[poly.Poly, dict[Node, int]]] = []
@@ -138,10 +135,7 @@ def combine(s: Simplifier, total: Rational, terms: list[tuple[Rational, Node]]) 
         return None
     one_atom = len(atoms.nodes) == 1
     numerator, left, cancelled = cancel(numerator, [(b, bases[b], k) for b, k in common.items()], one_atom)
-    try:
-        pieces = [from_poly(s, numerator, atoms)]
-    except OverflowError:  # a coefficient beyond the largest float (exp(-1e308*y) to the third order): as it was
-        return None
+    pieces = [from_poly(s, numerator, atoms)]
     for base, p, k in left:
         pieces.append(s.power(base if base is not None else from_poly(s, p, atoms), const(-k)))
     return cancelled, s.mul_all(pieces)
