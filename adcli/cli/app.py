@@ -686,6 +686,10 @@ def main() -> None:
         code = done.code
     except OSError as exc:  # a full disk, a closed stream, no temporary folder (a broken pipe is below)
         code = 0 if isinstance(exc, BrokenPipeError) else io_failed(exc, output)
+    except Exception as exc:  # noqa: BLE001 - the last resort: a bug is one line and exit 3, never a traceback
+        if os.environ.get("ADCLI_DEBUG"):
+            raise
+        code = _internal(exc)
     try:
         output.flush()  # here, not at the interpreter's exit, where a closed pipe is a message and exit 120
     except BrokenPipeError:
@@ -699,6 +703,21 @@ def main() -> None:
     if output.failed is not None and code != 74:  # a write failed and someone (Rich) swallowed the error
         code = io_failed(output.failed, output)
     raise SystemExit(code)
+
+
+def _internal(exc: Exception) -> int:
+    """A bug that escaped every command's own handling: internal_error's one line (or JSON object, when
+    the arguments ask for json or jsonl) and its exit code; ADCLI_DEBUG=1 shows the traceback instead."""
+    from adcli.core.errors import internal_error
+    from adcli.render import results as render
+
+    error = internal_error(exc)
+    args = " ".join(sys.argv[1:])
+    if any(f"--format{sep}{fmt}" in args for sep in (" ", "=") for fmt in ("json", "jsonl")):
+        sys.stdout.write(render.error_json(error) + "\n")
+    else:
+        sys.stderr.write(render.error_text(error) + "\n")
+    return error.exit_code
 
 
 def _large_arrays(arg: str) -> bool:

@@ -111,6 +111,7 @@ def _symbolic(expr: Parsed, answer: Parsed, wrt: list[str]) -> tuple[bool, str |
     from adcli.modes.symbolic.simplify import Simplifier
 
     root = expr.outputs[0]
+    symbolic.scalar_only(topo_order([root, *answer.outputs]))
     derivatives: list[Node] = [symbolic.tangent_sweep([root], w).get(root, const(0)) for w in wrt]
     try:
         simple = Simplifier([root, *answer.outputs]).simplify(derivatives)

@@ -223,7 +223,15 @@ def sweep_lines(sweep: dict[str, Any], digits: int) -> list[str]:
     return ["", head, *_sweep_table(sweep, digits), "", *_sweep_plot(sweep)]
 
 
-_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+def _numpy(value: Any) -> Any:
+    """numpy arrays and scalars as lists and floats (compare and check of an array expression carried
+    ndarrays into JSON: fuzzing found `[1,2]` an internal error there)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_numpy)
 
 
 def dumps(data: Any, default: Any = None) -> str:
@@ -232,10 +240,21 @@ def dumps(data: Any, default: Any = None) -> str:
     (a non-finite point is a usage error, a non-finite value an error with its message); this is the
     guarantee for whatever is left."""
     encoder = _STRICT if default is None else json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=default)
+    if default is None and _has_numpy(data):
+        data = _finite(data)
     try:
         return encoder.encode(data)
     except ValueError:
         return encoder.encode(_finite(data))
+
+
+def _has_numpy(data: Any) -> bool:
+    """Any numpy array or scalar inside (a non-finite one would pass the encoder's NaN check as an object)."""
+    if isinstance(data, dict):
+        return any(_has_numpy(v) for v in data.values())
+    if isinstance(data, (list, tuple)):
+        return any(_has_numpy(v) for v in data)
+    return hasattr(data, "tolist") and not isinstance(data, float)
 
 
 def _finite(data: Any) -> Any:

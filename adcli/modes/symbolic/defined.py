@@ -118,8 +118,10 @@ def check_input(parsed: Any, simplifier: Any) -> None:
     log(-1), asin(2), 1/0); the others are undefined everywhere when their normal form is (y/(x - x)).
     """
     from adcli.core.tape import evaluate, linearise
+    from adcli.modes.symbolic.derivative import scalar_only
 
     order = topo_order(parsed.outputs)
+    scalar_only(order)
     free: dict[Node, bool] = {}  # no variable under the node
     for node in order:
         free[node] = node.op != "var" and all(free[a] for a in node.args)

@@ -19,7 +19,7 @@ import numpy as np
 
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, as_node, build, const, make, topo_order, var
-from adcli.core.primitives import TABLE
+from adcli.core.primitives import STRUCTURAL, TABLE
 from adcli.core.printing import to_text
 from adcli.core.tape import require_detailed
 from adcli.modes.symbolic.simplify import Simplifier
@@ -33,10 +33,26 @@ RULE_NAMES = {"add": "sum rule", "sub": "sum rule", "neg": "constant multiple", 
 RULE_NAMES |= {"div": "quotient rule", "pow": "power rule"}
 
 
+def scalar_only(nodes: Sequence[Node]) -> None:
+    """Symbolic mode differentiates scalar expressions: an array operation is a usage_error naming it
+    (fuzzing found sum(x), x@y and x' an internal error here: they have shape rules, not partials)."""
+    for node in nodes:
+        if node.op in STRUCTURAL:
+            shown = TABLE[node.op].shown or node.op
+            what = {"stack": "an array literal [...]", "matmul": "@", "index": "indexing", "transpose": "a transpose"}
+            raise AdcliError(
+                "usage_error",
+                f"symbolic differentiation of array operations ({what.get(node.op, shown + '(…)')}) is not built yet:"
+                " grad, jac and compare differentiate it at a point (--at) in reverse, forward or numeric mode",
+            )
+
+
 def tangent_sweep(roots: Sequence[Node], wrt: str) -> dict[Node, Node]:
     """Forward accumulation: the derivative graph of every node that depends on wrt (others: absent)."""
     tangent: dict[Node, Node] = {}
-    for node in topo_order(roots):
+    order = topo_order(roots)
+    scalar_only(order)
+    for node in order:
         if node.op == "var":
             if node.payload == wrt:
                 tangent[node] = ONE
@@ -58,6 +74,7 @@ def tangent_sweep(roots: Sequence[Node], wrt: str) -> dict[Node, Node]:
 def adjoint_sweep(roots: Sequence[Node], output: int, wrt: Sequence[str]) -> list[Node]:
     """Reverse accumulation for one output: its derivative graphs with respect to each of wrt."""
     order = topo_order(roots)
+    scalar_only(order)
     active: set[Node] = set()
     for node in order:
         if (node.op == "var" and node.payload in wrt) or any(a in active for a in node.args):
