@@ -471,6 +471,9 @@ def trace(
     emitted = [0]  # programs written so far: in a batch the second one defines forward_2(), …
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
+        from adcli.core.tape import require_detailed_text
+
+        require_detailed_text(text, "trace")  # refused before parsing when far over
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
         if problem.tape.shapes is not None:
             return _array_trace(problem, mode, d, c, emit is not None or order == 2)
@@ -580,6 +583,9 @@ def compare(
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
         frameworks = comparing.peers(wrt_names(peers) or [])
+        from adcli.core.tape import require_detailed_text
+
+        require_detailed_text(text, "compare")  # refused before parsing when far over
         problem = api.prepare(text, given, wrt_names(wrt), strict=strict, defaults=defaults)
         if order == 2:
             from adcli.commands import crosscheck

@@ -20,7 +20,7 @@ from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import Node, topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import LIMIT, expanded_size, to_latex, to_text
-from adcli.core.tape import Tape, require_detailed
+from adcli.core.tape import Tape, require_detailed, require_detailed_text
 from adcli.modes.symbolic.cse import shared_form
 from adcli.modes.symbolic.defined import check_derivatives, check_input, locate
 from adcli.modes.symbolic.derivative import StepTree, count_operations, derivative_table, steps_for
@@ -281,6 +281,7 @@ def diff(  # noqa: PLR0913 - the command's options
         raise AdcliError("usage_error", f"--order {order} is over the limit of {MAX_ORDER}")
     _check_wrt(wrt)
     problem, notes = None, []
+    require_detailed_text(text, "diff")  # a 1 MB sum: refused at once, not after seconds of parsing
     parsed = parse(text, strict=strict)
     require_detailed(count_operations(parsed.outputs), "diff")  # before the tape and the simplifier
     point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None

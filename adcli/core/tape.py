@@ -9,6 +9,7 @@ primitive's derivative rule once at the point (the linearisation), which the tan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,28 @@ def require_detailed(operations: int, what: str) -> None:
             "limit_exceeded",
             f"{what} takes expressions of up to {MAX_DETAILED:,} operations; this one has {operations:,} "
             "(grad, jac and eval take any size up to the input limit)",
+        )
+
+
+_OPERATOR = re.compile(r"#[^\n]*|[0-9.][eE][-+]|[-+*/^@]|[A-Za-z_]\w*\s*\(")
+#: refused from the text alone past this many operators: parsing a 1 MB sum takes seconds, a refusal
+#: should not; the margin is for text that simplifies away (x*0, shared subexpressions) as it is parsed
+EARLY_FACTOR = 4
+
+
+def require_detailed_text(text: str, what: str) -> None:
+    """limit_exceeded before parsing for a text far over MAX_DETAILED (issue 11: refused within a second).
+
+    Counts operator characters and calls, not exponent signs (1e-5) or comments: a lower bound on the
+    operations up to what parsing folds or shares, hence the margin."""
+    if len(text) <= EARLY_FACTOR * MAX_DETAILED:
+        return
+    count = sum(1 for m in _OPERATOR.finditer(text) if m.group()[0] not in "#0123456789.")
+    if count > EARLY_FACTOR * MAX_DETAILED:
+        raise AdcliError(
+            "limit_exceeded",
+            f"{what} takes expressions of up to {MAX_DETAILED:,} operations; this one's text has {count:,} "
+            "operators (grad, jac and eval take any size up to the input limit)",
         )
 
 

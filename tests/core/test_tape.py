@@ -266,3 +266,19 @@ def test_constant_partials_are_found_from_the_rules_and_shared() -> None:
     only_x = local_partials(tape, vals, tape.active(["x"]))  # y inactive: its edges have no partial
     first = next(s for s in range(tape.first_op, len(vals)) if tape.prims[s].name == "add")  # type: ignore[union-attr]
     assert only_x[first] == (1, None)
+
+
+def test_a_text_far_over_the_operation_limit_is_refused_before_parsing() -> None:
+    """Issue 11: diff, trace and compare of a 1 MB sum parsed for seconds before refusing; the text says enough."""
+    from adcli.core.errors import AdcliError
+    from adcli.core.tape import EARLY_FACTOR, MAX_DETAILED, require_detailed_text
+
+    over = EARLY_FACTOR * MAX_DETAILED + 1
+    with pytest.raises(AdcliError) as caught:
+        require_detailed_text("+".join(["x"] * (over + 1)), "diff")
+    assert caught.value.kind == "limit_exceeded" and f"{over:,} operators" in caught.value.message
+    # exponent signs, comments and plain digits are not operators: 1e-5 repeated is a sum of few operators
+    numbers = "+".join(["1e-5"] * (over // 2))
+    require_detailed_text(numbers, "diff")
+    commented = "x # " + "-" * (2 * over)
+    require_detailed_text(commented, "diff")
