@@ -1,5 +1,8 @@
 """The arithmetic of truncated power series (coefficients c₀ … c_N as numpy arrays), O(N²) per operation.
 
+Every operation keeps its arguments' dtype: Taylor mode runs in long double where the platform has it
+(adcli.commands.taylor), since some recurrences amplify rounding by a factor per order.
+
 What adcli.modes.taylor's series rules are written with: Cauchy products, the quotient recurrence,
 d/dt and ∫dt, y' = w·u' solved order by order (exp, tan, …), the sin/cos pair, square roots, powers.
 """
@@ -20,7 +23,7 @@ def mul(a: Series, b: Series) -> Series:
 
 def div(a: Series, b: Series) -> Series:
     """q = a/b: q_k = (a_k − Σ_{j≥1} b_j q_{k−j}) / b₀."""
-    q = np.zeros(len(a))
+    q = np.zeros(len(a), dtype=a.dtype)
     for k in range(len(a)):
         q[k] = (a[k] - np.dot(b[1 : k + 1], q[:k][::-1])) / b[0]
     return q
@@ -43,7 +46,7 @@ def integral(u: Series, d: Series, y0: float) -> Series:
 
 def ode(u: Series, y0: float, w_of: Callable[[Series, int], float]) -> Series:
     """y' = w·u' solved order by order, where w_k depends on y₀ … y_k (exp: w = y; tan: w = 1 + y²)."""
-    y, w, du = np.zeros(len(u)), np.zeros(len(u)), deriv(u)
+    y, w, du = np.zeros_like(u), np.zeros_like(u), deriv(u)
     y[0] = y0
     w[0] = w_of(y, 0)
     for k in range(1, len(u)):
@@ -54,12 +57,12 @@ def ode(u: Series, y0: float, w_of: Callable[[Series, int], float]) -> Series:
 
 def square_k(y: Series, k: int) -> float:
     """[y²]_k = Σ_{i=0..k} y_i y_{k−i}."""
-    return float(np.dot(y[: k + 1], y[: k + 1][::-1]))
+    return np.dot(y[: k + 1], y[: k + 1][::-1])  # type: ignore[no-any-return]
 
 
 def pair(u: Series, s0: float, c0: float, sign: float) -> tuple[Series, Series]:
     """sin/cos (sign −1) or sinh/cosh (sign +1): s' = c·u', c' = sign·s·u', together."""
-    s, c, du = np.zeros(len(u)), np.zeros(len(u)), deriv(u)
+    s, c, du = np.zeros_like(u), np.zeros_like(u), deriv(u)
     s[0], c[0] = s0, c0
     for k in range(1, len(u)):
         s[k] = np.dot(du[:k], c[:k][::-1]) / k
@@ -68,7 +71,7 @@ def pair(u: Series, s0: float, c0: float, sign: float) -> tuple[Series, Series]:
 
 
 def constant(value: float, like: Series) -> Series:
-    out = np.zeros(len(like))
+    out = np.zeros_like(like)
     out[0] = value
     return out
 
@@ -80,7 +83,7 @@ def lead(u: Series) -> int | None:
 
 
 def sqrt_series(u: Series, s0: float) -> Series:
-    s = np.zeros(len(u))
+    s = np.zeros_like(u)
     s[0] = s0
     for k in range(1, len(u)):
         s[k] = (u[k] - np.dot(s[1:k], s[1:k][::-1])) / (2 * s0)
@@ -89,7 +92,7 @@ def sqrt_series(u: Series, s0: float) -> Series:
 
 def power_recurrence(a: Series, beta: float, p0: float) -> Series:
     """p = a^β for a₀ ≠ 0: p_k = Σ_{j=1..k} ((β+1)j − k) a_j p_{k−j} / (k a₀), from a·p' = β·a'·p."""
-    p = np.zeros(len(a))
+    p = np.zeros_like(a)
     p[0] = p0
     for k in range(1, len(a)):
         j = np.arange(1, k + 1)

@@ -81,11 +81,11 @@ def _power(a: Series, beta: float, p0: float, kind: str = "domain_error") -> Ser
 def _pow(args: Sequence[Series], out: float) -> Series:
     a, b = args
     if not b[1:].any():  # a constant exponent: the power recurrence
-        return _power(a, float(b[0]), out)
+        return _power(a, b[0], out)
     if a[0] > 0:  # a^b = exp(b·log a)
-        return _exp([mul(b, _log([a], math.log(a[0])))], out)
+        return _exp([mul(b, _log([a], np.log(a[0])))], out)
     if a[0] == 0 and not a[1:].any() and b[0] > 0:  # 0^b is 0 for every b > 0 nearby
-        return np.zeros(len(a))
+        return np.zeros_like(a)
     raise NoSeriesError("domain_error", 1, "a varying exponent needs a positive base (a^b, a <= 0, is not real nearby)")
 
 
@@ -100,22 +100,22 @@ def _log(args: Sequence[Series], out: float) -> Series:
 
 def _sin(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return pair(u, out, math.cos(u[0]), -1.0)[0]
+    return pair(u, out, np.cos(u[0]), -1.0)[0]
 
 
 def _cos(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return pair(u, math.sin(u[0]), out, -1.0)[1]
+    return pair(u, np.sin(u[0]), out, -1.0)[1]
 
 
 def _sinh(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return pair(u, out, math.cosh(u[0]), 1.0)[0]
+    return pair(u, out, np.cosh(u[0]), 1.0)[0]
 
 
 def _cosh(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return pair(u, math.sinh(u[0]), out, 1.0)[1]
+    return pair(u, np.sinh(u[0]), out, 1.0)[1]
 
 
 def _tan(args: Sequence[Series], out: float) -> Series:  # tan' = 1 + tan²
@@ -128,34 +128,34 @@ def _cot(args: Sequence[Series], out: float) -> Series:  # cot' = −(1 + cot²)
 
 def _tanh(args: Sequence[Series], out: float) -> Series:
     # tanh' = 1 − tanh², with its constant term as sech² (no cancellation in the tails)
-    sech0 = float(TABLE["sech"].fn(np.float64(args[0][0])))
+    sech0 = TABLE["sech"].fn(args[0][0])
     return ode(args[0], out, lambda y, k: sech0**2 if k == 0 else -square_k(y, k))
 
 
 def _sigmoid(args: Sequence[Series], out: float) -> Series:
     # σ' = σ(1 − σ), its constant term as σ(u₀)σ(−u₀) (no cancellation in the tails)
-    w0 = out * float(TABLE["sigmoid"].fn(np.float64(-args[0][0])))
+    w0 = out * TABLE["sigmoid"].fn(-args[0][0])
     return ode(args[0], out, lambda y, k: w0 if k == 0 else y[k] - square_k(y, k))
 
 
 def _times_companion(u: Series, out: float, companion: Series, sign: float) -> Series:
     """y' = sign·y·t·u' with t a known series (sec: t = tan, csc: t = cot, sech: t = tanh)."""
-    return ode(u, out, lambda y, k: sign * float(np.dot(y[: k + 1], companion[: k + 1][::-1])))
+    return ode(u, out, lambda y, k: sign * np.dot(y[: k + 1], companion[: k + 1][::-1]))
 
 
 def _sec(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _times_companion(u, out, _tan([u], math.tan(u[0])), 1.0)
+    return _times_companion(u, out, _tan([u], np.tan(u[0])), 1.0)
 
 
 def _csc(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _times_companion(u, out, _cot([u], 1 / math.tan(u[0])), -1.0)
+    return _times_companion(u, out, _cot([u], 1 / np.tan(u[0])), -1.0)
 
 
 def _sech(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return _times_companion(u, out, _tanh([u], math.tanh(u[0])), -1.0)
+    return _times_companion(u, out, _tanh([u], np.tanh(u[0])), -1.0)
 
 
 def _inverse(d_of: Callable[[Series], Series]) -> SeriesRule:
@@ -172,7 +172,7 @@ def _reciprocal_root(u2: Series, name: str) -> Series:
     """1/sqrt(s) for the series s under asin's, acos's or acosh's root; s₀ = 0 is the domain's edge."""
     if u2[0] <= 0:
         raise NoSeriesError("domain_error", 1, f"the edge of the domain of {name}: its derivative is infinite")
-    return div(constant(1.0, u2), sqrt_series(u2, math.sqrt(u2[0])))
+    return div(constant(1.0, u2), sqrt_series(u2, np.sqrt(u2[0])))
 
 
 def _one_minus_square(u: Series) -> Series:
@@ -188,7 +188,7 @@ def _atan2(args: Sequence[Series], out: float) -> Series:
 
 def _softplus(args: Sequence[Series], out: float) -> Series:
     u = args[0]
-    return integral(u, _sigmoid([u], float(TABLE["sigmoid"].fn(np.float64(u[0])))), out)
+    return integral(u, _sigmoid([u], TABLE["sigmoid"].fn(u[0])), out)
 
 
 def _cbrt(args: Sequence[Series], out: float) -> Series:
@@ -232,7 +232,7 @@ def _abs(args: Sequence[Series], out: float) -> Series:
 def _relu(args: Sequence[Series], out: float) -> Series:
     u = args[0]
     side = np.sign(u[0]) if u[0] != 0 else _side(u, "relu")
-    return u.copy() if side > 0 else np.zeros(len(u))
+    return u.copy() if side > 0 else np.zeros_like(u)
 
 
 def _sign(args: Sequence[Series], out: float) -> Series:
@@ -254,7 +254,7 @@ def _extreme(pick_larger: bool) -> SeriesRule:
 
 
 def _log_base(base: float) -> SeriesRule:
-    return lambda args, out: np.concatenate([[out], _log(args, 0.0)[1:] / math.log(base)])
+    return lambda args, out: np.concatenate([[out], _log(args, 0.0)[1:] / np.log(args[0].dtype.type(base))])
 
 
 def _quotient(args: Sequence[Series], out: float) -> Series:
@@ -318,29 +318,38 @@ def _failure(tape: Tape, slot: int, vals: Sequence[Any], exc: NoSeriesError | No
     return tape.error(exc.kind, message, slot)
 
 
-def expand(tape: Tape, vals: Sequence[Any], direction: Sequence[float], order: int) -> list[Series | None]:
-    """Every slot's Taylor coefficients along t ↦ inputs + t·direction (None: constant along it)."""
+def expand(
+    tape: Tape, vals: Sequence[Any], direction: Sequence[float], order: int, dtype: type = np.float64
+) -> list[Series | None]:
+    """Every slot's Taylor coefficients along t ↦ inputs + t·direction (None: constant along it).
+
+    In a wider `dtype` (np.longdouble) every value is recomputed in it from the inputs and constants,
+    so that the whole expansion, its starting values included, has the wider precision."""
     moving = [name for name, d in zip(tape.names, direction, strict=True) if d != 0]
     active = tape.active(moving)
     series: list[Series | None] = [None] * len(tape.nodes)
-    blank = np.zeros(order + 1)
+    wide = dtype is not np.float64
+    work: list[Any] = [dtype(v) for v in vals[: tape.first_op]] if wide else list(vals)
+    blank = np.zeros(order + 1, dtype=dtype)
     for k, d in enumerate(direction):
         if d != 0:
-            series[k] = np.zeros(order + 1)
-            series[k][0] = float(vals[k])  # type: ignore[index]
+            series[k] = np.zeros(order + 1, dtype=dtype)
+            series[k][0] = work[k]  # type: ignore[index]
             if order >= 1:
-                series[k][1] = float(d)  # type: ignore[index]
+                series[k][1] = dtype(d)  # type: ignore[index]
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(tape.nodes)):
+            prim = tape.prims[s]
+            if wide:
+                work.append(dtype(prim.fn(*[work[j] for j in tape.args[s]])))  # type: ignore[union-attr]
             if not active[s]:
                 continue
-            name = tape.prims[s].name  # type: ignore[union-attr]
-            rule = SERIES.get(name)
+            rule = SERIES.get(prim.name)  # type: ignore[union-attr]
             if rule is None:
-                raise tape.error("usage_error", f"taylor: {name} has no series rule yet", s)
-            args = [constant(float(vals[j]), blank) if series[j] is None else series[j] for j in tape.args[s]]
+                raise tape.error("usage_error", f"taylor: {prim.name} has no series rule yet", s)  # type: ignore[union-attr]
+            args = [constant(work[j], blank) if series[j] is None else series[j] for j in tape.args[s]]
             try:
-                found = rule(args, float(vals[s]))
+                found = rule(args, work[s])
             except NoSeriesError as exc:
                 raise _failure(tape, s, vals, exc) from None
             except (FloatingPointError, ZeroDivisionError, OverflowError):
