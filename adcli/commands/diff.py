@@ -23,7 +23,7 @@ from adcli.core.printing import LIMIT, expanded_size, to_latex, to_text
 from adcli.core.tape import Tape, require_detailed, require_detailed_text
 from adcli.modes.symbolic.cse import shared_form
 from adcli.modes.symbolic.defined import check_derivatives, check_input, locate
-from adcli.modes.symbolic.derivative import StepTree, count_operations, derivative_table, steps_for
+from adcli.modes.symbolic.derivative import StepTree, count_operations, derivative_table, scalar_only, steps_for
 from adcli.modes.symbolic.normal_form import PROD, SUM
 from adcli.modes.symbolic.simplify import Simplifier
 
@@ -284,6 +284,7 @@ def diff(  # noqa: PLR0913 - the command's options
     require_detailed_text(text, "diff")  # a 1 MB sum: refused at once, not after seconds of parsing
     parsed = parse(text, strict=strict)
     require_detailed(count_operations(parsed.outputs), "diff")  # before the tape and the simplifier
+    scalar_only(topo_order(parsed.outputs))  # array operations: a usage_error before the point's sweep
     point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None
     missing = api.shared_point_gaps(parsed, at, defaults)
     if point is not None and not missing:  # a point for every variable: values too

@@ -23,8 +23,9 @@ def _adcli(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[
 
 
 @pytest.mark.parametrize("text", ARRAY_TEXTS)
-def test_diff_of_an_array_operation_is_a_usage_error(text: str) -> None:
-    done = _adcli("diff", text)
+@pytest.mark.parametrize("point", [(), ("--cse", "--at", "x=0.5,y=2")])
+def test_diff_of_an_array_operation_is_a_usage_error(text: str, point: tuple[str, ...]) -> None:
+    done = _adcli("diff", text, *point)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "internal_error" not in done.stderr
     assert done.stderr.count("\n") <= 3  # the message (and its caret, when it has a place)
