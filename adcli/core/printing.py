@@ -278,7 +278,8 @@ def _emit(root: Node, labels: Mapping[Node, str], limit: int, latex: bool) -> st
             else:
                 todo.append(arg)
         stack.extend(reversed(todo))
-    return "".join(out)
+    text = "".join(out)
+    return text if written <= limit else text[:limit] + "…"
 
 
 #: (op, number of arguments) -> the plain template with each Slot as a tuple (arg, min_prec, paren_ops, leading)
@@ -295,20 +296,42 @@ def _plain_pieces(node: Node) -> tuple[str | tuple[int, int, frozenset[str], boo
     return _PLAIN_PIECES[key]
 
 
-def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:
+#: the plain texts of recent long roots, by node serial (never reused), whole or as their first characters
+#: (a truncated call): the REPL's `$ + 1` chain prints each result, whose left spine is every result
+#: before it; with these, a line costs its own nodes only (2,000 chained lines: quadratic, 69 s under load)
+_TEXTS: dict[int, tuple[str, bool]] = {}
+_TEXTS_KEPT, _TEXTS_MIN = 64, 60
+
+
+def _remember(root: Node, text: str, whole: bool) -> None:
+    if len(text) < _TEXTS_MIN or (root.serial in _TEXTS and len(_TEXTS[root.serial][0]) >= len(text)):
+        return
+    if len(_TEXTS) >= _TEXTS_KEPT:
+        del _TEXTS[next(iter(_TEXTS))]
+    _TEXTS[root.serial] = (text, whole)
+
+
+def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:  # noqa: C901 - one loop, kept flat
     """to_text's loop for the input syntax, with _prec, _signed and _leaf written inline: printing each
     batch problem's outputs cost as much as its primal sweep."""
     out: list[str] = []
     stack: list[Node | str] = [root]
     written, neg = 0, PRECEDENCE["neg"]
+    texts = _TEXTS if not labels and _TEXTS else None  # a label changes the text: no cached one then
     while stack:
         if written > limit:
-            return "".join(out)[:limit] + "…"
+            break
         item = stack.pop()
         if type(item) is str:
             out.append(item)
             written += len(item)
             continue
+        if texts is not None and item.serial in texts:
+            known, whole = texts[item.serial]
+            if whole or written + len(known) > limit:  # a first part is enough when it reaches the limit
+                out.append(known)
+                written += len(known)
+                continue
         if not item.args or item in labels:
             if item in labels:
                 leaf = labels[item]
@@ -333,7 +356,14 @@ def _plain(root: Node, labels: Mapping[Node, str], limit: int) -> str:
                     continue
             todo.append(arg)
         stack.extend(reversed(todo))
-    return "".join(out)
+    text = "".join(out)
+    if written > limit:  # longer than the limit: its first limit characters and …
+        if not labels:
+            _remember(root, text[: limit + 1], False)
+        return text[:limit] + "…"
+    if not labels:
+        _remember(root, text, True)
+    return text
 
 
 def to_latex(root: Node, labels: Mapping[Node, str] = {}, limit: int = LIMIT) -> str:

@@ -215,3 +215,26 @@ def test_an_overflowed_constant_prints_in_a_message() -> None:
     with pytest.raises(AdcliError) as caught:
         diff("1e308*x*x")
     assert caught.value.kind == "nonfinite" and "overflows" in caught.value.message
+
+
+def test_texts_remembered_for_a_chain_equal_the_texts_walked_afresh() -> None:
+    """The REPL's `$ + 1` chain: each root's text is found from its left child's remembered text (whole, or
+    its first characters when cut). Every text, cut or whole, must equal the one walked with nothing remembered."""
+    from adcli.core import printing
+    from adcli.core.graph import build, const, var
+
+    node, chain = build("pow", var("x"), const(2)), []
+    for k in range(300):
+        node = build("add", node, build("mul", const(k + 2), var("y")) if k % 3 else const(1))
+        chain.append(node)
+    remembered = [
+        (to_text(n, {}, 200, truncate=True), to_text(n, {}, 80, truncate=True), to_text(n, {}, 10**6)) for n in chain
+    ]
+    printing._TEXTS.clear()
+    for n, texts in zip(chain, remembered, strict=True):
+        printing._TEXTS.clear()
+        assert texts[0] == to_text(n, {}, 200, truncate=True)
+        printing._TEXTS.clear()
+        assert texts[1] == to_text(n, {}, 80, truncate=True)
+        printing._TEXTS.clear()
+        assert texts[2] == to_text(n, {}, 10**6)
