@@ -38,6 +38,11 @@ VARIANTS: dict[str, list[str]] = {
     "graph": ["graph", "--at", "x=0.5,y=2"],
     "compare": ["compare", "--at", "x=0.5,y=2", "--modes", "forward,reverse,symbolic"],
     "check": ["check", "--of", "x^2*y", "--wrt", "x"],
+    "hess": ["hess", "--at", "x=0.5,y=2"],
+    "hess hvp": ["hess", "--at", "x=0.5,y=2", "--hvp", "x=1,y=0"],
+    "taylor": ["taylor", "--at", "x=0.5,y=2", "--order", "6", "--dir", "x=1,y=1"],
+    "compare order 2": ["compare", "--order", "2", "--at", "x=0.5,y=2"],
+    "grad arrays": ["grad", "--at", "x=[0.5,1.5],y=2"],
 }
 EXITS = {0, 1, 2, 4}  # 3 is internal_error: a bug; 74 io_error, 130 and 141 do not happen here
 
@@ -364,6 +369,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=800, help="random lines per variant (default 800)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-k", default="", help="only the variants whose name contains this")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per variant")
     options = parser.parse_args()
     script = shutil.which("adcli", path=os.path.dirname(sys.executable))
@@ -377,8 +383,9 @@ def main() -> None:
             with open(path, "wb") as f:
                 f.write("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
             want = answered(lines)
-            print(f"{corpus}: {len(lines)} lines, {want} problems, through {len(VARIANTS)} variants")
-            for name, args in VARIANTS.items():
+            chosen = {name: args for name, args in VARIANTS.items() if options.k in name}
+            print(f"{corpus}: {len(lines)} lines, {want} problems, through {len(chosen)} variants")
+            for name, args in chosen.items():
                 found = run([*command, *args], path, options.timeout)
                 wrong = []
                 if found["timeout"]:

@@ -91,6 +91,11 @@ def check_problem(problem: Any, command: str = "hess") -> None:
             f'(adcli {command} "{problem.parsed.read_as().split(",")[0].strip()}" …)',
         )
     require_one_point(problem.point, command)
+    if not problem.wrt and command != "taylor":  # fuzzing: `.5` was an internal error in hess, compare --order 2
+        raise AdcliError(
+            "usage_error",
+            f"{command} differentiates with respect to variables; {problem.parsed.read_as()[:60]} has none",
+        )
 
 
 def check_size(problem: Any) -> None:

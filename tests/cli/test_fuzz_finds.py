@@ -69,3 +69,16 @@ def test_a_bug_that_escapes_is_one_line_and_exit_3(
     assert done.value.code == 3
     assert "internal_error" in err and "a planted bug" in err and "Traceback" not in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv", [("hess", ".5", "--at", "x=0.5"), ("compare", "--order", "2", "0^0", "--at", "x=0.5,y=2")]
+)
+def test_a_hessian_of_a_constant_is_a_usage_error(argv: tuple[str, ...]) -> None:
+    done = _adcli(*argv)
+    assert done.returncode == 2 and "has none" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_numeric_hessian_whose_differences_overflow_is_nonfinite() -> None:
+    done = _adcli("hess", "1e308*x*x", "--at", "x=0.5", "--mode", "numeric")
+    assert done.returncode == 1 and "error[nonfinite]" in done.stderr and "overflowed" in done.stderr

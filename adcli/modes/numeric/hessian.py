@@ -88,17 +88,14 @@ def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, flo
     f = f.reshape(LEVELS, per_level)
     plus, minus = f[:, 0 : 2 * n : 2], f[:, 1 : 2 * n : 2]
     corners = f[:, 2 * n :].reshape(LEVELS, len(pairs), 4)
-    with np.errstate(divide="raise", over="raise", invalid="raise"):
-        diagonal = (plus - 2 * f0 + minus) / h**2
-        diagonal_noise = ULPS * EPS * (np.abs(plus) + 2 * abs(f0) + np.abs(minus)) / h**2
-        hi = np.array([[level[i] for i, _ in pairs] for level in h]).reshape(LEVELS, len(pairs))
-        hj = np.array([[level[j] for _, j in pairs] for level in h]).reshape(LEVELS, len(pairs))
-        mixed = (corners[..., 0] - corners[..., 1] - corners[..., 2] + corners[..., 3]) / (4 * hi * hj)
-        mixed_noise = ULPS * EPS * np.abs(corners).sum(axis=2) / (4 * hi * hj)
-        slope = (plus - minus) / (2 * h)
-        slope_noise = ULPS * EPS * (np.abs(plus) + np.abs(minus)) / (2 * h)
-    d = np.concatenate([diagonal, mixed, slope], axis=1)
-    noise = np.concatenate([diagonal_noise, mixed_noise, slope_noise], axis=1)
+    try:
+        d, noise = _differences(f0, h, plus, minus, corners, pairs)
+    except FloatingPointError as exc:  # values near the largest float: 1e308*x*x (fuzzing)
+        raise AdcliError(
+            "nonfinite",
+            f"the numeric Hessian's differences overflowed ({exc}): the function's values are too near the"
+            " largest float",
+        ) from None
     best, error, _, _ = tableau(d, noise, 2.0, 2)
     matrix, estimate = np.diag(best[:n]), np.diag(error[:n])
     for k, (i, j) in enumerate(pairs):
@@ -117,6 +114,21 @@ def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, flo
     )
     _inaccurate(result, matrix, estimate)
     return matrix, float(gradient_error.max(initial=0.0)), float(np.linalg.norm(estimate))
+
+
+def _differences(f0: float, h: Any, plus: Any, minus: Any, corners: Any, pairs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Second differences (diagonal, mixed) and first (the gradient) at each level, with their rounding noise."""
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        diagonal = (plus - 2 * f0 + minus) / h**2
+        diagonal_noise = ULPS * EPS * (np.abs(plus) + 2 * abs(f0) + np.abs(minus)) / h**2
+        hi = np.array([[level[i] for i, _ in pairs] for level in h]).reshape(LEVELS, len(pairs))
+        hj = np.array([[level[j] for _, j in pairs] for level in h]).reshape(LEVELS, len(pairs))
+        mixed = (corners[..., 0] - corners[..., 1] - corners[..., 2] + corners[..., 3]) / (4 * hi * hj)
+        mixed_noise = ULPS * EPS * np.abs(corners).sum(axis=2) / (4 * hi * hj)
+        slope = (plus - minus) / (2 * h)
+        slope_noise = ULPS * EPS * (np.abs(plus) + np.abs(minus)) / (2 * h)
+    d = np.concatenate([diagonal, mixed, slope], axis=1)
+    return d, np.concatenate([diagonal_noise, mixed_noise, slope_noise], axis=1)
 
 
 def _inaccurate(result: Any, matrix: np.ndarray, estimate: np.ndarray) -> None:
