@@ -19,6 +19,7 @@ from adcli.commands import peers as peering
 from adcli.commands.compare import ATOL, RTOL, Comparison, ModeRun, _entries, peers
 from adcli.commands.hessian import MODES, check_problem, check_size, hessian
 from adcli.core.errors import AdcliError
+from adcli.core.tape import require_detailed
 
 ORDER_MODES = MODES[1:]  # auto is one of them
 
@@ -89,6 +90,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         raise AdcliError("usage_error", "--rtol and --atol must be numbers >= 0")
     check_problem(problem, "compare --order 2")
     check_size(problem)
+    require_detailed(len(problem.tape.nodes) - problem.tape.first_op, "compare")  # every mode, each timed
     chosen = list(modes) if modes is not None else list(ORDER_MODES)
     unknown = [m for m in chosen if m not in ORDER_MODES]
     if unknown or not chosen or len(set(chosen)) != len(chosen):

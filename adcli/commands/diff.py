@@ -223,7 +223,7 @@ def _guard(outputs: Sequence[Node], wrt: Sequence[str]) -> None:
 PASS_LIMIT = {False: 2 * LIMIT, True: 5 * LIMIT}
 
 
-def _pass_guard(cse: bool) -> Callable[[int, Sequence[Node], str], None]:
+def pass_guard(cse: bool, advice: str = "use a lower --order") -> Callable[[int, Sequence[Node], str], None]:
     """Before the k-th derivative (k ≥ 2): refuse one estimated too big to print, or to simplify in seconds.
 
     The simplifier's time grows with the tree (d⁸/dx⁸ x^x: about 100,000 characters, seconds), and each
@@ -238,7 +238,7 @@ def _pass_guard(cse: bool) -> Callable[[int, Sequence[Node], str], None]:
             raise AdcliError(
                 "limit_exceeded",
                 f"derivative {k} by {w} would be about {size:,} characters as a tree (estimated before building "
-                f"it; a pass of --order may build {limit:,}{'' if cse else ' without --cse'}): use a lower --order",
+                f"it; a pass of --order may build {limit:,}{'' if cse else ' without --cse'}): {advice}",
             )
 
     return guard
@@ -303,7 +303,7 @@ def diff(  # noqa: PLR0913 - the command's options
     check_input(parsed, simplifier)
     if not cse:
         _guard(simplifier.normal(parsed.outputs), names)  # the simplified input: x/(x/(x/…)) is x, or 1
-    table = derivative_table(parsed.outputs, names, order, simplifier, before_pass=_pass_guard(cse))
+    table = derivative_table(parsed.outputs, names, order, simplifier, before_pass=pass_guard(cse))
     check_derivatives(parsed, simplifier, table.rows, table.passes, names)
     flat = [n for row in table.rows for n in row]
     result = Derivatives(

@@ -287,9 +287,10 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
     if mode in ("forward-over-reverse", "forward-over-forward"):
         matrix = _nested(problem, mode, result, vals, active)
     elif mode == "symbolic":
+        from adcli.commands.diff import pass_guard
         from adcli.modes.symbolic import hessian as symbolic_hessian
 
-        matrix = symbolic_hessian.hessian(problem, result)
+        matrix = symbolic_hessian.hessian(problem, result, pass_guard(True, "use --mode forward-over-reverse"))
     else:
         from adcli.modes.numeric import hessian as second
 

@@ -82,3 +82,16 @@ def test_a_hessian_of_a_constant_is_a_usage_error(argv: tuple[str, ...]) -> None
 def test_a_numeric_hessian_whose_differences_overflow_is_nonfinite() -> None:
     done = _adcli("hess", "1e308*x*x", "--at", "x=0.5", "--mode", "numeric")
     assert done.returncode == 1 and "error[nonfinite]" in done.stderr and "overflowed" in done.stderr
+
+
+def test_a_symbolic_hessian_too_big_to_build_is_refused_before_it_is_built(tmp_path) -> None:  # noqa: ANN001
+    """A 3,000-deep sin nest: the symbolic Hessian simplified for 30 s; diff --order 2's size estimate refuses it."""
+    (tmp_path / "nest.txt").write_text("sin(" * 3000 + "x" + ")" * 3000 + "\n", encoding="utf-8")
+    done = _adcli("hess", "-f", str(tmp_path / "nest.txt"), "--at", "x=0.5", "--mode", "symbolic")
+    assert done.returncode == 2 and "limit_exceeded" in done.stderr and "forward-over-reverse" in done.stderr
+
+
+def test_compare_order_2_keeps_compare_s_operation_limit(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "sum.txt").write_text("+".join(["x"] * 20_001) + "\n", encoding="utf-8")
+    done = _adcli("compare", "--order", "2", "-f", str(tmp_path / "sum.txt"), "--at", "x=0.5")
+    assert done.returncode == 2 and "limit_exceeded" in done.stderr and "10,000 operations" in done.stderr

@@ -17,12 +17,13 @@ from adcli.modes.symbolic.derivative import count_operations, derivative_table, 
 from adcli.modes.symbolic.simplify import Simplifier
 
 
-def hessian(problem: Any, result: Any) -> np.ndarray:
-    """The Hessian (and, into result, the gradient, sweeps and cost) from the derivative expressions."""
+def hessian(problem: Any, result: Any, before_pass: Any = None) -> np.ndarray:
+    """The Hessian (and, into result, the gradient, sweeps and cost) from the derivative expressions;
+    before_pass may refuse the second pass (diff's size estimate: a 3,000-deep sin nest took 30 s)."""
     outputs, wrt, tape = problem.parsed.outputs, problem.wrt, problem.tape
     n = len(wrt)
     simplifier = Simplifier(topo_order(outputs))
-    table = derivative_table(outputs, wrt, 2, simplifier)
+    table = derivative_table(outputs, wrt, 2, simplifier, before_pass=before_pass)
     first = {run.wrt: run.answers[0] for run in table.passes if not run.prefix}
     graphs = [first[w] for w in wrt] + list(table.rows[0])
     inputs = [np.float64(problem.point.get(name, 0.0)) for name in tape.names]
