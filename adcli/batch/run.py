@@ -53,7 +53,7 @@ class Sink(Protocol):
 
 
 class Progress(Protocol):
-    def update(self, done: int, failed: int) -> None: ...
+    def update(self, done: int, failed: int, lines: int = 0) -> None: ...
 
     def close(self) -> None: ...
 
@@ -173,9 +173,11 @@ def run(
     started = last = time.monotonic()
     bar: Progress | None = None
     stopped = False
+    lines = LinesRead()
     with Interrupts() as interrupts:
         try:
             for item in items:
+                lines.count(item)
                 if item.note is not None:
                     sink.note(item)
                     continue
@@ -187,7 +189,7 @@ def run(
                     now = time.monotonic()
                     if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:
                         bar = bar or progress()
-                        bar.update(summary.total, summary.failed)
+                        bar.update(summary.total, summary.failed, lines.total)
                         last = now
         except KeyboardInterrupt:
             stopped = True
@@ -199,6 +201,23 @@ def run(
     if stopped:
         interrupted(summary)
     return summary
+
+
+class LinesRead:
+    """How many input lines the batch has read, over all its files (a progress display's count)."""
+
+    def __init__(self) -> None:
+        self.file: str | None = None
+        self.before = self.line = 0
+
+    def count(self, item: Item) -> None:
+        if item.file != self.file:
+            self.file, self.before, self.line = item.file, self.before + self.line, 0
+        self.line = max(self.line, item.line or 0)
+
+    @property
+    def total(self) -> int:
+        return self.before + self.line
 
 
 def point_bindings(at: Sequence[str] | None, points: Sequence[str] | str | None) -> list[Binding]:

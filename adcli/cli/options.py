@@ -38,10 +38,16 @@ Presented = Annotated[
     typer.Option("--format", help="table | plain | json | jsonl (default: table on a terminal)."),
 ]
 BatchFormat = Annotated[
-    str | None, typer.Option("--format", help="table | plain | json | jsonl | csv (default: table on a terminal).")
+    str | None,
+    typer.Option("--format", help="table | plain | json | jsonl | csv | npz | parquet (default: table on a terminal)."),
 ]
 Full = Annotated[bool, typer.Option("--full", help="Arrays: every entry, not numpy's summary with corners and ….")]
-Save = Annotated[str | None, typer.Option("--save", help="Arrays: write the value and each gradient to FILE.npz.")]
+Save = Annotated[
+    str | None,
+    typer.Option(
+        "--save", help="Write the numbers to FILE.npz (arrays: the value and each gradient; points: csv's columns)."
+    ),
+]
 
 
 _WORD = {int: "integer", float: "float"}

@@ -79,7 +79,7 @@ def _many(request: Request) -> bool:
         or bool(request.files)
         or bool(request.points)
         or spans
-        or request.fmt in ("jsonl", "csv")
+        or request.fmt in ("jsonl", "csv", "npz", "parquet")
     )
 
 
@@ -104,16 +104,23 @@ def _batch(request: Request, solve: Any) -> NoReturn:
     fmt = request.fmt
     try:
         chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
-        sink = render_batch.sink(chosen, request.command, request.precision, sys.stdout, sys.stderr)
+        save = request.save
+        sink = render_batch.sink(chosen, request.command, request.precision, sys.stdout, sys.stderr, save=save)
         point = batch.point_bindings(request.at, request.points)
         items = inputs.problems(request.expr, request.files, sys.stdin)
     except AdcliError as exc:
         fail(exc, fmt)
     progress = render_batch.ProgressBar if sys.stderr.isatty() else None
+    if sys.stderr.isatty():
+        from adcli.render.progress import PointsBar
+
+        sink.points_bar = PointsBar
     try:
         summary = batch.run(items, solve, sink, point, progress)
     except BrokenPipeError:
         pipe_closed()
+    except AdcliError as exc:  # --save's file could not be written
+        fail(exc, fmt)
     raise typer.Exit(summary.exit_code)
 
 
@@ -130,7 +137,7 @@ def _run(request: Request, compute: Callable[[], Any]) -> None:
         fail(exc, request.fmt)
     from adcli.batch.points import is_many
 
-    if result.shapes is None and is_many(result.at):
+    if result.shapes is None and (is_many(result.at) or request.save):  # --save: the numbers' columns
         _batch(request._replace(expr=result.input, at=None, files=None, points=None), lambda *_: result)
     try:
         if result.shapes is not None:

@@ -8,8 +8,6 @@ variable under its own name, through a temporary file renamed into place (never 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -138,14 +136,9 @@ def save(result: Any, path: str) -> None:
         arrays["jacobian"] = np.asarray(result.jacobian, dtype=float)
     if "value" in (result.gradients or {}):
         raise AdcliError("usage_error", "--save: a variable named value would clash with the value's array")
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        handle, temporary = tempfile.mkstemp(suffix=".npz", dir=folder)
-        with os.fdopen(handle, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise AdcliError("usage_error", f"--save {path}: {exc.strerror or exc}") from None
+    from adcli.render import binary
+
+    binary.save(arrays, path)
 
 
 def trace_lines(trace: Any, digits: int, ascii: bool = False) -> list[str]:

@@ -1,13 +1,8 @@
 """Batch output: one record per problem and point, as JSON Lines, a JSON array, CSV, plain text or tables.
 
-The record schemas (README, "Batch output") are built here and nowhere else:
-
-- json/jsonl: the single-problem object (`Result.to_dict`) plus `file`, `line` (1-based, in its
-  file) and `point` (1-based, within the problem's point set), with `at`, `value`, `jacobian`,
-  `gradient`, `jvp`, `vjp` for that point; a failed problem gives `{file, line, input, error, warnings}`.
-- csv: `file,line,point,input`, one column per variable, `f1…fm` (values), `d(fi)/d(x)` (Jacobian
-  entries, row-major), `jvp(fi)`, `vjp(x)`, `warnings`, `error`. The header is the union over the
-  batch in first-seen order, so rows are spooled to a temporary file and written at the end.
+The records and their schemas are adcli.render.records; the sinks here write them: jsonl and json a
+record at a time (a point set a chunk at a time), csv under a header that is the union of the batch's
+columns (CsvSink says how it gets there without rewriting every row), plain text and tables.
 
 Errors of table/plain output go to stderr as `file:line:column: error[kind]: message` with a caret.
 Only the render and cli packages import rich (the layers contract), and only when a table or progress bar is drawn.
@@ -16,134 +11,37 @@ Only the render and cli packages import rich (the layers contract), and only whe
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from adcli.batch.inputs import ARG, Item
-from adcli.batch.points import CHUNK, is_many, size, warning_at
 from adcli.batch.points import column as values_of
+from adcli.batch.points import is_many, size
 from adcli.batch.run import Outcome, Summary
 from adcli.core.errors import AdcliError
-from adcli.render import arrays
+from adcli.render import arrays, binary, columns
 from adcli.render import results as render
+from adcli.render.progress import ProgressBar, Ticker
+from adcli.render.records import (
+    LEAD,
+    TAIL,
+    chunks,
+    csv_chunk,
+    csv_row,
+    error_record,
+    group,
+    point_error_record,
+    point_lines,
+    records,
+)
 
-FORMATS = ("table", "plain", "json", "jsonl", "csv")
-LEAD = ("file", "line", "point", "input")
-TAIL = ("warnings", "error")
+__all__ = ["ProgressBar", "csv_row", "error_record", "point_error_record", "records"]  # used through this module
+
+FORMATS = ("table", "plain", "json", "jsonl", "csv", "npz", "parquet")
 TABLE_ROWS = 1000  # rows of a points table drawn on a terminal; csv and jsonl have them all
-
-
-# ---- records ------------------------------------------------------------------------------------
-
-
-INPUT_SHOWN = 1000  # characters of a failed problem's text echoed in its record
-
-
-def _shown_input(text: str | None) -> str | None:
-    if text is None or len(text) <= INPUT_SHOWN:
-        return text
-    return f"{text[:INPUT_SHOWN]}… ({len(text):,} characters)"
-
-
-def error_record(outcome: Outcome) -> dict[str, Any]:
-    exc = outcome.error
-    assert exc is not None
-    file, line, column = outcome.place  # the error's own line; the record's `line` is the problem's first
-    error = {"kind": exc.kind, "message": exc.message, "line": line, "column": column}
-    warnings = [w.to_dict() for w in exc.warnings]
-    first = outcome.item.line or None
-    return {"file": file, "line": first, "input": _shown_input(outcome.item.text), "error": error, "warnings": warnings}
-
-
-def point_error_record(outcome: Outcome, i: int, exc: AdcliError, at: dict[str, float]) -> dict[str, Any]:
-    """A point of a set where the computation failed: the error record with `point` and `at`."""
-    record = error_record(Outcome(outcome.item, error=exc))
-    lead = {"file": record["file"], "line": record["line"], "point": i + 1, "input": record["input"], "at": at}
-    return {**lead, "error": record["error"], "warnings": record["warnings"]}
-
-
-def _chunks(n: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, n, CHUNK):
-        yield start, min(start + CHUNK, n)
-
-
-def records(outcome: Outcome, command: str) -> Iterator[dict[str, Any]]:
-    """The JSON objects of one outcome: one per point, or its error object."""
-    if outcome.error is not None:
-        yield error_record(outcome)
-        return
-    result, item = outcome.result, outcome.item
-    body = result.to_dict(command)
-    if result.shapes is not None or not is_many(
-        result.at
-    ):  # one point (a point set of one point has arrays of one: below)
-        yield {"file": item.file, "line": item.line, "point": 1, **body}
-        return
-    always = [w.to_dict() for w in result.warnings if w.where is None]
-    marked = [w for w in result.warnings if w.where is not None]  # kinks: their points, each with its own values
-    failed = result.failures.mask if result.failures is not None else None
-    keys = [key for key in ("value", "jvp", "vjp") if body.get(key) is not None]
-    for start, stop in _chunks(size(result.at)):
-        at = {k: values_of(v, start, stop).tolist() for k, v in result.at.items()}
-        lists = {key: [values_of(v, start, stop).tolist() for v in body[key]] for key in keys}
-        jacobian = [[values_of(e, start, stop).tolist() for e in row] for row in body.get("jacobian") or []]
-        for j, i in enumerate(range(start, stop)):
-            point = {k: v[j] for k, v in at.items()}
-            if failed is not None and failed[i]:
-                yield point_error_record(outcome, i, result.failures.error(i), point)
-                continue
-            record = {"file": item.file, "line": item.line, "point": i + 1, **body, "at": point}
-            record.update((key, [v[j] for v in entries]) for key, entries in lists.items())
-            if body.get("jacobian") is not None:
-                record["jacobian"] = [[e[j] for e in row] for row in jacobian]
-                if "gradient" in body:
-                    record["gradient"] = record["jacobian"][0] if len(jacobian) == 1 else None
-            record["warnings"] = always + [warning_at(w, i) for w in marked if w.where[i]]
-            yield record
-
-
-def csv_row(record: dict[str, Any]) -> dict[str, Any]:
-    """A JSON record as CSV cells (see the module docstring for the columns)."""
-    row = {key: record.get(key) for key in LEAD}
-    if "shapes" in record:  # an array result has no flat row: said in its error cell
-        row["error"] = "usage_error: csv holds numbers; for arrays use --format json or jsonl, or --save FILE.npz"
-        return row
-    fixed = set(LEAD) | set(TAIL)
-    for name, v in (record.get("at") or {}).items():
-        clash = name in fixed or (name[:1] == "f" and name[1:].isdigit())
-        row[f"at({name})" if clash else name] = v
-    for i, v in enumerate(record.get("value") or [], 1):
-        row[f"f{i}"] = v
-    wrt = record.get("wrt") or []
-    for i, entries in enumerate(record.get("jacobian") or [], 1):
-        row.update((f"d(f{i})/d({w})", e) for w, e in zip(wrt, entries, strict=True))
-    for i, v in enumerate(record.get("jvp") or [], 1):
-        row[f"jvp(f{i})"] = v
-    row.update((f"vjp({w})", v) for w, v in zip(wrt, record.get("vjp") or [], strict=False))
-    row["warnings"] = "; ".join(w["message"] for w in record.get("warnings") or [])
-    error = record.get("error")
-    if error:
-        where = f" (column {error['column']})" if error.get("column") else ""
-        if error.get("column") and error.get("line") != record.get("line"):  # a program of several lines
-            where = f" (line {error['line']}, column {error['column']})"
-        row["error"] = f"{error['kind']}: {error['message']}{where}"
-    return row
-
-
-def _group(column: str) -> int:
-    if column in LEAD:
-        return 0
-    if column in TAIL:
-        return 6
-    if column.startswith("d("):
-        return 3
-    if column.startswith("jvp("):
-        return 4
-    if column.startswith("vjp("):
-        return 5
-    return 2 if column[:1] == "f" and column[1:].isdigit() else 1
 
 
 # ---- messages on stderr -------------------------------------------------------------------------
@@ -172,6 +70,7 @@ class _Sink:
         self.command, self.digits, self.out, self.err = command, digits, out, err
         self.notes = 0
         self.everything = EVERYTHING  # how to see every point: the repl says it its own way
+        self.points_bar: Callable[[int], Any] | None = None  # a terminal's bar for long point sets (the cli's)
 
     def note(self, item: Item) -> None:
         self.notes += 1
@@ -182,10 +81,29 @@ class _Sink:
             self.err.write(summary.text() + "\n")
         self.out.flush()
 
+    def _point_chunks(self, outcome: Outcome) -> Iterator[tuple[int, int]]:
+        """A point set's chunks, with a progress bar on a terminal when they take over a second."""
+        n = size(outcome.result.at)
+        tick = Ticker(n, self.points_bar)
+        try:
+            for start, stop in chunks(n):
+                yield start, stop
+                tick(stop)
+        finally:
+            tick.close()
+
+
+def is_point_set(outcome: Outcome) -> bool:
+    return outcome.error is None and outcome.result.shapes is None and is_many(outcome.result.at)
+
 
 class JsonlSink(_Sink):
     def emit(self, outcome: Outcome) -> None:
         write = self.out.write
+        if is_point_set(outcome):  # a column at a time, a chunk per write
+            for start, stop in self._point_chunks(outcome):
+                write("\n".join(point_lines(outcome, self.command, start, stop)) + "\n")
+            return
         for record in records(outcome, self.command):
             write(render.dumps(record) + "\n")
 
@@ -196,6 +114,12 @@ class JsonSink(_Sink):
     started = False
 
     def emit(self, outcome: Outcome) -> None:
+        if is_point_set(outcome):
+            for start, stop in self._point_chunks(outcome):
+                lines = point_lines(outcome, self.command, start, stop)
+                self.out.write(("[\n" if not self.started else ",\n") + ",\n".join(lines))
+                self.started = True
+            return
         for record in records(outcome, self.command):
             self.out.write(("[\n" if not self.started else ",\n") + render.dumps(record))
             self.started = True
@@ -205,84 +129,92 @@ class JsonSink(_Sink):
         super().close(summary)
 
 
+Piece = tuple[tuple[str, ...], str]  # csv rows as text, and their columns in the order they are written
+
+
 class CsvSink(_Sink):
-    """Rows spooled to a temporary file in first-seen column order (memory stays flat); the header, the
-    union of the columns in their documented order, is known at the end, when the rows are rearranged."""
+    """The header is the union of the batch's columns in their documented order, known at the end.
+
+    So the last problem is held until the next one comes or the batch ends, and the problems before
+    it are spooled to a temporary file as text, in blocks of rows with the same columns. At the end: the
+    header, each block copied as it is when its columns are the header's (laid out again otherwise: a
+    batch that mixes variables), then the last problem straight to the output. One problem, a point
+    set of a million points too, is never spooled; its rows are made a column at a time (csv_chunk)."""
 
     def __init__(self, command: str, digits: int, out: IO[str], err: IO[str]) -> None:
         super().__init__(command, digits, out, err)
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
-        self.writer = csv.writer(self.spool, lineterminator="\n")
         self.columns: dict[str, int] = {}
+        self.held: Outcome | None = None
+        self.spool: IO[str] | None = None
+        self.blocks: list[list[Any]] = []  # [columns, characters] of the spooled text, in order
 
     def emit(self, outcome: Outcome) -> None:
-        if outcome.error is None and outcome.result.shapes is None and is_many(outcome.result.at):
-            for start, stop in _chunks(size(outcome.result.at)):
-                self._write(self._chunk(outcome, start, stop), stop - start, chunk=True)
+        if self.held is not None:
+            self._spool(self.held)
+        self.held = outcome
+
+    def _pieces(self, outcome: Outcome) -> Iterator[Piece]:
+        """The outcome's rows, a chunk of a point set or a record at a time, in their own column order."""
+        if is_point_set(outcome):
+            for start, stop in self._point_chunks(outcome):
+                row = csv_chunk(outcome, self.command, start, stop)
+                yield self._seen(row), columns.joined(list(row.values()), stop - start)
             return
         for record in records(outcome, self.command):
-            self._write(csv_row(record), 1)
+            row = csv_row(record)
+            yield self._seen(row), columns.joined([columns.csv_cell(v) for v in row.values()], 1)
 
-    def _write(self, row: dict[str, Any], m: int, chunk: bool = False) -> None:
-        """m rows in first-seen column order; in a chunk a list or range is a column, any other cell repeats."""
-        columns = self.columns
+    def _seen(self, row: dict[str, Any]) -> tuple[str, ...]:
         for name in row:
-            if name not in columns:
-                columns[name] = len(columns)
-        cells: list[Any] = [itertools.repeat(None)] * len(columns)
-        for name, v in row.items():
-            cells[columns[name]] = v if chunk and isinstance(v, list | range) else itertools.repeat(v)
+            self.columns.setdefault(name, len(self.columns))
+        return tuple(row)
+
+    def _spool(self, outcome: Outcome) -> None:
         try:
-            self.writer.writerows(itertools.islice(zip(*cells, strict=False), m))
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+            for names, text in self._pieces(outcome):
+                self.spool.write(text)
+                if self.blocks and self.blocks[-1][0] == names:
+                    self.blocks[-1][1] += len(text)
+                else:
+                    self.blocks.append([names, len(text)])
         except OSError as exc:  # the temporary folder is full: say so, not "cannot write the output"
             where = f"the temporary file of the csv rows ({tempfile.gettempdir()})"
             raise OSError(exc.errno, exc.strerror, where) from exc
 
-    def _chunk(self, outcome: Outcome, start: int, stop: int) -> dict[str, Any]:
-        """The rows of points [start, stop) of a point set, column by column: csv_row of a record whose
-        entries are the chunk's lists (the same columns as one record per point, made far faster)."""
-        result, item = outcome.result, outcome.item
-        body = result.to_dict(self.command)
-
-        def cells(v: Any) -> list[float]:
-            return values_of(v, start, stop).tolist()
-
-        record = {"file": item.file, "line": item.line, "point": range(start + 1, stop + 1), "input": body["input"]}
-        record.update(at={k: cells(v) for k, v in result.at.items()}, wrt=body["wrt"])
-        record.update((key, [cells(v) for v in body[key]]) for key in ("value", "jvp", "vjp") if body.get(key))
-        if body.get("jacobian") is not None:
-            record["jacobian"] = [[cells(e) for e in row] for row in body["jacobian"]]
-        row = csv_row(record)
-        always = [w.message for w in result.warnings if w.where is None]
-        marked = [w for w in result.warnings if w.where is not None]
-        row["warnings"] = [
-            "; ".join(always + [warning_at(w, i)["message"] for w in marked if w.where[i]]) for i in range(start, stop)
-        ]
-        row["error"] = [""] * (stop - start)
-        failures = result.failures
-        failed = [] if failures is None else failures.index[(failures.index >= start) & (failures.index < stop)]
-        answers = [row[name] for name in row if 2 <= _group(name) <= 5]
-        for i in failed.tolist() if len(failed) else []:
-            exc, j = failures.error(i), i - start
-            where = f" (column {exc.column})" if exc.column else ""
-            row["error"][j], row["warnings"][j] = f"{exc.kind}: {exc.message}{where}", ""
-            for column in answers:
-                column[j] = None
-        return row
-
     def close(self, summary: Summary) -> None:
+        held = self._pieces(self.held) if self.held is not None else iter(())
+        first = next(held, None)  # its columns count for the header
         for name in (*LEAD, *TAIL):
             self.columns.setdefault(name, len(self.columns))
-        header = sorted(self.columns, key=lambda c: (_group(c), self.columns[c]))
-        order, width = [self.columns[c] for c in header], len(self.columns)
-        writer = csv.writer(self.out, lineterminator="\n")
-        writer.writerow(header)
-        self.spool.seek(0)
-        for cells in csv.reader(self.spool):
-            cells += [""] * (width - len(cells))
-            writer.writerow([cells[k] for k in order])
-        self.spool.close()
+        header = tuple(sorted(self.columns, key=lambda c: (group(c), self.columns[c])))
+        self.out.write(columns.joined([columns.csv_cell(h) for h in header], 1))
+        if self.spool is not None:
+            self.spool.seek(0)
+            for names, count in self.blocks:
+                self._copy(names, count, header)
+            self.spool.close()
+        for names, text in itertools.chain([first] if first else [], held):
+            self.out.write(text if names == header else _laid_out(text, names, header))
         super().close(summary)
+
+    def _copy(self, names: tuple[str, ...], count: int, header: tuple[str, ...]) -> None:
+        assert self.spool is not None
+        while count > 0:
+            text = self.spool.read(min(count, 1 << 20) if names == header else count)
+            count -= len(text)
+            self.out.write(text if names == header else _laid_out(text, names, header))
+
+
+def _laid_out(text: str, names: tuple[str, ...], header: tuple[str, ...]) -> str:
+    """csv rows of some of the header's columns, as rows of all of them (a cell they lack is empty)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for cells in csv.reader(io.StringIO(text, newline="")):
+        row = dict(zip(names, cells, strict=False))
+        writer.writerow([row.get(h, "") for h in header])
+    return out.getvalue()
 
 
 # ---- text and tables ----------------------------------------------------------------------------
@@ -331,7 +263,7 @@ def point_columns(result: Any, digits: int) -> tuple[list[str], Iterator[list[st
 
 def _point_rows(result: Any, columns: list[Any], lead: int, digits: int) -> Iterator[list[str]]:
     failures = result.failures
-    for start, stop in _chunks(size(result.at)):
+    for start, stop in chunks(size(result.at)):
         lists = [values_of(c, start, stop).tolist() for c in columns]
         for j, i in enumerate(range(start, stop)):
             if failures is not None and failures.mask[i]:
@@ -446,40 +378,84 @@ class TableSink(_Sink):
             self.console.print(Text(f"warning[{w.kind}]: {w.message}", style="yellow"))
 
 
+class BinarySink(_Sink):
+    """npz (or parquet): the batch's numbers as named columns, written at the end (adcli.render.binary);
+    errors, failed points and warnings on stderr as plain text puts them. With `path` (--save) it writes
+    that file and says nothing: the sink it goes beside (Tee) speaks."""
+
+    def __init__(self, command: str, digits: int, out: IO[str], err: IO[str], fmt: str = "npz") -> None:
+        super().__init__(command, digits, out, err)
+        self.fmt, self.path, self.collected = fmt, None, binary.Collected()
+
+    def emit(self, outcome: Outcome) -> None:
+        quiet = self.path is not None
+        if outcome.error is not None:
+            if not quiet:
+                self.err.write(error_text(outcome) + "\n")
+            return
+        result, origin = outcome.result, _origin(outcome)
+        if result.shapes is not None:
+            if not quiet:
+                said = "an array result is not columns of numbers: --save FILE.npz writes its arrays"
+                self.err.write(f"{origin}note: {said}\n")
+            return
+        self.collected.add(*binary.point_columns(outcome, self.command))
+        if not quiet:
+            lines = point_errors(outcome, self.everything) + [f"{origin}note: {n}" for n in result.notes]
+            lines += [f"{origin}warning[{w.kind}]: {w.message}" for w in result.warnings]
+            self.err.write("".join(line + "\n" for line in lines))
+
+    def close(self, summary: Summary) -> None:
+        binary.writer(self.fmt, self.out, self.path)(self.collected.arrays())
+        if self.path is None:
+            super().close(summary)
+
+
+class Tee:
+    """Two sinks fed the same outcomes: the output format's, and --save's file (a BinarySink with a path)."""
+
+    def __init__(self, first: _Sink, second: BinarySink) -> None:
+        self.first, self.second = first, second
+
+    def emit(self, outcome: Outcome) -> None:
+        self.first.emit(outcome)
+        self.second.emit(outcome)
+
+    def note(self, item: Item) -> None:
+        self.first.note(item)
+
+    def close(self, summary: Summary) -> None:
+        self.first.close(summary)  # the output is whole before the file is written (or fails: io_error)
+        self.second.close(summary)
+
+
 SINKS = {"jsonl": JsonlSink, "json": JsonSink, "csv": CsvSink, "plain": PlainSink, "table": TableSink}
 
 
-def sink(fmt: str, command: str, digits: int, out: IO[str], err: IO[str], everything: str = EVERYTHING) -> _Sink:
-    """The sink of a format; `everything` is the advice for seeing every point of a cut-short table."""
-    if fmt not in SINKS:
+def sink(  # noqa: PLR0913 - the output, and where a file goes
+    fmt: str,
+    command: str,
+    digits: int,
+    out: IO[str],
+    err: IO[str],
+    everything: str = EVERYTHING,
+    save: str | None = None,
+) -> Any:
+    """The sink of a format; `everything` is the advice for seeing every point of a cut-short table;
+    `save` a file (.npz, .parquet) that gets the numbers as well."""
+    if fmt in binary.BINARY:
+        binary.check(fmt, out)
+        chosen: Any = BinarySink(command, digits, out, err, fmt)
+    elif fmt in SINKS:
+        chosen = SINKS[fmt](command, digits, out, err)
+    else:
         raise AdcliError("usage_error", f"unknown format {fmt!r}: choose {', '.join(FORMATS)}")
-    chosen = SINKS[fmt](command, digits, out, err)
     chosen.everything = everything
-    return chosen
-
-
-class ProgressBar:
-    """A Rich progress display on stderr (a terminal only), for batches that take over a second."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self.progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.completed:,} problems · {task.fields[failed]:,} failed"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.task = self.progress.add_task("batch", total=None, failed=0)
-        self.progress.start()
-
-    def update(self, done: int, failed: int) -> None:
-        self.progress.update(self.task, completed=done, failed=failed)
-
-    def close(self) -> None:
-        self.progress.stop()
+    if save is None:
+        return chosen
+    saved = BinarySink(command, digits, out, err, binary.saved_format(save))
+    saved.path = save
+    return Tee(chosen, saved)
 
 
 def show(result: Any, command: str, fmt: str, digits: int, out: IO[str], err: IO[str]) -> None:

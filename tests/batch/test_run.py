@@ -115,12 +115,12 @@ def test_progress_appears_only_for_batches_over_a_second(monkeypatch: pytest.Mon
 
     class Bar:
         def __init__(self) -> None:
-            self.updates: list[tuple[int, int]] = []
+            self.updates: list[tuple[int, int, int]] = []
             self.closed = False
             made.append(self)
 
-        def update(self, done: int, failed: int) -> None:
-            self.updates.append((done, failed))
+        def update(self, done: int, failed: int, lines: int) -> None:
+            self.updates.append((done, failed, lines))
 
         def close(self) -> None:
             self.closed = True
@@ -129,6 +129,14 @@ def test_progress_appears_only_for_batches_over_a_second(monkeypatch: pytest.Mon
     assert made == []  # two problems in 0.6 s: no bar
     batch.run([Item(f"p{i}", "f", i) for i in range(1, 9)], compute, Collect(), progress=Bar)
     assert len(made) == 1 and made[0].closed and made[0].updates[-1][0] == 8
+    assert made[0].updates[-1][2] == 8  # lines read
+
+
+def test_lines_read_add_up_over_files() -> None:
+    lines = batch.LinesRead()
+    for item in [Item("a", ARG, 1), Item("b", "f", 3), Item("c", "f", 7), Item("d", "g", 2)]:
+        lines.count(item)
+    assert lines.total == 1 + 7 + 2
 
 
 # ---- the command line -----------------------------------------------------------------------------
