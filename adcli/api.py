@@ -227,11 +227,12 @@ def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[s
 def _column_order(
     parsed: Parsed, point: Mapping[str, float], wrt: Sequence[str] | None, present: Sequence[str] | None = None
 ) -> tuple[list[str], list[AdcliWarning]]:
-    present = variables(parsed.outputs) if present is None else present
+    present = set(variables(parsed.outputs) if present is None else present)  # sets: `in` on lists was O(n²)
+    asked = set(wrt or ())
     warnings = [
         AdcliWarning("unused_variable", f"{name} is given a value but does not appear in the expression")
         for name in point
-        if name not in present and (wrt is None or name not in wrt)
+        if name not in present and name not in asked
     ]
     if wrt is None:
         return [n for n in point if n in present], warnings
@@ -276,7 +277,8 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     columns, warnings = _column_order(parsed, point, wrt, present)
     shared = {b.name for b in defaults}  # a batch's --at serves every line: unused there is no news
     warnings = [w for w in warnings if not (w.kind == "unused_variable" and w.message.split(" ", 1)[0] in shared)]
-    names = columns + [n for n in present if n not in columns]
+    chosen = set(columns)
+    names = columns + [n for n in present if n not in chosen]
     tape = linearise(parsed.outputs, names, parsed.labels, parsed.positions, parsed.source, order=order)
     if any(isinstance(v, np.ndarray) for v in point.values()) or any(p and p.rules for p in tape.prims):
         if any(isinstance(v, Column) for v in point.values()):

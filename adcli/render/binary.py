@@ -148,19 +148,15 @@ def _part(v: Any, n: int, integer: bool) -> np.ndarray:
 
 
 def writer(fmt: str, out: Any, path: str | None) -> Callable[[dict[str, np.ndarray]], None]:
-    """Where the arrays go: the file of --save, or the binary stdout (through a temporary file: zip
-    needs to seek, and a failure must not leave half an archive in a pipe's reader)."""
+    """Where the arrays go: the file of --save (whole or not at all), or the binary stdout (zip
+    streams to a pipe too: each member's sizes follow its data)."""
     if path is not None:
         return lambda arrays: save(arrays, path, fmt)
 
     def to_stdout(arrays: dict[str, np.ndarray]) -> None:
         out.flush()
         stream = getattr(out, "buffer", out)
-        with tempfile.TemporaryFile() as f:
-            write(arrays, f, fmt)
-            f.seek(0)
-            while piece := f.read(1 << 20):
-                stream.write(piece)
+        write(arrays, stream, fmt)
         stream.flush()
 
     return to_stdout

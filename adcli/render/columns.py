@@ -115,13 +115,13 @@ def slot(k: int) -> str:
     return f"\x01{k}\x01"
 
 
-def template_rows(text: str, columns: Sequence[list[str]], m: int) -> list[str] | None:
+def template_rows(text: str, columns: Sequence[list[str]], m: int, placed: int) -> list[str] | None:
     """m JSON records from one record's text whose numbers are placeholders (slot(k), written by JSON as
     a string with escaped control characters): each placeholder becomes column k's cell of the row.
-    None if the text holds a placeholder twice over by chance (a file name with those characters)."""
+    None unless the text holds exactly the `placed` placeholders put there (a file name could hold one)."""
     pieces = _SLOT.split(text)
     found = [int(k) for k in pieces[1::2]]
-    if text.count("\\u0001") != 2 * len(found) or any(k >= len(columns) for k in found):
+    if len(found) != placed or text.count("\\u0001") != 2 * placed or any(k >= len(columns) for k in found):
         return None
     tokens: list[Cells] = []
     for k, piece in enumerate(pieces):

@@ -197,6 +197,8 @@ def point_lines(outcome: Outcome, command: str, start: int, stop: int) -> list[s
         cells.append(columns.json_floats(values_of(values, start, stop)))
         return columns.slot(len(cells) - 1)
 
+    placed = 0  # placeholders in the record: one a column, and the gradient repeats the Jacobian's row
+
     record = {"file": item.file, "line": item.line, "point": columns.slot(0)}
     record.update((k, v) for k, v in body.items() if k not in PROBLEM_KEYS)
     record["at"] = {k: slot(v) if isinstance(v, MANY) else float(v) for k, v in result.at.items()}
@@ -205,8 +207,9 @@ def point_lines(outcome: Outcome, command: str, start: int, stop: int) -> list[s
         record["jacobian"] = [[slot(e) for e in row] for row in body["jacobian"]]
         if "gradient" in body:
             record["gradient"] = record["jacobian"][0] if len(record["jacobian"]) == 1 else None
+            placed += len(record["jacobian"][0]) if len(record["jacobian"]) == 1 else 0
     record["warnings"] = [w.to_dict() for w in result.warnings if w.where is None]
-    found = columns.template_rows(render.dumps(record), cells, stop - start)
+    found = columns.template_rows(render.dumps(record), cells, stop - start, placed + len(cells))
     special = special_points(result, start, stop) if found is not None else range(start, stop)
     lines = found or [""] * (stop - start)
     for i, one in zip(special, records(outcome, command, special), strict=True):
