@@ -151,11 +151,15 @@ class Interrupts:
             raise KeyboardInterrupt
 
 
-def interrupted(summary: Summary) -> NoReturn:
-    """Say how far an interrupted batch got, then stop with exit 130 (as a shell reports SIGINT)."""
+def interrupted(summary: Summary, cut: int | None = None) -> NoReturn:
+    """Say how far an interrupted batch got, then stop with exit 130 (as a shell reports SIGINT).
+    `cut`: a point set was stopped after that many points (whole rows), as the sink said."""
     import sys
 
-    sys.stderr.write(f"interrupted: {summary.total:,} problems done, their output is complete\n")
+    said = f"interrupted: {summary.total:,} problems done, their output is complete"
+    if cut is not None:
+        said += f"; the last one's point set was cut after {cut:,} points (whole records)"
+    sys.stderr.write(said + "\n")
     raise KeyboardInterrupt
 
 
@@ -175,6 +179,8 @@ def run(
     stopped = False
     lines = LinesRead()
     with Interrupts() as interrupts:
+        if hasattr(sink, "stopping"):  # a long point set stops between chunks (whole records)
+            sink.stopping = lambda: interrupts.pending
         try:
             for item in items:
                 lines.count(item)
@@ -198,8 +204,8 @@ def run(
                 bar.close()
         interrupts.writing = True  # closing writes the output (csv: all of it): never cut short
         sink.close(summary)
-    if stopped:
-        interrupted(summary)
+    if stopped or interrupts.pending:  # Ctrl-C while the output was closed (csv writes its rows then)
+        interrupted(summary, getattr(sink, "cut", None))
     return summary
 
 

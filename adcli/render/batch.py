@@ -71,6 +71,8 @@ class _Sink:
         self.notes = 0
         self.everything = EVERYTHING  # how to see every point: the repl says it its own way
         self.points_bar: Callable[[int], Any] | None = None  # a terminal's bar for long point sets (the cli's)
+        self.stopping: Callable[[], bool] = lambda: False  # Ctrl-C: stop a point set between chunks (batch.run's)
+        self.cut: int | None = None  # the points written of a point set so stopped
 
     def note(self, item: Item) -> None:
         self.notes += 1
@@ -89,6 +91,9 @@ class _Sink:
             for start, stop in chunks(n):
                 yield start, stop
                 tick(stop)
+                if stop < n and self.stopping():  # Ctrl-C: the rows written are whole, the rest is left out
+                    self.cut = stop
+                    return
         finally:
             tick.close()
 

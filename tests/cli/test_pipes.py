@@ -70,6 +70,28 @@ def test_ctrl_c_writes_the_csv_rows_done_and_exits_130() -> None:
     assert "interrupted: 10 problems done" in err and "Traceback" not in err
 
 
+def test_ctrl_c_in_a_long_point_set_leaves_whole_rows_and_exits_130(tmp_path: Path) -> None:
+    """The point set is written a chunk at a time: Ctrl-C stops after the chunk being written (or, while
+    computing, before any), the output is closed with whole rows, exit 130."""
+    import signal
+    import time
+
+    out = tmp_path / "out.csv"
+    command = [sys.executable, "-m", "adcli", "grad", "sin(x)", "--at", "x=0:1:3000001", "--format", "csv"]
+    with out.open("w") as f:
+        proc = subprocess.Popen(command, stdout=f, stderr=subprocess.PIPE, text=True)  # noqa: S603
+        time.sleep(WAIT)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted:" in err and "Traceback" not in err
+    with out.open() as f:
+        assert next(f).startswith("file,line,point,")
+        count = 0
+        for count, row in enumerate(f, 1):  # every row whole: 9 cells, the points in order
+            assert row.count(",") == 8 and row.endswith("\n") and row.split(",", 3)[2] == str(count)
+    assert count < 3000001
+
+
 @pytest.mark.parametrize("command", [["grad", "--at", "x=1"], ["diff"]], ids=["grad", "diff"])
 def test_ctrl_c_closes_the_json_array(command: list[str]) -> None:
     import json
