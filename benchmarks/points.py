@@ -51,9 +51,10 @@ def main() -> None:
     from adcli import api
 
     x = np.linspace(-3, 3, args.n)
+    span = f"x=-3:3:{args.n}"  # the same values as a point set (a numpy array in the point is one array value)
 
     def adcli_gradient(mode: str) -> Callable[[], object]:
-        return lambda: api.differentiate(api.prepare(TEXT, {"x": x}), mode)
+        return lambda: api.differentiate(api.prepare(TEXT, span), mode)
 
     result = adcli_gradient("reverse")()
     value, slope = hand_written(x)
@@ -73,7 +74,7 @@ def main() -> None:
             f"adcli value+gradient ({mode}): {ours * 1e3:8.1f} ms  ({ours / hand:.2f}x hand-written, "
             f"{ours / base:.2f}x the value; target <= 2x: {verdict})"
         )
-    evaluated = timed(lambda: api.evaluate_problem(api.prepare(TEXT, {"x": x})), args.repeat)
+    evaluated = timed(lambda: api.evaluate_problem(api.prepare(TEXT, span)), args.repeat)
     print(f"adcli value alone (eval):     {evaluated * 1e3:8.1f} ms  ({evaluated / base:.2f}x numpy's value)")
 
 
