@@ -92,6 +92,7 @@ def test_functions_refuses_a_format_it_does_not_know(adcli: Run, fmt: str) -> No
 @pytest.mark.parametrize("command", ["grad", "jac", "eval"])
 def test_an_unknown_format_lists_every_format_the_command_accepts(adcli: Run, command: str) -> None:
     code, _, err = adcli(command, "x", "--at", "x=1", "--format", "xml")
-    assert code == 2 and err == "error[usage_error]: unknown format 'xml': choose table, plain, json, jsonl, csv\n"
-    for fmt in ("jsonl", "csv"):  # and each one listed is accepted
+    choices = "table, plain, json, jsonl, csv, npz, parquet"
+    assert code == 2 and err == f"error[usage_error]: unknown format 'xml': choose {choices}\n"
+    for fmt in ("jsonl", "csv"):  # and each text one listed is accepted (npz: tests/cli/test_binary_output.py)
         assert adcli(command, "x", "--at", "x=1", "--format", fmt)[0] == 0
