@@ -127,6 +127,13 @@ def save(result: Any, path: str) -> None:
     """The value and every gradient (one array per wrt variable, under its name) as an .npz file."""
     if not path.endswith(".npz"):
         raise AdcliError("usage_error", f"--save {path}: the file must end in .npz")
+    from adcli.render import binary
+
+    binary.save(named(result), path)
+
+
+def named(result: Any) -> dict[str, np.ndarray]:
+    """An array result's arrays by name: `value`, and each wrt variable's gradient (or `jacobian`)."""
     arrays: dict[str, np.ndarray] = {}
     values = result.value
     arrays["value"] = np.asarray(values[0] if len(values) == 1 else values, dtype=float)
@@ -136,9 +143,7 @@ def save(result: Any, path: str) -> None:
         arrays["jacobian"] = np.asarray(result.jacobian, dtype=float)
     if "value" in (result.gradients or {}):
         raise AdcliError("usage_error", "--save: a variable named value would clash with the value's array")
-    from adcli.render import binary
-
-    binary.save(arrays, path)
+    return arrays
 
 
 def trace_lines(trace: Any, digits: int, ascii: bool = False) -> list[str]:

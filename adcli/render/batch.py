@@ -391,6 +391,7 @@ class BinarySink(_Sink):
     def __init__(self, command: str, digits: int, out: IO[str], err: IO[str], fmt: str = "npz") -> None:
         super().__init__(command, digits, out, err)
         self.fmt, self.path, self.collected = fmt, None, binary.Collected()
+        self.arrays: list[Outcome] = []  # array results: alone in the output, their own arrays (as --save)
 
     def emit(self, outcome: Outcome) -> None:
         quiet = self.path is not None
@@ -400,8 +401,9 @@ class BinarySink(_Sink):
             return
         result, origin = outcome.result, _origin(outcome)
         if result.shapes is not None:
-            if not quiet:
-                said = "an array result is not columns of numbers: --save FILE.npz writes its arrays"
+            self.arrays.append(outcome)
+            if len(self.arrays) > 1 and not quiet:
+                said = "an array result is not columns of numbers: give it alone, or use json"
                 self.err.write(f"{origin}note: {said}\n")
             return
         self.collected.add(*binary.point_columns(outcome, self.command))
@@ -411,7 +413,9 @@ class BinarySink(_Sink):
             self.err.write("".join(line + "\n" for line in lines))
 
     def close(self, summary: Summary) -> None:
-        binary.writer(self.fmt, self.out, self.path)(self.collected.arrays())
+        alone = len(self.arrays) == 1 and not self.collected.blocks and self.path is None
+        named = arrays.named(self.arrays[0].result) if alone else self.collected.arrays()
+        binary.writer(self.fmt, self.out, self.path)(named)
         if self.path is None:
             super().close(summary)
 

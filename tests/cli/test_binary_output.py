@@ -54,6 +54,13 @@ def test_npz_arrays_go_to_pytorch() -> None:
     assert tensor.dtype == torch.float64 and tensor.tolist() == [2.0] * 5
 
 
+def test_an_array_result_alone_writes_its_own_arrays() -> None:
+    done = adcli("grad", "sum(x*x)", "--at", "x=[1, 2, 3]", "--format", "npz")
+    arrays = np.load(io.BytesIO(done.stdout), allow_pickle=False)
+    assert done.returncode == 0 and arrays.files == ["value", "x"]
+    assert float(arrays["value"]) == 14.0 and arrays["x"].tolist() == [2.0, 4.0, 6.0]
+
+
 def test_save_writes_the_file_beside_the_output(tmp_path: os.PathLike) -> None:
     path = os.path.join(tmp_path, "out.npz")
     done = adcli("grad", "x^2", "--at", "x={1, 2, 3}", "--save", path, "--format", "csv")
