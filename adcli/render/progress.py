@@ -35,12 +35,14 @@ class ProgressBar:
             console=_console(),
             transient=True,
         )
-        self.started = time.monotonic()
+        self.first: tuple[float, int] | None = None  # (time, lines) at the first update: the rate is since then
         self.task = self.progress.add_task("batch", total=None, failed=0, lines=0, rate=0.0)
         self.progress.start()
 
     def update(self, done: int, failed: int, lines: int = 0) -> None:
-        rate = lines / max(time.monotonic() - self.started, 1e-9)
+        now = time.monotonic()
+        self.first = self.first or (now, lines)
+        rate = (lines - self.first[1]) / (now - self.first[0]) if now > self.first[0] else 0.0
         self.progress.update(self.task, completed=done, failed=failed, lines=lines, rate=rate)
 
     def close(self) -> None:
