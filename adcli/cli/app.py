@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from adcli import __version__
+from adcli.cli.command import ExpressionCommand
 from adcli.cli.options import (
     Absolute,
     AbsoluteAgreement,
@@ -55,7 +56,7 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def grad(
     expr: Problems = None,
     at: At = None,
@@ -95,7 +96,7 @@ def grad(
     cli_run.solve(request, finish)
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def jac(
     expr: Problems = None,
     at: At = None,
@@ -179,7 +180,7 @@ def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool =
     return d, c
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def diff(
     expr: Problems = None,
     wrt: Annotated[str | None, typer.Option("--wrt", help="Differentiate by x,y (default: every variable).")] = None,
@@ -222,7 +223,7 @@ def diff(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def hess(
     expr: Problems = None,
     at: At = None,
@@ -272,7 +273,7 @@ def hess(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def taylor(
     expr: Problems = None,
     at: At = None,
@@ -320,7 +321,7 @@ def taylor(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command("eval")
+@app.command("eval", cls=ExpressionCommand)
 def evaluate(
     expr: Problems = None,
     at: At = None,
@@ -428,7 +429,7 @@ def _console(ascii: bool) -> Any:
     return Console(safe_box=True, emoji=False, highlight=False) if not ascii else Console(emoji=False, highlight=False)
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def trace(
     expr: Problems = None,
     at: At = None,
@@ -499,7 +500,7 @@ def trace(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def graph(
     expr: Problems = None,
     at: At = None,
@@ -545,7 +546,7 @@ def graph(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command()
+@app.command(cls=ExpressionCommand)
 def compare(
     expr: Problems = None,
     at: At = None,
@@ -610,7 +611,7 @@ def compare(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command(cls=ExpressionCommand, context_settings={"ignore_unknown_options": True})
 def check(
     of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
     answer: Annotated[
@@ -733,16 +734,6 @@ def _large_arrays(arg: str) -> bool:
     return bool(re.search(r"=\s*@|\b(randn|zeros|ones|eye)\s*\(", arg))
 
 
-def _negated(arg: str) -> str:
-    """`-sum(x)` as an argument is an expression, not an option: a leading space tells Click so (the
-    expression language ignores it). Anything shaped like an option (`-h`, `--at=…`) is left alone."""
-    import re
-
-    if arg.startswith("-") and arg != "-" and not re.fullmatch(r"--?[A-Za-z][\w-]*(=.*)?", arg, re.S):
-        return " " + arg
-    return arg
-
-
 def _run() -> int:
     """The app: its exit code; a usage error as adcli's error line (or JSON object)."""
     try:
@@ -750,7 +741,6 @@ def _run() -> int:
     except ImportError:  # pragma: no cover - older typer
         from click.exceptions import UsageError
 
-    sys.argv[1:] = [_negated(arg) for arg in sys.argv[1:]]
     try:
         code = app(standalone_mode=False)
     except UsageError as exc:  # a bad option or value: the same error[usage_error] line (or JSON) as ours

@@ -323,6 +323,12 @@ def option_error(exc: Any) -> NoReturn:
     elif argv and not argv[0].startswith("-"):  # Click leaves ctx unset for `--at` without its value
         command = f"adcli {argv[0]}"
     message = f"{exc.format_message()} ('{command} --help' lists the options)"
+    option = getattr(exc, "option_name", None)
+    if option is not None:
+        from adcli.cli.command import hint
+
+        pointer = hint(command.rsplit(" ", 1)[-1], option)
+        message = f"No such option: {option}: {pointer}" if pointer else message
     error = AdcliError("usage_error", message)
     if wants_json:
         sys.stdout.write(render.error_json(error) + "\n")

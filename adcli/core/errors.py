@@ -52,6 +52,11 @@ class AdcliError(Exception):
         self.source = source
         self.warnings = list(warnings or [])
 
+    def __str__(self) -> str:
+        """The message as it is now: layers add to it on the way out (the failing point, `(in f = …)`), and
+        the Python API's str(error) must say what the command line says."""
+        return self.message
+
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.kind]

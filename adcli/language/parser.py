@@ -512,6 +512,9 @@ def _character_error(exc: UnexpectedCharacters, text: str) -> AdcliError:
     """A character no token starts with; a digit of another script (٣, １) names itself and the ASCII digit."""
     char = text[exc.pos_in_stream]
     hint = " (adcli has no strings)" if char in "'\"" else ""
+    if char == "|":  # |x| of the blackboard: one function, whose kink at 0 adcli explains
+        inside = re.match(r"\|([^|\n]*)\|", text[exc.pos_in_stream :])
+        hint = f": for the absolute value write abs({inside.group(1).strip() if inside else 'x'})"
     message = f"unexpected character {char!r}{hint}"
     if numbers.foreign_digit(char) is not None:  # Python would read them as digits; the grammar does not
         message = numbers.digit_message(char)
@@ -603,7 +606,12 @@ def parse_point(text: str) -> list[Binding]:
         if exc.kind in ("syntax_error", "domain_error", "nonfinite"):  # a bad option value: exit 2
             exc.kind = "usage_error"
             exc.message = f"bad point {text!r}: {exc.message}"
+            if _SPACED.search(text):  # `x=1 y=2`: the values are separated by commas
+                exc.message = f"bad point {text!r}: separate the values with commas: {_SPACED.sub(',', text.strip())}"
         raise
+
+
+_SPACED = re.compile(r"(?<=[^\s,=])\s+(?=[^\W\d]\w*\s*=)")  # `x=1 y=2`: a space where a comma goes
 
 
 def suggest(name: str, choices: list[str]) -> str | None:

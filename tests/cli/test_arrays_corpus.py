@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from typer.testing import CliRunner
 
-from adcli.cli.app import _negated, app
+from adcli.cli.app import app
 
 RUNNER = CliRunner()
 
@@ -28,7 +28,7 @@ def _at(point: dict) -> str:
 
 
 def _run(command: str, row: dict) -> dict:
-    args = [command, _negated(row["expr"]), "--at", _at(row["at"]), "--wrt", ",".join(row["wrt"]), "--format", "json"]
+    args = [command, row["expr"], "--at", _at(row["at"]), "--wrt", ",".join(row["wrt"]), "--format", "json"]
     result = RUNNER.invoke(app, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 0, result.output
@@ -38,7 +38,7 @@ def _run(command: str, row: dict) -> dict:
 @pytest.mark.parametrize("row", _rows("arrays.jsonl"), ids=lambda r: r["id"])
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_gradient_rows(row: dict, mode: str) -> None:
-    args = [_negated(row["expr"]), "--at", _at(row["at"]), "--wrt", ",".join(row["wrt"]), "--format", "json"]
+    args = [row["expr"], "--at", _at(row["at"]), "--wrt", ",".join(row["wrt"]), "--format", "json"]
     args += ["--mode", mode]
     result = RUNNER.invoke(app, ["grad", *args])
     assert result.exit_code == 0, result.output
