@@ -25,7 +25,22 @@ PROMPT = "adcli> "
 COMMANDS = ("grad", "jac", "eval")
 MODES = ("auto", "forward", "reverse")
 FORMATS = ("table", "plain", "json")
-HISTORY = os.path.join(os.path.expanduser("~"), ".adcli_history")
+HOME = os.path.expanduser("~")
+LEGACY_HISTORY = os.path.join(HOME, ".adcli_history")  # read when the XDG file does not exist yet
+
+
+def _history_path() -> str:
+    """$XDG_DATA_HOME/adcli/history (default ~/.local/share/adcli/history), as the XDG base directory
+    specification puts user data; a relative XDG_DATA_HOME is ignored, as the specification says."""
+    data = os.environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(data):
+        data = os.path.join(HOME, ".local", "share")
+    return os.path.join(data, "adcli", "history")
+
+
+HISTORY = _history_path()
+#: words typed alone that act as the command of the same name, unless the session gave the word a value
+WORDS = {"help": ":help", "exit": ":quit", "quit": ":quit"}
 
 HELP = """\
 A line is a problem: sin(x)*y   (or: sin(x)*y at x=1, y=2; several statements: a = x^2; a + 1)
@@ -45,8 +60,10 @@ Settings (alone: show the setting):
                              or a variable with a value)
   :unname f                  drop the name f
   :names                     list the names and numbered results
-  :help                      this list
-  :quit                      leave (also Ctrl-D)"""
+  :help                      this list (also help)
+  :quit                      leave (also quit, exit, Ctrl-D)
+Keys: Tab completes commands, functions, variables and names; Up/Down walk the history (kept in
+{history}); Ctrl-C cancels the line being typed or computed; Ctrl-D leaves."""
 
 
 class Session(State):
@@ -68,6 +85,7 @@ class Session(State):
             format=self.format,
             precision=self.precision,
             strict="on" if self.strict else "off",
+            history=HISTORY,
         )
 
     def set_command(self, arg: str) -> str:
@@ -157,6 +175,17 @@ class Session(State):
         self.done = True
         return ""
 
+    def completions(self, buffer: str, text: str) -> list[str]:
+        """What Tab offers for the word `text` of the line `buffer` (adcli.cli.repl.complete)."""
+        from adcli.cli.repl.complete import candidates
+        from adcli.core.primitives import CONSTANTS, FUNCTIONS
+
+        commands = [word for word in SETTINGS if len(word) > 1]
+        choices = {"command": COMMANDS, "mode": MODES, "format": FORMATS, "strict": ("on", "off")}
+        choices |= {"unname": list(self.names), "name": (), "help": (), "quit": ()}
+        words = [*FUNCTIONS, *CONSTANTS, *self.point_names(), *self.names, *self.variables_seen]
+        return candidates(buffer, text, commands, choices, words)
+
 
 def _binding_text(b: Any) -> str:
     """`x=0.5`, `x=0:1:3`, `x={1, 2}`, `x=[1, 2]`: one binding of a point as text that reads back the same."""
@@ -196,8 +225,9 @@ SETTINGS: dict[str, Callable[[Session, str], str]] = {
 }
 
 
-def _lines(stdin: IO[str], interactive: bool) -> Iterator[str]:
-    """Lines typed (with readline's editing and history on a terminal) or piped in."""
+def _lines(stdin: IO[str], interactive: bool, complete: Any = None) -> Iterator[str]:
+    """Lines typed (with readline's editing, history and, given `complete`, Tab completion on a terminal)
+    or piped in. Ctrl-C while typing drops the line and gives a fresh prompt."""
     if not interactive:
         for line in stdin:
             yield line.rstrip("\r\n")
@@ -208,6 +238,10 @@ def _lines(stdin: IO[str], interactive: bool) -> Iterator[str]:
         readline = None  # type: ignore[assignment]
     if readline is not None:
         _read_history(readline)
+        if complete is not None:
+            from adcli.cli.repl.complete import attach
+
+            attach(readline, complete)
     try:
         while True:
             try:
@@ -230,15 +264,16 @@ def _read_history(readline: Any) -> None:
     session's start, a link to /dev/zero read forever."""
     import stat
 
+    path = HISTORY if os.path.lexists(HISTORY) or HISTORY != _history_path() else LEGACY_HISTORY
     try:
-        fd = os.open(HISTORY, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return
     try:
         info = os.fstat(fd)
         if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and info.st_size <= MAX_HISTORY:
             opened = f"/proc/self/fd/{fd}"  # the file checked, even if the name is swapped meanwhile
-            readline.read_history_file(opened if os.path.exists(opened) else HISTORY)
+            readline.read_history_file(opened if os.path.exists(opened) else path)
     except OSError:
         pass
     finally:
@@ -251,8 +286,12 @@ def _write_history(readline: Any) -> None:
     import tempfile
 
     folder = os.path.dirname(HISTORY)
+    parent = os.path.dirname(folder)
+    if os.path.isdir(parent) or (os.path.isdir(HOME) and parent == os.path.join(HOME, ".local", "share")):
+        with contextlib.suppress(OSError):  # XDG: the adcli folder (and ~/.local/share) made 0700 if missing
+            os.makedirs(folder, mode=0o700, exist_ok=True)
     try:
-        fd, temporary = tempfile.mkstemp(prefix=".adcli_history.", dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=".history.", dir=folder)
     except OSError:
         return
     os.close(fd)
@@ -281,34 +320,45 @@ def show_points(result: Any, session: Session, number: int, out: IO[str], err: I
     sink.close(Summary())  # the summary of nothing: no `0 ok, 1 failed` for a session's line
 
 
+def _answer(session: Session, text: str, number: int, out: IO[str], err: IO[str], show: Show) -> None:
+    """One line: a `:` command, or a problem computed and shown."""
+    from adcli.batch.points import is_many
+
+    if text.startswith(":"):
+        said = session.setting(text)
+        if said:
+            out.write(said + "\n")
+        return
+    k, name, result = session.solve(text)
+    if session.format != "json":
+        out.write(f"${k}" + (f" = {name}" if name else "") + "\n")
+    if result.shapes is None and is_many(result.at):
+        show_points(result, session, number, out, err)
+    else:
+        show(result, session.command, session.format, session.precision)
+
+
 def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show, interactive: bool) -> int:
     """The loop: settings, definitions and problems, until :quit or the end of input; returns 0."""
-    from adcli.batch.points import is_many
     from adcli.render import results as render
 
     if interactive:
         out.write("adcli repl: a line is a problem; :help lists the commands, :quit leaves\n")
-    for number, line in enumerate(_lines(stdin, interactive), 1):
+    for number, line in enumerate(_lines(stdin, interactive, session.completions), 1):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
+        if text in WORDS and not session.has_value(text):  # `quit` as people type it in every REPL
+            text = WORDS[text]
         try:
-            if text.startswith(":"):
-                said = session.setting(text)
-                if said:
-                    out.write(said + "\n")
-                if session.done:
-                    break
-                continue
-            k, name, result = session.solve(text)
-            if session.format != "json":
-                out.write(f"${k}" + (f" = {name}" if name else "") + "\n")
-            if result.shapes is None and is_many(result.at):
-                show_points(result, session, number, out, err)
-            else:
-                show(result, session.command, session.format, session.precision)
+            _answer(session, text, number, out, err, show)
         except OSError:  # the output went away
             raise
+        except KeyboardInterrupt:  # Ctrl-C during a long line: that line is dropped, the session goes on
+            if not interactive:
+                raise
+            out.flush()
+            err.write("cancelled (Ctrl-C); the session goes on (Ctrl-D or quit leaves)\n")
         except Exception as caught:  # noqa: BLE001 - an AdcliError, or a bug in adcli: the session goes on
             exc = caught if isinstance(caught, AdcliError) else internal_error(caught)
             exc.message = exc.message.replace("with --at ", "with :at ")  # the session's way to give values
@@ -318,4 +368,6 @@ def run(session: Session, stdin: IO[str], out: IO[str], err: IO[str], show: Show
             else:
                 err.write(render.error_text(exc) + "\n")
         out.flush()
+        if session.done:
+            break
     return 0

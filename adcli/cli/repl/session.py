@@ -66,6 +66,12 @@ class State:
     results: Results = field(default_factory=Results)  # result k's graph and text (one output)
     names: dict[str, str] = field(default_factory=dict)
     done: bool = False
+    variables_seen: set[str] = field(default_factory=set)  # the variables of lines so far (Tab offers them)
+
+    def has_value(self, word: str) -> bool:
+        """Whether the session gave `word` a meaning (a name, or a value in its point): then `quit` typed
+        alone is that expression, not the command."""
+        return word in self.names or word in self.point_names()
 
     def expand(self, line: str, start: int = 0) -> Expansion:
         """line[start:] with the session's names and results put in (adcli.cli.repl.expand.expand)."""
@@ -103,6 +109,9 @@ class State:
         of it moves under the name or the `$k`, and the message says which definition it was."""
         from dataclasses import replace
 
+        from adcli.core.primitives import CONSTANTS, FUNCTIONS
+
+        self.variables_seen.update(n for n in names_in(line) if n not in FUNCTIONS and n not in CONSTANTS and n != "at")
         defined = DEFINE.match(line) if ";" not in line else None
         name = defined.group(1) if defined else None
         if name is not None:
