@@ -159,7 +159,7 @@ def _merge_point(
             )
         if b.name in assigned:
             raise AdcliError("usage_error", f"{b.name} is assigned in the expression; it cannot be given a value")
-        if b.name in FUNCTIONS:
+        if b.name in FUNCTIONS or b.name in parsed.functions:
             raise AdcliError("usage_error", f"{b.name} is a function name, not a variable")
     chosen: dict[str, Binding] = {b.name: b for b in parsed.point}
     chosen.update((b.name, b) for b in defaults if b.name not in chosen)  # the text's own value wins
@@ -339,7 +339,8 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
             values = [_float(v) for v in values]
     outputs = [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
-    whole = not parsed.assignments and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
+    statements = parsed.assignments or parsed.definitions
+    whole = not statements and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
     return Result(
         input=parsed.source,
         read_as=", ".join(outputs) if whole else parsed.read_as(),

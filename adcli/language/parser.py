@@ -20,6 +20,7 @@ from adcli.core.errors import AdcliError, Places
 from adcli.core.graph import Node, const, make, topo_order, topo_order_of, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
 from adcli.core.printing import to_text
+from adcli.language import functions as defined
 from adcli.language.lalr import Driver
 
 MAX_CHARS = 1_000_000  # longest text parsed (a dense 1 MB parses in about 15 s); longer is `limit_exceeded`
@@ -88,11 +89,16 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     maybe_calls: list[Token] = field(default_factory=list)  # `name(...)` read as a product
     given: frozenset[str] = frozenset()  # names that stood for graphs already built (parse's `given`)
+    functions: dict[str, defined.Function] = field(default_factory=dict)  # `f(x) = …`, in order
+    #: each function with the number of assignments before it (read_as keeps the statements' order)
+    definitions: list[tuple[int, defined.Function]] = field(default_factory=list)
 
     def read_as(self) -> str:
         """The canonical text: parses back to the same graph, with the parentheses that matter."""
         parts = []
-        for name, node in self.assignments:
+        statements = [(k, (f.signature(), f.body)) for k, f in self.definitions]
+        statements += [(k + 0.5, pair) for k, pair in enumerate(self.assignments)]
+        for _, (name, node) in sorted(statements, key=lambda s: s[0]):
             others = {n: label for n, label in self.labels.items() if n is not node}
             parts.append(f"{name} = {to_text(node, others, READ_AS_LIMIT, truncate=True)}")
         parts.append(", ".join(to_text(n, self.labels, READ_AS_LIMIT, truncate=True) for n in self.outputs))
@@ -122,6 +128,8 @@ class _Builder(Transformer):
         self.env: dict[str, Node] = {}
         self.bare_numbers: set[Node] = set()
         self.point_names: set[str] = set()
+        self.defining: defined.Function | None = None  # the function whose body is being parsed
+        self.calls: dict[Node, tuple[str, tuple[Node, ...]]] = {}  # a call's node -> the function and arguments
 
     def _at(self, node: Node, token: Token) -> Node:
         places = self.places
@@ -140,13 +148,34 @@ class _Builder(Transformer):
     def lex_name(self, token: Token) -> Token:
         """The lexer's NAME callback: function names become FUNC tokens. (Not named NAME: a Transformer
         method named for a terminal is also called on every NAME the parser shifts.)"""
-        if token.value in FUNCTIONS:
+        if token.value in FUNCTIONS or token.value in self.parsed.functions:
+            if self._head(token) is not None:  # `sin(x) = …`, or a second `f(x) = …`
+                message = f"{token.value} is already defined: give the new function another name"
+                if token.value in FUNCTIONS:
+                    message = f"{token.value} is a built-in function; it cannot be redefined: name yours f, g, …"
+                raise _error("syntax_error", message, token, self.source)
             token.type = "FUNC"  # in place, as Lark's own keyword callbacks do (update() makes a new Token)
+            return token
+        params = self._head(token)
+        if params is not None:  # `f(x, y) = …` starts a statement: a definition
+            if token.value in CONSTANTS:
+                message = f"{token.value} is a constant; it cannot be defined as a function"
+                raise _error("syntax_error", message, token, self.source)
+            self.defining = defined.Function(token.value, params)
+            self.parsed.functions[token.value] = self.defining
+            self.parsed.definitions.append((len(self.parsed.assignments), self.defining))
+            token.type = "DEFNAME"
             return token
         calls = self.parsed.maybe_calls
         if _PAREN_NEXT.match(self.source, token.end_pos) and (not calls or calls[-1].start_pos < token.start_pos):
             calls.append(token)  # `f(x)`: a product if f has a value, else an unknown function
         return token
+
+    def _head(self, token: Token) -> list[str] | None:
+        """The parameters when the token starts a statement `name(a, b) = …`, else None."""
+        if not defined.starts_statement(self.source, token.start_pos):
+            return None
+        return defined.head(self.source, token.value, token.end_pos, token.line, token.column)
 
     # ---- atoms
     def number(self, children: list[Token]) -> Node:
@@ -161,6 +190,8 @@ class _Builder(Transformer):
 
     def name(self, children: list[Token]) -> Node:
         token = children[0]
+        if self.defining is not None and token.value in self.defining.params:  # a parameter: local to its body
+            return self._at(var(token.value), token)
         if token.value in self.env:
             return self.env[token.value]
         if self.given and token.value in self.given:
@@ -269,6 +300,8 @@ class _Builder(Transformer):
 
     # ---- calls
     def _apply(self, func: Token, args: list[Node]) -> Node:
+        if func.value in self.parsed.functions:
+            return self._call(self.parsed.functions[func.value], func, args)
         prim = FUNCTIONS[func.value]
         if func.value in ("max", "min") and len(args) == 1:  # max(x) of one array reduces it
             prim = TABLE["a" + func.value]
@@ -281,6 +314,31 @@ class _Builder(Transformer):
                 self.source,
             )
         return self._at(make(prim.name, args), func)
+
+    def _call(self, function: defined.Function, func: Token, args: list[Node]) -> Node:
+        """A call of the student's function: its body with the arguments put in, labelled `f(…)`."""
+        if function.body is None:
+            raise _error("syntax_error", defined.recursion_message(function.name), func, self.source)
+        if len(args) != len(function.params):
+            raise _error("arity_error", defined.arity_message(function, len(args)), func, self.source)
+        node, new = defined.expand(function, args, self.parsed.labels)
+        place = func.line << Places.SHIFT | func.column
+        for made in new.values():  # a node the call made is written where the call is (errors' carets)
+            self.places.setdefault(made, place)
+        labels = self.parsed.labels
+        for old, made in new.items():  # calls inside the body keep their labels, with this call's arguments
+            if old in self.calls and made not in labels and made.op not in ("var", "const"):
+                name, inner = self.calls[old]
+                self._label(made, name, tuple(new.get(a, a) for a in inner))
+        if node.op not in ("var", "const"):
+            self._label(node, function.name, tuple(args))
+        return node
+
+    def _label(self, node: Node, name: str, args: tuple[Node, ...]) -> None:
+        if node not in self.parsed.labels:
+            texts = ", ".join(to_text(a, self.parsed.labels) for a in args)
+            self.parsed.labels[node] = f"{name}({texts})"
+            self.calls[node] = (name, args)
 
     def _power_of(self, call: Node, fpow: Token, func: Token) -> Node:
         if fpow.value.startswith(("-", "⁻")):
@@ -339,6 +397,12 @@ class _Builder(Transformer):
         if node.op not in ("var", "const"):
             self.parsed.labels.setdefault(node, name.value)
         self.parsed.assignments.append((name.value, node))
+
+    def define(self, children: list) -> None:
+        """`f(x) = body`: the body is the function's; later calls expand it (the name was read as DEFNAME)."""
+        assert self.defining is not None
+        self.defining.body = children[-1]
+        self.defining = None
 
     def outputs(self, nodes: list[Node]) -> None:
         self.parsed.outputs = nodes
@@ -521,6 +585,26 @@ def _character_error(exc: UnexpectedCharacters, text: str) -> AdcliError:
     return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)
 
 
+def _end_message(text: str, expected: set[str], start: str) -> str:
+    """What an unexpected end of input lacks: a bracket closed, an output after the statements, …"""
+    depth = text.count("(") - text.count(")")
+    statements = [part for part in text.split("#", 1)[0].replace("\n", ";").split(";") if part.strip()]
+    if depth > 0:
+        message = f"unexpected end of input: {depth} '(' not closed"
+    elif text.count("[") > text.count("]"):
+        message = "unexpected end of input: '[' not closed (an array is [a, b, c])"
+    elif text.count("{") > text.count("}"):
+        message = "unexpected end of input: '{' not closed (a set of values is {a, b, c})"
+    elif start == "program" and statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
+        message = "the program ends with an assignment: write its output after it, as in a = x*y; sin(a)"
+    elif start == "program" and statements and re.match(r"\s*[^\W\d]\w*\s*\([^()]*\)\s*=", statements[-1]):
+        message = "the program ends with a definition: use it after it, as in f(x) = x^2 + 1; f(3)"
+    else:
+        message = f"unexpected end of input: expected {_expected(expected)}"
+        message += " (a span is start:stop:count, as in 0:1:11)" if "COLON" in expected else ""
+    return message
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> AdcliError:
     """Lark's exception -> one line in words, with the place of the offending character."""
     if isinstance(exc, UnexpectedCharacters):
@@ -529,19 +613,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> Ad
     expected = set(getattr(exc, "expected", set()) or getattr(exc, "accepts", set()))
     if token.type == "$END" or isinstance(exc, UnexpectedEOF):
         line, column = _end_place(text)
-        depth = text.count("(") - text.count(")")
-        statements = [part for part in text.split("#", 1)[0].replace("\n", ";").split(";") if part.strip()]
-        if depth > 0:
-            message = f"unexpected end of input: {depth} '(' not closed"
-        elif text.count("[") > text.count("]"):
-            message = "unexpected end of input: '[' not closed (an array is [a, b, c])"
-        elif text.count("{") > text.count("}"):
-            message = "unexpected end of input: '{' not closed (a set of values is {a, b, c})"
-        elif start == "program" and statements and re.match(r"\s*[^\W\d]\w*\s*=", statements[-1]):
-            message = "the program ends with an assignment: write its output after it, as in a = x*y; sin(a)"
-        else:
-            message = f"unexpected end of input: expected {_expected(expected)}"
-            message += " (a span is start:stop:count, as in 0:1:11)" if "COLON" in expected else ""
+        message = _end_message(text, expected, start)
         return AdcliError("syntax_error", message, line=line, column=column, source=text)
     message = f"unexpected {_describe(token)}: expected {_expected(expected)}"
     before = _FUNC_BEFORE.search(text, 0, token.start_pos)
@@ -642,6 +714,9 @@ def check_calls(parsed: Parsed, bound: Container[str] | None = None) -> None:
     calls = [t.value for t in parsed.maybe_calls]
     for token in parsed.maybe_calls:
         name = token.value
+        if name in parsed.functions:  # `a = f(2); f(x) = …`: read as a product before the definition
+            message = f"{name} is used before its definition: define {parsed.functions[name].signature()} = … first"
+            raise AdcliError("syntax_error", message, line=token.line, column=token.column, source=parsed.source)
         if bound is not None:
             variable = name in bound
         else:

@@ -42,7 +42,7 @@ def test_tab_completes_commands_their_choices_functions_and_names() -> None:
     session = Session(at=["x=2", "theta=1"])
     session.names["area"] = "x^2"
     assert session.completions(":mo", ":mo") == [":mode"]
-    assert session.completions(":", ":")[:3] == [":at", ":command", ":exit"]
+    assert {":at", ":command", ":def", ":functions", ":quit"} <= set(session.completions(":", ":"))
     assert session.completions(":format j", "j") == ["json"]
     assert session.completions(":mode ", "") == ["auto", "forward", "reverse"]
     assert session.completions(":unname a", "a") == ["area"]

@@ -82,9 +82,11 @@ def names_in(text: str) -> set[str]:
     return {m.group("name") for m in SCAN.finditer(text) if m.group("name")}
 
 
-def expand(line: str, start: int, names: dict[str, str], results: Any) -> Expansion:
+def expand(
+    line: str, start: int, names: dict[str, str], results: Any, functions: dict[str, str] | None = None
+) -> Expansion:
     """line[start:] as the engine gets it: `$k` and `$` become result k's (the last) expression, and the
-    names it uses (and does not assign itself) get their definitions in front.
+    names and functions (`f(x) = …`, in the order they were defined) it uses get their definitions in front.
 
     `$k` becomes a placeholder name that the parser takes as result k's graph (Expansion.given;
     results is adcli.cli.repl.session.Results): a chain of `$ + 1` lines parsed every earlier result's
@@ -106,10 +108,39 @@ def expand(line: str, start: int, names: dict[str, str], results: Any) -> Expans
             assigned.add(name)
         elif name in names:
             used.setdefault(name, match.start())
+        elif functions and name in functions:
+            used.setdefault(name, match.start())
     pieces.append((line[done:], done, None))
+    calls = _functions_used(used, functions or {}, names)
     used = {n: where for n, where in used.items() if n not in assigned}
     front = [(f"{n} = ({d}); ", used[n], f"{n} = {d}") for n, d in names.items() if n in used]
-    return Expansion(line, front + pieces, {n: names[n] for n in used}, given)
+    front += [(f"{functions[n]}; ", used[n], functions[n]) for n in calls]  # type: ignore[index]
+    return Expansion(line, front + pieces, {n: names[n] for n in used if n in names}, given)
+
+
+def _functions_used(used: dict[str, int], functions: dict[str, str], names: dict[str, str]) -> list[str]:
+    """The functions the line calls and those their bodies call, each after the ones it calls; the names
+    their bodies use are added to `used` at the place of the call that needs them."""
+    order: list[str] = []
+    for first in [n for n in used if n in functions]:
+        stack, seen = [(first, False)], set(order)
+        while stack:
+            f, done = stack.pop()
+            if done:
+                order.append(f)
+                continue
+            if f in seen:
+                continue
+            seen.add(f)
+            stack.append((f, True))
+            head, _, body = functions[f].partition("=")
+            for word in sorted(names_in(body) - names_in(head)):  # a parameter is local to the body
+                if word in functions and word not in seen:
+                    used.setdefault(word, used[f])
+                    stack.append((word, False))
+                elif word in names:
+                    used.setdefault(word, used[f])
+    return order
 
 
 def _placeholder(k: int, line: str, names: dict[str, str]) -> str:

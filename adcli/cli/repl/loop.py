@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from adcli.cli.repl.session import State
+from adcli.cli.repl.session import FUNCTION, State
 from adcli.core import numbers
 from adcli.core.errors import AdcliError, internal_error
 
@@ -45,6 +45,7 @@ WORDS = {"help": ":help", "exit": ":quit", "quit": ":quit"}
 HELP = """\
 A line is a problem: sin(x)*y   (or: sin(x)*y at x=1, y=2; several statements: a = x^2; a + 1)
   name = expr      define a name and compute it; later lines may use the name
+  f(x) = x^2 + 1   define a function (also :def f(x) = …); later lines may call it: f(sin(t))
   $3, $            result 3's expression, the last result's (one-output results)
 Settings (alone: show the setting):
   :command grad|jac|eval     what a line computes (now: {command})
@@ -58,8 +59,8 @@ Settings (alone: show the setting):
   :strict on|off             refuse implicit multiplication (now: {strict})
   :name f                    name the last result f (a new word: not a function, a constant
                              or a variable with a value)
-  :unname f                  drop the name f
-  :names                     list the names and numbered results
+  :unname f                  drop the name (or function) f
+  :names, :functions         list the names and numbered results; the session's functions
   :help                      this list (also help)
   :quit                      leave (also quit, exit, Ctrl-D)
 Keys: Tab completes commands, functions, variables and names; Up/Down walk the history (kept in
@@ -116,6 +117,8 @@ class Session(State):
             for name in given:
                 if name in CONSTANTS:
                     raise AdcliError("usage_error", f":at {name}=…: {name} is a constant; it cannot be given a value")
+                if name in self.functions:
+                    raise AdcliError("usage_error", f":at {name}=…: {name} is a function ({self.functions[name]})")
                 if name in self.names:
                     said = f"{name} is a name ({name} = {self.names[name]})"
                     raise AdcliError("usage_error", f":at {name}=…: {said}; ':unname {name}' drops it first")
@@ -158,8 +161,17 @@ class Session(State):
         self.names[arg] = self.results[-1]  # type: ignore[assignment]
         return f"{arg} = {self.names[arg]}"
 
+    def define_function(self, arg: str) -> str:
+        return self.define(arg)
+
+    def list_functions(self, _: str) -> str:
+        mine = "\n".join(self.functions.values()) or "(no functions of the session yet: f(x) = x^2 + 1 defines one)"
+        return mine + "\n(the built-in functions: adcli functions lists them)"
+
     def unname(self, arg: str) -> str:
-        """`:unname f` drops the name f (lines that used it now see a plain variable f)."""
+        """`:unname f` drops the name f (lines that used it now see a plain variable f), or the function f."""
+        if arg in self.functions:
+            return f"dropped {self.functions.pop(arg)}"
         if arg not in self.names:
             known = f"the names are {', '.join(self.names)}" if self.names else "there are no names"
             said = f":unname {arg}: {arg} is not a name" if arg else ":unname needs a name, e.g. :unname f"
@@ -167,7 +179,7 @@ class Session(State):
         return f"dropped {arg} = {self.names.pop(arg)}"
 
     def list_names(self, _: str) -> str:
-        lines = [f"{name} = {text}" for name, text in self.names.items()]
+        lines = [f"{name} = {text}" for name, text in self.names.items()] + list(self.functions.values())
         lines += [f"${k} = {text}" for k, text in enumerate(self.results, 1) if text is not None]
         return "\n".join(lines) or "(no names or results yet)"
 
@@ -182,8 +194,8 @@ class Session(State):
 
         commands = [word for word in SETTINGS if len(word) > 1]
         choices = {"command": COMMANDS, "mode": MODES, "format": FORMATS, "strict": ("on", "off")}
-        choices |= {"unname": list(self.names), "name": (), "help": (), "quit": ()}
-        words = [*FUNCTIONS, *CONSTANTS, *self.point_names(), *self.names, *self.variables_seen]
+        choices |= {"unname": [*self.names, *self.functions], "name": (), "help": (), "quit": ()}
+        words = [*FUNCTIONS, *CONSTANTS, *self.point_names(), *self.names, *self.functions, *self.variables_seen]
         return candidates(buffer, text, commands, choices, words)
 
 
@@ -219,6 +231,8 @@ SETTINGS: dict[str, Callable[[Session, str], str]] = {
     "name": Session.set_name,
     "unname": Session.unname,
     "names": Session.list_names,
+    "def": Session.define_function,
+    "functions": Session.list_functions,
     "quit": Session.quit,
     "q": Session.quit,
     "exit": Session.quit,
@@ -324,6 +338,8 @@ def _answer(session: Session, text: str, number: int, out: IO[str], err: IO[str]
     """One line: a `:` command, or a problem computed and shown."""
     from adcli.batch.points import is_many
 
+    if FUNCTION.match(text) and ";" not in text:  # `f(x) = x^2 + 1`: as :def
+        text = f":def {text}"
     if text.startswith(":"):
         said = session.setting(text)
         if said:

@@ -14,6 +14,8 @@ from adcli.cli.repl.expand import NAME, Expansion, Located, expand, names_in
 from adcli.core.errors import AdcliError
 
 DEFINE = re.compile(rf"\s*({NAME.pattern})\s*=(?!=)\s*(.*)\Z", re.DOTALL)
+#: `f(x, y) = body`: a function of the session's (`:def` may be left out)
+FUNCTION = re.compile(rf"\s*({NAME.pattern})\s*\(\s*{NAME.pattern}(?:\s*,\s*{NAME.pattern})*\s*\)\s*=(?!=)\s*\S")
 NEW_WORD = "a name must be a new word: not a function, a constant or a variable with a value (e.g. f)"
 
 
@@ -67,6 +69,7 @@ class State:
     names: dict[str, str] = field(default_factory=dict)
     done: bool = False
     variables_seen: set[str] = field(default_factory=set)  # the variables of lines so far (Tab offers them)
+    functions: dict[str, str] = field(default_factory=dict)  # name -> `f(x) = x^2 + 1`, in definition order
 
     def has_value(self, word: str) -> bool:
         """Whether the session gave `word` a meaning (a name, or a value in its point): then `quit` typed
@@ -75,7 +78,30 @@ class State:
 
     def expand(self, line: str, start: int = 0) -> Expansion:
         """line[start:] with the session's names and results put in (adcli.cli.repl.expand.expand)."""
-        return expand(line, start, self.names, self.results)
+        return expand(line, start, self.names, self.results, self.functions)
+
+    def define(self, text: str) -> str:
+        """`f(x) = x^2 + 1`: a function for later lines (adcli.language.functions), checked now by parsing it;
+        defining f again replaces it (lines after use the new body, as functions that call f do)."""
+        from adcli.language.parser import check_calls, parse
+
+        found = FUNCTION.match(text)
+        if found is None or ";" in text:
+            raise AdcliError("usage_error", ":def takes one definition, as in :def f(x) = x^2 + 1")
+        name = found.group(1)
+        if name in self.names or name in self.point_names():
+            where = "is a name (:unname drops it)" if name in self.names else "has a value in the session's point"
+            raise AdcliError("usage_error", f":def {name}(…): {name} {where}")
+        others = {n: d for n, d in self.functions.items() if n != name}  # its old body is not in front
+        expansion = expand(f"{text.strip()}\n0", 0, self.names, self.results, others)
+        try:
+            parsed = parse(expansion.text, strict=self.strict, given=expansion.given)
+            check_calls(parsed)  # a call of a function that does not exist (yet) is an error now
+        except AdcliError as exc:
+            raise expansion.place(exc) from None
+        function = parsed.functions[name]
+        self.functions[name] = f"{function.signature()} = {text.strip().partition('=')[2].strip()}"
+        return self.functions[name]
 
     def check_name(self, name: str, said: str, expression: str | None = None) -> None:
         """Refuse a name that would break the lines using it: a function, a constant, a variable with a value
@@ -91,6 +117,8 @@ class State:
             why = f"{name} is a constant" if name in CONSTANTS else "at is the word that starts a line's own point"
         elif name in self.point_names():
             why = f"{name} has a value in the session's point (:at)"
+        elif name in self.functions:
+            why = f"{name} is a function of the session ({self.functions[name]})"
         elif expression is not None and name in names_in(expression):
             why = f"{name} is a variable of its own expression {expression}"
         elif users:
