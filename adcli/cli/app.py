@@ -406,13 +406,8 @@ def functions(fmt: Format = None) -> None:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
     elif chosen == "table":
         from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
 
-        grid = Table("name", "arity", "domain", "derivative", title="adcli functions")
-        for r in rows:
-            grid.add_row(Text(r["name"]), str(r["arity"]), Text(r["domain"]), Text(r["derivative"]))
-        Console().print(grid)
+        render.functions_table(rows, Console())
     else:
         sys.stdout.write(render.functions_rows(rows) + "\n")
 

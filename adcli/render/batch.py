@@ -359,21 +359,20 @@ class TableSink(_Sink):
             self._points(outcome)
 
     def _points(self, outcome: Outcome) -> None:
-        from rich.table import Table
         from rich.text import Text
+
+        from adcli.render.layout import Columns, show_table
 
         result = outcome.result
         header, rows = point_columns(result, self.digits)
         n = size(result.at)
-        caption = f"{n:,} point{'s' if n != 1 else ''} · {_how(result)}"
-        grid = Table(title=Text(result.read_as), caption=caption)
-        for h in header:
-            grid.add_column(Text(h), justify="right", no_wrap=True)
-        for row in itertools.islice(rows, TABLE_ROWS):
-            grid.add_row(*(Text(c) for c in row))
-        self.console.print(grid)
+        caption = [f"{n:,} point{'s' if n != 1 else ''}", _how(result)]
+        shown = list(itertools.islice(rows, TABLE_ROWS))
+        show_table(self.console, Columns.numbers(header, len(result.at)), shown, result.read_as, caption)
         if n > TABLE_ROWS:
-            self.console.print(Text(f"… {n - TABLE_ROWS:,} more points: {self.everything} lists them all"))
+            more = n - TABLE_ROWS
+            said = f"… {more:,} more point{'s' if more != 1 else ''}: {self.everything} lists them all"
+            self.console.print(Text(said))
         self.console.file.flush()
         for line in point_errors(outcome, self.everything):
             self.err.write(line + "\n")

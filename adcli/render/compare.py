@@ -164,10 +164,17 @@ def table(c: Comparison, digits: int, console: Any) -> None:
     def line(text: str, style: str | None = None) -> None:  # whole, never cut or wrapped by Rich
         console.print(Text(text, style=style), no_wrap=True, overflow="ignore", crop=False)
 
+    from adcli.render.layout import caption_lines
+
+    at = ", ".join(f"{k} = {number(v, digits)}" for k, v in c.at.items())
+    value = f"{'value' if c.order == 1 else 'gradient'} {number(c.value, digits)}"
+    console.print(Text(c.read_as, style="bold", overflow="fold"))
+    for text in caption_lines([f"at {at}", value], console.width):  # the point and value, as plain says them
+        line(text)
     header, rows, flags = _entry_rows(c, digits)
     marked = [*header, ""], [[*row, flag] for row, flag in zip(rows, flags, strict=True)]
     if table_width(*marked) > console.width and table_width(*_long(c, header, rows)[:2]) > console.width:
-        line(c.read_as)  # too narrow for any table: a block per entry, its numbers whole
+        # too narrow for any table: a block per entry, its numbers whole
         for text, style in _entry_blocks(c, header, rows, flags, console.width):
             line(text, style)
         line(f"reference: {c.reference}")
@@ -198,7 +205,7 @@ def _entries_table(c: Comparison, header: list[str], rows: list[list[str]], flag
     from rich.table import Table
     from rich.text import Text
 
-    grid = Table(title=Text(c.read_as), caption=Text(f"reference: {c.reference}"))
+    grid = Table(caption=Text(f"reference: {c.reference}"))  # the text as read is said above it
     for k, name in enumerate(header):
         numbers = name not in ("entry", "mode", "")
         widest = max(len(name), *(len(row[k]) for row in rows)) if rows else len(name)

@@ -86,20 +86,31 @@ def hess_plain(h: Any, digits: int, out: IO[str], err: IO[str]) -> None:
     _notes(h, err)
 
 
-def hess_table(h: Any, digits: int, console: Any) -> None:
-    from rich.table import Table
+def _heading(console: Any, parts: list[str]) -> None:
     from rich.text import Text
 
+    from adcli.render.layout import caption_lines
+
+    for line in caption_lines(parts, console.width, gap="  "):
+        console.print(Text(line, overflow="fold"))
+
+
+def hess_table(h: Any, digits: int, console: Any) -> None:
+    from rich.text import Text
+
+    from adcli.render.layout import ATOM, NUMBER, Columns, show_table
+
     point = ", ".join(f"{k} = {number(v, digits)}" for k, v in h.at.items()) or "(no variables)"
-    console.print(Text(f"{h.read_as}  at {point}  ({_how(h)})"))
+    _heading(console, [h.read_as, f"at {point}", f"({_how(h)})"])
     console.print(Text(f"value {number(h.value, digits)}"))
-    grid = Table("", "gradient", *(["H·v"] if h.hvp is not None else []), *(h.wrt if h.hessian is not None else []))
+    header = ["", "gradient", *(["H·v"] if h.hvp is not None else []), *(h.wrt if h.hessian is not None else [])]
+    rows = []
     for k, w in enumerate(h.wrt):
         cells = [number(h.gradient[k], digits)]
         cells += [number(h.hvp[k], digits)] if h.hvp is not None else []
         cells += [number(e, digits) for e in h.hessian[k]] if h.hessian is not None else []
-        grid.add_row(Text(w), *cells)
-    console.print(grid)
+        rows.append([w, *cells])
+    show_table(console, Columns(header, [ATOM] + [NUMBER] * (len(header) - 1)), rows)
     if h.hessian is not None:
         console.print(Text("eigenvalues: " + ", ".join(number(e, digits) for e in h.eigenvalues or [])))
         console.print(Text(verdict_text(h, digits), style="bold"))
@@ -135,26 +146,25 @@ def taylor_plain(t: Any, digits: int, out: IO[str], err: IO[str]) -> None:
 
 
 def taylor_table(t: Any, digits: int, console: Any) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
     from adcli.commands.taylor import polynomial
+    from adcli.render.layout import Columns, print_folded, show_table
 
     point = ", ".join(f"{k} = {number(v, digits)}" for k, v in t.at.items()) or "(no variables)"
     along = (
-        ""
+        []
         if t.direction is None
-        else "  along " + ", ".join(f"{k} = {number(v, digits)}" for k, v in t.direction.items())
+        else ["along " + ", ".join(f"{k} = {number(v, digits)}" for k, v in t.direction.items())]
     )
-    console.print(Text(f"{t.read_as}  at {point}{along}  (order {t.order}, Taylor mode)"))
-    grid = Table("k", "cₖ", "k!·cₖ")
-    for k, (c, d) in enumerate(zip(t.coefficients, t.derivatives, strict=True)):
-        grid.add_row(str(k), number(c, digits), number(d, digits))
-    console.print(grid)
+    _heading(console, [t.read_as, f"at {point}", *along, f"(order {t.order}, Taylor mode)"])
+    rows = [
+        [str(k), number(c, digits), number(d, digits)]
+        for k, (c, d) in enumerate(zip(t.coefficients, t.derivatives, strict=True))
+    ]
+    show_table(console, Columns.numbers(["k", "cₖ", "k!·cₖ"]), rows)
     centre = float(t.at.get(t.variable, 0.0)) if t.direction is None else 0.0
-    console.print(Text(f"polynomial: {polynomial(t.coefficients, t.variable, centre, digits)}"))
+    print_folded(console, "polynomial:", polynomial(t.coefficients, t.variable, centre, digits))
     if t.latex is not None:
-        console.print(Text(f"latex: {polynomial(t.coefficients, t.variable, centre, digits, latex=True)}"))
+        print_folded(console, "latex:", polynomial(t.coefficients, t.variable, centre, digits, latex=True))
     _console_notes(t, console)
 
 

@@ -104,33 +104,17 @@ def plain(result: Result, digits: int, out: IO[str], err: IO[str], origin: str =
 
 
 def table(result: Result, digits: int, console: Any) -> None:
-    """A Rich table: the Jacobian as a matrix, rows labelled by output, columns ∂/∂x."""
-    from rich.table import Table
+    """A Rich table: the Jacobian as a matrix, rows labelled by output, columns ∂/∂x (adcli.render.layout:
+    blocks when the numbers do not fit side by side)."""
     from rich.text import Text
 
+    from adcli.render.layout import NUMBER, TEXT, Columns, show_table
+
     header, rows = _formatted(result, digits)
-    caption = Text(f"at {_point(result, digits)} · {_how(result)}", no_wrap=True, overflow="ignore")  # one line
     labels = [_label(name) for name in header]
-    numbers = [[row[k] for row in rows] for k in range(1, len(header))]
-    if table_width(labels[1:], [r[1:] for r in rows]) + LABEL_MIN + 3 > console.width:  # numbers would be cut
-        if [row[0] for row in rows] != [result.read_as]:
-            console.print(Text(result.read_as, overflow="fold"))
-        for row in rows:  # a block per output: its name, then `∂/∂x number` pieces folded between numbers
-            console.print(Text(row[0], style="bold", overflow="fold"))
-            pieces = [f"{label} {cell}" for label, cell in zip(labels[1:], row[1:], strict=True)]
-            for line in fold(pieces, console.width):
-                console.print(Text(line, no_wrap=True, overflow="ignore"))
-        first, *others = _point(result, digits).split(", ")  # a piece per variable: a value is never cut
-        for line in fold([f"at {first}", *others, f"· {_how(result)}"], console.width, indent=""):
-            console.print(Text(line, no_wrap=True, overflow="ignore"))
-    else:
-        grid = Table(title=Text(result.read_as), caption=caption)
-        grid.add_column(Text(labels[0]), justify="left", style="bold", overflow="fold")
-        for label, column in zip(labels[1:], numbers, strict=True):
-            grid.add_column(Text(label), justify="right", no_wrap=True, min_width=max(map(len, [label, *column])))
-        for row in rows:
-            grid.add_row(*(Text(cell) for cell in row))
-        console.print(grid)
+    caption = [f"at {_point(result, digits)}", _how(result)]
+    columns = Columns(labels, [TEXT] + [NUMBER] * (len(labels) - 1))
+    show_table(console, columns, rows, result.read_as, caption)
     for line in _vjp_lines(result, digits):
         console.print(Text(line))
     if result.sweep:
@@ -157,15 +141,10 @@ def table_width(header: list[str], rows: list[list[str]]) -> int:
 
 
 def fold(pieces: list[str], width: int, indent: str = "  ") -> list[str]:
-    """Pieces on lines of at most `width`, broken between pieces, never inside one (a number stays whole)."""
-    lines, line = [], ""
-    for piece in (p for p in pieces if p):
-        if line and len(line) + 2 + len(piece) > width:
-            lines.append(line)
-            line = indent * 2 + piece
-        else:
-            line = f"{line}  {piece}" if line else indent + piece
-    return [*lines, line] if line else lines
+    """Pieces on lines of at most `width`, broken between pieces (adcli.render.layout.fold)."""
+    from adcli.render.layout import fold as between
+
+    return between(pieces, width, indent)
 
 
 def _nearest(steps: list[float], chosen: float | None) -> int:
@@ -296,6 +275,29 @@ def functions_rows(rows: Sequence[dict[str, object]], digits: int = 0) -> str:
     for c in cells:
         lines.append("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
     return "\n".join(lines)
+
+
+def functions_table(rows: Sequence[dict[str, object]], console: Any) -> None:
+    """`adcli functions` on a terminal: each derivative formula whole on its own line (a formula is an
+    atom, as a number is); a terminal too narrow for the table gets a block per function."""
+    from rich.text import Text
+
+    from adcli.render.layout import ATOM, NUMBER, TEXT, Columns, fold, min_width, show_table
+
+    cells = [
+        [str(r["name"]), str(r["arity"]), str(r["domain"]), str(r["derivative"]).replace("; ", "\n")] for r in rows
+    ]
+    columns = Columns(["name", "arity", "domain", "derivative"], [ATOM, NUMBER, TEXT, ATOM])
+    if min_width(columns, cells) + 12 <= console.width:  # the domain's prose keeps a dozen columns or more
+        show_table(console, columns, cells, "adcli functions")
+        return
+    console.print(Text("adcli functions", style="bold"))
+    for name, arity, domain, derivative in cells:
+        console.print(Text(f"{name}  ({arity} argument{'s' if arity != '1' else ''})", style="bold", overflow="fold"))
+        for line in fold(domain.split(" "), console.width - 2, indent="", gap=" "):
+            console.print(Text(f"  {line}", overflow="fold"))
+        for formula in derivative.split("\n"):
+            console.print(Text(f"  {formula}", overflow="fold"))
 
 
 # ---- derivative expressions (adcli diff) ----------------------------------------------------------
@@ -474,24 +476,25 @@ def diff_table(
     d: Any, digits: int, console: Any, err: IO[str] | None = None, place: tuple[str, int] | None = None
 ) -> None:
     """Steps as Rich trees, shared definitions, then one row per derivative; failed points' errors to err."""
-    from rich.table import Table
     from rich.text import Text
 
     for tree in d.steps or []:
         console.print(_steps_tree(tree))
     for line in _shared_lines(d):
         console.print(Text(line))
-    caption = f"at {', '.join(f'{k} = {number(v, digits)}' for k, v in d.at.items())}" if d.at else None
+    from adcli.render.layout import ATOM, NUMBER, TEXT, Columns, show_table
+
     many = _many_points(d)
-    if many:
-        caption = None
-    grid = Table(title=Text(d.read_as), caption=caption)
+    caption = [f"at {', '.join(f'{k} = {number(v, digits)}' for k, v in d.at.items())}"] if d.at and not many else []
     shown = d.values is not None and not many
-    for name in ("output", "derivative", "expression", *(["value"] if shown else [])):
-        grid.add_column(name, overflow="fold")
-    for output, label, text, value in _diff_entries(d, digits, unicode=True):
-        grid.add_row(*(Text(c) for c in (output, label, text)), *([Text(value)] if value is not None else []))
-    console.print(grid)
+    one = len(d.outputs) == 1  # then the title names it: no column repeating it
+    header = [*([] if one else ["output"]), "derivative", "expression", *(["value"] if shown else [])]
+    kinds = [*([] if one else [TEXT]), ATOM, TEXT, *([NUMBER] if shown else [])]
+    rows = [
+        [*([] if one else [output]), label, text, *([value] if value is not None else [])]
+        for output, label, text, value in _diff_entries(d, digits, unicode=True)
+    ]
+    show_table(console, Columns(header, kinds), rows, d.read_as, caption)
     if many:
         _diff_points_table(d, digits, console)
         console.file.flush()
@@ -505,16 +508,18 @@ def diff_table(
 
 def _diff_points_table(d: Any, digits: int, console: Any) -> None:
     """Many points: one row per point, the first 1,000 (as for grad's points); plain and json have them all."""
-    from rich.table import Table
     from rich.text import Text
+
+    from adcli.render.layout import Columns, show_table
 
     limit = 1000
     header, rows = diff_points(d, digits, unicode=True)
-    points = Table(caption=f"{len(rows):,} point{'s' if len(rows) != 1 else ''}")
-    for h in header:
-        points.add_column(Text(h), justify="right", no_wrap=True)
-    for row in rows[:limit]:
-        points.add_row(*(Text(c) for c in row))
-    console.print(points)
+    show_table(
+        console,
+        Columns.numbers(header, len(d.at)),
+        rows[:limit],
+        caption=[f"{len(rows):,} point{'s' if len(rows) != 1 else ''}"],
+    )
     if len(rows) > limit:
-        console.print(Text(f"… {len(rows) - limit:,} more points: --format plain or json lists them all"))
+        more = len(rows) - limit
+        console.print(Text(f"… {more:,} more point{'s' if more != 1 else ''}: --format plain or json lists them all"))

@@ -135,7 +135,8 @@ def _blocks(columns: list[list[str]], cuts: list[int]) -> list[list[list[str]]]:
 
 
 def _fit(text: str, width: int) -> str:
-    """A row broken only between its ` = ` pieces (never inside a number), the later lines starting `  = `."""
+    """A row broken between its ` = ` pieces (never inside a number), the later lines starting `  = `; a
+    piece still too wide is broken between its terms (an operator starts the next line, indented deeper)."""
     from rich.cells import cell_len
 
     pieces = text.split(" = ")
@@ -143,10 +144,26 @@ def _fit(text: str, width: int) -> str:
     for piece in pieces[1:]:
         if cell_len(f"{line} = {piece}") <= width:
             line = f"{line} = {piece}"
-        else:
-            out.append(line)
-            line = f"  = {piece}"
+            continue
+        out.append(line)
+        line = "  ="
+        for term in _terms(piece):
+            if line.strip() != "=" and cell_len(f"{line} {term}") > width:
+                out.append(line)
+                line = "   "
+            line = f"{line} {term}"
     return "\n".join([*out, line])
+
+
+def _terms(piece: str) -> list[str]:
+    """`a + b·c - (-d)` -> [`a`, `+ b·c`, `- (-d)`]: an operator stays with the term after it."""
+    terms: list[str] = []
+    for word in piece.split(" "):
+        if terms and terms[-1] in ("+", "-", "−", "·", "/", "×"):
+            terms[-1] = f"{terms[-1]} {word}"
+        else:
+            terms.append(word)
+    return terms
 
 
 def _fitted(left: list[str], right: list[str], width: int) -> list[list[str]]:
@@ -177,7 +194,10 @@ def table(trace: Trace, digits: int, ascii: bool, console: Any) -> None:
     titles = headings(trace, digits, ascii)
     primal = lines(trace.primal, digits, ascii)
     n, m = trace.n_inputs, len(trace.outputs)
-    console.print(Text(f"{trace.read_as}  at {_at(trace, digits)}", style="bold"))
+    from adcli.render.layout import caption_lines
+
+    for line in caption_lines([trace.read_as, f"at {_at(trace, digits)}"], console.width, gap="  "):
+        console.print(Text(line, style="bold", overflow="fold"))
     if trace.tangent is not None:
         columns = _fitted(primal, lines(trace.tangent, digits, ascii), console.width)
         blocks = _blocks(columns, [n, len(primal) - m])  # inputs | operations | outputs, as in the survey
