@@ -643,6 +643,10 @@ def check(
             from adcli.render import results as render
 
             sys.stdout.write(render.dumps(result.to_dict()) + "\n")
+        elif chosen == "table":  # wrapped between words at the terminal's width (a number has no space)
+            from rich.text import Text
+
+            _console(False).print(Text(render_compare.check_text(result, precision)))
         else:
             sys.stdout.write(render_compare.check_text(result, precision) + "\n")
         raise typer.Exit(result.exit_code)
