@@ -52,11 +52,25 @@ app = typer.Typer(
     help="A derivative calculator: forward and reverse automatic differentiation of math expressions.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",  # panels and examples set apart; Rich is imported only when help is shown
 )
 
 
-@app.command(cls=ExpressionCommand)
+def _examples(*lines: str) -> str:
+    """A command's examples, set apart at the end of its --help (Rich markup: brackets escaped)."""
+    shown = "\n\n".join(f"  [bold]$[/bold] {line.replace('[', chr(92) + '[')}" for line in lines)
+    return f"[bold]Examples[/bold]\n\n{shown}"
+
+
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples(
+        'adcli grad "sin(x)*y" --at x=1,y=2',
+        'adcli grad "f(x) = x^2 + 1; f(sin(t))" --at t=1 --mode forward',
+        'adcli grad "x^2*y" --at x=0:1:5 --at y=2',
+    ),
+    rich_help_panel="Derivatives",
+)
 def grad(
     expr: Problems = None,
     at: At = None,
@@ -75,10 +89,7 @@ def grad(
     save: Save = None,
     seed: Seed = None,
 ) -> None:
-    """Value and gradient of a single-output expression (reverse mode by default).
-
-    Example: adcli grad "sin(x)*y" --at x=1,y=2
-    """
+    """Value and gradient of a single-output expression (reverse mode by default)."""
     from adcli import api
     from adcli.cli import run as cli_run
 
@@ -96,7 +107,9 @@ def grad(
     cli_run.solve(request, finish)
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand, epilog=_examples('adcli jac "x*y, x+y, sin(x)" --at x=1,y=2'), rich_help_panel="Derivatives"
+)
 def jac(
     expr: Problems = None,
     at: At = None,
@@ -117,10 +130,7 @@ def jac(
     save: Save = None,
     seed: Seed = None,
 ) -> None:
-    """The Jacobian of a (multi-output) expression; auto mode picks forward when inputs <= outputs.
-
-    Example: adcli jac "x*y, x+y, sin(x)" --at x=1,y=2
-    """
+    """The Jacobian of a (multi-output) expression; auto mode picks forward when inputs <= outputs."""
     from adcli import api
     from adcli.cli import run as cli_run
 
@@ -180,7 +190,11 @@ def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool =
     return d, c
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples('adcli diff "x^x"', 'adcli diff "x^2*y" --wrt x,y --order 2 --at x=1,y=2'),
+    rich_help_panel="Derivatives",
+)
 def diff(
     expr: Problems = None,
     wrt: Annotated[str | None, typer.Option("--wrt", help="Differentiate by x,y (default: every variable).")] = None,
@@ -194,10 +208,7 @@ def diff(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """Derivative expressions (symbolic mode), printed so that they parse back; --at evaluates them too.
-
-    Example: adcli diff "x^x" ; adcli diff "x^2*y" --wrt x,y --order 2 --at x=1,y=2
-    """
+    """Derivative expressions (symbolic mode), printed so that they parse back; --at evaluates them too."""
     from adcli.cli import present as cli_present
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
@@ -223,7 +234,11 @@ def diff(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples('adcli hess "(1-x)^2 + 100*(y-x^2)^2" --at x=1,y=1'),
+    rich_help_panel="Derivatives",
+)
 def hess(
     expr: Problems = None,
     at: At = None,
@@ -242,10 +257,7 @@ def hess(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """The Hessian of a one-output expression, its gradient and eigenvalues, and a verdict on the point.
-
-    Example: adcli hess "(1-x)^2 + 100*(y-x^2)^2" --at x=1,y=1
-    """
+    """The Hessian of a one-output expression, its gradient and eigenvalues, and a verdict on the point."""
     from adcli import api
     from adcli.cli import present as cli_present
     from adcli.cli.run import fail
@@ -273,7 +285,11 @@ def hess(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples('adcli taylor "exp(sin(x))" --at x=0.5 --order 6'),
+    rich_help_panel="Derivatives",
+)
 def taylor(
     expr: Problems = None,
     at: At = None,
@@ -287,10 +303,7 @@ def taylor(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """Taylor coefficients, derivatives f⁽ᵏ⁾(a) and the polynomial at a point, by Taylor-mode arithmetic.
-
-    Example: adcli taylor "exp(sin(x))" --at x=0.5 --order 6
-    """
+    """Taylor coefficients, derivatives f⁽ᵏ⁾(a) and the polynomial at a point, by Taylor-mode arithmetic."""
     from adcli import api
     from adcli.cli import present as cli_present
     from adcli.cli.run import fail
@@ -321,7 +334,12 @@ def taylor(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command("eval", cls=ExpressionCommand)
+@app.command(
+    "eval",
+    cls=ExpressionCommand,
+    epilog=_examples('adcli eval "x^2 + 1, sqrt(x)" --at x=4', 'adcli eval "-x^2" --at x=3'),
+    rich_help_panel="Values and the language",
+)
 def evaluate(
     expr: Problems = None,
     at: At = None,
@@ -335,10 +353,7 @@ def evaluate(
     save: Save = None,
     seed: Seed = None,
 ) -> None:
-    """The value(s) of an expression at a point.
-
-    Example: adcli eval "x^2 + 1, sqrt(x)" --at x=4
-    """
+    """The value(s) of an expression at a point."""
     from adcli import api
     from adcli.cli import run as cli_run
 
@@ -348,7 +363,7 @@ def evaluate(
     cli_run.solve(request, lambda prepare: api.evaluate_problem(prepare()))
 
 
-@app.command()
+@app.command(epilog=_examples("adcli repl --at x=1,y=2"), rich_help_panel="Values and the language")
 def repl(
     at: At = None,
     wrt: Wrt = None,
@@ -358,10 +373,7 @@ def repl(
     precision: Precision = 10,
     strict: Strict = False,
 ) -> None:
-    """An interactive session: a line is a problem; :mode, :at, :format … change settings; :help lists them.
-
-    Example: adcli repl --at x=1,y=2
-    """
+    """An interactive session: a line is a problem; :mode, :at, :format … change settings; :help lists them."""
     from adcli.cli.repl import loop
     from adcli.core.errors import AdcliError
     from adcli.render import batch as render_batch
@@ -384,12 +396,9 @@ def repl(
     raise typer.Exit(loop.run(session, sys.stdin, sys.stdout, sys.stderr, show, sys.stdin.isatty()))
 
 
-@app.command()
+@app.command(epilog=_examples("adcli functions --format plain"), rich_help_panel="Values and the language")
 def functions(fmt: Format = None) -> None:
-    """Every function adcli knows, with its arity, domain and derivative rule (printed from the rule table).
-
-    Example: adcli functions --format plain
-    """
+    """Every function adcli knows, with its arity, domain and derivative rule (printed from the rule table)."""
     from adcli import api
     from adcli.render import results as render
 
@@ -424,7 +433,11 @@ def _console(ascii: bool) -> Any:
     return Console(safe_box=True, emoji=False, highlight=False) if not ascii else Console(emoji=False, highlight=False)
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples('adcli trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5'),
+    rich_help_panel="See how each mode works",
+)
 def trace(
     expr: Problems = None,
     at: At = None,
@@ -443,10 +456,7 @@ def trace(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """The primal, tangent and adjoint traces, row by row, as in Baydin et al. (2018), Tables 2 and 3.
-
-    Example: adcli trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5
-    """
+    """The primal, tangent and adjoint traces, row by row, as in Baydin et al. (2018), Tables 2 and 3."""
     from adcli import api
     from adcli.cli import present as cli_present
     from adcli.cli.run import fail
@@ -495,7 +505,11 @@ def trace(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples('adcli graph "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --dot | dot -Tsvg -o f.svg'),
+    rich_help_panel="See how each mode works",
+)
 def graph(
     expr: Problems = None,
     at: At = None,
@@ -507,10 +521,7 @@ def graph(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """The expression DAG: a tree (shared nodes marked), or Graphviz DOT; with --at, each node's data and grad.
-
-    Example: adcli graph "ln(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5 --dot | dot -Tsvg -o f.svg
-    """
+    """The expression DAG: a tree (shared nodes marked), or Graphviz DOT; with --at, each node's data and grad."""
     from adcli.cli import present as cli_present
     from adcli.cli import run as cli_run
     from adcli.commands import drawing
@@ -541,7 +552,11 @@ def graph(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command(cls=ExpressionCommand)
+@app.command(
+    cls=ExpressionCommand,
+    epilog=_examples('adcli compare "x*y, sin(x)" --at x=1,y=2'),
+    rich_help_panel="See how each mode works",
+)
 def compare(
     expr: Problems = None,
     at: At = None,
@@ -563,10 +578,7 @@ def compare(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """Every mode's Jacobian side by side, deviations, cost; exit 1 when they disagree (a gradient check).
-
-    Example: adcli compare "x*y, sin(x)" --at x=1,y=2
-    """
+    """Every mode's Jacobian side by side, deviations, cost; exit 1 when they disagree (a gradient check)."""
     from adcli import api
     from adcli.cli import present as cli_present
     from adcli.cli.run import fail
@@ -606,7 +618,12 @@ def compare(
     cli_present.present(fmt, compute, show, expr, files, at)
 
 
-@app.command(cls=ExpressionCommand, context_settings={"ignore_unknown_options": True})
+@app.command(
+    cls=ExpressionCommand,
+    context_settings={"ignore_unknown_options": True},
+    epilog=_examples('adcli check "2*x*cos(x^2)" --of "sin(x^2)"'),
+    rich_help_panel="See how each mode works",
+)
 def check(
     of: Annotated[str, typer.Option("--of", help="The expression it should be the derivative of.")],
     answer: Annotated[
@@ -626,10 +643,7 @@ def check(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """Is ANSWER a correct derivative of --of EXPR? Symbolic where it can decide, else at random points; exit 0/1.
-
-    Example: adcli check "2*x*cos(x^2)" --of "sin(x^2)"
-    """
+    """Is ANSWER a correct derivative of --of EXPR? Symbolic where it can decide, else at random points; exit 0/1."""
     from adcli.cli import present as cli_present
     from adcli.commands import check as checking
     from adcli.render import compare as render_compare

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+INPUT, OUTPUT, NUMERIC = "Input: the point and problems", "Output", "Numeric mode"  # --help's panels
+
 Problems = Annotated[
     str | None,
     typer.Argument(
@@ -16,36 +18,61 @@ Problems = Annotated[
     ),
 ]
 Files = Annotated[
-    list[str] | None, typer.Option("--file", "-f", help="Read problems from a file, one per line; repeatable.")
+    list[str] | None,
+    typer.Option("--file", "-f", help="Read problems from a file, one per line; repeatable.", rich_help_panel=INPUT),
 ]
 PointsFile = Annotated[
     list[str] | None,
     typer.Option(
-        "--points", help="A CSV file of points: a header row of variable names, then rows; repeatable (crossed)."
+        "--points",
+        help="A CSV file of points: a header row of variable names, then rows; repeatable (crossed).",
+        rich_help_panel=INPUT,
     ),
 ]
 Grid = Annotated[
     bool,
-    typer.Option("--grid/--zip", help="Cross spans and lists (every combination, the default) or pair them."),
+    typer.Option(
+        "--grid/--zip",
+        help="Cross spans and lists (every combination, the default) or pair them.",
+        rich_help_panel=INPUT,
+    ),
 ]
 At = Annotated[
-    list[str] | None, typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.")
+    list[str] | None,
+    typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.", rich_help_panel=INPUT),
 ]
-Wrt = Annotated[str | None, typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).")]
-Format = Annotated[str | None, typer.Option("--format", help="table | plain | json (default: table on a terminal).")]
+Wrt = Annotated[
+    str | None,
+    typer.Option("--wrt", help="Columns of the Jacobian: x,y (default: the point's order).", rich_help_panel=INPUT),
+]
+Format = Annotated[
+    str | None,
+    typer.Option("--format", help="table | plain | json (default: table on a terminal).", rich_help_panel=OUTPUT),
+]
 Presented = Annotated[
     str | None,
-    typer.Option("--format", help="table | plain | json | jsonl (default: table on a terminal)."),
+    typer.Option(
+        "--format", help="table | plain | json | jsonl (default: table on a terminal).", rich_help_panel=OUTPUT
+    ),
 ]
 BatchFormat = Annotated[
     str | None,
-    typer.Option("--format", help="table | plain | json | jsonl | csv | npz | parquet (default: table on a terminal)."),
+    typer.Option(
+        "--format",
+        help="table | plain | json | jsonl | csv | npz | parquet (default: table on a terminal).",
+        rich_help_panel=OUTPUT,
+    ),
 ]
-Full = Annotated[bool, typer.Option("--full", help="Arrays: every entry, not numpy's summary with corners and ….")]
+Full = Annotated[
+    bool,
+    typer.Option("--full", help="Arrays: every entry, not numpy's summary with corners and ….", rich_help_panel=OUTPUT),
+]
 Save = Annotated[
     str | None,
     typer.Option(
-        "--save", help="Write the numbers to FILE.npz (arrays: the value and each gradient; points: csv's columns)."
+        "--save",
+        help="Write the numbers to FILE.npz (arrays: the value and each gradient; points: csv's columns).",
+        rich_help_panel=OUTPUT,
     ),
 ]
 
@@ -74,34 +101,62 @@ def ascii_number(kind: type, low: float | None = None, high: float | None = None
     return parse
 
 
-def _int_option(*names: str, low: int | None = None, high: int | None = None, help: str) -> Any:  # noqa: A002
-    return typer.Option(*names, parser=ascii_number(int, low, high), metavar="INTEGER", help=help)
+def _int_option(
+    *names: str,
+    low: int | None = None,
+    high: int | None = None,
+    help: str,  # noqa: A002
+    panel: str | None = None,
+) -> Any:
+    return typer.Option(
+        *names, parser=ascii_number(int, low, high), metavar="INTEGER", help=help, rich_help_panel=panel
+    )
 
 
 def _float_option(*names: str, help: str) -> Any:  # noqa: A002
     return typer.Option(*names, parser=ascii_number(float), metavar="FLOAT", help=help)
 
 
-Precision = Annotated[int, _int_option("--precision", low=1, high=17, help="Significant digits shown (JSON: all).")]
+Precision = Annotated[
+    int, _int_option("--precision", low=1, high=17, help="Significant digits shown (JSON: all).", panel=OUTPUT)
+]
 Order = Annotated[int, _int_option("--order", help="Derivative order: 2 gives all second partials.")]
 Samples = Annotated[int, _int_option("--samples", help="Random in-domain points to check at.")]
 CheckSeed = Annotated[int, _int_option("--seed", help="Seed of the random points.")]
-Seed = Annotated[int | None, _int_option("--seed", help="The seed of randn(…) values in --at (default 0, printed).")]
+Seed = Annotated[
+    int | None, _int_option("--seed", help="The seed of randn(…) values in --at (default 0, printed).", panel=INPUT)
+]
 RelativeAgreement = Annotated[float, _float_option("--rtol", help="Relative tolerance of agreement.")]
 AbsoluteAgreement = Annotated[float, _float_option("--atol", help="Absolute tolerance of agreement.")]
 Relative = Annotated[float, _float_option("--rtol", help="Relative tolerance.")]
 Absolute = Annotated[float, _float_option("--atol", help="Absolute tolerance.")]
-Strict = Annotated[bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).")]
+Strict = Annotated[
+    bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).", rich_help_panel=INPUT)
+]
 Method = Annotated[
     str | None,
-    typer.Option("--method", help="With --mode numeric: richardson (default), central, forward, backward, complex."),
+    typer.Option(
+        "--method",
+        help="With --mode numeric: richardson (default), central, forward, backward, complex.",
+        rich_help_panel=NUMERIC,
+    ),
 ]
 Step = Annotated[  # text, so that 1e-400 is refused for what it is rather than read as 0.0
     str | None,
-    typer.Option("--step", metavar="FLOAT", help="With --mode numeric: the (largest) step h, not the scaled default."),
+    typer.Option(
+        "--step",
+        metavar="FLOAT",
+        help="With --mode numeric: the (largest) step h, not the scaled default.",
+        rich_help_panel=NUMERIC,
+    ),
 ]
 Sweep = Annotated[
-    bool, typer.Option("--sweep", help="With --mode numeric: also the error-versus-step curve of the first partial.")
+    bool,
+    typer.Option(
+        "--sweep",
+        help="With --mode numeric: also the error-versus-step curve of the first partial.",
+        rich_help_panel=NUMERIC,
+    ),
 ]
 Ascii = Annotated[bool, typer.Option("--ascii", help="Write v[-1], vdot[2], vbar[0] (automatic if needed).")]
 Cot = Annotated[str | None, typer.Option("--cot", help="The adjoint seed: output weights 1,0 (default: 1, 0, …).")]

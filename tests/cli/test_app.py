@@ -307,12 +307,20 @@ def test_python_dash_m_adcli_version() -> None:
 def test_help_of_every_command_has_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
-    assert f"Example: adcli {command}" in result.stdout
+    examples = result.stdout[result.stdout.index(" Examples") :]  # set apart, after the options' panels
+    assert f"$ adcli {command}" in examples
+    assert "╭─ Options" in result.stdout  # Typer's Rich help, in panels
 
 
-def test_main_help_lists_the_commands() -> None:
+def test_main_help_lists_the_commands_in_panels_never_cut() -> None:
     out = run("--help").stdout
     assert all(name in out for name in CORE)
+    assert not re.search(r"\.\.\.\s*│", out)  # each summary whole (Click cut them at 45 characters with ...)
+    flowing = re.sub(r"[│\s]+", " ", out)
+    for name, command in get_command(app).commands.items():  # type: ignore[attr-defined]
+        summary = " ".join(command.help.split("\n\n")[0].split())
+        assert summary in flowing, name
+    assert all(f"╭─ {panel}" in out for panel in ("Derivatives", "See how each mode works"))
 
 
 @pytest.mark.parametrize("command", COMMANDS)
