@@ -107,6 +107,7 @@ def _batch(request: Request, solve: Any) -> NoReturn:
         save = request.save
         sink = render_batch.sink(chosen, request.command, request.precision, sys.stdout, sys.stderr, save=save)
         point = batch.point_bindings(request.at, request.points)
+        _check_point_set(point, request.grid)
         items = inputs.problems(request.expr, request.files, sys.stdin)
     except AdcliError as exc:
         fail(exc, fmt)
@@ -122,6 +123,17 @@ def _batch(request: Request, solve: Any) -> NoReturn:
     except AdcliError as exc:  # --save's file could not be written
         fail(exc, fmt)
     raise typer.Exit(summary.exit_code)
+
+
+def _check_point_set(point: Any, grid: bool) -> None:
+    """The command line's own point set checked once, before any problem: a span with no points
+    (`x=1:2:0`) or --zip lengths that differ is the command's usage error, said once with no summary
+    (a summary counts problems, and none ran), as every other option's error is."""
+    from adcli.batch.points import expand
+
+    values = {b.name: b.values[0] if b.kind in ("value", "array") else b for b in point}
+    if any(b.kind not in ("value", "array") for b in point):
+        expand(values, "grid" if grid else "zip")
 
 
 def _run(request: Request, compute: Callable[[], Any]) -> None:

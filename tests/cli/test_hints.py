@@ -73,3 +73,14 @@ def test_str_of_an_api_error_is_the_message_the_command_line_shows() -> None:
         api.value("log(x)*sqrt(y)", at=["x=0.5:1:3", "y=-1:1:3"])
     assert "(point 1 of 9: x = 0.5)" in str(caught.value)
     assert str(caught.value) == caught.value.message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("x", "--at", "x=1:2:0"), ("x+y", "--at", "x=1:2:3", "--at", "y=1:2:2", "--zip"), ("x+", "--at", "x=1")],
+)
+def test_a_command_line_error_is_one_line_with_no_summary(adcli: Run, args: tuple[str, ...]) -> None:
+    code, out, err = adcli("eval", *args)
+    assert (code, out) == (2, "")
+    assert err.count("error[usage_error]") + err.count("error[syntax_error]") == 1
+    assert "ok," not in err and "failed" not in err  # no `0 ok, 1 failed`: nothing ran
