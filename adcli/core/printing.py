@@ -94,7 +94,15 @@ def _negative(node: Node) -> bool:
 
 def _signed(node: Node, latex: bool = False) -> bool:
     if latex and node.op == "div":  # -\frac{x}{y}: the sign of the numerator goes in front
-        return _signed(node.args[0])
+        return _leading_sign(node.args[0])
+    return node.op == "neg" or _negative(node)
+
+
+def _leading_sign(node: Node) -> bool:
+    """A numerator that starts with a minus: -u, -2, or a product whose first factor does (-2*x^2), so that
+    every fraction prints its sign in front: -\frac{2 x^{2}}{y^{3}} as -\frac{x^{2}}{y^{2}}."""
+    while node.op == "mul":
+        node = node.args[0]
     return node.op == "neg" or _negative(node)
 
 
@@ -107,7 +115,11 @@ def _prec(node: Node, latex: bool = False) -> int:
 
 
 def _unsigned(node: Node) -> Node:
-    """-u as u, -2 as 2 (the sign printed in front of a fraction instead)."""
+    """-u as u, -2 as 2, -2*x as 2*x, -1*x as x (the sign printed in front of a fraction instead)."""
+    if node.op == "mul":
+        first = _unsigned(node.args[0])
+        one = first.op == "const" and first.payload == 1 and first.exact in (None, 1)
+        return node.args[1] if one else make("mul", (first, node.args[1]))
     if node.op == "neg":
         return node.args[0]
     return const(-node.payload if node.exact is None else -node.exact)  # type: ignore[operator]

@@ -238,3 +238,20 @@ def test_texts_remembered_for_a_chain_equal_the_texts_walked_afresh() -> None:
         assert texts[1] == to_text(n, {}, 80, truncate=True)
         printing._TEXTS.clear()
         assert texts[2] == to_text(n, {}, 10**6)
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("-2*x^2/y^3", r"-\frac{2 x^{2}}{y^{3}}"),  # a negative coefficient: the sign in front (issue 16)
+        ("-x^2/y^2", r"-\frac{x^{2}}{y^{2}}"),
+        ("(-1)*x/y", r"-\frac{x}{y}"),
+        ("2*x^2/y^3", r"\frac{2 x^{2}}{y^{3}}"),
+        ("x - 2*y/z", r"x - \frac{2 y}{z}"),
+    ],
+)
+def test_a_fraction_prints_its_sign_in_front_in_latex(text: str, latex: str) -> None:
+    from adcli.core.printing import to_latex
+    from adcli.language.parser import parse
+
+    assert to_latex(parse(text).outputs[0]) == latex
