@@ -415,7 +415,8 @@ def steps_lines(tree: Any) -> list[str]:
             continue
         seen.add(i)
         formula = f"  [{step.formula}]" if step.formula else ""
-        lines.append(f"{indent}{branch}{step.node}: {step.rule}{formula}  →  {step.derivative}")
+        raw = f"{step.unsimplified} = " if getattr(step, "unsimplified", "") else ""
+        lines.append(f"{indent}{branch}{step.node}: {step.rule}{formula}  →  {raw}{step.derivative}")
         below = indent + ("   " if last else "│  ")
         stack.extend((c, below, n == 0) for n, c in enumerate(reversed(step.children)))
     if tree.omitted:
@@ -463,7 +464,8 @@ def _steps_tree(tree: Any) -> Any:
         label.append(f"  {step.rule}", style="cyan")
         if step.formula:
             label.append(f"  [{step.formula}]", style="dim")
-        label.append(f"  →  {step.derivative}")
+        raw = f"{step.unsimplified} = " if getattr(step, "unsimplified", "") else ""
+        label.append(f"  →  {raw}{step.derivative}")
         branch = parent.add(label)
         stack.extend((c, branch) for c in reversed(step.children))
     if tree.omitted:

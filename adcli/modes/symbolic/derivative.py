@@ -163,6 +163,7 @@ class Step:
     formula: str
     derivative: str
     children: list[int] = field(default_factory=list)  # steps of the arguments that depend on the variable
+    unsimplified: str = ""  # the quotient rule as applied, (du*v - u*dv)/v^2, before it simplifies
 
 
 @dataclass
@@ -202,6 +203,8 @@ def formula(op: str, active: tuple[bool, ...]) -> str:
     if key not in _FORMULAS:
         prim = TABLE[op]
         names = ("u", "v")[: prim.arity] if prim.operator or op == "pow" else prim.params
+        if (prim.operator or op == "pow") and not all(active):  # a constant operand: d(u + c) = du, d(u^c)
+            names = tuple(name if on else "c" for name, on in zip(names, active, strict=True))
         params = [var(p) for p in names]
         out = make(op, params)
         session = Simplifier(reversed(params))  # v*u^(v - 1), as the textbooks write the power rule
@@ -258,9 +261,20 @@ def steps_for(run: Pass, simplifier: Simplifier, output: int, labels: Mapping[No
         active = tuple(a in run.tangent for a in node.args)
         children = [index[a] for a in dict.fromkeys(node.args) if a in index]
         text = to_text(d, truncate=True) if node is root else _short(d)
-        steps.append(Step(_short(node, labels), _rule(node, active), formula(node.op, active), text, children))
+        step = Step(_short(node, labels), _rule(node, active), formula(node.op, active), text, children)
+        if node.op == "div" and all(active):
+            step.unsimplified = _quotient(node, [derivatives[index[a]] for a in node.args])
+        steps.append(step)
     under = sum(1 for n in topo_order([root]) if n in run.tangent and n.op != "var")  # this output's, not the sweep's
     return StepTree(title, steps, result, max(0, under + 1 - len(shown)))
+
+
+def _quotient(node: Node, d: list[Node]) -> str:
+    """The quotient rule as a student applies it, (du*v - u*dv)/v^2 with the arguments' derivatives put in,
+    before it simplifies (built with make: nothing is folded)."""
+    u, v = node.args
+    top = make("sub", (make("mul", (d[0], v)), make("mul", (u, d[1]))))
+    return _short(make("div", (top, make("pow", (v, const(2))))))
 
 
 # ---- values: --mode symbolic on grad and jac ------------------------------------------------------

@@ -557,3 +557,16 @@ def test_a_sum_whose_constant_overflowed_is_not_put_over_one_line() -> None:
     with pytest.raises(AdcliError) as caught:
         diff("x/(1 + 1e308x^-1e308)")
     assert caught.value.kind == "nonfinite" and "overflows" in caught.value.message
+
+
+def test_steps_name_a_constant_operand_and_show_the_quotient_rule_before_it_simplifies() -> None:
+    """Issue 16: `x + 1` showed `d(u + v) = du`; the quotient's unsimplified form was never shown."""
+    from adcli.commands.diff import diff as derivatives
+
+    steps = derivatives("(x^2-1)/(x+1)", None, 1, {}, steps=True).steps[0].steps
+    by_node = {s.node: s for s in steps}
+    assert by_node["x + 1"].formula == "d(u + c) = du"
+    assert by_node["x^2 - 1"].formula == "d(u - c) = du"
+    assert by_node["x^2"].formula == "d(u^c) = c*u^(c - 1)·du"
+    quotient = by_node["(x^2 - 1)/(x + 1)"]
+    assert quotient.unsimplified == "(2*x*(x + 1) - (x^2 - 1)*1)/(x + 1)^2" and quotient.derivative == "1"
