@@ -183,7 +183,12 @@ def _show_arrays(result: Any, request: Request, fmt: str) -> None:
     if fmt == "json":
         _show(result, request.command, fmt, request.precision)
     else:
-        arrays.show(result, request.command, request.precision, sys.stdout, sys.stderr, request.full)
+        width = 0
+        if fmt == "table":  # a terminal: no line wider than it (adcli.render.layout's rule)
+            from rich.console import Console
+
+            width = Console().width
+        arrays.show(result, request.command, request.precision, sys.stdout, sys.stderr, request.full, width)
 
 
 def _show(result: Any, command: str, fmt: str, precision: int) -> None:

@@ -41,8 +41,11 @@ def _kept(n: int, full: bool) -> list[int | None]:
     return [*range(EDGE), None, *range(n - EDGE, n)]
 
 
-def grid(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], digits: int, full: bool = False) -> list[str]:
-    """A labelled matrix as aligned lines: column labels on top, row labels on the left."""
+def grid(  # noqa: PLR0913 - the matrix, its labels and how to show it
+    matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], digits: int, full: bool = False, width: int = 0
+) -> list[str]:
+    """A labelled matrix as aligned lines: column labels on top, row labels on the left; wider than `width`
+    (a terminal's, when given), a block per row of `column number` pieces folded between pieces."""
     keep_r, keep_c = _kept(matrix.shape[0], full), _kept(matrix.shape[1], full)
     head = [""] + ["…" if c is None else columns[c] for c in keep_c]
     body = []
@@ -53,6 +56,14 @@ def grid(matrix: np.ndarray, rows: Sequence[str], columns: Sequence[str], digits
         body.append([rows[r]] + ["…" if c is None else _number(float(matrix[r, c]), digits) for c in keep_c])
     table = [head, *body]
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    if width and sum(widths) + 2 * len(widths) + 2 > width:  # numbers are atoms: blocks, never a cut
+        from adcli.render.layout import fold
+
+        out = []
+        for row in body:
+            out.append(f"{row[0]}:")
+            out += fold([f"{c} {v}" for c, v in zip(head[1:], row[1:], strict=True)], width - 2)
+        return out
     return [
         "  ".join(
             cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
@@ -77,7 +88,24 @@ def array_lines(name: str, value: Any, digits: int, full: bool = False) -> list[
     return [f"{name} ({shape_text(arr.shape)}):", text]
 
 
-def lines(result: Any, command: str, digits: int, full: bool = False) -> list[str]:
+def fit(lines: list[str], width: int) -> list[str]:
+    """Lines no wider than a terminal's `width`, each broken after a `, ` (between entries, between a
+    point's values), never inside a number; the later pieces indented."""
+    from adcli.render.layout import fold
+
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width or ", " not in line:
+            out.append(line)
+            continue
+        parts = line.split(", ")
+        pieces = [p + "," for p in parts[:-1]] + parts[-1:]
+        folded = fold(pieces, width, indent="  ", gap=" ")  # later lines 4 in, each within the width
+        out += [folded[0][2:], *folded[1:]]
+    return out
+
+
+def lines(result: Any, command: str, digits: int, full: bool = False, width: int = 0) -> list[str]:
     """Everything a result says, as lines: point, how, value(s), then gradient, Jacobian, JVP or VJP."""
     from adcli.render.results import _how
 
@@ -102,7 +130,7 @@ def lines(result: Any, command: str, digits: int, full: bool = False) -> list[st
         rows, columns = labels(result)
         matrix = np.asarray(result.jacobian, dtype=float).reshape(len(rows), -1)
         out.append(f"jacobian ({shape_text(matrix.shape)}):")
-        out += ["  " + line for line in grid(matrix, rows, columns, digits, full)]
+        out += ["  " + line for line in grid(matrix, rows, columns, digits, full, max(width - 2, 0))]
     if result.error_estimate is not None:
         err = np.asarray(result.error_estimate, dtype=float)
         out.append(f"largest error estimate: {_number(float(err.max(initial=0.0)), 2)}")
@@ -112,11 +140,14 @@ def lines(result: Any, command: str, digits: int, full: bool = False) -> list[st
             names = result.wrt if key == "vjp" else (result.outputs if len(found) > 1 else ["y"])
             for name, v in zip(names, found, strict=True):
                 out += array_lines(f"{label} {name}", v, digits, full)
-    return out
+    return fit(out, width) if width else out
 
 
-def show(result: Any, command: str, digits: int, out: IO[str], err: IO[str], full: bool = False) -> None:
-    out.write("\n".join(lines(result, command, digits, full)) + "\n")
+def show(  # noqa: PLR0913 - the result, where it goes and how
+    result: Any, command: str, digits: int, out: IO[str], err: IO[str], full: bool = False, width: int = 0
+) -> None:
+    """The result's lines; `width`: a terminal's, which no line exceeds (adcli.render.layout's rule)."""
+    out.write("\n".join(lines(result, command, digits, full, width)) + "\n")
     for note in result.notes:
         err.write(f"note: {note}\n")
     for w in result.warnings:

@@ -352,7 +352,7 @@ class TableSink(_Sink):
         if heading:
             self.console.rule(Text(heading), align="left")
         if result.shapes is not None:  # arrays: labelled, summarised
-            arrays.show(result, self.command, self.digits, self.console.file, self.err)
+            arrays.show(result, self.command, self.digits, self.console.file, self.err, width=self.console.width)
         elif not is_many(result.at):
             render.table(result, self.digits, self.console)
         else:

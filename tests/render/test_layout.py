@@ -41,6 +41,8 @@ COMMANDS = {
     "compare": ("compare", "x*y*exp(x), sin(x)", "--at", "x=1.123456789,y=2", "--modes", "forward,reverse,symbolic"),
     "trace": ("trace", "ln(x1) + x1*x2 - sin(x2)", "--at", "x1=2,x2=5"),
     "functions": ("functions",),
+    "arrays-grad": ("grad", "sum(x*x*y)", "--at", "x=[1.123456789,2.123456789,3.123456789,4.123456789],y=2.5"),
+    "arrays-jac": ("jac", "A@x", "--at", "A=[[1.123456789,2.123456789],[3.123456789,4.123456789]],x=[1.5,2.5]"),
     "eval": ("eval", "x^2 + 1, sqrt(x)", "--at", "x=4.123456789"),
     "graph": ("graph", "ln(x1) + x1*x2 - sin(x2)", "--at", "x1=2,x2=5"),
     "check": ("check", "2*x*cos(x^2)", "--of", "sin(x^2)"),
