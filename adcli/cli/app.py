@@ -396,9 +396,20 @@ def repl(
     raise typer.Exit(loop.run(session, sys.stdin, sys.stdout, sys.stderr, show, sys.stdin.isatty()))
 
 
-@app.command(epilog=_examples("adcli functions --format plain"), rich_help_panel="Values and the language")
-def functions(fmt: Format = None) -> None:
-    """Every function adcli knows, with its arity, domain and derivative rule (printed from the rule table)."""
+@app.command(
+    epilog=_examples("adcli functions --format plain", 'adcli functions "f(x) = x^2 + 1; g(x, y) = f(x)*y"'),
+    rich_help_panel="Values and the language",
+)
+def functions(
+    defined: Annotated[
+        str | None, typer.Argument(help="Your own functions, e.g. 'f(x) = x^2 + 1; g(x, y) = f(x)*y'.")
+    ] = None,
+    fmt: Format = None,
+) -> None:
+    """Every function adcli knows, with its arity, domain and derivative rule (printed from the rule table).
+
+    Given definitions, those functions instead, each with its partial derivatives worked out from its body.
+    """
     from adcli import api
     from adcli.render import results as render
 
@@ -408,7 +419,17 @@ def functions(fmt: Format = None) -> None:
 
         message = f"unknown format {chosen!r}: functions takes {', '.join(render.FORMATS)}"
         fail(api.AdcliError("usage_error", message), fmt)
-    rows = api.function_table()
+    if defined is not None:
+        from adcli.commands.own import function_rows
+
+        try:
+            rows: list[dict[str, Any]] = function_rows(defined)
+        except api.AdcliError as exc:
+            from adcli.cli.run import fail
+
+            fail(exc, fmt)
+    else:
+        rows = api.function_table()
     if chosen == "json":
         import json
 

@@ -85,3 +85,13 @@ def test_repl_refuses_recursion_unknown_calls_and_a_function_as_a_value() -> Non
     assert shown == []
     assert "f calls itself" in err and "unknown function 'q'" in err
     assert ":at h=…: h is a function" in err and "h is a function of the session" in err
+
+
+def test_functions_lists_a_students_functions_with_their_partials(adcli: Run) -> None:
+    code, out, _ = adcli("functions", "f(x) = x^2 + 1; g(x, y) = f(x)*y", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and [r["name"] for r in rows] == ["f(x)", "g(x, y)"]
+    assert rows[0]["arity"] == 1 and rows[0]["derivative"] == "d/dx = 2*x"  # d(x² + 1)/dx
+    assert rows[1]["derivative"] == "d/dx = 2*x*y; d/dy = x^2 + 1"  # ∂/∂x (x² + 1)y, ∂/∂y
+    code, _, err = adcli("functions", "f(x) = f(x)")
+    assert code == 2 and "f calls itself" in err and "f(x) = f(x)\n       ^" in err
