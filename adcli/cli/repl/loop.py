@@ -165,8 +165,14 @@ class Session(State):
         return self.define(arg)
 
     def list_functions(self, _: str) -> str:
-        mine = "\n".join(self.functions.values()) or "(no functions of the session yet: f(x) = x^2 + 1 defines one)"
-        return mine + "\n(the built-in functions: adcli functions lists them)"
+        """The session's functions, each with its partials (adcli.commands.own), then where the built-ins are."""
+        if not self.functions:
+            return "(no functions of the session yet: f(x) = x^2 + 1 defines one; adcli functions lists the built-in)"
+        from adcli.commands.own import function_rows
+
+        rows = function_rows("; ".join(self.functions.values()), self.strict)
+        lines = [f"{d}  ({r['derivative']})" for d, r in zip(self.functions.values(), rows, strict=True)]
+        return "\n".join([*lines, "(the built-in functions: adcli functions lists them)"])
 
     def unname(self, arg: str) -> str:
         """`:unname f` drops the name f (lines that used it now see a plain variable f), or the function f."""
