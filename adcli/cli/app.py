@@ -51,6 +51,7 @@ app = typer.Typer(
     name="adcli",
     help="A derivative calculator: forward and reverse automatic differentiation of math expressions.",
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},  # -h is help, never the expression -h
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",  # panels and examples set apart; Rich is imported only when help is shown
 )
