@@ -294,7 +294,7 @@ def point_errors(outcome: Outcome, everything: str = EVERYTHING) -> list[str]:
         lines.append(f"{place}error[{exc.kind}]: point {i + 1:,} of {n:,}: {exc.message}")
     if len(failures) > POINT_ERRORS:
         more = len(failures) - POINT_ERRORS
-        lines.append(f"… {more:,} more points failed: {everything} gives each one's error")
+        lines.append(f"… {more:,} more point{'s' if more != 1 else ''} failed: {everything} gives each one's error")
     return lines
 
 

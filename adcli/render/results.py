@@ -392,7 +392,8 @@ def diff_point_errors(d: Any, place: tuple[str, int] | None = None) -> list[str]
         lines.append(f"{origin(place, exc)}error[{exc.kind}]: point {i + 1:,} of {n:,}: {exc.message}")
     if len(failures) > POINT_ERRORS:
         more = len(failures) - POINT_ERRORS
-        lines.append(f"{origin(place)}… {more:,} more points failed: --format json gives each one's error")
+        said = f"… {more:,} more point{'s' if more != 1 else ''} failed: --format json gives each one's error"
+        lines.append(f"{origin(place)}{said}")
     return lines
 
 
@@ -420,7 +421,7 @@ def steps_lines(tree: Any) -> list[str]:
         below = indent + ("   " if last else "│  ")
         stack.extend((c, below, n == 0) for n, c in enumerate(reversed(step.children)))
     if tree.omitted:
-        lines.append(f"… {tree.omitted} more steps not shown")
+        lines.append(f"… {tree.omitted} more step{'s' if tree.omitted != 1 else ''} not shown")
     lines.append(f"result: {tree.result}")
     return lines
 
@@ -469,7 +470,7 @@ def _steps_tree(tree: Any) -> Any:
         branch = parent.add(label)
         stack.extend((c, branch) for c in reversed(step.children))
     if tree.omitted:
-        root.add(Text(f"… {tree.omitted} more steps not shown", style="dim"))
+        root.add(Text(f"… {tree.omitted} more step{'s' if tree.omitted != 1 else ''} not shown", style="dim"))
     root.add(Text(f"result: {tree.result}", style="green"))
     return root
 

@@ -105,3 +105,9 @@ def test_fold_caption_and_terms_break_only_between_pieces() -> None:
     assert caption_lines(["at x = 1.5, y = 2.25, z = 3"], 15) == ["at x = 1.5,", "y = 2.25, z = 3"]
     assert terms("1 + 2*(x - 0.5) - 3*(x - 0.5)^2") == ["1", "+ 2*(x - 0.5)", "- 3*(x - 0.5)^2"]
     assert TEXT == "text"
+
+
+def test_one_more_point_is_singular(adcli: Run) -> None:
+    """21 failing points: 20 errors listed, then `… 1 more point failed` (it said `1 more points`)."""
+    code, _, err = adcli("eval", "log(x)", "--at", "x=-21:1:23", "--format", "plain")
+    assert code == 1 and "… 1 more point failed:" in err
