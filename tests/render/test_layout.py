@@ -109,5 +109,5 @@ def test_fold_caption_and_terms_break_only_between_pieces() -> None:
 
 def test_one_more_point_is_singular(adcli: Run) -> None:
     """21 failing points: 20 errors listed, then `… 1 more point failed` (it said `1 more points`)."""
-    code, _, err = adcli("eval", "log(x)", "--at", "x=-21:1:23", "--format", "plain")
+    code, _, err = adcli("eval", "log(x)", "--at", "x=-20:1:22", "--format", "plain")
     assert code == 1 and "… 1 more point failed:" in err
