@@ -251,6 +251,16 @@ SOFTMAX = Rules(
     vjp_text=("{o}·({g} - sum({o}·{g}))",),
 )
 
+#: ones(x): an array of ones shaped like x, a constant (the vector of ones of the Matrix Cookbook, which
+#: matrix calculus needs to write sum(x)'s gradient and column sums; diag(ones(diag(A))) is the identity)
+ONES = Rules(
+    lambda x, p: np.ones(np.shape(x)),
+    _same,
+    lambda a, o, t, p: np.zeros(np.shape(o)),
+    lambda a, o, g, need, p: (None,),
+    vjp_text=("0",),
+)
+
 # ---- matrices ---------------------------------------------------------------------------------------
 
 

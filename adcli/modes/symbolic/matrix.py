@@ -1,0 +1,182 @@
+"""Symbolic matrix calculus (issue 13): reverse mode over the DAG with matrix expressions for adjoints.
+
+The sweep is reverse mode's, run on graph nodes instead of numbers: the output's adjoint is 1, each
+node, children after parents, sums its adjoint's contributions (simplified by matrix_algebra) and
+hands one to each argument by the primitive's matrix rule (matrix_rules). A variable's adjoint, at its
+shape, is its gradient: the layout is the variable's own (the gradient by a 3×2 X is 3×2, by a vector
+a vector), as numpy, JAX and matrixcalculus.org give it.
+
+An array-valued output is differentiated entry by entry (a Jacobian's rows, one per output entry):
+a vector output by a vector or a scalar stacks them into the Jacobian as an array literal; by a
+matrix (a tensor of order 3 or more), the rows are printed flattened and labelled instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from adcli.core.errors import AdcliError
+from adcli.core.graph import Node, const, make, topo_order
+from adcli.core.printing import to_text
+from adcli.core.shaped import adjoint_sweep, infer_shapes, local_partials
+from adcli.core.shaped import evaluate as evaluate_tape
+from adcli.core.tape import linearise
+from adcli.modes.symbolic.derivative import Step, StepTree
+from adcli.modes.symbolic.matrix_algebra import Algebra, presented
+from adcli.modes.symbolic.matrix_rules import Rules, rule_name
+from adcli.modes.symbolic.matrix_shapes import Shapes
+
+TEXT_LIMIT = 160  # characters of a node or an adjoint in a step
+
+
+@dataclass
+class Found:
+    """Gradients of one scalar output: one node per wrt variable, shaped like it; the steps taken."""
+
+    gradients: list[Node]
+    steps: list[StepTree] = field(default_factory=list)
+
+
+def _short(node: Node) -> str:
+    return to_text(node, limit=TEXT_LIMIT, truncate=True)
+
+
+def _active(order: Sequence[Node], wrt: set[str]) -> set[Node]:
+    active: set[Node] = set()
+    for node in order:
+        if (node.op == "var" and node.payload in wrt) or any(a in active for a in node.args):
+            active.add(node)
+    return active
+
+
+def gradient(output: Node, wrt: Sequence[str], shapes: Shapes, steps: bool = False) -> Found:
+    """The gradient of a scalar output by each wrt variable, simplified, in the variable's shape."""
+    algebra = Algebra(shapes)
+    rules = Rules(algebra)
+    order = topo_order([output])
+    active = _active(order, set(wrt))
+    contributions: dict[Node, list[Node]] = {output: [const(1)]} if output in active else {}
+    adjoint: dict[Node, Node] = {}
+    taken: list[Step] = []
+    where: dict[Node, int] = {}
+    for node in reversed(order):
+        if node not in contributions:
+            continue
+        g = algebra.simplify(algebra.add(*contributions.pop(node)))
+        adjoint[node] = g
+        if not node.args:
+            continue
+        need = [a in active for a in node.args]
+        parts = rules.vjp(node, g, need)
+        if steps:
+            where[node] = len(taken)
+            shown = f"Ḡ = {_short(presented(g))}"
+            taken.append(Step(_short(node), rule_name(node.op), "", shown))
+        for a, part in zip(node.args, parts, strict=True):
+            if part is not None and a in active:
+                contributions.setdefault(a, []).append(part)
+    gradients = []
+    for name in wrt:
+        x = make("var", payload=name)
+        g = adjoint.get(x)
+        g = rules.full(g, x) if g is not None else _zeros(x, shapes, rules)
+        gradients.append(presented(algebra.simplify(g)))
+    found = Found(gradients)
+    if steps:
+        for step_node, i in where.items():
+            taken[i].children = [where[a] for a in step_node.args if a in where]
+        for name, g in zip(wrt, gradients, strict=True):
+            title = f"∂({_short(output)})/∂{name}, reverse mode on matrices"
+            found.steps.append(StepTree(title, taken, _short(g)))
+    return found
+
+
+def _zeros(x: Node, shapes: Shapes, rules: Rules) -> Node:
+    """0, or 0*ones(x) for an array variable the output does not depend on."""
+    return const(0) if shapes(x) == () else make("mul", (const(0), rules.ones(x)))
+
+
+@dataclass
+class Jacobian:
+    """Derivatives of every output by every wrt variable: rows[i][k] is output i by variable k.
+
+    For an array-valued output, `flattened[i][k]` (when set) lists (label, node) per output entry:
+    a tensor of order 3 or more printed as its flattened Jacobian."""
+
+    rows: list[list[Node]]
+    labels: list[list[list[str]] | None]
+    steps: list[StepTree] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def jacobian(outputs: Sequence[Node], wrt: Sequence[str], shapes: Shapes, steps: bool = False) -> Jacobian:
+    """Each output's derivative: a gradient (scalar output), else the Jacobian stacked by output entry."""
+    result = Jacobian([], [])
+    for output in outputs:
+        shape = shapes(output)
+        if shape == ():
+            found = gradient(output, wrt, shapes, steps)
+            result.rows.append(found.gradients)
+            result.labels.append(None)
+            result.steps += found.steps
+            continue
+        result.rows.append(_stacked(output, shape, wrt, shapes, result))
+        result.labels.append(None)
+    return result
+
+
+def _stacked(output: Node, shape: tuple, wrt: Sequence[str], shapes: Shapes, result: Jacobian) -> list[Node]:
+    """Rows of the Jacobian of an array output, one per entry (row-major), stacked as a literal."""
+    if not all(isinstance(s, int) for s in shape):
+        raise AdcliError(
+            "usage_error",
+            f"the Jacobian of an output of symbolic shape {shape} needs sizes: give --shape with numbers or --at",
+        )
+    entries = [make("index", (output,), tuple(("i", int(i)) for i in idx)) for idx in np.ndindex(*shape)]
+    grads = [gradient(e, wrt, shapes).gradients for e in entries]
+    row: list[Node] = []
+    for k, name in enumerate(wrt):
+        order = len(shape) + len(shapes(make("var", payload=name)))
+        if order >= 3:
+            result.notes.append(
+                f"d({_short(output)})/d{name} is a tensor of order {order}: printed as its flattened Jacobian, "
+                f"one {name}-shaped block per entry of the output, row-major"
+            )
+        row.append(make("stack", [g[k] for g in grads]))
+    return row
+
+
+# ---- numbers: the derivative at a point, and reverse mode's for comparison ------------------------------
+
+
+def _tape(nodes: Sequence[Node], point: dict[str, np.ndarray]) -> tuple[Any, list[Any]]:
+    names = list(point)
+    tape = linearise(nodes, names)
+    tape.shapes = infer_shapes(tape, [np.shape(point[n]) for n in names])
+    inputs = [np.asarray(point[n], dtype=float)[()] for n in names]
+    return tape, inputs
+
+
+def evaluate(nodes: Sequence[Node], point: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Each node's value at the point (a tape over them all: shared parts once)."""
+    tape, inputs = _tape(nodes, point)
+    vals = evaluate_tape(tape, inputs)
+    return [np.asarray(vals[o], dtype=float) for o in tape.outputs]
+
+
+def reverse_gradient(output: Node, wrt: Sequence[str], point: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """Reverse mode's gradient of a scalar output (the tape's own sweeps): what symbolic answers must equal."""
+    names = list(wrt) + [n for n in point if n not in wrt]
+    tape, inputs = _tape([output], {n: point[n] for n in names})
+    vals = evaluate_tape(tape, inputs)
+    active = tape.active(list(wrt))
+    partials = local_partials(tape, vals, active)
+    adjoints = adjoint_sweep(tape, partials, [np.float64(1.0)])
+    return [
+        np.zeros(np.shape(point[n])) if adjoints[k] is None else np.broadcast_to(adjoints[k], np.shape(point[n]))
+        for k, n in enumerate(wrt)
+    ]
