@@ -451,11 +451,9 @@ def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any, numeric
     from adcli import arrays
 
     if mode == "symbolic":
-        raise AdcliError(
-            "usage_error",
-            "--mode symbolic works on scalar expressions only (matrix calculus is a later issue):"
-            " use reverse, forward or numeric for arrays",
-        )
+        if direction is not None or cotangent is not None:
+            raise AdcliError("usage_error", "symbolic mode on arrays gives the whole Jacobian (no --dir, --cot)")
+        return _symbolic_arrays(problem)
     if mode == "numeric":
         if direction is not None or cotangent is not None:
             raise AdcliError("usage_error", "numeric mode gives the whole Jacobian (no --dir, --cot)")
@@ -467,6 +465,30 @@ def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any, numeric
             )
         return arrays.numeric(problem, _base)
     return arrays.differentiate(problem, mode, direction, cotangent, _base, _choose)
+
+
+def _symbolic_arrays(problem: Problem) -> Result:
+    """Symbolic matrix calculus (issue 13) at the point: the derivative graphs evaluated, as the AD modes' layout."""
+    from adcli import arrays
+    from adcli.core.shaped import evaluate as evaluate_arrays
+    from adcli.modes.symbolic import matrix
+
+    started, tape, warnings = time.perf_counter(), problem.tape, list(problem.warnings)
+    require_detailed(len(tape.nodes) - tape.first_op, "symbolic mode")
+    inputs = _inputs(problem)
+    vals = evaluate_arrays(tape, inputs, tape.active(problem.wrt), warnings)  # domains and kinks, as in AD
+    point = dict(zip(tape.names, inputs, strict=True))
+    used = {n.payload for n in topo_order(problem.parsed.outputs) if n.op == "var"}
+    point = {n: v for n, v in point.items() if n in used or n in problem.wrt}
+    found, operations = matrix.jacobian_values(problem.parsed.outputs, problem.wrt, point)
+    result = _base(problem, vals, "symbolic", 1)
+    result.jacobian = found.tolist()
+    _finite(result.jacobian, problem, "Jacobian", warnings)
+    arrays.describe(problem, result)
+    result.warnings = warnings
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "derivative_ops": operations}
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _numeric(problem: Problem, options: Any, direction: Any, cotangent: Any) -> Result:

@@ -38,6 +38,7 @@ from adcli.cli.options import (
     Samples,
     Save,
     Seed,
+    Shape,
     Step,
     Strict,
     Sweep,
@@ -204,6 +205,7 @@ def diff(
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of the input syntax.")] = False,
     cse: Annotated[bool, typer.Option("--cse", help="Shared form: @1 = … for repeated parts, when shorter.")] = False,
     steps: Annotated[bool, typer.Option("--steps", help="Show the rules applied, node by node.")] = False,
+    shape: Shape = None,
     fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,
@@ -215,7 +217,7 @@ def diff(
     def compute(text: str, given: Any, defaults: Any) -> Any:
         from adcli.commands.diff import diff as derivatives
 
-        options = {"latex": latex, "cse": cse, "steps": steps, "strict": strict}
+        options = {"latex": latex, "cse": cse, "steps": steps, "strict": strict, "shape": shape}
         return derivatives(text, wrt_names(wrt), order, given, defaults=defaults, each_point=True, **options)
 
     def show(result: Any, chosen: str, place: Any) -> None:

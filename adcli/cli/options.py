@@ -130,6 +130,12 @@ RelativeAgreement = Annotated[float, _float_option("--rtol", help="Relative tole
 AbsoluteAgreement = Annotated[float, _float_option("--atol", help="Absolute tolerance of agreement.")]
 Relative = Annotated[float, _float_option("--rtol", help="Relative tolerance.")]
 Absolute = Annotated[float, _float_option("--atol", help="Absolute tolerance.")]
+Shape = Annotated[
+    str | None,
+    typer.Option(
+        "--shape", help="Array shapes for matrix calculus: x=3,A=3x3, or symbolic sizes x=n,A=nxn.", rich_help_panel=INPUT
+    ),
+]
 Strict = Annotated[
     bool, typer.Option("--strict", help="Refuse implicit multiplication (2x, x(1+x)).", rich_help_panel=INPUT)
 ]

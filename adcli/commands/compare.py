@@ -326,9 +326,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     frameworks = peers(frameworks)
     failures: dict[str, AdcliError] = {}
     chosen = choose(modes)
-    scalar_only = []
-    if problem.tape.shapes is not None and "symbolic" in chosen:  # matrix calculus is a later issue
-        chosen, scalar_only = [m for m in chosen if m != "symbolic"], ["symbolic mode works on scalar expressions only"]
+    scalar_only: list[str] = []
     runs = {m: _run(m, problem, repeat, failures) for m in chosen}
     ok = [m for m, r in runs.items() if r.error is None]
     if not ok:  # the first mode's error as it came, with its line, column and source (a caret, as grad's)

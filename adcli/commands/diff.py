@@ -16,6 +16,7 @@ import numpy as np
 
 from adcli.batch.points import at as at_point
 from adcli.batch.points import is_many, over_chunks
+from adcli.commands import matdiff
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import Node, topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
@@ -54,10 +55,13 @@ class Derivatives:
     size: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     failures: Any = None  # many points, each_point: the points that failed (adcli.batch.points.Failures)
+    shapes: dict[str, list[Any]] | None = None  # array expressions (issue 13): each variable's shape
 
     def to_dict(self, command: str = "diff") -> dict[str, Any]:
         out: dict[str, Any] = {"input": self.input, "read_as": self.read_as, "outputs": self.outputs}
         out.update(wrt=self.wrt, order=self.order, derivatives=self.derivatives)
+        if self.shapes is not None:
+            out["shapes"] = self.shapes
         if self.order > 1:
             out["columns"] = self.columns
         if self.latex is not None:
@@ -67,7 +71,7 @@ class Derivatives:
         if self.shared_latex is not None:
             out["shared_latex"] = [{"name": n, "expression": t} for n, t in self.shared_latex]
         if self.at is not None:
-            out.update(at=self.at, value=self.value, values=self.values)
+            out.update(at=_plain(self.at), value=_plain(self.value), values=_plain(self.values))
         if self.failures is not None:  # their entries in value and values are null
             point = self.failures.problem.point
             out["failures"] = [
@@ -100,6 +104,14 @@ def _check_wrt(wrt: Sequence[str] | None) -> None:
             raise AdcliError("usage_error", f"--wrt {name}: {name} is a function, not a variable")
     if wrt is not None and len(set(wrt)) != len(wrt):
         raise AdcliError("usage_error", "--wrt names a variable twice")
+
+
+def _check_options(order: int, wrt: Sequence[str] | None) -> None:
+    if order < 1:
+        raise AdcliError("usage_error", f"--order must be 1 or more, not {order}")
+    if order > MAX_ORDER:
+        raise AdcliError("usage_error", f"--order {order} is over the limit of {MAX_ORDER}")
+    _check_wrt(wrt)
 
 
 def _unpointed(
@@ -264,6 +276,7 @@ def diff(  # noqa: PLR0913 - the command's options
     strict: bool = False,
     defaults: Sequence[Any] = (),
     each_point: bool = False,
+    shape: str | None = None,
 ) -> Derivatives:
     """`adcli.commands.diff.diff("x^2")`: the derivative expressions (and their values when a point is given).
 
@@ -275,17 +288,18 @@ def diff(  # noqa: PLR0913 - the command's options
     from adcli.language.parser import parse
 
     started = time.perf_counter()
-    if order < 1:
-        raise AdcliError("usage_error", f"--order must be 1 or more, not {order}")
-    if order > MAX_ORDER:
-        raise AdcliError("usage_error", f"--order {order} is over the limit of {MAX_ORDER}")
-    _check_wrt(wrt)
+    _check_options(order, wrt)
     problem, notes = None, []
     require_detailed_text(text, "diff")  # a 1 MB sum: refused at once, not after seconds of parsing
     parsed = parse(text, strict=strict)
     require_detailed(count_operations(parsed.outputs), "diff")  # before the tape and the simplifier
     scalar_only(topo_order(parsed.outputs))  # array operations: a usage_error before the point's sweep
     point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None
+    if matdiff.is_array_problem(parsed, point, shape):  # matrix calculus (issue 13)
+        if order != 1:
+            raise AdcliError("usage_error", "diff on arrays gives first derivatives (--order 1); hess takes scalars")
+        options = {"latex": latex, "cse": cse, "steps": steps, "print_rows": _print}
+        return matdiff.diff_arrays(parsed, wrt, point or {}, shape, Derivatives, **options)
     missing = api.shared_point_gaps(parsed, at, defaults)
     if point is not None and not missing:  # a point for every variable: values too
         problem = api.prepare(text, at, wrt, strict=strict, defaults=defaults, each_point=each_point, parsed=parsed)

@@ -16,7 +16,7 @@ from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order_of
 
 #: binding strength of each operation's printed form (atoms and calls bind tightest).
-PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
+PRECEDENCE: dict[str, int] = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "hadamard": 2, "neg": 3, "pow": 4}
 ATOM = 5
 
 
@@ -61,6 +61,14 @@ LATEX: dict[str, tuple[Piece, ...]] = {
     "log": (r"\ln\left(", Slot(0), r"\right)"),
     "log10": (r"\log_{10}\left(", Slot(0), r"\right)"),
     "log2": (r"\log_{2}\left(", Slot(0), r"\right)"),
+    # arrays (issue 13): Aᵀ, the matrix product by juxtaposition, ⊙ for an elementwise product of arrays
+    # (`hadamard`: a display-only node that matrix calculus puts in place of such a mul), A⁻¹, det, 1
+    "transpose": ("{", Slot(0, ATOM), r"}^\top"),
+    "matmul": (Slot(0, 2, frozenset({"div"}), leading=True), " ", Slot(1, 3)),
+    "hadamard": (Slot(0, 2, frozenset({"div", "matmul"}), leading=True), r" \odot ", Slot(1, 3)),
+    "inv": ("{", Slot(0, ATOM), "}^{-1}"),
+    "det": (r"\det\left(", Slot(0), r"\right)"),
+    "ones": (r"\mathbf{1}",),
 }
 LATEX_NAMES = {
     **{f: "\\" + f for f in ("sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh")},
@@ -150,6 +158,8 @@ def _template(node: Node, latex: bool = False, labels: Mapping[Node, str] = {}) 
         return (Slot(0, 2, leading=True), " ", Slot(1, 3))  # 2 x, x \sin\left(x\right): juxtaposed
     if latex and node.op == "pow" and _bare_base(node.args[0], labels):
         return (Slot(0, ATOM), "^{", Slot(1), "}")
+    if latex and node.op == "transpose" and (node.args[0].op == "var" or node.args[0] in labels):
+        return (Slot(0, ATOM), r"^\top")
     if node.op in table:
         return table[node.op]
     if node.op in ("stack", "index"):

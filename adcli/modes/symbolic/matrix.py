@@ -180,3 +180,21 @@ def reverse_gradient(output: Node, wrt: Sequence[str], point: dict[str, np.ndarr
         np.zeros(np.shape(point[n])) if adjoints[k] is None else np.broadcast_to(adjoints[k], np.shape(point[n]))
         for k, n in enumerate(wrt)
     ]
+
+
+def jacobian_values(
+    outputs: Sequence[Node], wrt: Sequence[str], point: dict[str, np.ndarray]
+) -> tuple[np.ndarray, int]:
+    """Symbolic mode's Jacobian at a point, in the layout of the AD modes on arrays: rows the outputs'
+    entries, columns the wrt variables' entries (row-major); and the derivative graphs' operations."""
+    shapes = Shapes({n: tuple(np.shape(v)) for n, v in point.items()})
+    found = jacobian(outputs, wrt, shapes)
+    flat = [n for row in found.rows for n in row]
+    values = evaluate(flat, dict(point)) if flat else []
+    rows = []
+    for i, output in enumerate(outputs):
+        entries = int(np.prod(shapes(output), dtype=int))
+        blocks = [np.reshape(values[i * len(wrt) + k], (entries, -1)) for k in range(len(wrt))]
+        rows.append(np.concatenate(blocks, axis=1) if blocks else np.zeros((entries, 0)))
+    operations = sum(1 for n in topo_order(flat) if n.args)
+    return np.concatenate(rows, axis=0), operations
