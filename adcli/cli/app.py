@@ -662,6 +662,7 @@ def check(
     seed: CheckSeed = 0,
     rtol: Relative = 1e-7,
     atol: Absolute = 1e-9,
+    shape: Shape = None,
     fmt: Presented = None,
     precision: Precision = 10,
     strict: Strict = False,
@@ -674,7 +675,7 @@ def check(
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
         options = checking.Options(samples=samples, seed=seed, rtol=rtol, atol=atol)
-        return checking.check(text, of, wrt_names(wrt), given, options, strict=strict, defaults=defaults)
+        return checking.check(text, of, wrt_names(wrt), given, options, strict=strict, defaults=defaults, shape=shape)
 
     def show(result: Any, chosen: str, place: Any) -> None:
         if chosen == "json":

@@ -226,6 +226,7 @@ def check(  # noqa: PLR0913 - the command's options
     options: Options | None = None,
     strict: bool = False,
     defaults: Sequence[Any] = (),
+    shape: str | None = None,
 ) -> Verdict:
     """Is `answer` the derivative of `expr` (the gradient, one part per --wrt variable)?
 
@@ -242,8 +243,15 @@ def check(  # noqa: PLR0913 - the command's options
         )
     parsed = _expression(expr, strict)
     parsed_answer = _answer(answer, strict, set(variables(parsed.outputs)) | set(wrt or ()))
-    names = _wrt(parsed, parsed_answer, wrt)
     from adcli import api
+    from adcli.commands import matcheck, matdiff
+
+    point = api._merge_point(parsed, [*parsed_answer.point, *api._bindings(at)], defaults)
+    if matdiff.is_array_problem(parsed, point, shape) or matdiff.is_array_problem(parsed_answer, None, None):
+        verdict = matcheck.check_arrays(parsed, parsed_answer, wrt, point, shape, options)  # issue 13
+        verdict.answer, verdict.of = answer, expr
+        return verdict
+    names = _wrt(parsed, parsed_answer, wrt)
 
     own = parsed_answer.point  # the answer's own `at`: where a grader wants it checked
     given = api._merge_point(parsed, [*own, *api._bindings(at)], defaults)

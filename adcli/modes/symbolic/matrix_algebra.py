@@ -302,6 +302,7 @@ class Algebra:
         "matmul": mm,
         "outer": outer,
         "transpose": t,
+        "inv": lambda self, a: self.t(make("inv", a.args)) if a.op == "transpose" else make("inv", (a,)),
     }
 
 
