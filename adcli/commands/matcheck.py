@@ -110,7 +110,7 @@ def _shapes_text(point: Mapping[str, np.ndarray]) -> str:
     return ", ".join(f"{n} {show(np.shape(v))}" for n, v in point.items())
 
 
-def _wrong(
+def _wrong(  # noqa: PLR0913 - a counterexample has its parts
     reason: str, wrt: Sequence[str], checked: int, point: Any = None, w: str = "", a: Any = None, d: Any = None
 ) -> Verdict:
     ce = None
