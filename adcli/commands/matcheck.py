@@ -29,7 +29,7 @@ MAX_SIZE = 5
 def _proof(expr: Node, answers: Sequence[Node], wrt: Sequence[str], shapes: Shapes) -> tuple[bool, str]:
     """(the answer minus adcli's gradient simplifies to 0 for each variable, adcli's gradient as text)."""
     found = gradient(expr, wrt, shapes).gradients
-    algebra = Algebra(shapes)
+    algebra = Algebra(shapes, canonical=True)
     same = True
     for mine, theirs in zip(found, answers, strict=True):
         try:

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from adcli.core import exact as q
 from adcli.core.graph import Node, const, make, topo_order
+from adcli.core.printing import to_text
 from adcli.modes.symbolic.matrix_shapes import Shapes
 
 Coef = q.Rational | float
@@ -42,8 +43,12 @@ def _number(c: Coef) -> Node:
 class Algebra:
     """Constructors that simplify as they build; `simplify` rebuilds a whole graph through them."""
 
-    def __init__(self, shapes: Shapes) -> None:
+    def __init__(self, shapes: Shapes, canonical: bool = False) -> None:
         self.shape = shapes
+        #: terms and factors in a canonical order (by their text), so that equal expressions written in
+        #: different orders become one node: for proofs (adcli check); printing keeps the order as derived
+        self.canonical = canonical
+        self.texts: dict[Node, str] = {}
         self.memo: dict[Node, Node] = {}
         self.ones_like: dict[tuple, Node] = {}  # shape -> a variable of that shape, for ones(x)
 
@@ -103,6 +108,8 @@ class Algebra:
         if coef == 0:
             return const(0)
         factors = self._sigmoids(self._no_ones(factors))
+        if self.canonical:
+            factors.sort(key=lambda fk: self._text(fk[0]))
         factors.sort(key=lambda fk: 0 if self.shape(fk[0]) == () else 1)  # stable: otherwise as written
         up = [f if k == 1 else make("pow", (f, const(k))) for f, k in factors if k > 0]
         down = [f if k == -1 else make("pow", (f, const(-k))) for f, k in factors if k < 0]
@@ -152,6 +159,9 @@ class Algebra:
                 stack += [(n.args[1], sign if n.op == "add" else -sign), (n.args[0], sign)]
                 continue
             coef, factors = self.monomial(n)
+            if self.canonical and len(factors) == 1 and factors[0][1] == 1 and factors[0][0].op in ("add", "sub"):
+                stack.append((factors[0][0], sign * coef))  # -(a + b), 2*(a - b): a sum of its own
+                continue
             core = self.product(1, factors)
             out.append((sign * coef, core))
         return out
@@ -162,6 +172,8 @@ class Algebra:
             for c, core in self.terms(a):
                 combined[core] = combined.get(core, 0) + c
         items = [(c, core) for core, c in combined.items() if c != 0]
+        if self.canonical:
+            items.sort(key=lambda item: self._text(item[1]))
         common = self._common(items)
         if common:  # c*A + c*B = c*(A + B), elementwise
             inner = [(c, self.div(core, common)) for c, core in items]
@@ -272,6 +284,11 @@ class Algebra:
         if a.op in ("add", "sub") and all(x.op == "transpose" for _, x in self.terms(a)):
             return self.add(*[self.mul(_number(c), self.t(x)) for c, x in self.terms(a)])
         return make("transpose", (a,))
+
+    def _text(self, node: Node) -> str:
+        if node not in self.texts:
+            self.texts[node] = to_text(node, truncate=True, limit=400)
+        return self.texts[node]
 
     def _chain_of(self, a: Node) -> list[Node]:
         """The factors of a chain of @ (left-associated), left to right."""
