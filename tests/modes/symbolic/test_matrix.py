@@ -1,3 +1,4 @@
+# ruff: noqa: N803, N806 - matrices are capitals, as in the expressions
 """Symbolic matrix calculus (issue 13): identities against their closed forms, and printed derivatives
 parsed back and evaluated against reverse mode at random shapes and values (hypothesis).
 
@@ -38,7 +39,12 @@ IDENTITIES: list[tuple[str, str, dict, Callable[..., np.ndarray]]] = [
     ("logdet(X)", "X", {"X": ("n", "n")}, lambda X: inv(X).T),
     ("det(X)", "X", {"X": ("n", "n")}, lambda X: np.linalg.det(X) * inv(X).T),
     ("tr(inv(X) @ A)", "X", {"X": ("n", "n"), "A": ("n", "n")}, lambda X, A: -(inv(X) @ A @ inv(X)).T),
-    ("a @ inv(X) @ b", "X", {"a": ("n",), "X": ("n", "n"), "b": ("n",)}, lambda a, X, b: -inv(X).T @ np.outer(a, b) @ inv(X).T),
+    (
+        "a @ inv(X) @ b",
+        "X",
+        {"a": ("n",), "X": ("n", "n"), "b": ("n",)},
+        lambda a, X, b: -inv(X).T @ np.outer(a, b) @ inv(X).T,
+    ),
     ("norm(A @ x - b)^2", "x", {"A": ("m", "n"), "x": ("n",), "b": ("m",)}, lambda A, x, b: 2 * A.T @ (A @ x - b)),
     ("norm(X)^2", "X", {"X": ("m", "n")}, lambda X: 2 * X),
     ("norm(x)", "x", {"x": ("n",)}, lambda x: x / np.linalg.norm(x)),
@@ -57,8 +63,18 @@ IDENTITIES: list[tuple[str, str, dict, Callable[..., np.ndarray]]] = [
         {"W": ("k", "n"), "x": ("n",), "y": ("k",)},
         lambda W, x, y: np.outer(np.sum(y) * np.exp(W @ x) / np.sum(np.exp(W @ x)) - y, x),
     ),
-    ("norm(T - U @ V')^2", "U", {"T": ("m", "n"), "U": ("m", "k"), "V": ("n", "k")}, lambda T, U, V: -2 * (T - U @ V.T) @ V),
-    ("b @ X' @ X @ c", "X", {"b": ("n",), "X": ("m", "n"), "c": ("n",)}, lambda b, X, c: X @ (np.outer(b, c) + np.outer(c, b))),
+    (
+        "norm(T - U @ V')^2",
+        "U",
+        {"T": ("m", "n"), "U": ("m", "k"), "V": ("n", "k")},
+        lambda T, U, V: -2 * (T - U @ V.T) @ V,
+    ),
+    (
+        "b @ X' @ X @ c",
+        "X",
+        {"b": ("n",), "X": ("m", "n"), "c": ("n",)},
+        lambda b, X, c: X @ (np.outer(b, c) + np.outer(c, b)),
+    ),
 ]
 
 
@@ -85,7 +101,10 @@ def _printed(text: str, wrt: str, shapes: dict) -> str:
     return to_text(gradient(parse(text).outputs[0], [wrt], Shapes(shapes)).gradients[0])
 
 
-@pytest.mark.parametrize(("text", "wrt", "shapes", "closed"), IDENTITIES, ids=[f"{t} by {w}" for t, w, _, _ in IDENTITIES])
+_IDS = [f"{t} by {w}" for t, w, *_ in IDENTITIES]
+
+
+@pytest.mark.parametrize(("text", "wrt", "shapes", "closed"), IDENTITIES, ids=_IDS)
 def test_identity_against_its_closed_form(text: str, wrt: str, shapes: dict, closed: Callable) -> None:
     """Found once for symbolic sizes, the printed derivative is parsed back and evaluated at three sizes."""
     printed = _printed(text, wrt, shapes)
