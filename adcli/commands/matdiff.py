@@ -178,7 +178,10 @@ def diff_arrays(  # noqa: PLR0913 - the command's options
     result = result_type(
         input=parsed.source,
         read_as=parsed.read_as(),
-        outputs=[to_text(n, parsed.labels, truncate=True) for n in parsed.outputs],
+        outputs=[
+            name if name is not None else to_text(parsed.outputs[i], parsed.labels, truncate=True)
+            for name, i in zip(found.names, found.sources, strict=True)
+        ],
         wrt=names,
         order=1,
         columns=[[w] for w in names],
@@ -196,7 +199,7 @@ def diff_arrays(  # noqa: PLR0913 - the command's options
     if steps:
         result.steps = found.steps
     if point and all(n in point for n in variables(parsed.outputs)):
-        _values(parsed, names, point, rows, result)
+        _values(parsed, names, point, found, result)
     elif point:
         missing = [n for n in variables(parsed.outputs) if n not in point]
         result.notes.append(f"no value for {', '.join(missing)}: the derivatives are shown without values")
@@ -204,18 +207,18 @@ def diff_arrays(  # noqa: PLR0913 - the command's options
     return result
 
 
-def _values(parsed: Any, names: Sequence[str], point: Mapping[str, Any], rows: Any, result: Any) -> None:
-    """The outputs and derivatives at the point, each derivative checked against reverse mode first."""
+def _values(parsed: Any, names: Sequence[str], point: Mapping[str, Any], found: Jacobian, result: Any) -> None:
+    """The outputs and derivatives at the point, each scalar output's gradient checked against reverse mode first."""
     values = {n: np.asarray(point[n], dtype=float) for n in variables(parsed.outputs)}
-    got = evaluate([*parsed.outputs, *[n for row in rows for n in row]], values)
+    got = evaluate([*parsed.outputs, *[n for row in found.rows for n in row]], values)
     outputs, entries = got[: len(parsed.outputs)], got[len(parsed.outputs) :]
     width = len(names)
-    for i, output in enumerate(parsed.outputs):
-        if np.shape(outputs[i]) != ():
+    for r, (name, i) in enumerate(zip(found.names, found.sources, strict=True)):
+        if name is not None or np.shape(outputs[i]) != ():
             continue
-        reference = reverse_gradient(output, names, values)
+        reference = reverse_gradient(parsed.outputs[i], names, values)
         for k in range(width):
-            mine, theirs = entries[i * width + k], reference[k]
+            mine, theirs = entries[r * width + k], reference[k]
             scale = max(1.0, float(np.max(np.abs(theirs)))) if np.size(theirs) else 1.0
             if np.shape(mine) != np.shape(theirs) or float(np.max(np.abs(mine - theirs), initial=0)) > AGREE * scale:
                 raise AdcliError(
@@ -224,5 +227,5 @@ def _values(parsed: Any, names: Sequence[str], point: Mapping[str, Any], rows: A
                     "(a bug in adcli: please report it); reverse mode's numbers are right: adcli grad",
                 )
     result.at = dict(values)  # arrays: the renderers print them, to_dict makes them lists
-    result.value = list(outputs)
-    result.values = [[entries[i * width + k] for k in range(width)] for i in range(len(outputs))]
+    result.value = [outputs[i] for i in found.sources]
+    result.values = [[entries[r * width + k] for k in range(width)] for r in range(len(found.rows))]

@@ -102,52 +102,63 @@ def _zeros(x: Node, shapes: Shapes, rules: Rules) -> Node:
 
 @dataclass
 class Jacobian:
-    """Derivatives of every output by every wrt variable: rows[i][k] is output i by variable k.
+    """Derivatives of every output by every wrt variable: rows[i][k] is row i by variable k.
 
-    For an array-valued output, `flattened[i][k]` (when set) lists (label, node) per output entry:
-    a tensor of order 3 or more printed as its flattened Jacobian."""
+    A row is an output, or (a tensor of order 3 or more: an array output by a matrix) one entry of an
+    array output, labelled in `names` (`f[1, 0]`): the flattened Jacobian, one gradient per entry."""
 
     rows: list[list[Node]]
-    labels: list[list[list[str]] | None]
+    names: list[str | None]  # None: the row is the output itself
+    sources: list[int]  # the output each row belongs to
     steps: list[StepTree] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def jacobian(outputs: Sequence[Node], wrt: Sequence[str], shapes: Shapes, steps: bool = False) -> Jacobian:
     """Each output's derivative: a gradient (scalar output), else the Jacobian stacked by output entry."""
-    result = Jacobian([], [])
-    for output in outputs:
+    result = Jacobian([], [], [])
+    for i, output in enumerate(outputs):
         shape = shapes(output)
         if shape == ():
             found = gradient(output, wrt, shapes, steps)
             result.rows.append(found.gradients)
-            result.labels.append(None)
+            result.names.append(None)
+            result.sources.append(i)
             result.steps += found.steps
             continue
-        result.rows.append(_stacked(output, shape, wrt, shapes, result))
-        result.labels.append(None)
+        _entries(i, output, shape, wrt, shapes, result)
     return result
 
 
-def _stacked(output: Node, shape: tuple, wrt: Sequence[str], shapes: Shapes, result: Jacobian) -> list[Node]:
-    """Rows of the Jacobian of an array output, one per entry (row-major), stacked as a literal."""
+def _entries(i: int, output: Node, shape: tuple, wrt: Sequence[str], shapes: Shapes, result: Jacobian) -> None:
+    """An array output: its Jacobian as one array literal (rows = the output's entries) when that is a
+    matrix or a vector; else (order 3 or more) one labelled row per entry, each its gradient."""
     if not all(isinstance(s, int) for s in shape):
         raise AdcliError(
             "usage_error",
             f"the Jacobian of an output of symbolic shape {shape} needs sizes: give --shape with numbers or --at",
         )
-    entries = [make("index", (output,), tuple(("i", int(i)) for i in idx)) for idx in np.ndindex(*shape)]
+    indices = list(np.ndindex(*shape))
+    entries = [make("index", (output,), tuple(("i", int(k)) for k in idx)) for idx in indices]
     grads = [gradient(e, wrt, shapes).gradients for e in entries]
-    row: list[Node] = []
-    for k, name in enumerate(wrt):
-        order = len(shape) + len(shapes(make("var", payload=name)))
-        if order >= 3:
-            result.notes.append(
-                f"d({_short(output)})/d{name} is a tensor of order {order}: printed as its flattened Jacobian, "
-                f"one {name}-shaped block per entry of the output, row-major"
-            )
-        row.append(make("stack", [g[k] for g in grads]))
-    return row
+    orders = [len(shape) + len(shapes(make("var", payload=name))) for name in wrt]
+    if max(orders, default=0) <= 2:
+        algebra = Algebra(shapes)
+        stacked = [presented(algebra.simplify(make("stack", [g[k] for g in grads]))) for k in range(len(wrt))]
+        result.rows.append(stacked)
+        result.names.append(None)
+        result.sources.append(i)
+        return
+    text = _short(output)
+    big = [name for name, order in zip(wrt, orders, strict=True) if order >= 3]
+    result.notes.append(
+        f"the derivative of {text} by {', '.join(big)} is a tensor of order {max(orders)}: printed as its flattened"
+        f" Jacobian, one row per entry of {text} (row-major), each that entry's gradient in the variable's shape"
+    )
+    for idx, g in zip(indices, grads, strict=True):
+        result.rows.append(g)
+        result.names.append(f"({text}){list(idx)}".replace(" ", "").replace(",", ", "))
+        result.sources.append(i)
 
 
 # ---- numbers: the derivative at a point, and reverse mode's for comparison ------------------------------
@@ -192,9 +203,9 @@ def jacobian_values(
     flat = [n for row in found.rows for n in row]
     values = evaluate(flat, dict(point)) if flat else []
     rows = []
-    for i, output in enumerate(outputs):
-        entries = int(np.prod(shapes(output), dtype=int))
-        blocks = [np.reshape(values[i * len(wrt) + k], (entries, -1)) for k in range(len(wrt))]
+    for r, (name, source) in enumerate(zip(found.names, found.sources, strict=True)):
+        entries = 1 if name is not None else int(np.prod(shapes(outputs[source]), dtype=int))
+        blocks = [np.reshape(values[r * len(wrt) + k], (entries, -1)) for k in range(len(wrt))]
         rows.append(np.concatenate(blocks, axis=1) if blocks else np.zeros((entries, 0)))
     operations = sum(1 for n in topo_order(flat) if n.args)
     return np.concatenate(rows, axis=0), operations

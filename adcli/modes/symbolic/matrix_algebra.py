@@ -16,6 +16,7 @@ from fractions import Fraction
 from adcli.core import exact as q
 from adcli.core.graph import Node, const, make, topo_order
 from adcli.core.printing import to_text
+from adcli.modes.symbolic import matrix_literals as lit
 from adcli.modes.symbolic.matrix_shapes import Shapes
 
 Coef = q.Rational | float
@@ -107,7 +108,7 @@ class Algebra:
         """The node for a monomial: scalar factors first, then arrays; a quotient for negative exponents."""
         if coef == 0:
             return const(0)
-        factors = self._sigmoids(self._no_ones(factors))
+        factors = lit.spread(self, self._sigmoids(self._no_ones(factors)))
         if self.canonical:
             factors.sort(key=lambda fk: self._text(fk[0]))
         factors.sort(key=lambda fk: 0 if self.shape(fk[0]) == () else 1)  # stable: otherwise as written
@@ -172,6 +173,7 @@ class Algebra:
             for c, core in self.terms(a):
                 combined[core] = combined.get(core, 0) + c
         items = [(c, core) for core, c in combined.items() if c != 0]
+        items = lit.merge(self, items)
         if self.canonical:
             items.sort(key=lambda item: self._text(item[1]))
         common = self._common(items)
@@ -231,6 +233,11 @@ class Algebra:
             return b
         if is_identity(b):
             return a
+        e = lit.unit(b)
+        if e is not None and len(self.shape(a)) == 2:  # M @ c·eₖ = c·M[:, k]
+            return self.mul(e[1], lit.column(self, a, e[0]))
+        if e is not None and len(self.shape(a)) == 1:
+            return self.mul(e[1], lit.index(self, a, (("i", e[0]),)))
         sa, aa = self.split(a)
         sb, ab = self.split(b)
         scalar = self.mul(sa, sb)
@@ -306,7 +313,12 @@ class Algebra:
                 continue
             args = tuple(self.memo[a] for a in node.args)
             build = self._RULES.get(node.op)
-            self.memo[node] = build(self, *args) if build else (make(node.op, args, node.payload) if args else node)
+            if node.op == "index":
+                self.memo[node] = lit.index(self, args[0], node.payload)
+            elif build is not None:
+                self.memo[node] = build(self, *args)
+            else:
+                self.memo[node] = make(node.op, args, node.payload) if args else node
         return self.memo[root]
 
     _RULES: dict[str, Callable[..., Node]] = {
@@ -319,6 +331,8 @@ class Algebra:
         "matmul": mm,
         "outer": outer,
         "transpose": t,
+        "stack": lambda self, *items: lit.stack(self, items),
+        "sum": lambda self, a: lit.total(self, a),
         "inv": lambda self, a: self.t(make("inv", a.args)) if a.op == "transpose" else make("inv", (a,)),
     }
 
