@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from adcli.core.errors import AdcliError
@@ -140,8 +140,12 @@ def test_printed_derivative_equals_reverse_mode(case: tuple[str, dict], seed: in
     found = gradient(parse(text).outputs[0], names, Shapes(shapes)).gradients
     printed = [parse(to_text(g)).outputs[0] for g in found]
     point = _point(_sizes(shapes, rng, low=1), rng)
+    try:
+        reference = reverse_gradient(parse(text).outputs[0], names, point)
+    except AdcliError as exc:  # X'AX singular when X has more columns than rows: no derivative there
+        assume(exc.kind != "domain_error")
+        raise
     got = evaluate(printed, point)
-    reference = reverse_gradient(parse(text).outputs[0], names, point)
     for name, mine, theirs in zip(names, got, reference, strict=True):
         assert np.shape(mine) == np.shape(point[name])  # the layout: a gradient has its variable's shape
         scale = max(1.0, float(np.max(np.abs(theirs))))
