@@ -21,11 +21,12 @@ import numpy as np
 
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, const, make, topo_order
+from adcli.core.primitives import TABLE
 from adcli.core.printing import to_text
 from adcli.core.shaped import adjoint_sweep, infer_shapes, local_partials
 from adcli.core.shaped import evaluate as evaluate_tape
 from adcli.core.tape import linearise
-from adcli.modes.symbolic.derivative import Step, StepTree
+from adcli.modes.symbolic.derivative import Step, StepTree, formula
 from adcli.modes.symbolic.matrix_algebra import Algebra, presented
 from adcli.modes.symbolic.matrix_rules import Rules, rule_name
 from adcli.modes.symbolic.matrix_shapes import Shapes
@@ -75,7 +76,7 @@ def gradient(output: Node, wrt: Sequence[str], shapes: Shapes, steps: bool = Fal
         if steps:
             where[node] = len(taken)
             shown = f"Ḡ = {_short(presented(g))}"
-            taken.append(Step(_short(node), rule_name(node.op), "", shown))
+            taken.append(Step(_short(node), rule_name(node.op), _formula(node.op, tuple(need)), shown))
         for a, part in zip(node.args, parts, strict=True):
             if part is not None and a in active:
                 contributions.setdefault(a, []).append(part)
@@ -93,6 +94,18 @@ def gradient(output: Node, wrt: Sequence[str], shapes: Shapes, steps: bool = Fal
             title = f"∂({_short(output)})/∂{name}, reverse mode on matrices"
             found.steps.append(StepTree(title, taken, _short(g)))
     return found
+
+
+def _formula(op: str, need: tuple[bool, ...]) -> str:
+    """The table's own rule: an elementwise primitive's partials, a structural one's VJP in words."""
+    prim = TABLE[op]
+    if prim.rules is None:
+        return formula(op, need)
+    texts = prim.rules.vjp_text
+    if len(texts) > 1:
+        texts = tuple(f"{'AB'[k]}̄ += {t}" for k, (t, on) in enumerate(zip(texts, need, strict=False)) if on)
+    out = "; ".join(texts)
+    return out.replace("{g}", "Ḡ").replace("{a}", "A").replace("{b}", "B").replace("{o}", op + "(A)")
 
 
 def _zeros(x: Node, shapes: Shapes, rules: Rules) -> Node:
@@ -157,7 +170,7 @@ def _entries(i: int, output: Node, shape: tuple, wrt: Sequence[str], shapes: Sha
     )
     for idx, g in zip(indices, grads, strict=True):
         result.rows.append(g)
-        result.names.append(f"({text}){list(idx)}".replace(" ", "").replace(",", ", "))
+        result.names.append(f"({text})[{', '.join(map(str, idx))}]")
         result.sources.append(i)
 
 

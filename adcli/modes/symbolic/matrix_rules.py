@@ -210,4 +210,4 @@ RULE_NAMES: dict[str, str] = {
 def rule_name(op: str) -> str:
     if op in RULE_NAMES:
         return RULE_NAMES[op]
-    return f"chain rule, elementwise: ū = Ḡ ⊙ ∂{op}/∂u (the primitive table's partial), summed over broadcast axes"
+    return "elementwise chain rule: ū = Ḡ ⊙ ∂f/∂u (summed over broadcast axes)"
