@@ -140,7 +140,12 @@ def derive(
     shapes = Shapes(resolve_shapes(present, parse_shapes(spec), point, notes))
     check_shapes(parsed, shapes)
     names = check_wrt(wrt, present)
-    found = jacobian(parsed.outputs, names, shapes, steps)
+    try:
+        found = jacobian(parsed.outputs, names, shapes, steps)
+    except RecursionError:  # the simplifier's rules nest with the expression's products and sums
+        raise AdcliError(
+            "limit_exceeded", "the expression is nested too deeply for symbolic matrix calculus: use grad or jac"
+        ) from None
     return found, names, shapes, notes + found.notes
 
 

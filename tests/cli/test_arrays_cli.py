@@ -131,8 +131,12 @@ def test_graph_shows_shapes() -> None:
     assert "@ (2,)" in out
 
 
-def test_symbolic_on_arrays_is_a_usage_error() -> None:
-    one_line_error(run("grad", "sum(x)", "--at", "x=[1,2]", "--mode", "symbolic"), "usage_error")
+def test_symbolic_on_arrays_is_matrix_calculus_evaluated() -> None:
+    """Issue 13: --mode symbolic on arrays evaluates the matrix-calculus derivative (it was a usage_error)."""
+    out = json.loads(run("grad", "sum(x*x)", "--at", "x=[1,2]", "--mode", "symbolic", "--format", "json").stdout)
+    assert out["gradient"] == {"x": [2.0, 4.0]}
+    one_line_error(run("jac", "A @ x", "--at", "A=[[1,2],[3,4]], x=[1,1]", "--mode", "symbolic", "--dir", "x=[1,0]"),
+                   "usage_error")  # fmt: skip
 
 
 def test_dir_and_cot_take_arrays_of_the_right_shape() -> None:

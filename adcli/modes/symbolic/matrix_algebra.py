@@ -127,7 +127,7 @@ class Algebra:
         bottom = _chain(down)
         return top if bottom is None else make("div", (top, bottom))
 
-    def mul(self, *args: Node) -> Node:
+    def mul(self, *args: Node, distribute: bool = True) -> Node:
         coef: Coef = 1
         factors: dict[Node, int] = {}
         for a in args:
@@ -135,7 +135,15 @@ class Algebra:
             coef *= c
             for f, k in fs:
                 factors[f] = factors.get(f, 0) + k
-        return self.product(coef, [(f, k) for f, k in factors.items() if k != 0])
+        kept = [(f, k) for f, k in factors.items() if k != 0]
+        node = self.product(coef, kept)
+        sums = [f for f, k in kept if k == 1 and f.op in ("add", "sub")]
+        if distribute and len(sums) == 1 and len(kept) > 1:  # s*(-y/s - c) is c*s - y: distributed when that is shorter
+            rest = self.product(coef, [(f, k) for f, k in kept if f is not sums[0]])
+            spread = self.add(*[self.mul(_number(c), rest, t) for c, t in self.terms(sums[0])])
+            if size(spread) < size(node):
+                return spread
+        return node
 
     def div(self, a: Node, b: Node) -> Node:
         return self.mul(a, make("pow", (b, const(-1))))
@@ -179,7 +187,7 @@ class Algebra:
         common = self._common(items)
         if common:  # c*A + c*B = c*(A + B), elementwise
             inner = [(c, self.div(core, common)) for c, core in items]
-            return self.mul(common, self._sum_node(self._collect(inner)))
+            return self.mul(common, self._sum_node(self._collect(inner)), distribute=False)
         return self._sum_node(self._collect(items))
 
     def _common(self, items: list[tuple[Coef, Node]]) -> Node | None:
@@ -217,6 +225,8 @@ class Algebra:
     def _sum_node(self, items: list[tuple[Coef, Node]]) -> Node:
         if not items:
             return const(0)
+        first = next((i for i, (c, _) in enumerate(items) if c > 0), 0)  # s - y, not -y + s
+        items = [items[first], *items[:first], *items[first + 1 :]]
         node: Node | None = None
         for c, core in items:
             if node is None:
@@ -233,6 +243,13 @@ class Algebra:
             return b
         if is_identity(b):
             return a
+        if b.op == "transpose" and len(self.shape(b)) == 2:  # A' @ B' @ C' is (C @ B @ A)'
+            chain = self._chain_of(a) if a.op == "matmul" else [a]
+            if len(chain) >= 2 and all(x.op == "transpose" for x in chain):
+                inner = b.args[0]
+                for x in reversed(chain):
+                    inner = self.mm(inner, x.args[0])
+                return make("transpose", (inner,))
         e = lit.unit(b)
         if e is not None and len(self.shape(a)) == 2:  # M @ c·eₖ = c·M[:, k]
             return self.mul(e[1], lit.column(self, a, e[0]))
@@ -340,6 +357,14 @@ class Algebra:
 def _whole(node: Node) -> bool:
     value = _value(node)
     return value is not None and not isinstance(value, float) and q.norm(value) == int(value) and abs(value) <= 64
+
+
+def size(node: Node) -> int:
+    """Operations of the printed tree (each occurrence counted)."""
+    count: dict[Node, int] = {}
+    for n in topo_order([node]):
+        count[n] = (1 if n.args else 0) + sum(count[a] for a in n.args)
+    return count[node]
 
 
 def _chain(nodes: list[Node]) -> Node | None:

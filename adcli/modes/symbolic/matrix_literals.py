@@ -92,7 +92,10 @@ def total(alg: Any, a: Node) -> Node:
     """sum of a literal: the sum of its items (each summed when it is an array)."""
     if a.op == "stack":
         return alg.add(*[item if alg.shape(item) == () else total(alg, item) for item in a.args])
-    return make("sum", (a,))
+    scalar, array = alg.split(a)
+    if scalar.op == "const" and scalar.exact == 1:
+        return make("sum", (a,))
+    return alg.mul(scalar, make("sum", (array,)))  # sum(c*v) = c*sum(v)
 
 
 def merge(alg: Any, items: list[tuple[Any, Node]]) -> list[tuple[Any, Node]]:
