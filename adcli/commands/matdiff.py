@@ -221,7 +221,7 @@ def _values(parsed: Any, names: Sequence[str], point: Mapping[str, Any], found: 
     for r, (name, i) in enumerate(zip(found.names, found.sources, strict=True)):
         if name is not None or np.shape(outputs[i]) != ():
             continue
-        reference = reverse_gradient(parsed.outputs[i], names, values)
+        reference = reverse_gradient(parsed.outputs[i], names, values, result.warnings)
         for k in range(width):
             mine, theirs = entries[r * width + k], reference[k]
             scale = max(1.0, float(np.max(np.abs(theirs)))) if np.size(theirs) else 1.0

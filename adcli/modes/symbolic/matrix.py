@@ -192,12 +192,15 @@ def evaluate(nodes: Sequence[Node], point: dict[str, np.ndarray]) -> list[np.nda
     return [np.asarray(vals[o], dtype=float) for o in tape.outputs]
 
 
-def reverse_gradient(output: Node, wrt: Sequence[str], point: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """Reverse mode's gradient of a scalar output (the tape's own sweeps): what symbolic answers must equal."""
+def reverse_gradient(
+    output: Node, wrt: Sequence[str], point: dict[str, np.ndarray], warnings: list[Any] | None = None
+) -> list[np.ndarray]:
+    """Reverse mode's gradient of a scalar output (the tape's own sweeps): what symbolic answers must equal.
+    warnings gets the primal sweep's (a kink on the differentiated path: `nondifferentiable`)."""
     names = list(wrt) + [n for n in point if n not in wrt]
     tape, inputs = _tape([output], {n: point[n] for n in names})
-    vals = evaluate_tape(tape, inputs)
     active = tape.active(list(wrt))
+    vals = evaluate_tape(tape, inputs, active, warnings)
     partials = local_partials(tape, vals, active)
     adjoints = adjoint_sweep(tape, partials, [np.float64(1.0)])
     return [
