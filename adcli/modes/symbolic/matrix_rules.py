@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
+from adcli.core.arrays import key
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, as_node, const, make
 from adcli.core.primitives import TABLE
 from adcli.modes.symbolic.matrix_algebra import Algebra, identity
 
 Adjoints = list[Node | None]
+MAX_SCATTER = 400  # entries of an indexed array whose adjoint is written out as a literal
 
 
 def _unsupported(what: str) -> AdcliError:
@@ -163,15 +167,23 @@ class Rules:
         return [self._scatter(node, g)]
 
     def _scatter(self, node: Node, g: Node) -> Node:
+        """Ḡ scattered into zeros of the argument's shape, as a literal: entry i is Ḡ[its place] or 0."""
         shape = self.shape(node.args[0])
-        keys = node.payload
-        if any(k[0] != "i" for k in keys) or len(keys) != len(shape) or not all(isinstance(s, int) for s in shape):
-            raise _unsupported("slices (only single entries x[i], A[i, j] of arrays of known sizes)")
-        spot = tuple(k[1] % s for k, s in zip(keys, shape, strict=True))  # type: ignore[operator]
+        if not all(isinstance(s, int) for s in shape) or int(np.prod(shape)) > MAX_SCATTER:
+            raise _unsupported(f"indexing an array of symbolic or large shape {shape} (at most {MAX_SCATTER} entries)")
+        g = self.full(g, node)
+        taken = np.arange(int(np.prod(shape))).reshape(shape)[key(node.payload)]
+        place = {int(flat): idx for idx, flat in np.ndenumerate(taken)}
+        scalar = self.shape(node) == ()
+
+        def entry(flat: int) -> Node:
+            if flat not in place:
+                return const(0)
+            return g if scalar else make("index", (g,), tuple(("i", int(i)) for i in place[flat]))
 
         def block(prefix: tuple[int, ...]) -> Node:
             if len(prefix) == len(shape):
-                return g if prefix == spot else const(0)
+                return entry(int(np.ravel_multi_index(prefix, shape)) if shape else 0)
             return make("stack", [block((*prefix, i)) for i in range(shape[len(prefix)])])  # type: ignore[arg-type]
 
         return block(())
