@@ -78,7 +78,10 @@ def _numeric(
     while checked < options.samples and tries < options.samples * 20:
         tries += 1
         concrete = _concrete(shapes, rng, fixed=tries % 2 == 1)
-        point = {n: np.asarray(given[n], float) if n in given else _value(concrete[n], rng) for n in names}
+        if tries == 1 and given:  # the given point first (its values), then random values of those shapes
+            point = {n: np.asarray(given[n], float) if n in given else _value(concrete[n], rng) for n in names}
+        else:
+            point = {n: _value(concrete[n], rng) for n in names}
         try:
             reference = reverse_gradient(expr, wrt, point)
             got = evaluate(list(answers), point)
@@ -99,8 +102,10 @@ def _numeric(
         sizes_seen.add(tuple(sorted({k: v.shape for k, v in point.items()}.items())))
     if checked == 0:
         return Verdict("undecided", "numeric", "no point inside the domain was found", list(wrt), rtol=rtol, atol=atol)
+    where = "the given point and random ones" if given else "random points"
+    shapes_text = f"{len(sizes_seen)} shape{'s' if len(sizes_seen) != 1 else ''}"
     reason = (
-        f"the answer agrees with the gradient at {checked} random points with {len(sizes_seen)} different shapes"
+        f"the answer agrees with the gradient at {checked} points ({where}) in {shapes_text}"
         f" (rtol {rtol:g}, atol {atol:g}); not proven"
     )
     return Verdict("agrees", "numeric", reason, list(wrt), points=checked, rtol=rtol, atol=atol)

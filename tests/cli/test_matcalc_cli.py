@@ -101,7 +101,8 @@ def test_an_order_three_derivative_is_a_labelled_flattened_jacobian(adcli: Run) 
     ("answer", "of", "shape", "code", "verdict"),
     [
         ("2*A'@(A@x-b)", "norm(A@x-b)^2", "A=mxn,x=n,b=m", 0, "correct"),
-        ("2*A'@A@x - 2*A'@b", "norm(A@x-b)^2", "A=mxn,x=n,b=m", 4, "agrees"),
+        ("2*A'@A@x - 2*A'@b", "norm(A@x-b)^2", "A=mxn,x=n,b=m", 0, "correct"),  # expanded, then equal
+        ("x/sqrt(sum(x*x))", "norm(x)", "x=n", 4, "agrees"),  # sqrt(sum(x*x)) is norm(x): not by the rules
         ("inv(X')", "logdet(X)", "X=nxn", 0, "correct"),
         ("inv(X)", "logdet(X)", "X=nxn", 1, "wrong"),  # the transpose matters: X is not symmetric
         ("2*A@(A@x-b)", "norm(A@x-b)^2", "A=3x2,x=2,b=3", 1, "wrong"),  # A@(…) does not fit: a shape

@@ -138,10 +138,10 @@ class Algebra:
         kept = [(f, k) for f, k in factors.items() if k != 0]
         node = self.product(coef, kept)
         sums = [f for f, k in kept if k == 1 and f.op in ("add", "sub")]
-        if distribute and len(sums) == 1 and len(kept) > 1:  # s*(-y/s - c) is c*s - y: distributed when that is shorter
+        if distribute and sums and len(kept) > 1:  # s*(-y/s - c) is c*s - y: distributed when that is shorter
             rest = self.product(coef, [(f, k) for f, k in kept if f is not sums[0]])
             spread = self.add(*[self.mul(_number(c), rest, t) for c, t in self.terms(sums[0])])
-            if size(spread) < size(node):
+            if self.canonical or size(spread) < size(node):  # a proof expands every product of sums
                 return spread
         return node
 
@@ -184,6 +184,8 @@ class Algebra:
         items = lit.merge(self, items)
         if self.canonical:
             items.sort(key=lambda item: self._text(item[1]))
+        if self.canonical:  # expanded: nothing collected, so that equal sums are term-for-term equal
+            return self._sum_node(items)
         common = self._common(items)
         if common:  # c*A + c*B = c*(A + B), elementwise
             inner = [(c, self.div(core, common)) for c, core in items]
@@ -243,18 +245,9 @@ class Algebra:
             return b
         if is_identity(b):
             return a
-        if b.op == "transpose" and len(self.shape(b)) == 2:  # A' @ B' @ C' is (C @ B @ A)'
-            chain = self._chain_of(a) if a.op == "matmul" else [a]
-            if len(chain) >= 2 and all(x.op == "transpose" for x in chain):
-                inner = b.args[0]
-                for x in reversed(chain):
-                    inner = self.mm(inner, x.args[0])
-                return make("transpose", (inner,))
-        e = lit.unit(b)
-        if e is not None and len(self.shape(a)) == 2:  # M @ c·eₖ = c·M[:, k]
-            return self.mul(e[1], lit.column(self, a, e[0]))
-        if e is not None and len(self.shape(a)) == 1:
-            return self.mul(e[1], lit.index(self, a, (("i", e[0]),)))
+        special = self._transposed_chain(a, b) or self._unit(a, b)
+        if special is not None:
+            return special
         sa, aa = self.split(a)
         sb, ab = self.split(b)
         scalar = self.mul(sa, sb)
@@ -262,11 +255,33 @@ class Algebra:
             return const(0)
         if _value(scalar) != 1:
             return self.mul(scalar, self.mm(aa, ab))
+        if self.canonical and (a.op in ("add", "sub") or b.op in ("add", "sub")):  # (A + B) @ C = A@C + B@C
+            return self._expand(self.mm, a, b)
         if len(self.shape(a)) == 1 and len(self.shape(b)) == 2:
             return self.mm(self.t(b), a)  # v @ M = M' @ v
-        if b.op == "matmul" and len(self.shape(b.args[1])) == 2:
+        if b.op == "matmul" and (self.canonical or len(self.shape(b.args[1])) == 2):
             return self.mm(self.mm(a, b.args[0]), b.args[1])  # A @ (B @ C) = A @ B @ C
         return make("matmul", (a, b))
+
+    def _transposed_chain(self, a: Node, b: Node) -> Node | None:
+        """A' @ B' @ C' is (C @ B @ A)' (three transposes or more: one)."""
+        if b.op == "transpose" and len(self.shape(b)) == 2:
+            chain = self._chain_of(a) if a.op == "matmul" else [a]
+            if len(chain) >= 2 and all(x.op == "transpose" for x in chain):
+                inner = b.args[0]
+                for x in reversed(chain):
+                    inner = self.mm(inner, x.args[0])
+                return make("transpose", (inner,))
+        return None
+
+    def _unit(self, a: Node, b: Node) -> Node | None:
+        """M @ c·eₖ = c·M[:, k]; v @ c·eₖ = c·v[k]."""
+        e = lit.unit(b)
+        if e is not None and len(self.shape(a)) == 2:
+            return self.mul(e[1], lit.column(self, a, e[0]))
+        if e is not None and len(self.shape(a)) == 1:
+            return self.mul(e[1], lit.index(self, a, (("i", e[0]),)))
+        return None
 
     def outer(self, a: Node, b: Node) -> Node:
         """outer(M@u, v) = M @ outer(u, v) and outer(u, M@v) = outer(u, v) @ M' (common factors then collect)."""
@@ -274,12 +289,19 @@ class Algebra:
             return self.mm(a.args[0], self.outer(a.args[1], b))
         if b.op == "matmul" and len(self.shape(b.args[0])) == 2:
             return self.mm(self.outer(a, b.args[1]), self.t(b.args[0]))
+        if self.canonical and (a.op in ("add", "sub") or b.op in ("add", "sub")):
+            return self._expand(self.outer, a, b)
         sa, aa = self.split(a)
         sb, ab = self.split(b)
         scalar = self.mul(sa, sb)
         if _value(scalar) != 1:
             return self.mul(scalar, self.outer(aa, ab))
         return make("outer", (a, b))
+
+    def _expand(self, product: Callable[[Node, Node], Node], a: Node, b: Node) -> Node:
+        """A bilinear product of sums as the sum of the products of their terms (for proofs)."""
+        left, right = self.terms(a), self.terms(b)
+        return self.add(*[self.mul(_number(c * d), product(x, y)) for c, x in left for d, y in right])
 
     def t(self, a: Node) -> Node:
         """a' with (A')' = A, outer(a, b)' = outer(b, a), (c*A)' = c*A', (A'@B)' = B'@A."""
@@ -305,7 +327,7 @@ class Algebra:
             inner = self.t(a.args[0])
             if inner.op != "transpose":
                 return make("inv", (inner,))
-        if a.op in ("add", "sub") and all(x.op == "transpose" for _, x in self.terms(a)):
+        if a.op in ("add", "sub") and (self.canonical or all(x.op == "transpose" for _, x in self.terms(a))):
             return self.add(*[self.mul(_number(c), self.t(x)) for c, x in self.terms(a)])
         return make("transpose", (a,))
 
