@@ -31,7 +31,7 @@ def is_array_problem(parsed: Any, point: Mapping[str, Any] | None, shape: str | 
     """An array expression: --shape given, an array value, or a structural primitive (@, ', sum, tr, …)."""
     if shape:
         return True
-    if point and any(np.ndim(v) for v in point.values()):
+    if point and any(isinstance(v, np.ndarray) and v.ndim for v in point.values()):  # not a point set x={1, 2}
         return True
     return any(TABLE.get(n.op) is not None and TABLE[n.op].rules is not None for n in topo_order(parsed.outputs))
 

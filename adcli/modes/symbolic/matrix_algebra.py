@@ -108,7 +108,7 @@ class Algebra:
         """The node for a monomial: scalar factors first, then arrays; a quotient for negative exponents."""
         if coef == 0:
             return const(0)
-        factors = lit.spread(self, self._sigmoids(self._no_ones(factors)))
+        factors, coef = lit.spread(self, self._sigmoids(self._no_ones(factors)), coef)
         if self.canonical:
             factors.sort(key=lambda fk: self._text(fk[0]))
         factors.sort(key=lambda fk: 0 if self.shape(fk[0]) == () else 1)  # stable: otherwise as written

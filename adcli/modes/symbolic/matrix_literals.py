@@ -72,24 +72,28 @@ def stack(alg: Any, items: tuple[Node, ...]) -> Node:
         )
         if columns and shape[1] == len(items):
             return alg.t(source)
-    diagonal = _diagonal(items)
+    diagonal = _diagonal(alg, items)
     return diagonal if diagonal is not None else make("stack", items)
 
 
-def _diagonal(items: tuple[Node, ...]) -> Node | None:
-    """[[v[0], 0], [0, v[1]]] is diag(v)."""
-    source = None
+def _diagonal(alg: Any, items: tuple[Node, ...]) -> Node | None:
+    """[[c·u[0]·v[0], 0], [0, c·u[1]·v[1]]] is diag(c·u ⊙ v)."""
+    signature = None
     for i, row in enumerate(items):
         if row.op != "stack" or len(row.args) != len(items):
             return None
-        for j, entry in enumerate(row.args):
-            if i != j and not (entry.op == "const" and entry.exact == 0):
-                return None
-        d = row.args[i]
-        if d.op != "index" or d.payload != (("i", i),) or (source is not None and d.args[0] is not source):
+        if any(i != j and not (e.op == "const" and e.exact == 0) for j, e in enumerate(row.args)):
             return None
-        source = d.args[0]
-    return make("diag", (source,)) if source is not None else None
+        coef, factors = alg.monomial(row.args[i])
+        if not factors or any(f.op != "index" or f.payload != (("i", i),) for f, _ in factors):
+            return None
+        mine = (coef, tuple((f.args[0], k) for f, k in factors))
+        if signature is not None and mine != signature:
+            return None
+        signature = mine
+    if signature is None:
+        return None
+    return make("diag", (alg.product(signature[0], list(signature[1])),))
 
 
 def total(alg: Any, a: Node) -> Node:
@@ -117,21 +121,22 @@ def merge(alg: Any, items: list[tuple[Any, Node]]) -> list[tuple[Any, Node]]:
     return [(1, merged)] + [item for item in items if item not in same]
 
 
-def spread(alg: Any, factors: list[tuple[Node, int]]) -> list[tuple[Node, int]]:
-    """v ⊙ [0, c, 0] is [0, c·v[1], 0] (a literal with zeros times vectors of its length: entry by entry)."""
-    for i, (lit, k) in enumerate(factors):
-        if k != 1 or lit.op != "stack" or not any(a.op == "const" and a.exact == 0 for a in lit.args):
+def spread(alg: Any, factors: list[tuple[Node, int]], coef: Any) -> tuple[list[tuple[Node, int]], Any]:
+    """c·v ⊙ [0, a, 0] is [0, c·a·v[1], 0]: a literal with zeros times scalars and vectors of its length,
+    entry by entry (so that a Jacobian's rows stay literals that fold: diag(v), M[:, k])."""
+    for i, (literal, k) in enumerate(factors):
+        if k != 1 or literal.op != "stack" or not any(a.op == "const" and a.exact == 0 for a in literal.args):
             continue
-        shape = alg.shape(lit)
+        shape = alg.shape(literal)
         others = [(f, j) for n, (f, j) in enumerate(factors) if n != i]
         if len(shape) != 1 or not all(alg.shape(f) in (shape, ()) and j == 1 for f, j in others):
             continue
         items = []
-        for n, item in enumerate(lit.args):
-            parts = [item] + [f if alg.shape(f) == () else index(alg, f, (("i", n),)) for f, _ in others]
+        for n, item in enumerate(literal.args):
+            parts = [_number(coef), item] + [f if alg.shape(f) == () else index(alg, f, (("i", n),)) for f, _ in others]
             items.append(alg.mul(*parts))
-        return [(stack(alg, tuple(items)), 1)]
-    return factors
+        return [(stack(alg, tuple(items)), 1)], 1
+    return factors, coef
 
 
 def _number(c: Any) -> Node:
