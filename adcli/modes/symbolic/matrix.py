@@ -27,7 +27,8 @@ from adcli.core.shaped import adjoint_sweep, infer_shapes, local_partials
 from adcli.core.shaped import evaluate as evaluate_tape
 from adcli.core.tape import linearise
 from adcli.modes.symbolic.derivative import Step, StepTree, formula
-from adcli.modes.symbolic.matrix_algebra import Algebra, presented
+from adcli.modes.symbolic.matrix_algebra import Algebra
+from adcli.modes.symbolic.matrix_forms import presented
 from adcli.modes.symbolic.matrix_rules import Rules, rule_name
 from adcli.modes.symbolic.matrix_shapes import Shapes
 
