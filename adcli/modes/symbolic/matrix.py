@@ -33,6 +33,7 @@ from adcli.modes.symbolic.matrix_rules import Rules, rule_name
 from adcli.modes.symbolic.matrix_shapes import Shapes
 
 TEXT_LIMIT = 160  # characters of a node or an adjoint in a step
+MAX_ENTRIES = 400  # entries of an array output differentiated symbolically, one gradient each
 
 
 @dataclass
@@ -151,6 +152,12 @@ def _entries(i: int, output: Node, shape: tuple, wrt: Sequence[str], shapes: Sha
         raise AdcliError(
             "usage_error",
             f"the Jacobian of an output of symbolic shape {shape} needs sizes: give --shape with numbers or --at",
+        )
+    if int(np.prod(shape)) > MAX_ENTRIES:
+        raise AdcliError(
+            "limit_exceeded",
+            f"the output has {int(np.prod(shape)):,} entries; symbolic Jacobians of array outputs take up to"
+            f" {MAX_ENTRIES} (one gradient per entry): use jac, or a scalar output such as sum(…)",
         )
     indices = list(np.ndindex(*shape))
     entries = [make("index", (output,), tuple(("i", int(k)) for k in idx)) for idx in indices]
