@@ -471,7 +471,7 @@ def _symbolic_arrays(problem: Problem) -> Result:
     """Symbolic matrix calculus (issue 13) at the point: the derivative graphs evaluated, as the AD modes' layout."""
     from adcli import arrays
     from adcli.core.shaped import evaluate as evaluate_arrays
-    from adcli.modes.symbolic import matrix
+    from adcli.modes.symbolic.matrix import sweep as matrix
 
     started, tape, warnings = time.perf_counter(), problem.tape, list(problem.warnings)
     require_detailed(len(tape.nodes) - tape.first_op, "symbolic mode")

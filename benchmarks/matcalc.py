@@ -30,8 +30,8 @@ import numpy as np
 from adcli.core.graph import topo_order, variables
 from adcli.core.printing import to_text
 from adcli.language.parser import parse
-from adcli.modes.symbolic.matrix import evaluate, gradient, reverse_gradient
-from adcli.modes.symbolic.matrix_shapes import Shapes
+from adcli.modes.symbolic.matrix.shapes import Shapes
+from adcli.modes.symbolic.matrix.sweep import evaluate, gradient, reverse_gradient
 
 S = {"x": ("n",), "A": ("n", "n"), "a": ("n",), "b": ("n",), "c": ("n",), "X": ("n", "n"), "B": ("n", "n")}
 R = {"X": ("m", "n"), "A": ("m", "n"), "x": ("n",), "b": ("m",), "y": ("m",), "w": ("n",)}

@@ -11,52 +11,21 @@ from __future__ import annotations
 import importlib.util
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from adcli.commands.trace import require_one_point
-from adcli.core.errors import EXIT_AGREES, AdcliError
+from adcli.commands.verdict import ATOL, RTOL, Verdict
+from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, build, const, is_const, topo_order, variables
 from adcli.core.printing import to_text
 from adcli.core.tape import MAX_DETAILED
 from adcli.language.parser import Parsed, check_calls, parse
 
-RTOL, ATOL = 1e-7, 1e-9
 TRIES = 40  # random candidates per point wanted (most are in the domain)
 MAX_SAMPLES = 1_000  # --samples at most this: each costs a differentiation, and up to TRIES tries
-#: verdict -> exit code: only a proof is 0; agreeing at points is not one (a distinct code: scripts can tell)
-EXIT = {"correct": 0, "agrees": EXIT_AGREES, "wrong": 1, "undecided": 1}
-
-
-@dataclass
-class Verdict:
-    verdict: str  # "correct" (proven) | "agrees" (at the points checked; not proven) | "wrong" | "undecided"
-    method: str  # "symbolic" | "numeric"
-    reason: str
-    wrt: list[str]
-    answer: str = ""  # the answer checked, as given
-    of: str = ""  # the expression it should be the derivative of, as given
-    points: int = 0  # points checked numerically
-    rtol: float = RTOL
-    atol: float = ATOL
-    counterexample: dict[str, Any] | None = None
-    derivative: str | None = None  # the derivative adcli finds, simplified (when symbolic mode is there)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def proven(self) -> bool:
-        """Only the simplifier proves: points agreeing are evidence, not proof (2*x + relu(x - 100000) vs x^2)."""
-        return self.verdict == "correct"
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT[self.verdict]
-
-    def to_dict(self) -> dict[str, Any]:
-        fields = asdict(self)
-        return {"verdict": fields.pop("verdict"), "proven": self.proven, **fields}
 
 
 def _answer(text: str, strict: bool, bound: set[str]) -> Parsed:

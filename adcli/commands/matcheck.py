@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from adcli.commands.check import Verdict
 from adcli.commands.matdiff import check_shapes, parse_shapes, resolve_shapes
+from adcli.commands.verdict import Verdict
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, is_const, make, variables
 from adcli.core.printing import to_text
-from adcli.modes.symbolic.matrix import evaluate, gradient, reverse_gradient
-from adcli.modes.symbolic.matrix_algebra import Algebra
-from adcli.modes.symbolic.matrix_shapes import MismatchError, Shape, Shapes, show
+from adcli.modes.symbolic.matrix.algebra import Algebra
+from adcli.modes.symbolic.matrix.shapes import MismatchError, Shape, Shapes, show
+from adcli.modes.symbolic.matrix.sweep import evaluate, gradient, reverse_gradient
 
 MAX_SIZE = 5
 

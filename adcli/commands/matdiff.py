@@ -20,8 +20,8 @@ from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, make, topo_order, variables
 from adcli.core.primitives import TABLE
 from adcli.core.printing import to_latex, to_text
-from adcli.modes.symbolic.matrix import Jacobian, evaluate, jacobian, reverse_gradient
-from adcli.modes.symbolic.matrix_shapes import SYMBOLS, MismatchError, Shape, Shapes, show
+from adcli.modes.symbolic.matrix.shapes import SYMBOLS, MismatchError, Shape, Shapes, show
+from adcli.modes.symbolic.matrix.sweep import Jacobian, evaluate, jacobian, reverse_gradient
 
 AGREE = 1e-8  # relative: the printed derivative against reverse mode at the point (they agree to ~1e-15)
 _SIZE = re.compile(r"[A-Za-wyzA-Z_][A-Za-wyz0-9_]*|[0-9]+")  # a size's name has no x: nxn is n by n

@@ -19,8 +19,8 @@ from adcli.core.errors import AdcliError
 from adcli.core.graph import make
 from adcli.core.printing import to_latex, to_text
 from adcli.language.parser import parse
-from adcli.modes.symbolic.matrix import evaluate, gradient, reverse_gradient
-from adcli.modes.symbolic.matrix_shapes import MismatchError, Shapes
+from adcli.modes.symbolic.matrix.shapes import MismatchError, Shapes
+from adcli.modes.symbolic.matrix.sweep import evaluate, gradient, reverse_gradient
 
 inv = np.linalg.inv
 
@@ -208,7 +208,7 @@ def test_symbolic_sizes_that_do_not_unify_are_a_shape_error() -> None:
 
 
 def test_a_vector_gradient_of_a_vector_output_is_refused_for_symbolic_sizes() -> None:
-    from adcli.modes.symbolic.matrix import jacobian
+    from adcli.modes.symbolic.matrix.sweep import jacobian
 
     with pytest.raises(AdcliError, match="needs sizes"):
         jacobian(parse("A @ x").outputs, ["x"], Shapes({"A": ("n", "n"), "x": ("n",)}))

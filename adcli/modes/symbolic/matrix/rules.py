@@ -17,8 +17,8 @@ from adcli.core.arrays import key
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, as_node, const, make
 from adcli.core.primitives import TABLE
-from adcli.modes.symbolic.matrix_algebra import Algebra
-from adcli.modes.symbolic.matrix_forms import identity
+from adcli.modes.symbolic.matrix.algebra import Algebra
+from adcli.modes.symbolic.matrix.forms import identity
 
 Adjoints = list[Node | None]
 MAX_SCATTER = 400  # entries of an indexed array whose adjoint is written out as a literal

@@ -27,10 +27,10 @@ from adcli.core.shaped import adjoint_sweep, infer_shapes, local_partials
 from adcli.core.shaped import evaluate as evaluate_tape
 from adcli.core.tape import linearise
 from adcli.modes.symbolic.derivative import Step, StepTree, formula
-from adcli.modes.symbolic.matrix_algebra import Algebra
-from adcli.modes.symbolic.matrix_forms import presented
-from adcli.modes.symbolic.matrix_rules import Rules, rule_name
-from adcli.modes.symbolic.matrix_shapes import Shapes
+from adcli.modes.symbolic.matrix.algebra import Algebra
+from adcli.modes.symbolic.matrix.forms import presented
+from adcli.modes.symbolic.matrix.rules import Rules, rule_name
+from adcli.modes.symbolic.matrix.shapes import Shapes
 
 TEXT_LIMIT = 160  # characters of a node or an adjoint in a step
 MAX_ENTRIES = 400  # entries of an array output differentiated symbolically, one gradient each

@@ -16,9 +16,9 @@ from fractions import Fraction
 from adcli.core import exact as q
 from adcli.core.graph import Node, const, make, topo_order
 from adcli.core.printing import to_text
-from adcli.modes.symbolic import matrix_literals as lit
-from adcli.modes.symbolic.matrix_forms import is_identity, size
-from adcli.modes.symbolic.matrix_shapes import Shapes
+from adcli.modes.symbolic.matrix import literals as lit
+from adcli.modes.symbolic.matrix.forms import is_identity, size
+from adcli.modes.symbolic.matrix.shapes import Shapes
 
 Coef = q.Rational | float
 Monomial = tuple[Coef, list[tuple[Node, int]]]
