@@ -293,13 +293,13 @@ def diff(  # noqa: PLR0913 - the command's options
     require_detailed_text(text, "diff")  # a 1 MB sum: refused at once, not after seconds of parsing
     parsed = parse(text, strict=strict)
     require_detailed(count_operations(parsed.outputs), "diff")  # before the tape and the simplifier
-    scalar_only(topo_order(parsed.outputs))  # array operations: a usage_error before the point's sweep
     point = api._merge_point(parsed, api._bindings(at), defaults) if at or defaults or parsed.point else None
     if matdiff.is_array_problem(parsed, point, shape):  # matrix calculus (issue 13)
         if order != 1:
             raise AdcliError("usage_error", "diff on arrays gives first derivatives (--order 1); hess takes scalars")
         options = {"latex": latex, "cse": cse, "steps": steps, "print_rows": _print}
         return matdiff.diff_arrays(parsed, wrt, point or {}, shape, Derivatives, **options)
+    scalar_only(topo_order(parsed.outputs))  # the scalar path: an array operation left is a usage_error
     missing = api.shared_point_gaps(parsed, at, defaults)
     if point is not None and not missing:  # a point for every variable: values too
         problem = api.prepare(text, at, wrt, strict=strict, defaults=defaults, each_point=each_point, parsed=parsed)

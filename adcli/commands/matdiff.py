@@ -198,6 +198,8 @@ def diff_arrays(  # noqa: PLR0913 - the command's options
         "input_operations": count_operations(parsed.outputs),
         "operations": count_operations(flat),
     }
+    if not names:
+        result.notes.append("the expression has no variables: there is nothing to differentiate")
     print_rows(rows, False, cse, result)
     if latex:
         result.latex = [[to_latex(latex_form(n, shapes)) for n in row] for row in rows]

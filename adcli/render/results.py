@@ -223,7 +223,7 @@ def dumps(data: Any, default: Any = None) -> str:
         data = _finite(data)
     try:
         return encoder.encode(data)
-    except (ValueError, TypeError):  # a non-finite number, or a numpy array (compare on arrays): converted
+    except ValueError:
         return encoder.encode(_finite(data))
 
 
