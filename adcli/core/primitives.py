@@ -505,7 +505,7 @@ _PRIMITIVES += [
     _structural("logsumexp", "x", arrays.LOGSUMEXP),
     _structural("softmax", "x", arrays.SOFTMAX),
     _structural("diag", "v", arrays.DIAG),
-    _structural("ones", "x", arrays.ONES, domain_text="all arrays (a constant: ones shaped like x)"),
+    _structural("ones", "x", arrays.ONES, domain_text="all arrays (a constant: ones shaped like its argument)"),
     _structural("amax", "x", arrays.AMAX, operator=True, shown="max"),
     _structural("amin", "x", arrays.AMIN, operator=True, shown="min"),
 ]
