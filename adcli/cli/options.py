@@ -133,7 +133,9 @@ Absolute = Annotated[float, _float_option("--atol", help="Absolute tolerance.")]
 Shape = Annotated[
     str | None,
     typer.Option(
-        "--shape", help="Array shapes for matrix calculus: x=3,A=3x3, or symbolic sizes x=n,A=nxn.", rich_help_panel=INPUT
+        "--shape",
+        help="Array shapes for matrix calculus: x=3,A=3x3, or symbolic sizes x=n,A=nxn.",
+        rich_help_panel=INPUT,
     ),
 ]
 Strict = Annotated[
