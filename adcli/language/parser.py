@@ -655,8 +655,8 @@ def plain_point(text: str) -> list[Binding] | None:
     start = 0
     for piece in text.split(","):
         m = _PLAIN.fullmatch(piece)
-        if m is None or m.group(1) in seen or m.group(1) == "at":
-            return None
+        if m is None or m.group(1) in seen or m.group(1) == "at" or m.group(1) in FUNCTIONS or m.group(1) in CONSTANTS:
+            return None  # a function's or constant's name: the parser's error (`tr=1` was bound silently)
         value = float(m.group(2))
         if not math.isfinite(value):
             return None
