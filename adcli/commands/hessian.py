@@ -57,9 +57,18 @@ class Hessian:
     warnings: list[AdcliWarning] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    labels: list[str] | None = None  # array variables: one label an entry (w[0], A[0,1]), row-major
+    shapes: dict[str, list[int]] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """The Hessian's row and column labels: the variables, or with arrays their flattened entries."""
+        return self.labels if self.labels is not None else self.wrt
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in ("input", "read_as", "wrt", "at", "mode", "value")}
+        if self.labels is not None:
+            out.update(labels=self.labels, shapes=self.shapes)
         out.update(gradient=self.gradient, hessian=self.hessian, eigenvalues=self.eigenvalues)
         out.update(verdict=self.verdict, classification=self.classification, critical_point=self.critical_point)
         out.update(gradient_norm=self.gradient_norm, positive_definite=self.positive_definite)
@@ -81,8 +90,13 @@ def check_problem(problem: Any, command: str = "hess") -> None:
     """One output and one point: else a usage_error that says what to do."""
     from adcli.commands.trace import require_one_point
 
-    if problem.tape.shapes is not None:  # second order on arrays is a later issue
-        raise AdcliError("usage_error", f"{command} takes scalar expressions; arrays work with grad, jac and compare")
+    shapes = problem.tape.shapes
+    if shapes is not None and len(problem.tape.outputs) == 1 and shapes[problem.tape.outputs[0]] != ():
+        shape = shapes[problem.tape.outputs[0]]
+        raise AdcliError(
+            "usage_error",
+            f"{command} needs a scalar output; this expression has shape {shape}: reduce it (sum(…)) or index an entry",
+        )
     outputs = len(problem.tape.outputs)
     if outputs != 1:
         raise AdcliError(
@@ -90,7 +104,8 @@ def check_problem(problem: Any, command: str = "hess") -> None:
             f"{command} needs one output; this expression has {outputs}: give each output on its own "
             f'(adcli {command} "{problem.parsed.read_as().split(",")[0].strip()}" …)',
         )
-    require_one_point(problem.point, command)
+    if shapes is None:  # on an array tape the arrays are one point's values
+        require_one_point(problem.point, command)
     if not problem.wrt and command != "taylor":  # fuzzing: `.5` was an internal error in hess, compare --order 2
         raise AdcliError(
             "usage_error",
@@ -200,7 +215,9 @@ def _scaled_eigenvalues(symmetric: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(symmetric * d[:, None] * d[None, :])
 
 
-def critical(result: Hessian, slack: float = 0.0, matrix: np.ndarray | None = None) -> None:
+def critical(
+    result: Hessian, slack: float = 0.0, matrix: np.ndarray | None = None, x: np.ndarray | None = None
+) -> None:
     """Whether the gradient is 0: |∂f/∂xᵢ| <= GTOL·Σₖ|Hᵢₖ|·|xₖ| (plus numeric mode's own error estimate).
 
     At a float point next to an exact critical point x*, ∇f ≈ H·(x − x*) with |xₖ − x*ₖ| <= ε|xₖ|: the
@@ -210,8 +227,10 @@ def critical(result: Hessian, slack: float = 0.0, matrix: np.ndarray | None = No
     g = np.asarray(result.gradient, dtype=float)
     top = float(np.abs(g).max(initial=0.0))
     result.gradient_norm = top * float(np.linalg.norm(g / top)) if top > 0 else 0.0  # scaled: no overflow
-    at = [result.at.get(w) for w in result.wrt]
-    x = np.array([abs(v) if isinstance(v, (int, float)) else 0.0 for v in at], dtype=float)
+    if x is None:  # scalar variables: their values at the point (arrays pass their flattened entries)
+        at = [result.at.get(w) for w in result.wrt]
+        x = np.array([abs(v) if isinstance(v, (int, float)) else 0.0 for v in at], dtype=float)
+    x = np.abs(x)
     reach = np.abs(matrix) @ x if matrix is not None and len(x) == len(g) else np.zeros(len(g))
     bounds = GTOL * reach + slack
     result.tolerance["gradient"] = float(bounds.max(initial=slack))
@@ -277,6 +296,10 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
     `vector`, the Hessian-vector product alone (one forward-over-reverse sweep, no matrix)."""
     started = time.perf_counter()
     check_problem(problem)
+    if problem.tape.shapes is not None:
+        from adcli.commands import hessian_arrays
+
+        return hessian_arrays.hessian(problem, mode, vector, started)
     n = len(problem.wrt)
     if vector is not None:
         return _hvp(problem, mode, vector, started)
@@ -295,7 +318,7 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
         from adcli.modes.numeric import hessian as second
 
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
-    _finite(matrix, result)
+    finite(matrix, result)
     result.hessian = [[float(e) for e in row] for row in matrix]
     critical(result, slack_g, matrix)
     classify(result, matrix, slack_e)
@@ -303,11 +326,11 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
     return result
 
 
-def _finite(matrix: np.ndarray, result: Hessian) -> None:
+def finite(matrix: np.ndarray, result: Hessian) -> None:
     bad = np.argwhere(~np.isfinite(matrix))
     if len(bad):
         i, k = (int(v) for v in bad[0])
-        raise AdcliError("nonfinite", f"the Hessian entry d2f/d{result.wrt[i]}d{result.wrt[k]} is not finite")
+        raise AdcliError("nonfinite", f"the Hessian entry d2f/d{result.names[i]}d{result.names[k]} is not finite")
     if not np.all(np.isfinite(result.gradient)):
         raise AdcliError("nonfinite", "the gradient is not finite")
 

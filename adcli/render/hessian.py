@@ -62,15 +62,15 @@ def hess_lines(h: Any, digits: int) -> list[str]:
         f"value:    {number(h.value, digits)}",
     ]
     lines += ["", "gradient:"] + [
-        "  " + r for r in _aligned([[f"d/d{w}", number(g, digits)] for w, g in zip(h.wrt, h.gradient, strict=True)])
+        "  " + r for r in _aligned([[f"d/d{w}", number(g, digits)] for w, g in zip(h.names, h.gradient, strict=True)])
     ]
     if h.hvp is not None:
         v = ", ".join(f"{w} = {number(x, digits)}" for w, x in (h.vector or {}).items())
         lines += ["", f"H·v (v: {v}):"]
-        lines += ["  " + r for r in _aligned([[w, number(x, digits)] for w, x in zip(h.wrt, h.hvp, strict=True)])]
+        lines += ["  " + r for r in _aligned([[w, number(x, digits)] for w, x in zip(h.names, h.hvp, strict=True)])]
     if h.hessian is not None:
-        rows = [["", *h.wrt]] + [
-            [w, *[number(e, digits) for e in row]] for w, row in zip(h.wrt, h.hessian, strict=True)
+        rows = [["", *h.names]] + [
+            [w, *[number(e, digits) for e in row]] for w, row in zip(h.names, h.hessian, strict=True)
         ]
         lines += ["", "Hessian:"] + ["  " + r for r in _aligned(rows)]
         if h.error_estimate is not None:
@@ -103,9 +103,9 @@ def hess_table(h: Any, digits: int, console: Any) -> None:
     point = ", ".join(f"{k} = {number(v, digits)}" for k, v in h.at.items()) or "(no variables)"
     _heading(console, [h.read_as, f"at {point}", f"({_how(h)})"])
     console.print(Text(f"value {number(h.value, digits)}"))
-    header = ["", "gradient", *(["H·v"] if h.hvp is not None else []), *(h.wrt if h.hessian is not None else [])]
+    header = ["", "gradient", *(["H·v"] if h.hvp is not None else []), *(h.names if h.hessian is not None else [])]
     rows = []
-    for k, w in enumerate(h.wrt):
+    for k, w in enumerate(h.names):
         cells = [number(h.gradient[k], digits)]
         cells += [number(h.hvp[k], digits)] if h.hvp is not None else []
         cells += [number(e, digits) for e in h.hessian[k]] if h.hessian is not None else []

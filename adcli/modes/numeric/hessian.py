@@ -53,12 +53,38 @@ def _displacements(h: np.ndarray, n: int) -> tuple[np.ndarray, list[tuple[int, i
 def _values(problem: Any, base: np.ndarray, moves: np.ndarray) -> np.ndarray:
     """f at base + each move (only the first n inputs move), in one primal sweep."""
     tape, n = problem.tape, moves.shape[1]
+    if tape.shapes is not None:
+        return _array_values(problem, base, moves)
     inputs = [float(problem.point.get(name, 0.0)) for name in tape.names]
     arrays = [np.full(len(moves), float(v)) for v in inputs]
     for k in range(n):
         arrays[k] = base[k] + moves[:, k]
     vals = evaluate(tape, arrays)
     return np.broadcast_to(vals[tape.outputs[0]], (len(moves),)).astype(float)
+
+
+def _array_values(problem: Any, base: np.ndarray, moves: np.ndarray) -> np.ndarray:
+    """f at base + each move for array variables (base: their entries flattened), one primal sweep a point:
+    the array tape evaluates one point at a time."""
+    from adcli.core.shaped import evaluate as evaluate_arrays
+
+    tape, shapes = problem.tape, problem.tape.shapes
+    inputs = [np.asarray(problem.point.get(name, 0.0), dtype=float)[()] for name in tape.names]
+    sizes = [int(np.prod(shapes[k], dtype=int)) for k in range(len(problem.wrt))]
+    cuts = np.cumsum([0, *sizes])
+    out = np.empty(len(moves))
+    for i, move in enumerate(moves):
+        moved = list(inputs)
+        for k in range(len(sizes)):
+            moved[k] = (base[cuts[k] : cuts[k + 1]] + move[cuts[k] : cuts[k + 1]]).reshape(shapes[k])[()]
+        out[i] = float(evaluate_arrays(tape, moved)[tape.outputs[0]])
+    return out
+
+
+def flat_base(problem: Any, vals: list[Any]) -> np.ndarray:
+    """The wrt variables' values at the point, arrays flattened row-major and concatenated."""
+    parts = [np.ravel(np.asarray(v, dtype=float)) for v in vals[: len(problem.wrt)]]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def _sample(problem: Any, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], float]:
@@ -80,8 +106,9 @@ def _sample(problem: Any, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, lis
 def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, float, float]:
     """(Hessian, the gradient's and the eigenvalues' slack from the error estimates); the gradient, the
     error estimates and the cost go into result."""
-    tape, n = problem.tape, len(problem.wrt)
-    base = np.array([float(v) for v in vals[:n]])
+    tape = problem.tape
+    base = flat_base(problem, vals)
+    n = len(base)
     f0 = float(vals[tape.outputs[0]])
     h, f, pairs, scale = _sample(problem, base)
     per_level = 2 * n + 4 * len(pairs)
@@ -136,7 +163,7 @@ def _inaccurate(result: Any, matrix: np.ndarray, estimate: np.ndarray) -> None:
     bad = np.argwhere(estimate > INACCURATE * max(largest, 1e-300))
     if len(bad):
         i, k = (int(v) for v in bad[0])
-        entry = f"d2f/d{result.wrt[i]}d{result.wrt[k]} = {matrix[i, k]:.6g} ± {estimate[i, k]:.2g}"
+        entry = f"d2f/d{result.names[i]}d{result.names[k]} = {matrix[i, k]:.6g} ± {estimate[i, k]:.2g}"
         message = f"the second differences did not settle to 1e-7 of the largest entry: {entry}"
         details = {"entries": [[int(a), int(b)] for a, b in bad]}
         result.warnings.append(AdcliWarning("inaccurate", message, details))

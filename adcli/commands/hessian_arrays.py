@@ -1,0 +1,130 @@
+"""`adcli hess` with respect to array variables: the Hessian over their entries, flattened and labelled.
+
+A vector w of 3 gives rows and columns w[0], w[1], w[2]; a matrix A gives A[0,0], A[0,1], … (row-major,
+the Jacobian's column order of `adcli jac`). Forward-over-reverse runs on the array tape
+(adcli.modes.nested_arrays: one sweep of duals per entry, or one for `--hvp`); numeric mode takes
+second differences over the flattened entries. Forward-over-forward and symbolic mode are for scalar
+expressions, as `grad --mode symbolic` is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from adcli.commands.hessian import MAX_INPUTS, Hessian, classify, critical, finite, refuse_kinks
+from adcli.core.arrays import ShapeMismatchError, show
+from adcli.core.errors import AdcliError
+from adcli.core.shaped import evaluate, local_partials
+from adcli.modes.arrays import entry_labels
+
+
+def _mode(mode: str, vector: Any) -> str:
+    from adcli.commands.hessian import MODES
+
+    if mode not in MODES:
+        raise AdcliError("usage_error", f"unknown mode {mode!r}: choose {', '.join(MODES)}")
+    if vector is not None and mode not in ("auto", "forward-over-reverse"):
+        raise AdcliError("usage_error", f"--hvp runs one forward-over-reverse sweep; it cannot run in {mode} mode")
+    if mode in ("forward-over-forward", "symbolic"):
+        raise AdcliError(
+            "usage_error",
+            f"--mode {mode} works on scalar expressions only; for array variables use forward-over-reverse or numeric",
+        )
+    return "forward-over-reverse" if mode == "auto" else mode
+
+
+def resolve_vector(problem: Any, given: Mapping[str, Any] | Sequence[float]) -> list[np.ndarray]:
+    """--hvp's v for array variables: by name (w=[1,0,0]; the others 0) or all entries in order, flattened."""
+    shapes = problem.tape.shapes
+    wrt = list(problem.wrt)
+    if isinstance(given, Mapping):
+        unknown = [name for name in given if name not in wrt]
+        if unknown:
+            raise AdcliError(
+                "usage_error", f"--hvp names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
+            )
+        out = []
+        for k, name in enumerate(wrt):
+            value = np.asarray(given.get(name, np.zeros(shapes[k])), dtype=float)
+            if value.shape != shapes[k]:
+                got = "a scalar" if value.shape == () else f"shape {show(value.shape)}"
+                raise AdcliError("shape_error", f"--hvp gives {name} {got}; {name} has shape {show(shapes[k])}")
+            out.append(value)
+        return out
+    sizes = [int(np.prod(shapes[k], dtype=int)) for k in range(len(wrt))]
+    if len(given) != sum(sizes):
+        raise AdcliError(
+            "usage_error",
+            f"--hvp has {len(given)} entries; the variables {', '.join(wrt)} have {sum(sizes)} entries in all "
+            "(or name them: w=[1, 0, 0])",
+        )
+    flat, cuts = np.asarray(given, dtype=float), np.cumsum([0, *sizes])
+    return [flat[cuts[k] : cuts[k + 1]].reshape(shapes[k]) for k in range(len(wrt))]
+
+
+def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
+    """The Hessian (or H·v) of a scalar array expression over its wrt variables' entries."""
+    from adcli import api
+    from adcli.modes import nested_arrays
+
+    tape, shapes = problem.tape, problem.tape.shapes
+    mode = _mode(mode, vector)
+    labels = [lab for k, w in enumerate(problem.wrt) for lab in entry_labels(w, shapes[k])]
+    if vector is None and len(labels) > MAX_INPUTS:
+        raise AdcliError(
+            "limit_exceeded",
+            f"a Hessian over {len(labels)} entries has {len(labels) ** 2:,} entries; the limit is {MAX_INPUTS}"
+            " entries: use --hvp for Hessian-vector products",
+        )
+    v = resolve_vector(problem, vector) if vector is not None else None
+    warnings = list(problem.warnings)
+    active = tape.active(problem.wrt)
+    try:
+        vals = evaluate(tape, api._inputs(problem), active, warnings)
+    except ShapeMismatchError as exc:  # pragma: no cover - shapes were checked by prepare
+        raise AdcliError("shape_error", str(exc)) from None
+    refuse_kinks(tape, vals, warnings)
+    base = api._base(problem, vals, mode, 0)
+    result = Hessian(base.input, base.read_as, list(problem.wrt), base.at, mode, float(base.value[0]), [])
+    result.notes, result.warnings, result.labels = base.notes, warnings, labels
+    result.shapes = {name: list(shapes[k]) for k, name in enumerate(tape.names) if name in problem.point}
+    x = np.concatenate([np.ravel(np.asarray(val, dtype=float)) for val in vals[: len(problem.wrt)]] or [np.zeros(0)])
+    ops = len(tape.nodes) - tape.first_op
+    if v is not None:
+        partials = local_partials(tape, vals, active, warnings)
+        gradient, product = nested_arrays.hvp(tape, vals, partials, active, v)
+        if not np.all(np.isfinite(product)):
+            raise AdcliError("nonfinite", "the Hessian-vector product is not finite", warnings=warnings)
+        result.gradient, result.hvp = [float(g) for g in gradient], [float(p) for p in product]
+        result.vector = dict(zip(problem.wrt, v, strict=True))
+        critical(result, x=x)
+        result.sweeps = 1
+        result.cost = {"primal_ops": ops, "tangent_sweeps": 1, "adjoint_sweeps": 1}
+        result.notes.append("one Hessian-vector product: a tangent sweep and an adjoint sweep on array duals")
+        result.seconds = time.perf_counter() - started
+        return result
+    slack_g = slack_e = 0.0
+    if mode == "numeric":
+        from adcli.modes.numeric import hessian as second
+
+        matrix, slack_g, slack_e = second.hessian(problem, result, vals)
+    else:
+        partials = local_partials(tape, vals, active, warnings)
+        gradient, matrix = nested_arrays.hessian(tape, vals, partials, active, len(problem.wrt))
+        result.gradient = [float(g) for g in gradient]
+        result.sweeps = len(labels)
+        result.cost = {"primal_ops": ops, "tangent_sweeps": len(labels), "adjoint_sweeps": len(labels)}
+        result.notes.append(
+            f"forward-over-reverse on arrays: {len(labels)} Hessian-vector products (one per entry of "
+            f"{', '.join(problem.wrt)}), each a tangent sweep and an adjoint sweep on array duals"
+        )
+    finite(matrix, result)
+    result.hessian = [[float(e) for e in row] for row in matrix]
+    critical(result, slack_g, matrix, x)
+    classify(result, matrix, slack_e)
+    result.seconds = time.perf_counter() - started
+    return result
