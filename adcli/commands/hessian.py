@@ -66,7 +66,9 @@ class Hessian:
         return self.labels if self.labels is not None else self.wrt
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: getattr(self, k) for k in ("input", "read_as", "wrt", "at", "mode", "value")}
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("input", "read_as", "wrt")}
+        out["at"] = {k: _listed(v) for k, v in self.at.items()}
+        out.update(mode=self.mode, value=self.value)
         if self.labels is not None:
             out.update(labels=self.labels, shapes=self.shapes)
         out.update(gradient=self.gradient, hessian=self.hessian, eigenvalues=self.eigenvalues)
@@ -74,13 +76,18 @@ class Hessian:
         out.update(gradient_norm=self.gradient_norm, positive_definite=self.positive_definite)
         out["tolerance"] = dict(self.tolerance)
         if self.hvp is not None:
-            out.update(vector=self.vector, hvp=self.hvp)
+            out.update(vector={k: _listed(v) for k, v in (self.vector or {}).items()}, hvp=self.hvp)
         if self.error_estimate is not None:
             out["error_estimate"] = self.error_estimate
         out.update(sweeps=self.sweeps, cost=dict(self.cost))
         out["warnings"] = [w.to_dict() for w in self.warnings]
         out["notes"] = list(self.notes)
         return out
+
+
+def _listed(v: Any) -> Any:
+    """An array of the point (issue 12) as nested lists for JSON; numbers as they are."""
+    return v.tolist() if isinstance(v, np.ndarray) else v
 
 
 # ---- checks -------------------------------------------------------------------------------------
