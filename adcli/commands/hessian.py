@@ -130,7 +130,7 @@ def check_size(problem: Any) -> None:
         )
 
 
-def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], order: int = 2) -> None:
+def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], order: int = 2, fails: int = 1) -> None:
     """A kink on the path of a derivative of order >= 2 is an error naming the node and the order.
 
     The first derivative already jumps there (abs at 0, relu at 0, max at a tie), so no second one
@@ -154,11 +154,42 @@ def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], 
         else:
             kind = "nondifferentiable"
             reason = f"a kink (left derivative {w.details.get('left')}, right {w.details.get('right')})"
-        message = f"{node} at {at} is {reason}: no derivative of order {order} there (it fails from order 1)"
+        message = f"{node} at {at} is {reason}: no derivative of order {order} there" + (
+            " (it fails from order 1)"
+            if fails == 1
+            else " (the gradient exists; the pieces that meet here differ at order 2)"
+        )
         slot = _kinked_slot(tape, vals, str(node))
         if slot is not None:
             raise tape.error(kind, message, slot, warnings=[x for x in warnings if x is not w])
         raise AdcliError(kind, message)
+
+
+TINY = float(np.finfo(float).tiny)  # the smallest normal float: below it, fewer than 53 significant bits
+
+
+def subnormal(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning]) -> None:
+    """An intermediate value below the smallest normal float (hypot(z^2, z^2) at z = 6e-161: z^2 = 3.6e-321)
+    carries few significant bits, and derivatives that divide by it (hypot's x/hypot) can be off in their
+    4th digit: an `inaccurate` warning naming the node and the bits left, never a silent number."""
+    for s in range(tape.first_op, len(vals)):
+        v = vals[s]
+        if isinstance(v, float) and not 0.0 < abs(v) < TINY:  # one number: without numpy's per-call cost
+            continue
+        if v is None:
+            continue
+        small = np.abs(v)
+        hit = (small > 0) & (small < TINY)
+        if not np.any(hit):
+            continue
+        least = float(np.min(np.where(hit, small, np.inf)))
+        bits = max(int(np.log2(least / 2.0**-1074)) + 1, 1)
+        message = (
+            f"{tape.text(s)} = {least:.3g} is subnormal (below {TINY:.3g}): it carries about {bits} significant bits, "
+            f"not 53, so the derivatives may be off by about {2.0**-bits:.0e} relative"
+        )
+        warnings.append(AdcliWarning("inaccurate", message, {"node": tape.text(s), "bits": bits}))
+        return
 
 
 def _kinked_slot(tape: Tape, vals: Sequence[Any], text: str) -> int | None:
@@ -247,21 +278,37 @@ def critical(
 # ---- the modes ----------------------------------------------------------------------------------
 
 
-def _start(problem: Any, mode: str) -> tuple[Hessian, list[Any], list[bool], list[AdcliWarning]]:
+def _start(problem: Any, mode: str, v: Sequence[float] | None = None) -> tuple[Hessian, list[Any], list[bool], Any]:
+    """The primal sweep, and at a kink the pieces to differentiate with (adcli.commands.hessian_pieces):
+    a kink whose pieces agree to second order is no error; any other is refused here, in every mode."""
     from adcli import api
+    from adcli.commands import hessian_pieces
+    from adcli.modes import nested
 
     tape = problem.tape
     warnings = list(problem.warnings)
     active = tape.active(problem.wrt)
-    vals = evaluate(tape, api._inputs(problem), active, warnings, refuse=False)  # every kink refused below
-    refuse_kinks(tape, vals, warnings)
+    vals = evaluate(tape, api._inputs(problem), active, warnings, refuse=False)  # every kink settled below
+    n = len(problem.wrt)
+
+    def compute(pieces: Any) -> tuple[np.ndarray, np.ndarray]:
+        partials = local_partials(tape, vals, active, [])
+        if v is not None:
+            return nested.hvp(tape, vals, partials, active, v, pieces)
+        return nested.hessian_by_rows(tape, vals, partials, active, n, pieces)
+
+    pieces, note = hessian_pieces.settle(tape, vals, active, warnings, compute, refuse_kinks)
+    subnormal(tape, vals, warnings)
     base = api._base(problem, vals, mode, 0)
     result = Hessian(base.input, base.read_as, base.wrt, base.at, mode, base.value[0], [], notes=base.notes)
+    result.notes += [note] if note else []
     result.warnings = warnings
-    return result, vals, active, warnings
+    return result, vals, active, pieces
 
 
-def _nested(problem: Any, mode: str, result: Hessian, vals: list[Any], active: list[bool]) -> np.ndarray:
+def _nested(  # noqa: PLR0913
+    problem: Any, mode: str, result: Hessian, vals: list[Any], active: list[bool], pieces: Any
+) -> np.ndarray:
     from adcli.modes import nested
 
     tape, n = problem.tape, len(problem.wrt)
@@ -270,7 +317,7 @@ def _nested(problem: Any, mode: str, result: Hessian, vals: list[Any], active: l
         # the first-order partials' own checks, so each mode refuses alike (x^y at x < 0: domain_error,
         # where the duals of duals would only see a NaN)
         local_partials(tape, vals, active, [])
-        gradient, matrix = nested.forward_over_forward(tape, vals, active, n)
+        gradient, matrix = nested.forward_over_forward(tape, vals, active, n, pieces)
         result.sweeps = n * (n + 1) // 2
         result.cost = {"primal_ops": ops, "nested_forward_passes": 1, "second_order_tangents": n * n}
         result.notes.append(
@@ -279,7 +326,7 @@ def _nested(problem: Any, mode: str, result: Hessian, vals: list[Any], active: l
         )
     else:
         partials = local_partials(tape, vals, active, result.warnings)
-        gradient, matrix = nested.hessian_by_rows(tape, vals, partials, active, n)
+        gradient, matrix = nested.hessian_by_rows(tape, vals, partials, active, n, pieces)
         result.sweeps = n
         result.cost = {"primal_ops": ops, "tangent_sweeps": 1, "adjoint_sweeps": 1, "directions": n}
         result.notes.append(
@@ -312,15 +359,16 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
         return _hvp(problem, mode, vector, started)
     check_size(problem)
     mode = choose(mode, n)
-    result, vals, active, _ = _start(problem, mode)
+    result, vals, active, pieces = _start(problem, mode)
     slack_g = slack_e = 0.0
     if mode in ("forward-over-reverse", "forward-over-forward"):
-        matrix = _nested(problem, mode, result, vals, active)
+        matrix = _nested(problem, mode, result, vals, active, pieces)
     elif mode == "symbolic":
         from adcli.commands.diff import pass_guard
         from adcli.modes.symbolic import hessian as symbolic_hessian
 
-        matrix = symbolic_hessian.hessian(problem, result, pass_guard(True, "use --mode forward-over-reverse"))
+        guard = pass_guard(True, "use --mode forward-over-reverse")
+        matrix = symbolic_hessian.hessian(problem, result, guard, pieces)
     else:
         from adcli.modes.numeric import hessian as second
 
@@ -364,10 +412,10 @@ def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:
     if mode not in ("auto", "forward-over-reverse"):
         raise AdcliError("usage_error", f"--hvp runs one forward-over-reverse sweep; it cannot run in {mode} mode")
     v = resolve_vector(problem.wrt, given)
-    result, vals, active, warnings = _start(problem, "forward-over-reverse")
+    result, vals, active, pieces = _start(problem, "forward-over-reverse", v)
     tape = problem.tape
-    partials = local_partials(tape, vals, active, warnings)
-    gradient, product = nested.hvp(tape, vals, partials, active, v)
+    partials = local_partials(tape, vals, active, result.warnings)
+    gradient, product = nested.hvp(tape, vals, partials, active, v, pieces)
     result.gradient = [float(g) for g in gradient]
     result.vector = dict(zip(problem.wrt, v, strict=True))
     result.hvp = [float(p) for p in product]

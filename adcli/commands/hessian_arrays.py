@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.commands.hessian import MAX_INPUTS, Hessian, classify, critical, finite, refuse_kinks
+from adcli.commands.hessian import MAX_INPUTS, Hessian, classify, critical, finite, refuse_kinks, subnormal
 from adcli.core.arrays import ShapeMismatchError, show
 from adcli.core.errors import AdcliError
 from adcli.core.shaped import evaluate, local_partials
@@ -88,6 +88,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     except ShapeMismatchError as exc:  # pragma: no cover - shapes were checked by prepare
         raise AdcliError("shape_error", str(exc)) from None
     refuse_kinks(tape, vals, warnings)
+    subnormal(tape, vals, warnings)
     base = api._base(problem, vals, mode, 0)
     result = Hessian(base.input, base.read_as, list(problem.wrt), base.at, mode, float(base.value[0]), [])
     result.notes, result.warnings, result.labels = base.notes, warnings, labels

@@ -52,6 +52,9 @@ class Kink:
     convention: str  # the value the modes use and what the peers do; for a refusal, why there is none
     along: int | None = None  # the argument the kink is about (None: any argument)
     refuse: str | None = None  # an error kind: there is no derivative to give, every mode raises this
+    #: a piecewise-linear primitive: the slopes (one per argument) of the linear pieces that meet at the
+    #: kink; a Hessian exists there when f with each piece in its place has the same gradient and Hessian
+    pieces: tuple[tuple[float, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,13 +199,27 @@ def _pow_domain(a: object, b: object) -> object:
     return (a > 0) | (b == np.floor(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
 
 
-_ABS_KINK = Kink(lambda x: x == 0, "-1", "+1", "0, the midpoint of the subgradient [-1, 1] (JAX uses 1, PyTorch 0)")
-_RELU_KINK = Kink(lambda x: x == 0, "0", "1", "1/2, the midpoint of the subgradient [0, 1] (JAX and PyTorch use 0)")
+_ABS_KINK = Kink(
+    lambda x: x == 0,
+    "-1",
+    "+1",
+    "0, the midpoint of the subgradient [-1, 1] (JAX uses 1, PyTorch 0)",
+    pieces=((-1.0,), (1.0,)),
+)
+_RELU_KINK = Kink(
+    lambda x: x == 0,
+    "0",
+    "1",
+    "1/2, the midpoint of the subgradient [0, 1] (JAX and PyTorch use 0)",
+    pieces=((0.0,), (1.0,)),
+)
 _SIGN_KINK = Kink(lambda x: x == 0, "0", "0", "0 (sign jumps from -1 to 1 here, so it has no derivative)")
 
 
 def _tie(text: str) -> Kink:
-    return Kink(lambda a, b: a == b, "0", "1", f"1/2 for each argument at a tie ({text})")
+    return Kink(
+        lambda a, b: a == b, "0", "1", f"1/2 for each argument at a tie ({text})", pieces=((1.0, 0.0), (0.0, 1.0))
+    )
 
 
 def _infinite_slope(where: Callable[..., object], left: str, right: str, along: int | None = None) -> Kink:

@@ -18,7 +18,7 @@ and the order, so that `sqrt(x)` at 0 is not reported as if its first derivative
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -144,14 +144,30 @@ def order_error(tape: Tape, slot: int, vals: Sequence[Any], order: int, what: st
     return tape.error(kind, message, slot)
 
 
-def dual_partials(tape: Tape, duals: Sequence[Any], active: Sequence[bool]) -> list[tuple[Any, ...] | None]:
+def with_pieces(partials: Sequence[Any], pieces: Mapping[int, tuple[Any, ...]] | None) -> list[Any]:
+    """The partials with each kinked slot's replaced by its chosen linear piece's slopes
+    (adcli.commands.hessian_pieces): constants, whose own derivatives are 0."""
+    out = list(partials)
+    for s, slopes in (pieces or {}).items():
+        out[s] = slopes
+    return out
+
+
+def dual_partials(
+    tape: Tape, duals: Sequence[Any], active: Sequence[bool], pieces: Mapping[int, tuple[Any, ...]] | None = None
+) -> list[tuple[Any, ...] | None]:
     """The local partials evaluated on duals: their values are the partials, their tangents the
-    partials' own directional derivatives (the second-order information)."""
+    partials' own directional derivatives (the second-order information). A slot in `pieces` takes
+    its piece's constant slopes instead (a kink's linear piece has no second derivative)."""
     partials: list[tuple[Any, ...] | None] = [None] * len(duals)
     prims, args = tape.prims, tape.args
+    pieces = pieces or {}
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(duals)):
             if not active[s]:
+                continue
+            if s in pieces:
+                partials[s] = pieces[s]
                 continue
             idx = args[s]
             a = [duals[j] for j in idx]
@@ -170,15 +186,25 @@ def dual_partials(tape: Tape, duals: Sequence[Any], active: Sequence[bool]) -> l
     return partials
 
 
-def forward_over_reverse(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...] | None], active: Sequence[bool], seeds: Any
+def forward_over_reverse(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[tuple[Any, ...] | None],
+    active: Sequence[bool],
+    seeds: Any,
+    pieces: Mapping[int, tuple[Any, ...]] | None = None,
 ) -> list[Any]:
     """The inputs' adjoints as duals: value ∂f/∂xₖ, tangent (H·V)ₖ for the input tangents `seeds`
     (one entry per tape input: a number, a vector of directions, or None)."""
+    if pieces:  # the slopes of arguments that do not move are no partials
+        pieces = {
+            s: tuple(c if active[j] else None for c, j in zip(v, tape.args[s], strict=True)) for s, v in pieces.items()
+        }
+        partials = with_pieces(partials, pieces)
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         tangents = forward.tangent_sweep(tape, partials, seeds)
     duals = [v if t is None else Dual(v, t) for v, t in zip(vals, tangents, strict=True)]
-    lifted = dual_partials(tape, duals, active)
+    lifted = dual_partials(tape, duals, active, pieces)
     try:
         adjoints = reverse.adjoint_sweep(tape, lifted, [np.float64(1.0)])
     except FloatingPointError as exc:
@@ -186,26 +212,36 @@ def forward_over_reverse(
     return adjoints[: tape.n_inputs]
 
 
-def hvp(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...] | None], active: Sequence[bool], v: Any
+def hvp(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[tuple[Any, ...] | None],
+    active: Sequence[bool],
+    v: Any,
+    pieces: Mapping[int, tuple[Any, ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gradient, H·v) over the first len(v) inputs, in one forward and one reverse sweep on duals."""
     n = len(v)
     seeds = [np.float64(v[k]) if k < n and v[k] != 0 else None for k in range(tape.n_inputs)]
-    adjoints = forward_over_reverse(tape, vals, partials, active, seeds)
+    adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
     gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
     product = np.array([float(tangent_of(adjoints[k], 0.0)) for k in range(n)])
     return gradient, product
 
 
-def hessian_by_rows(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[tuple[Any, ...] | None], active: Sequence[bool], n: int
+def hessian_by_rows(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[tuple[Any, ...] | None],
+    active: Sequence[bool],
+    n: int,
+    pieces: Mapping[int, tuple[Any, ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gradient, Hessian) over the first n inputs: n Hessian-vector products, the unit vectors carried
     together as vector tangents through one forward and one reverse sweep."""
     eye = np.eye(n)
     seeds = [eye[k] if k < n else None for k in range(tape.n_inputs)]
-    adjoints = forward_over_reverse(tape, vals, partials, active, seeds)
+    adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
     gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
     rows = np.array([np.broadcast_to(tangent_of(adjoints[k], eye[0]), (n,)) for k in range(n)], dtype=float)
     return gradient, rows.reshape(n, n)
@@ -214,7 +250,9 @@ def hessian_by_rows(
 # ---- forward-over-forward -----------------------------------------------------------------------
 
 
-def forward_over_forward(tape: Tape, vals: Sequence[Any], active: Sequence[bool], n: int) -> tuple[Any, Any]:
+def forward_over_forward(
+    tape: Tape, vals: Sequence[Any], active: Sequence[bool], n: int, pieces: Mapping[int, tuple[Any, ...]] | None = None
+) -> tuple[Any, Any]:
     """(gradient, Hessian) over the first n inputs from one forward pass of duals of duals: input k is
     x + eₖε (inner, a row) + eₖδ (outer, a column), and the output's εδ part is the whole Hessian."""
     eye = np.eye(n)
@@ -225,6 +263,9 @@ def forward_over_forward(tape: Tape, vals: Sequence[Any], active: Sequence[bool]
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(duals)):
             if not active[s]:
+                continue
+            if pieces and s in pieces:  # a kink's linear piece: Σ slopeₖ·argₖ
+                duals[s] = sum(c * duals[j] for c, j in zip(pieces[s], args[s], strict=True))
                 continue
             try:
                 duals[s] = call(prims[s].name, *[duals[j] for j in args[s]])  # type: ignore[union-attr]

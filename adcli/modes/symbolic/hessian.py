@@ -7,20 +7,41 @@ over the DAG with the table's rules handed graph nodes, each mixed partial built
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from adcli.core.errors import AdcliError
-from adcli.core.graph import topo_order
+from adcli.core.graph import Node, const, make, topo_order
 from adcli.modes.symbolic.derivative import count_operations, derivative_table, evaluate_graphs
 from adcli.modes.symbolic.simplify import Simplifier
 
 
-def hessian(problem: Any, result: Any, before_pass: Any = None) -> np.ndarray:
+def with_pieces(outputs: Sequence[Node], replaced: Mapping[Node, Sequence[float]]) -> list[Node]:
+    """The expression with each kinked node replaced by its chosen linear piece Σ cₖ·argₖ (abs(u) by −u
+    or u): the derivative rules then see the piece, not the kink's convention (sign(0) = 0 would make
+    d²|x|²/dx² = 0 at 0, where it is 2)."""
+    new: dict[Node, Node] = {}
+    for node in topo_order(outputs):
+        args = tuple(new.get(a, a) for a in node.args)
+        if node in replaced:
+            terms = [c * a for c, a in zip(replaced[node], args, strict=True) if c != 0]
+            new[node] = sum(terms[1:], terms[0]) if terms else const(0.0)
+        elif any(a is not b for a, b in zip(args, node.args, strict=True)):
+            new[node] = make(node.op, args, node.payload)
+    return [new.get(o, o) for o in outputs]
+
+
+def hessian(
+    problem: Any, result: Any, before_pass: Any = None, pieces: Mapping[int, Sequence[float]] | None = None
+) -> np.ndarray:
     """The Hessian (and, into result, the gradient, sweeps and cost) from the derivative expressions;
-    before_pass may refuse the second pass (diff's size estimate: a 3,000-deep sin nest took 30 s)."""
+    before_pass may refuse the second pass (diff's size estimate: a 3,000-deep sin nest took 30 s); at a
+    kink whose pieces agree (adcli.commands.hessian_pieces), those of the first piece."""
     outputs, wrt, tape = problem.parsed.outputs, problem.wrt, problem.tape
+    if pieces:
+        outputs = with_pieces(outputs, {tape.nodes[s]: slopes for s, slopes in pieces.items()})
     n = len(wrt)
     simplifier = Simplifier(topo_order(outputs))
     table = derivative_table(outputs, wrt, 2, simplifier, before_pass=before_pass)

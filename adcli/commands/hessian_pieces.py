@@ -1,0 +1,89 @@
+"""Kinks at order 2: a Hessian exists at a kink when the smooth pieces that meet there agree to second order.
+
+abs, relu and max/min are piecewise linear: near a kink of one of them, f is one of a few smooth
+functions, each with that primitive replaced by one of its linear pieces (the table's `Kink.pieces`:
+abs is −x or x, relu 0 or x, max(a, b) at a tie a or b). f has a second-order expansion at the point
+exactly when all these pieces have the same gradient and the same Hessian there: |x|³ (pieces ±x³:
+gradient 0, Hessian 0 at 0) has one, |x|·y (pieces ±xy, gradients (±y, ±x)) fails from order 1,
+relu(x)² (pieces x² and 0, Hessians 2 and 0) from order 2. Each combination of pieces is one
+forward-over-reverse Hessian with the kinked slots' partials replaced by the pieces' constant slopes.
+A kink without pieces (sign's jump, sqrt's infinite slope, a^b at a domain edge) is refused as before.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from adcli.core.errors import AdcliWarning
+from adcli.core.primitives import Kink
+from adcli.core.tape import Tape
+
+MAX_KINKS = 4  # at most 2⁴ = 16 combinations of pieces; more kinks at one point are refused
+AGREE = 64 * 2.0**-52  # pieces agree when they differ by rounding only, relative to the largest entry
+
+Pieces = dict[int, tuple[Any, ...]]
+
+
+def kinked_slots(tape: Tape, vals: Sequence[Any], active: Sequence[bool]) -> list[tuple[int, Kink]]:
+    """Every active slot at one of its primitive's kinks (as the primal sweep's warnings say)."""
+    found = []
+    for s in range(tape.first_op, len(tape.nodes)):
+        prim = tape.prims[s]
+        if not active[s] or prim is None or not prim.kinks:
+            continue
+        args = [vals[j] for j in tape.args[s]]
+        for kink in prim.kinks:
+            if kink.along is not None and not active[tape.args[s][kink.along]]:
+                continue
+            with np.errstate(all="ignore"):
+                if bool(np.any(kink.where(*args))):
+                    found.append((s, kink))
+                    break
+    return found
+
+
+def combinations(slots: Sequence[tuple[int, Kink]]) -> list[Pieces]:
+    """Each way to pick one piece per kinked slot: the slots' partials (the piece's slopes)."""
+    choices = [list(kink.pieces) for _, kink in slots]
+    return [dict(zip([s for s, _ in slots], pick, strict=True)) for pick in itertools.product(*choices)]
+
+
+def _differ(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(float(np.abs(a).max(initial=0.0)), float(np.abs(b).max(initial=0.0)))
+    return bool(np.any(np.abs(a - b) > AGREE * scale))
+
+
+def settle(
+    tape: Tape,
+    vals: Sequence[Any],
+    active: Sequence[bool],
+    warnings: list[AdcliWarning],
+    compute: Callable[[Pieces], tuple[np.ndarray, np.ndarray]],
+    refuse: Callable[..., None],
+) -> tuple[Pieces | None, str | None]:
+    """(the pieces to differentiate with, a note) where every kink has pieces that agree to second order;
+    else the kink's error (refuse), saying from which order the derivative fails."""
+    slots = kinked_slots(tape, vals, active)
+    if not slots:
+        return None, None
+    if len(slots) > MAX_KINKS or any(not kink.pieces for _, kink in slots):
+        refuse(tape, vals, warnings)
+    picks = combinations(slots)
+    first = compute(picks[0])
+    for pick in picks[1:]:
+        other = compute(pick)
+        order = 1 if _differ(first[0], other[0]) else 2 if _differ(first[1], other[1]) else 0
+        if order:
+            refuse(tape, vals, warnings, fails=order)
+    texts = [tape.text(s) for s, _ in slots]
+    for w in [w for w in warnings if w.kind == "nondifferentiable" and w.details.get("node") in texts]:
+        warnings.remove(w)
+    note = (
+        f"{', '.join(texts)} {'is at a kink' if len(texts) == 1 else 'are at kinks'}, but the {len(picks)} smooth "
+        "pieces that meet here have the same gradient and Hessian: f is twice differentiable at this point"
+    )
+    return picks[0], note
