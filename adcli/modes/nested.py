@@ -25,8 +25,8 @@ import numpy as np
 
 from adcli.core.errors import AdcliError
 from adcli.core.primitives import TABLE, Lifted, call
-from adcli.core.tape import ERRSTATE, Tape
-from adcli.modes import forward, reverse
+from adcli.core.tape import ERRSTATE, Tape, constant_partials
+from adcli.modes import reverse, sparsity
 
 
 class KinkError(ArithmeticError):
@@ -66,6 +66,8 @@ class Dual(Lifted):
                 continue  # a kink about one argument (a^b's exponent) that does not move here: x^2 at x < 0
             with np.errstate(invalid="ignore"):
                 at = kink.where(*[plain(v) for v in values])
+            if at is np.False_ or at is False:  # one point, not at the kink (np.any costs microseconds)
+                continue
             if np.any(at):
                 raise KinkError(name)
         out = call(name, *values)
@@ -115,6 +117,15 @@ class Dual(Lifted):
         return self
 
     def __pow__(self, other: Any) -> Any:
+        """x^k for a whole k >= 1 is a polynomial, with no kink and no domain edge anywhere: its rule
+        directly (the second sweep's x^2 in the partial of x^3, without the table's kink checks)."""
+        if isinstance(other, (int, float)) and other >= 1 and other == int(other):
+            v = self.value
+            if other == 1:
+                return self
+            if other == 2:
+                return Dual(v * v, 2 * v * self.tangent)
+            return Dual(v**other, other * v ** (other - 1) * self.tangent)
         return self.lift("pow", (self, other))
 
     def __rpow__(self, other: Any) -> Any:
@@ -186,6 +197,64 @@ def dual_partials(
     return partials
 
 
+def _tangents_and_dual_partials(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[tuple[Any, ...] | None],
+    active: Sequence[bool],
+    seeds: Any,
+    pieces: Mapping[int, tuple[Any, ...]],
+) -> list[tuple[Any, ...] | None]:
+    """The tangent sweep and the partials on duals in one forward pass (one loop over the tape, not
+    three): each slot's tangent Σ ∂vᵢ/∂vⱼ·v̇ⱼ, its dual, then its partials evaluated on duals. An
+    operation whose partials are numbers (add, sub, neg) keeps them: their own derivatives are 0."""
+    duals: list[Any] = [v if t is None else Dual(v, t) for v, t in zip(vals, seeds, strict=False)]
+    duals += list(vals[len(duals) :])
+    lifted: list[tuple[Any, ...] | None] = [None] * len(duals)
+    prims, args = tape.prims, tape.args
+    constant: dict[str, bool] = {}  # by name: hashing the primitives themselves (dataclasses) costs more
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        for s in range(tape.first_op, len(duals)):
+            local = partials[s]
+            if local is None:
+                continue
+            idx = args[s]
+            total = None
+            for p, j in zip(local, idx, strict=True):
+                d = duals[j]
+                if p is not None and type(d) is Dual:
+                    total = p * d.tangent if total is None else total + p * d.tangent
+            if total is not None:
+                duals[s] = Dual(vals[s], total)
+            name = prims[s].name  # type: ignore[union-attr]
+            if name not in constant:
+                constant[name] = constant_partials(prims[s]) is not None  # type: ignore[arg-type]
+            if s in pieces:
+                lifted[s] = pieces[s]
+            elif constant[name]:
+                lifted[s] = local
+            else:
+                lifted[s] = _lift_partials(tape, s, duals, active)
+    return lifted
+
+
+def _lift_partials(tape: Tape, s: int, duals: Sequence[Any], active: Sequence[bool]) -> tuple[Any, ...]:
+    idx = tape.args[s]
+    a = [duals[j] for j in idx]
+    try:
+        return tuple(
+            [
+                rule(*a, duals[s]) if active[j] else None
+                for rule, j in zip(tape.prims[s].partials, idx, strict=True)  # type: ignore[union-attr]
+            ]
+        )
+    except (FloatingPointError, ZeroDivisionError) as exc:
+        what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
+        raise order_error(tape, s, duals, 2, what) from None
+    except KinkError:
+        raise order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)") from None
+
+
 def forward_over_reverse(  # noqa: PLR0913
     tape: Tape,
     vals: Sequence[Any],
@@ -201,10 +270,7 @@ def forward_over_reverse(  # noqa: PLR0913
             s: tuple(c if active[j] else None for c, j in zip(v, tape.args[s], strict=True)) for s, v in pieces.items()
         }
         partials = with_pieces(partials, pieces)
-    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
-        tangents = forward.tangent_sweep(tape, partials, seeds)
-    duals = [v if t is None else Dual(v, t) for v, t in zip(vals, tangents, strict=True)]
-    lifted = dual_partials(tape, duals, active, pieces)
+    lifted = _tangents_and_dual_partials(tape, vals, partials, active, seeds, pieces or {})
     try:
         adjoints = reverse.adjoint_sweep(tape, lifted, [np.float64(1.0)])
     except FloatingPointError as exc:
@@ -237,14 +303,71 @@ def hessian_by_rows(  # noqa: PLR0913
     n: int,
     pieces: Mapping[int, tuple[Any, ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(gradient, Hessian) over the first n inputs: n Hessian-vector products, the unit vectors carried
-    together as vector tangents through one forward and one reverse sweep."""
-    eye = np.eye(n)
-    seeds = [eye[k] if k < n else None for k in range(tape.n_inputs)]
-    adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
-    gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
-    rows = np.array([np.broadcast_to(tangent_of(adjoints[k], eye[0]), (n,)) for k in range(n)], dtype=float)
-    return gradient, rows.reshape(n, n)
+    """(gradient, Hessian) over the first n inputs (hessian_directions without its count)."""
+    gradient, matrix, _ = hessian_directions(tape, vals, partials, active, n, pieces)
+    return gradient, matrix
+
+
+SCALAR_SWEEPS = 4  # up to this many directions, one sweep each with number tangents beats one of short vectors
+
+
+def _colour_by_colour(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[tuple[Any, ...] | None],
+    active: Sequence[bool],
+    seed: np.ndarray,
+    pieces: Mapping[int, tuple[Any, ...]] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient, H·S) by one forward-over-reverse sweep per column of S with number tangents: a slot
+    that depends on no variable of the colour carries no tangent at all (None), so each sweep touches
+    only its part of the tape; for few colours this beats one sweep of short numpy vectors."""
+    n, count = seed.shape
+    products = np.zeros((n, count))
+    gradient = np.zeros(n)
+    one = np.float64(1.0)
+    for c in range(count):
+        seeds = [one if k < n and seed[k, c] else None for k in range(tape.n_inputs)]
+        adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
+        for k in range(n):
+            a = adjoints[k]
+            if isinstance(a, Dual):
+                products[k, c] = a.tangent
+                a = a.value
+            if c == 0 and a is not None:
+                gradient[k] = a
+    return gradient, products
+
+
+def hessian_directions(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[tuple[Any, ...] | None],
+    active: Sequence[bool],
+    n: int,
+    pieces: Mapping[int, tuple[Any, ...]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(gradient, Hessian, directions) over the first n inputs: Hessian-vector products carried together
+    as vector tangents through one forward and one reverse sweep — one per colour of the Hessian's
+    sparsity pattern (adcli.modes.sparsity: 2 for extended Rosenbrock at any n), else the n unit vectors."""
+    rows = sparsity.pattern(tape, active, n)
+    colours = sparsity.colour(rows) if rows is not None else None
+    seed = sparsity.seeds(colours) if colours is not None else np.eye(n)
+    count = seed.shape[1]
+    if count >= n:  # no fewer directions than unit vectors: the plain rows
+        rows, seed, count = None, np.eye(n), n
+    if count <= SCALAR_SWEEPS:
+        gradient, products = _colour_by_colour(tape, vals, partials, active, seed, pieces)
+    else:
+        seeds = [seed[k] if k < n else None for k in range(tape.n_inputs)]
+        adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
+        gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
+        like = np.zeros(count)
+        products = np.array([np.broadcast_to(tangent_of(adjoints[k], like), (count,)) for k in range(n)], dtype=float)
+        products = products.reshape(n, count)
+    if rows is None:
+        return gradient, products, count
+    return gradient, sparsity.recover(products, rows, colours), count  # type: ignore[arg-type]
 
 
 # ---- forward-over-forward -----------------------------------------------------------------------
