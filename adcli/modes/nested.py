@@ -26,7 +26,7 @@ import numpy as np
 from adcli.core.errors import AdcliError
 from adcli.core.primitives import TABLE, Lifted, call
 from adcli.core.tape import ERRSTATE, Tape, constant_partials
-from adcli.modes import reverse, sparsity
+from adcli.modes import sparsity
 
 
 class KinkError(ArithmeticError):
@@ -213,46 +213,44 @@ def _tangents_and_dual_partials(  # noqa: PLR0913
     lifted: list[tuple[Any, ...] | None] = [None] * len(duals)
     prims, args = tape.prims, tape.args
     constant: dict[str, bool] = {}  # by name: hashing the primitives themselves (dataclasses) costs more
-    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
-        for s in range(tape.first_op, len(duals)):
-            local = partials[s]
-            if local is None:
-                continue
-            idx = args[s]
-            total = None
-            for p, j in zip(local, idx, strict=True):
-                d = duals[j]
-                if p is not None and type(d) is Dual:
-                    total = p * d.tangent if total is None else total + p * d.tangent
-            if total is not None:
-                duals[s] = Dual(vals[s], total)
-            name = prims[s].name  # type: ignore[union-attr]
-            if name not in constant:
-                constant[name] = constant_partials(prims[s]) is not None  # type: ignore[arg-type]
-            if s in pieces:
-                lifted[s] = pieces[s]
-            elif constant[name]:
-                lifted[s] = local
-            else:
-                lifted[s] = _lift_partials(tape, s, duals, active)
-    return lifted
-
-
-def _lift_partials(tape: Tape, s: int, duals: Sequence[Any], active: Sequence[bool]) -> tuple[Any, ...]:
-    idx = tape.args[s]
-    a = [duals[j] for j in idx]
+    s = tape.first_op
     try:
-        return tuple(
-            [
-                rule(*a, duals[s]) if active[j] else None
-                for rule, j in zip(tape.prims[s].partials, idx, strict=True)  # type: ignore[union-attr]
-            ]
-        )
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            for s in range(tape.first_op, len(duals)):
+                local = partials[s]
+                if local is None:
+                    continue
+                idx = args[s]
+                total = None
+                for p, j in zip(local, idx, strict=True):
+                    d = duals[j]
+                    if p is not None and type(d) is Dual:
+                        total = p * d.tangent if total is None else total + p * d.tangent
+                if total is not None:
+                    duals[s] = Dual(vals[s], total)
+                prim = prims[s]
+                name = prim.name  # type: ignore[union-attr]
+                if name not in constant:
+                    constant[name] = constant_partials(prim) is not None  # type: ignore[arg-type]
+                if s in pieces:
+                    lifted[s] = pieces[s]
+                elif constant[name]:
+                    lifted[s] = local
+                else:
+                    a = [duals[j] for j in idx]
+                    out = duals[s]
+                    lifted[s] = tuple(
+                        [
+                            rule(*a, out) if active[j] else None
+                            for rule, j in zip(prim.partials, idx, strict=True)  # type: ignore[union-attr]
+                        ]
+                    )
     except (FloatingPointError, ZeroDivisionError) as exc:
         what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
         raise order_error(tape, s, duals, 2, what) from None
     except KinkError:
         raise order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)") from None
+    return lifted
 
 
 def forward_over_reverse(  # noqa: PLR0913
@@ -272,10 +270,40 @@ def forward_over_reverse(  # noqa: PLR0913
         partials = with_pieces(partials, pieces)
     lifted = _tangents_and_dual_partials(tape, vals, partials, active, seeds, pieces or {})
     try:
-        adjoints = reverse.adjoint_sweep(tape, lifted, [np.float64(1.0)])
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            return _dual_adjoints(tape, lifted)
     except FloatingPointError as exc:
         raise AdcliError("nonfinite", f"a second derivative overflowed ({exc})") from None
-    return adjoints[: tape.n_inputs]
+
+
+def _dual_adjoints(tape: Tape, lifted: Sequence[tuple[Any, ...] | None]) -> list[Any]:
+    """The adjoint sweep on duals with the value and tangent parts kept in two lists, not as Dual
+    objects: v̄ⱼ += p·v̄ᵢ and (v̄ⱼ)˙ += ṗ·v̄ᵢ + p·(v̄ᵢ)˙, the product rule of (p + ṗε)(v̄ᵢ + (v̄ᵢ)˙ε) written
+    out (no object per edge). The inputs' adjoints come back as duals, as from the sweep on duals."""
+    size, args = len(tape.nodes), tape.args
+    adj: list[Any] = [None] * size
+    dot: list[Any] = [None] * size
+    for slot in tape.outputs:
+        adj[slot] = np.float64(1.0) if adj[slot] is None else adj[slot] + 1.0
+    for s in range(size - 1, tape.first_op - 1, -1):
+        g, local = adj[s], lifted[s]
+        if g is None or local is None:
+            continue
+        gt = dot[s]
+        for p, j in zip(local, args[s], strict=True):
+            if p is None:
+                continue
+            if type(p) is Dual:
+                pv, pt = p.value, p.tangent
+                t = pt * g if gt is None else pt * g + pv * gt
+            else:
+                pv = p
+                t = None if gt is None else pv * gt
+            c = pv * g
+            adj[j] = c if adj[j] is None else adj[j] + c
+            if t is not None:
+                dot[j] = t if dot[j] is None else dot[j] + t
+    return [a if t is None else Dual(a, t) for a, t in zip(adj[: tape.n_inputs], dot[: tape.n_inputs], strict=True)]
 
 
 def hvp(  # noqa: PLR0913
