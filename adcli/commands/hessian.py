@@ -326,13 +326,20 @@ def _nested(  # noqa: PLR0913
         )
     else:
         partials = local_partials(tape, vals, active, result.warnings)
-        gradient, matrix = nested.hessian_by_rows(tape, vals, partials, active, n, pieces)
-        result.sweeps = n
-        result.cost = {"primal_ops": ops, "tangent_sweeps": 1, "adjoint_sweeps": 1, "directions": n}
-        result.notes.append(
-            f"forward-over-reverse: {n} Hessian-vector product{'s' if n != 1 else ''} (a tangent sweep and an "
-            "adjoint sweep on duals each), carried together as vector tangents"
+        gradient, matrix, c = nested.hessian_directions(tape, vals, partials, active, n, pieces)
+        result.sweeps = c
+        result.cost = {"primal_ops": ops, "directions": c}
+        how = (
+            f"{n} Hessian-vector product{'s' if n != 1 else ''} (a tangent sweep and an adjoint sweep on duals"
+            " each), carried together as vector tangents"
         )
+        if c < n:
+            how = (
+                f"{c} Hessian-vector product{'s' if c != 1 else ''} for {n} variables: the Hessian's sparsity "
+                f"pattern has {c} colour{'s' if c != 1 else ''} (columns of one colour share no row), each a "
+                "tangent sweep and an adjoint sweep on duals"
+            )
+        result.notes.append(f"forward-over-reverse: {how}")
     result.gradient = [float(g) for g in gradient]
     return np.asarray(matrix, dtype=float)
 
