@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -205,15 +206,33 @@ def _torch_hessian(torch: object, n: int) -> Callable[[], object]:
 
 def matrix(problem: api.Problem) -> np.ndarray:
     """The Hessian alone, as jax.hessian and torch.func.hessian give it: the primal sweep, the partials and
-    forward-over-reverse (hess adds the eigenvalues, O(n³), and the verdict)."""
+    forward-over-reverse (one direction per colour of the sparsity pattern; hess adds the eigenvalues,
+    O(n³), and the verdict)."""
     tape = problem.tape
     active = tape.active(problem.wrt)
     vals = evaluate(tape, [np.float64(problem.point[n]) for n in tape.names], active, [])
     return nested.hessian_by_rows(tape, vals, local_partials(tape, vals, active), active, len(problem.wrt))[1]
 
 
+def _interleaved(jobs: dict[str, Callable[[], object]], rounds: int) -> dict[str, list[float]]:
+    """Each job once per round, in turn, `rounds` times: a load that comes and goes (a shared machine)
+    falls on every job alike, and the medians and quartiles compare like with like."""
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    for _ in range(rounds):
+        for name, job in jobs.items():
+            t0 = time.perf_counter()
+            job()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _spread(v: list[float]) -> str:
+    q = statistics.quantiles(v, n=4) if len(v) > 1 else [v[0]] * 3
+    return f"{statistics.median(v):8.4f} s (quartiles {q[0]:.4f}-{q[2]:.4f})"
+
+
 def timing(sizes: list[int], repeat: int) -> None:
-    print("\n2. Hessian of extended Rosenbrock (median seconds; adcli after parsing)")
+    print("\n2. Hessian of extended Rosenbrock (interleaved rounds: median and quartiles; adcli after parsing)")
     frameworks = {name: peer(name) for name in ("jax", "torch")}
     for n in sizes:
         text, residuals, x0 = rosenbrock_blocks(n)
@@ -223,20 +242,25 @@ def timing(sizes: list[int], repeat: int) -> None:
         found = hessian(problem, "forward-over-reverse")
         if want is not None:
             assert np.abs(np.array(found.hessian) - want).max() <= 1e-12 * np.abs(want).max()
-        h = median_seconds(lambda p=problem: matrix(p), repeat)
-        full = median_seconds(lambda p=problem: hessian(p, "forward-over-reverse"), max(3, repeat // 2))
-        g = median_seconds(lambda p=problem: api.differentiate(p, "reverse"), repeat)
-        line = f"   n={n:5d}  adcli Hessian {h:8.4f} s (hess with eigenvalues {full:7.3f} s)   gradient {g:8.5f} s"
-        line += f"   Hessian/gradient {h / g:6.1f} (target <= {4 * n})"
+        jobs: dict[str, Callable[[], object]] = {
+            "adcli": lambda p=problem: matrix(p),
+            "gradient": lambda p=problem: api.differentiate(p, "reverse"),
+        }
+        firsts = {}
         for name, module in frameworks.items():
-            if module is None:
-                continue
-            job = (_jax_hessian if name == "jax" else _torch_hessian)(module, n)
-            t0 = time.perf_counter()
-            job()  # the first call pays for tracing and compilation of each primitive
-            first = time.perf_counter() - t0
-            line += f"   {name} {median_seconds(job, repeat):8.4f} s (first call {first:.2f} s)"
-        print(line)
+            if module is not None:
+                jobs[name] = (_jax_hessian if name == "jax" else _torch_hessian)(module, n)
+                t0 = time.perf_counter()
+                jobs[name]()  # the first call pays for tracing and compilation of each primitive
+                firsts[name] = time.perf_counter() - t0
+        times = _interleaved(jobs, repeat)
+        full = median_seconds(lambda p=problem: hessian(p, "forward-over-reverse"), 3)
+        ratio = statistics.median(times["adcli"]) / statistics.median(times["gradient"])
+        print(f"   n={n:5d}  {found.notes[-1]}")
+        print(f"      adcli Hessian {_spread(times['adcli'])}   hess with eigenvalues {full:.3f} s")
+        print(f"      gradient      {_spread(times['gradient'])}   Hessian/gradient {ratio:.1f} (target <= {4 * n})")
+        for name in firsts:
+            print(f"      {name:13s} {_spread(times[name])}   first call {firsts[name]:.2f} s")
 
 
 def hvp_ratio(n: int, repeat: int) -> None:
@@ -257,7 +281,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     accuracy()
-    timing([100] if args.quick else [100, 1000], 3 if args.quick else 7)
+    timing([100] if args.quick else [100, 1000], 5 if args.quick else 21)
     hvp_ratio(10_000, 3 if args.quick else 7)
 
 

@@ -124,7 +124,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
             f"{', '.join(problem.wrt)}), each a tangent sweep and an adjoint sweep on array duals"
         )
     finite(matrix, result)
-    result.hessian = [[float(e) for e in row] for row in matrix]
+    result.hessian = np.asarray(matrix, dtype=float).tolist()  # floats, as C does it
     critical(result, slack_g, matrix, x)
     classify(result, matrix, slack_e)
     result.seconds = time.perf_counter() - started

@@ -31,16 +31,17 @@ Pieces = dict[int, tuple[Any, ...]]
 def kinked_slots(tape: Tape, vals: Sequence[Any], active: Sequence[bool]) -> list[tuple[int, Kink]]:
     """Every active slot at one of its primitive's kinks (as the primal sweep's warnings say)."""
     found = []
-    for s in range(tape.first_op, len(tape.nodes)):
-        prim = tape.prims[s]
-        if not active[s] or prim is None or not prim.kinks:
-            continue
-        args = [vals[j] for j in tape.args[s]]
-        for kink in prim.kinks:
-            if kink.along is not None and not active[tape.args[s][kink.along]]:
+    with np.errstate(all="ignore"):
+        for s in range(tape.first_op, len(tape.nodes)):
+            prim = tape.prims[s]
+            if not active[s] or prim is None or not prim.kinks:
                 continue
-            with np.errstate(all="ignore"):
-                if bool(np.any(kink.where(*args))):
+            args = [vals[j] for j in tape.args[s]]
+            for kink in prim.kinks:
+                if kink.along is not None and not active[tape.args[s][kink.along]]:
+                    continue
+                at = kink.where(*args)
+                if at is not np.False_ and at is not False and bool(np.any(at)):
                     found.append((s, kink))
                     break
     return found

@@ -110,7 +110,7 @@ def recover(compressed: np.ndarray, rows: Sequence[set[int]], colours: Sequence[
     n = len(rows)
     matrix = np.zeros((n, n))
     of = np.asarray(colours)
-    i = np.fromiter((i for i, row in enumerate(rows) for _ in row), dtype=int, count=sum(map(len, rows)))
-    j = np.fromiter((j for row in rows for j in row), dtype=int, count=len(i))
+    i = np.repeat(np.arange(n), [len(row) for row in rows])
+    j = np.array([j for row in rows for j in row], dtype=int)
     matrix[i, j] = compressed[i, of[j]]
     return matrix

@@ -267,3 +267,16 @@ def test_hypot_at_the_origin_is_named_a_cone_point_not_an_infinite_slope() -> No
         hessian(api.prepare("hypot(x, y)", "x=0,y=0"))
     assert caught.value.kind == "nonfinite" and "cone point" in caught.value.message
     assert "infinite slope" not in caught.value.message
+
+
+def test_eigenvalues_by_diagonal_blocks_are_those_of_the_whole_matrix() -> None:
+    """hess decomposes each block of a block-diagonal Hessian on its own (ext. Rosenbrock: 2 × 2 blocks);
+    the eigenvalues must be numpy's of the whole matrix, and a saddle in one block a saddle."""
+    text = " + ".join(f"(10*(x{k + 2} - x{k + 1}^2))^2 + (1 - x{k + 1})^2" for k in range(0, 40, 2)) + " - 3*x41^2"
+    at = ",".join(f"x{k + 1}={-1.2 if k % 2 == 0 else 1.0}" for k in range(40)) + ",x41=0"
+    found = hessian(api.prepare(text, at))
+    whole = np.linalg.eigvalsh(np.array(found.hessian))
+    close(found.eigenvalues, whole, 1e-13)
+    assert found.positive_definite is False
+    at_min = ",".join(f"x{k + 1}=1" for k in range(40)) + ",x41=0"
+    assert hessian(api.prepare(text, at_min)).verdict == "saddle"
