@@ -126,8 +126,10 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         peers_agree = len(peer_runs) == len(frameworks) and all(r.error is None for r in peer_runs.values())
         peers_agree = peers_agree and not any(d["peer"] for d in disagreements)
     n, parsed = len(problem.wrt), problem.parsed
+    fr = runs.get("forward-over-reverse")
+    hvps = fr.sweeps if fr is not None and fr.error is None else n  # one per colour of the sparsity pattern
     shape = (
-        f"Hessian of f: ℝ{n} → ℝ: forward-over-reverse needs {n} Hessian-vector products, forward-over-forward "
+        f"Hessian of f: ℝ{n} → ℝ: forward-over-reverse needs {hvps} Hessian-vector products, forward-over-forward "
         f"{n * (n + 1) // 2} nested forward sweeps, symbolic {n * (n + 1) // 2} second partials"
     )
     return Comparison(

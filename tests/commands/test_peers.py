@@ -359,3 +359,18 @@ def test_cli_kink_columns_and_exit_codes(
     code, out, _ = _adcli(monkeypatch, capsys, *args, "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["modes"][name]["jacobian"] == [[0.0]] and data["peers_agree"] is False
+
+
+def test_compare_order_2_puts_the_frameworks_hessian_and_time_beside_adcli(framework: tuple[str, Any]) -> None:
+    """`compare --order 2 --with torch` (or jax): the framework's Hessian of x³y + exp(y) at (1, 2) is the
+    closed form [[6xy, 3x²], [3x², e^y]], timed after its first call (which pays for tracing)."""
+    from adcli.commands.crosscheck import compare as compare_hessians
+
+    name, _ = framework
+    found = compare_hessians(api.prepare("x^3*y + exp(y)", "x=1,y=2"), frameworks=[name], repeat=3)
+    run = found.modes[name]
+    assert run.error is None and run.peer
+    want = [[12.0, 3.0], [3.0, math.exp(2.0)]]
+    assert _close(run.jacobian, want)
+    assert run.seconds > 0 and run.cost["first_call_us"] > 0
+    assert found.peers_agree is True
