@@ -93,11 +93,17 @@ def _listed(v: Any) -> Any:
 # ---- checks -------------------------------------------------------------------------------------
 
 
-def check_problem(problem: Any, command: str = "hess") -> None:
-    """One output and one point: else a usage_error that says what to do."""
+def check_problem(problem: Any, command: str = "hess", arrays: bool = False) -> None:
+    """One output and one point: else a usage_error that says what to do. Array variables only where
+    the command takes them (`hess` and its `--hvp`; not yet taylor or compare --order 2)."""
     from adcli.commands.trace import require_one_point
 
     shapes = problem.tape.shapes
+    if shapes is not None and not arrays:
+        raise AdcliError(
+            "usage_error",
+            f"{command} takes scalar expressions; arrays work with hess, grad, jac and (first-order) compare",
+        )
     if shapes is not None and len(problem.tape.outputs) == 1 and shapes[problem.tape.outputs[0]] != ():
         shape = shapes[problem.tape.outputs[0]]
         raise AdcliError(
@@ -383,7 +389,7 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
     """The Hessian of a prepared one-output problem (adcli.api.prepare) at its point, by `mode`; with
     `vector`, the Hessian-vector product alone (one forward-over-reverse sweep, no matrix)."""
     started = time.perf_counter()
-    check_problem(problem)
+    check_problem(problem, arrays=True)
     if problem.tape.shapes is not None:
         from adcli.commands import hessian_arrays
 
