@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from adcli.commands.hessian import MAX_INPUTS, Hessian, classify, critical, finite, refuse_kinks, subnormal
-from adcli.core.arrays import ShapeMismatchError, show
+from adcli.core.arrays import show
 from adcli.core.errors import AdcliError
 from adcli.core.shaped import evaluate, local_partials
 from adcli.modes.arrays import entry_labels
@@ -83,10 +83,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     v = resolve_vector(problem, vector) if vector is not None else None
     warnings = list(problem.warnings)
     active = tape.active(problem.wrt)
-    try:
-        vals = evaluate(tape, api._inputs(problem), active, warnings)
-    except ShapeMismatchError as exc:  # pragma: no cover - shapes were checked by prepare
-        raise AdcliError("shape_error", str(exc)) from None
+    vals = evaluate(tape, api._inputs(problem), active, warnings)  # shapes were checked by prepare
     refuse_kinks(tape, vals, warnings)
     subnormal(tape, vals, warnings)
     base = api._base(problem, vals, mode, 0)
