@@ -157,7 +157,7 @@ def order_error(tape: Tape, slot: int, vals: Sequence[Any], order: int, what: st
 
 def with_pieces(partials: Sequence[Any], pieces: Mapping[int, tuple[Any, ...]] | None) -> list[Any]:
     """The partials with each kinked slot's replaced by its chosen linear piece's slopes
-    (adcli.commands.hessian_pieces): constants, whose own derivatives are 0."""
+    (adcli.commands.kinkpieces): constants, whose own derivatives are 0."""
     out = list(partials)
     for s, slopes in (pieces or {}).items():
         out[s] = slopes

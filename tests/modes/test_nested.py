@@ -30,7 +30,7 @@ def _problem(expr: Node, point: dict[str, float]) -> api.Problem:
 def _run(fn, *args):  # noqa: ANN001, ANN202 - a draw outside a domain, at a kink or overflowing is redrawn
     """The result; a draw the code refuses, or flags as inaccurate (subnormal intermediates: atan2(x, x^3)
     at x = 3e-106 has x^3 = 2.7e-317 with 12 bits), is redrawn: the properties are about unflagged numbers,
-    and tests/commands/test_hessian_pieces.py checks that the flag is raised."""
+    and tests/commands/test_kinkpieces.py checks that the flag is raised."""
     try:
         found = fn(*args)
     except AdcliError:

@@ -38,7 +38,7 @@ def hessian(
 ) -> np.ndarray:
     """The Hessian (and, into result, the gradient, sweeps and cost) from the derivative expressions;
     before_pass may refuse the second pass (diff's size estimate: a 3,000-deep sin nest took 30 s); at a
-    kink whose pieces agree (adcli.commands.hessian_pieces), those of the first piece."""
+    kink whose pieces agree (adcli.commands.kinkpieces), those of the first piece."""
     outputs, wrt, tape = problem.parsed.outputs, problem.wrt, problem.tape
     if pieces:
         outputs = with_pieces(outputs, {tape.nodes[s]: slopes for s, slopes in pieces.items()})

@@ -2,7 +2,7 @@
 
 A vector w of 3 gives rows and columns w[0], w[1], w[2]; a matrix A gives A[0,0], A[0,1], … (row-major,
 the Jacobian's column order of `adcli jac`). Forward-over-reverse runs on the array tape
-(adcli.modes.nested_arrays: one sweep of duals per entry, or one for `--hvp`); numeric mode takes
+(adcli.modes.arraydual: one sweep of duals per entry, or one for `--hvp`); numeric mode takes
 second differences over the flattened entries. Forward-over-forward and symbolic mode are for scalar
 expressions, as `grad --mode symbolic` is.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.commands.hessian import MAX_INPUTS, Hessian, classify, critical, finite, refuse_kinks, subnormal
+from adcli.commands.curvature import MAX_INPUTS, MODES, Hessian, classify, critical, finite, refuse_kinks, subnormal
 from adcli.core.arrays import show
 from adcli.core.errors import AdcliError
 from adcli.core.shaped import evaluate, local_partials
@@ -23,7 +23,6 @@ from adcli.modes.arrays import entry_labels
 
 
 def _mode(mode: str, vector: Any) -> str:
-    from adcli.commands.hessian import MODES
 
     if mode not in MODES:
         raise AdcliError("usage_error", f"unknown mode {mode!r}: choose {', '.join(MODES)}")
@@ -69,7 +68,7 @@ def resolve_vector(problem: Any, given: Mapping[str, Any] | Sequence[float]) -> 
 def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     """The Hessian (or H·v) of a scalar array expression over its wrt variables' entries."""
     from adcli import api
-    from adcli.modes import nested_arrays
+    from adcli.modes import arraydual
 
     tape, shapes = problem.tape, problem.tape.shapes
     mode = _mode(mode, vector)
@@ -94,7 +93,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     ops = len(tape.nodes) - tape.first_op
     if v is not None:
         partials = local_partials(tape, vals, active, warnings)
-        gradient, product = nested_arrays.hvp(tape, vals, partials, active, v)
+        gradient, product = arraydual.hvp(tape, vals, partials, active, v)
         if not np.all(np.isfinite(product)):
             raise AdcliError("nonfinite", "the Hessian-vector product is not finite", warnings=warnings)
         result.gradient, result.hvp = [float(g) for g in gradient], [float(p) for p in product]
@@ -112,7 +111,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
     else:
         partials = local_partials(tape, vals, active, warnings)
-        gradient, matrix = nested_arrays.hessian(tape, vals, partials, active, len(problem.wrt))
+        gradient, matrix = arraydual.hessian(tape, vals, partials, active, len(problem.wrt))
         result.gradient = [float(g) for g in gradient]
         result.sweeps = len(labels)
         result.cost = {"primal_ops": ops, "tangent_sweeps": len(labels), "adjoint_sweeps": len(labels)}
