@@ -25,8 +25,9 @@ def shapes_of(tape: Tape) -> list[tuple[int, ...]]:
     return tape.shapes
 
 
-def describe(problem: Any, result: Any) -> None:
-    """Fill the array fields every array result has: shapes, labels of the Jacobian's rows and columns."""
+def describe(problem: Any, result: Any, matrix: np.ndarray | None = None) -> None:
+    """Fill the array fields every array result has: shapes, labels of the Jacobian's rows and columns;
+    `matrix` is the Jacobian as found (the gradients are cut from it, not from its nested lists)."""
     tape, shapes = problem.tape, shapes_of(problem.tape)
     result.shapes = {name: list(shapes[k]) for k, name in enumerate(tape.names) if name in problem.point}
     result.output_shapes = [list(shapes[o]) for o in tape.outputs]
@@ -36,7 +37,8 @@ def describe(problem: Any, result: Any) -> None:
         [(w, shapes[k]) for k, w in enumerate(problem.wrt)],
     )
     if result.jacobian is not None and len(outs) == 1 and not shapes[outs[0]]:
-        result.gradients = split(np.asarray(result.jacobian, dtype=float)[0], problem)
+        found = np.asarray(result.jacobian, dtype=float) if matrix is None else matrix
+        result.gradients = split(found[0], problem)
     result.value = [
         np.array(result.value[i], dtype=float)[()] if shapes[o] else float(result.value[i]) for i, o in enumerate(outs)
     ]
@@ -84,6 +86,7 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
     vals = evaluate(tape, inputs, active, warnings)
     partials = local_partials(tape, vals, active, warnings)
+    matrix = None
     if direction is not None:
         unknown = [n for n in direction if n not in problem.wrt]
         if unknown:
@@ -113,8 +116,9 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
         found = sweep(tape, partials, len(problem.wrt))
         result = base(problem, vals, mode, found.sweeps)
         _finite(found.jacobian, "Jacobian", warnings)
-        result.jacobian = found.jacobian.tolist()
-    describe(problem, result)
+        matrix = found.jacobian
+        result.jacobian = matrix.tolist()
+    describe(problem, result, matrix)
     result.warnings = warnings
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "sweeps": result.sweeps}
     result.seconds = time.perf_counter() - started

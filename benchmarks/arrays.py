@@ -5,8 +5,10 @@
 For h = 64, 256, 1024, in one run: adcli's gradient with respect to W1, b1, W2, b2 through the API
 (adcli.gradient, parse and tape included) and as the whole CLI command with .npy inputs (a fresh
 process), a hand-written numpy backward pass, and PyTorch eager CPU float64 (torch.autograd.grad,
-its default threads) when torch is installed. Medians and spread (min-max) of --repeat runs.
-Run with OPENBLAS_NUM_THREADS=1 and without to measure both thread counts.
+its default threads) when torch is installed. Runs are interleaved (each round times every
+implementation once, in a rotated order); medians, spread (min-max) and the median of the rounds'
+ratios to numpy. Run with OPENBLAS_NUM_THREADS=1 (torch then also takes one thread) and without to
+measure both thread counts.
 
     python benchmarks/arrays.py
     python benchmarks/arrays.py --repeat 21 --sizes 64,256
@@ -17,6 +19,7 @@ Run with OPENBLAS_NUM_THREADS=1 and without to measure both thread counts.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -51,14 +54,19 @@ def by_hand(X, W1, b1, W2, b2, Y) -> list[np.ndarray]:
     return [G.T @ X, G.sum(0), R.T @ H, R.sum(0)]
 
 
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    fn()  # warm up
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - started)
-    return out
+def interleaved(runners: dict[str, Callable[[], object]], repeat: int) -> dict[str, list[float]]:
+    """Each round times every runner once, in an order rotated from round to round, so that a busy
+    spell of the shared machine falls on all of them alike (a block of runs per runner would not)."""
+    names = list(runners)
+    for name in names:
+        runners[name]()  # warm up
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeat):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            started = time.perf_counter()
+            runners[name]()
+            times[name].append(time.perf_counter() - started)
+    return times
 
 
 def torch_runner(point: dict[str, np.ndarray]) -> Callable[[], object] | None:
@@ -105,9 +113,14 @@ def cli_runner(point: dict[str, np.ndarray], folder: str) -> Callable[[], object
     return run
 
 
-def show(name: str, times: list[float], base: float | None) -> str:
+def show(name: str, times: list[float], base: list[float] | None) -> str:
+    """Median and spread (min-max); beside numpy, the median of the rounds' own ratios (each round's
+    runs are seconds apart, so a slow spell of the machine cancels in the ratio)."""
     median = statistics.median(times)
-    ratio = f"  {median / base:5.2f}× numpy" if base else ""
+    ratio = ""
+    if base is not None:
+        ratios = [t / b for t, b in zip(times, base, strict=True)]
+        ratio = f"  {statistics.median(ratios):5.2f}× numpy (rounds {min(ratios):.2f}–{max(ratios):.2f})"
     return (
         f"  {name:<22} median {median * 1e3:9.3f} ms  (min {min(times) * 1e3:.3f}, max {max(times) * 1e3:.3f}){ratio}"
     )
@@ -118,32 +131,40 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="64,256,1024")
-    parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--cli-repeat", type=int, default=3)
     options = parser.parse_args()
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    print(f"network loss {LOSS}, OPENBLAS_NUM_THREADS={threads}, {os.cpu_count()} cores")
+    if threads == "1":
+        with contextlib.suppress(ImportError):
+            import torch
+
+            torch.set_num_threads(1)  # same threads as numpy's BLAS
+    print(f"network loss {LOSS}, OPENBLAS_NUM_THREADS={threads}, {os.cpu_count()} cores, interleaved rounds")
     for h in (int(s) for s in options.sizes.split(",")):
         point = network(h)
         want = by_hand(**point)
         got = adcli.gradient(LOSS, wrt=WRT, **point).gradient
         err = max(float(np.max(np.abs(g - w)) / np.max(np.abs(w))) for g, w in zip(got, want, strict=True))
         print(f"h = {h} (adcli vs numpy: largest relative difference {err:.1e})")
-        numpy_times = timed(lambda p=point: by_hand(**p), options.repeat)
-        base = statistics.median(numpy_times)
-        print(show("numpy by hand", numpy_times, None))
-        print(show("adcli API", timed(lambda p=point: adcli.gradient(LOSS, wrt=WRT, **p), options.repeat), base))
         problem = adcli.prepare(LOSS, point, WRT)
-        print(
-            show("adcli (prepared)", timed(lambda q=problem: adcli.differentiate(q, "reverse"), options.repeat), base)
-        )
+        runners = {
+            "numpy by hand": lambda p=point: by_hand(**p),
+            "adcli API": lambda p=point: adcli.gradient(LOSS, wrt=WRT, **p),
+            "adcli (prepared)": lambda q=problem: adcli.differentiate(q, "reverse"),
+        }
         run = torch_runner(point)
+        if run is not None:
+            runners["torch eager"] = run
+        times = interleaved(runners, options.repeat)
+        for name, found in times.items():
+            print(show(name, found, None if name == "numpy by hand" else times["numpy by hand"]))
         if run is None:
-            print("  torch                  not installed (pip install 'adcli[torch]')")
-        else:
-            print(show("torch eager", timed(run, options.repeat), base))
-        with tempfile.TemporaryDirectory() as folder:
-            print(show("adcli CLI, .npy inputs", timed(cli_runner(point, folder), options.cli_repeat), base))
+            print("  torch                  not installed (pip install 'torch==2.13.0')")
+        if options.cli_repeat:
+            with tempfile.TemporaryDirectory() as folder:
+                cli = interleaved({"adcli CLI, .npy inputs": cli_runner(point, folder)}, options.cli_repeat)
+            print(show("adcli CLI, .npy inputs", cli["adcli CLI, .npy inputs"], None))
 
 
 if __name__ == "__main__":
