@@ -41,6 +41,8 @@ class Problem:
     warnings: list[AdcliWarning] = field(default_factory=list)
     each_point: bool = False  # many points: a failing point fails alone (result.failures), not the whole set
     seed: int | None = None  # the seed of the point's randn values, when it has any
+    #: the outputs' texts and read_as, made once (a prepared problem differentiated again prints nothing anew)
+    texts: tuple[list[str], str] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -338,13 +340,16 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
     else:
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
             values = [_float(v) for v in values]
-    outputs = [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
-    statements = parsed.assignments or parsed.definitions
-    whole = not statements and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
+    if problem.texts is None:
+        outputs = [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
+        statements = parsed.assignments or parsed.definitions
+        whole = not statements and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
+        problem.texts = (outputs, ", ".join(outputs) if whole else parsed.read_as())
+    outputs, read_as = problem.texts
     return Result(
         input=parsed.source,
-        read_as=", ".join(outputs) if whole else parsed.read_as(),
-        outputs=outputs,
+        read_as=read_as,
+        outputs=list(outputs),
         wrt=list(problem.wrt),
         at=dict(problem.point),
         mode=mode,

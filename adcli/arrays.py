@@ -8,6 +8,7 @@ the outputs' entries row-major, columns: each wrt variable's entries row-major, 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -62,7 +63,7 @@ def split(flat: np.ndarray, problem: Any) -> dict[str, Any]:
     """A Jacobian row (a gradient) cut into one array per wrt variable, each in its shape."""
     shapes, out, start = shapes_of(problem.tape), {}, 0
     for k, name in enumerate(problem.wrt):
-        n = int(np.prod(shapes[k], dtype=int))
+        n = math.prod(shapes[k])
         piece = flat[start : start + n]
         out[name] = piece.reshape(shapes[k]) if shapes[k] else float(piece[0])
         start += n

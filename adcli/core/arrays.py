@@ -34,6 +34,9 @@ def show(shape: Shape) -> str:
 
 
 def broadcast(*shapes: Shape) -> Shape:
+    shaped = {s for s in shapes if s}
+    if len(shaped) <= 1:  # equal shapes and scalars, the usual cases, without numpy's machinery
+        return next(iter(shaped), ())
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
@@ -42,8 +45,7 @@ def broadcast(*shapes: Shape) -> Shape:
 
 def unbroadcast(g: Arr, shape: Shape) -> Arr:
     """Sum an adjoint over the axes that broadcasting added or stretched, back to `shape`."""
-    g_shape = np.shape(g)
-    if g_shape == shape:
+    if (g.shape if type(g) is np.ndarray else np.shape(g)) == shape:  # the usual case, without np.shape's dispatch
         return g
     while np.ndim(g) > len(shape):
         g = np.sum(g, axis=0)

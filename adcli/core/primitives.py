@@ -186,7 +186,7 @@ def _sech(x: Any) -> Any:
     return 2 * t / (1 + t * t)
 
 
-#: 1 - tanh² keeps its digits (within ~10 ulps of sech²) while it is at least this; nearer ±1, sech²
+#: 1 - tanh² keeps its digits (within ~13 ulps of sech², against mpmath) while it is at least this
 _TANH_TAIL = 1 / 16
 
 
@@ -218,6 +218,8 @@ def _pow_exponent_partial(a: object, b: object, o: object) -> object:
 
 def _pow_domain(a: object, b: object) -> object:
     # b is an integer where b == floor(b) (np.round would cost microseconds on one number)
+    if isinstance(b, float) and b == np.floor(b):  # x^2 of an array: defined everywhere, no masks over a
+        return True
     return (a > 0) | (b == np.floor(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
 
 
@@ -252,6 +254,13 @@ def _not_integer(b: Any) -> Any:
     return b != np.floor(b)
 
 
+def _at_zero_base(a: Any, exponent_ok: Any, b: Any) -> Any:
+    """a = 0 where the exponent is such; one exponent outside (x^2 of an array) is no kink, without a mask over a."""
+    if isinstance(b, float) and not exponent_ok:
+        return False
+    return (a == 0) & exponent_ok
+
+
 # a^b at the edges of its domain (a > 0, or b an integer, or a = 0 and b > 0). Along the exponent:
 # 0^b jumps at b = 0 (0^0 = 1 is a convention of the value only: x^x has slope -inf from the right),
 # and a^b with a < 0 exists only at integer b. Along the base, at a = 0 with b not an integer, the
@@ -273,9 +282,11 @@ _POW_KINKS = (
         along=1,
         refuse="domain_error",
     ),
-    _infinite_slope(lambda a, b: (a == 0) & (b > 0) & (b < 1), "undefined (outside the domain)", "+inf", along=0),
+    _infinite_slope(
+        lambda a, b: _at_zero_base(a, (b > 0) & (b < 1), b), "undefined (outside the domain)", "+inf", along=0
+    ),
     Kink(
-        lambda a, b: (a == 0) & (b > 1) & _not_integer(b),
+        lambda a, b: _at_zero_base(a, (b > 1) & _not_integer(b), b),
         "undefined (outside the domain: a < 0 needs an integer b)",
         "0",
         "0, the right-hand derivative (the only side inside the domain)",

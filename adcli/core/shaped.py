@@ -9,6 +9,7 @@ the table bound to the point, which the forward and reverse sweeps call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +62,7 @@ def infer_shapes(tape: Tape, inputs: Sequence[tuple[int, ...]]) -> list[tuple[in
                 shapes[s] = arrays.broadcast(*got)
         except arrays.ShapeMismatchError as exc:
             raise tape.error("shape_error", f"{_operator(tape, s)} in {tape.text(s)}: {exc}", s) from None
-        size = int(np.prod(shapes[s], dtype=float))
+        size = math.prod(shapes[s])  # Python ints: no overflow
         if size > MAX_ELEMENTS:
             message = f"{tape.text(s)} would have {size:,} entries; the limit is {MAX_ELEMENTS:,}"
             raise tape.error("limit_exceeded", message, s)

@@ -8,6 +8,7 @@ Richardson-extrapolated, with the difference of the two estimates as the error e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,8 @@ def sizes(tape: Tape, wrt: int) -> tuple[list[int], list[int]]:
     """Entries of each output and of each wrt variable."""
     shapes = tape.shapes
     assert shapes is not None
-    outs = [int(np.prod(shapes[o], dtype=int)) for o in tape.outputs]
-    ins = [int(np.prod(shapes[k], dtype=int)) for k in range(wrt)]
+    outs = [math.prod(shapes[o]) for o in tape.outputs]
+    ins = [math.prod(shapes[k]) for k in range(wrt)]
     if sum(outs) * sum(ins) > MAX_JACOBIAN:
         raise AdcliError(
             "limit_exceeded",
@@ -45,35 +46,44 @@ def sizes(tape: Tape, wrt: int) -> tuple[list[int], list[int]]:
     return outs, ins
 
 
-def _flat(values: Sequence[Any], shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
-    parts = [
-        np.zeros(int(np.prod(s, dtype=int))) if v is None else np.ravel(np.asarray(v, float))
-        for v, s in zip(values, shapes, strict=True)
-    ]
-    return np.concatenate(parts) if parts else np.zeros(0)
+def _put(line: np.ndarray, values: Sequence[Any], shapes: Sequence[tuple[int, ...]]) -> None:
+    """Each value (None: zeros) copied into its stretch of a Jacobian row or column, row-major, in place:
+    one copy straight from the sweep's arrays (a transposed adjoint included), no ravel and concatenate."""
+    start = 0
+    for v, s in zip(values, shapes, strict=True):
+        n = math.prod(s)
+        if v is not None:
+            np.copyto(line[start : start + n].reshape(s), v)
+        start += n
 
 
 def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
     shapes = tape.shapes
     assert shapes is not None
     outs, ins = sizes(tape, wrt)
-    rows = []
+    matrix = np.zeros((sum(outs), sum(ins)))
+    row = 0
     for i, o in enumerate(tape.outputs):
         for e in range(outs[i]):
-            seed = np.zeros(outs[i])
-            seed[e] = 1.0
             cot: list[Any] = [None] * len(tape.outputs)
-            cot[i] = seed.reshape(shapes[o]) if shapes[o] else np.float64(1.0)
+            if shapes[o]:
+                seed = np.zeros(outs[i])
+                seed[e] = 1.0
+                cot[i] = seed.reshape(shapes[o])
+            else:
+                cot[i] = np.float64(1.0)
             adj = adjoint_sweep(tape, partials, cot)
-            rows.append(_flat(adj[:wrt], shapes[:wrt]))
-    return Found(np.array(rows).reshape(sum(outs), sum(ins)), len(rows))
+            _put(matrix[row], adj[:wrt], shapes[:wrt])
+            row += 1
+    return Found(matrix, row)
 
 
 def forward_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
     shapes = tape.shapes
     assert shapes is not None
     outs, ins = sizes(tape, wrt)
-    columns = []
+    columns = np.zeros((sum(ins), sum(outs)))  # one row per sweep, transposed at the end
+    column = 0
     for k in range(wrt):
         for e in range(ins[k]):
             seed: list[Any] = [None] * tape.n_inputs
@@ -81,9 +91,9 @@ def forward_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
             one[e] = 1.0
             seed[k] = one.reshape(shapes[k]) if shapes[k] else np.float64(1.0)
             tangents = tangent_sweep(tape, partials, seed)
-            columns.append(_flat([tangents[o] for o in tape.outputs], [shapes[o] for o in tape.outputs]))
-    matrix = np.array(columns).T if columns else np.zeros((sum(outs), 0))
-    return Found(matrix.reshape(sum(outs), sum(ins)), len(columns))
+            _put(columns[column], [tangents[o] for o in tape.outputs], [shapes[o] for o in tape.outputs])
+            column += 1
+    return Found(columns.T, column)
 
 
 def jvp(tape: Tape, partials: Sequence[Any], direction: Sequence[Any]) -> list[Any]:
@@ -109,7 +119,9 @@ def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:
 
     def f(values: list[Any]) -> np.ndarray:
         vals = evaluate(tape, values)
-        return _flat([vals[o] for o in tape.outputs], out_shapes)
+        line = np.empty(sum(outs))
+        _put(line, [vals[o] for o in tape.outputs], out_shapes)
+        return line
 
     columns, errors, nfev = [], [], 1
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
