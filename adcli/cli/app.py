@@ -160,7 +160,8 @@ def _array_trace(problem: Any, mode: str, d: Any, c: Any, refused: bool) -> Any:
     from adcli.core.errors import AdcliError
 
     if refused:
-        raise AdcliError("usage_error", "--emit python and --order 2 do not take arrays yet")
+        raise AdcliError("usage_error", "trace --order 2 does not take arrays yet")
+    d, c = _array_seeds(problem, d, c)
     return arraytrace.compute(problem, mode, d, c)
 
 
@@ -506,7 +507,7 @@ def trace(
         require_detailed_text(text, "trace")  # refused before parsing when far over
         problem = api.prepare(text, given, strict=strict, defaults=defaults)
         if problem.tape.shapes is not None:
-            return _array_trace(problem, mode, d, c, emit is not None or order == 2)
+            return _array_trace(problem, mode, d, c, order == 2)
         if order == 2:
             from adcli.commands.adjoint_tangents import compute_second
 
@@ -515,10 +516,12 @@ def trace(
 
     def show(result: Any, chosen: str, place: Any) -> None:
         if emit is not None:
-            from adcli.commands.emit import python_source
+            from adcli.commands import arrayemit
+            from adcli.commands import emit as scalar_emit
 
             emitted[0] += 1
-            sys.stdout.write(python_source(result, f"_{emitted[0]}" if emitted[0] > 1 else ""))
+            writer = arrayemit.python_source if arrayemit.is_array_trace(result) else scalar_emit.python_source
+            sys.stdout.write(writer(result, f"_{emitted[0]}" if emitted[0] > 1 else ""))
         elif chosen == "json":
             sys.stdout.write(render_trace.as_json(result) + "\n")
         elif chosen == "plain":

@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from adcli.commands import arraycode
 from adcli.core import shaped
 from adcli.core.arrays import key_text
 from adcli.core.errors import AdcliError
+from adcli.core.graph import var
 from adcli.core.notation import token
 from adcli.core.printing import to_text
 from adcli.core.tape import Tape
@@ -40,6 +42,11 @@ class ArrayTrace:
     gradient: dict[str, Any] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tangent: list[ArrayRow] | None = None
+    direction: dict[str, Any] | None = None  # the tangent sweep's seed, per wrt variable
+    cotangent: list[Any] | None = None  # the adjoint sweep's seed, per output
+    jvp: list[Any] | None = None  # the outputs' tangents
+    tape: Any = field(default=None, repr=False)  # for `--emit python` (adcli.commands.arrayemit)
 
     def to_dict(self) -> dict[str, Any]:
         def rows(found: list[ArrayRow] | None) -> list[dict[str, Any]] | None:
@@ -55,7 +62,12 @@ class ArrayTrace:
             "read_as": self.read_as,
             "wrt": self.wrt,
             "primal": rows(self.primal),
+            "tangent": rows(self.tangent),
             "adjoint": rows(self.adjoint),
+            "direction": None
+            if self.direction is None
+            else {k: np.asarray(v).tolist() for k, v in self.direction.items()},
+            "jvp": None if self.jvp is None else [np.asarray(v).tolist() for v in self.jvp],
             "gradient": {k: np.asarray(v).tolist() for k, v in self.gradient.items()},
             "warnings": self.warnings,
             "notes": self.notes,
@@ -104,9 +116,102 @@ def _rule(tape: Tape, slot: int, k: int) -> str:
     return f"unbroadcast({g}·{partial})" if partial != "1" else f"unbroadcast({g})"
 
 
+def code_slot(tape: Tape, slot: int, name: Any) -> arraycode.Slot:
+    """A structural slot for adcli.commands.arraycode, its arguments and output named by name(tape, slot)."""
+    shapes = tape.shapes
+    assert shapes is not None
+    args = tape.args[slot]
+    node = tape.nodes[slot]
+    return arraycode.Slot(
+        node.op, [name(tape, j) for j in args], name(tape, slot), [shapes[j] for j in args], node.payload
+    )
+
+
+def _tangent_form(tape: Tape, slot: int, active: list[bool]) -> str:
+    """What the tangent sweep computes for a slot: the table's JVP (structural) or Σ v̇ⱼ·∂vᵢ/∂vⱼ (elementwise)."""
+    from adcli.commands.trace import symbolic_partials, tangent_rule
+
+    moving = [active[j] and tape.index(j) is not None for j in tape.args[slot]]
+    prim = tape.prims[slot]
+    if prim.rules is not None:  # type: ignore[union-attr]
+        tangents = [token("vdot", tape.index(j)) if m else None for j, m in zip(tape.args[slot], moving, strict=True)]  # type: ignore[arg-type]
+        code = arraycode.jvp(code_slot(tape, slot, _v), tangents)
+        return arraycode.readable(code)
+    partials = symbolic_partials(tape, slot)
+    terms = [
+        (var(token("vdot", tape.index(j))), p)  # type: ignore[arg-type]
+        for j, p, m in zip(tape.args[slot], partials, moving, strict=True)
+        if m
+    ]
+    return to_text(tangent_rule(terms))
+
+
+def _direction(problem: Any, given: Any) -> tuple[dict[str, Any], list[str]]:
+    """The tangent seed per wrt variable in its shape: --dir's, or ones for the first variable (said in a note)."""
+    from adcli.arrays import _shaped
+
+    shapes = problem.tape.shapes
+    if given is None:
+        first = problem.wrt[0]
+        note = f"the tangent sweep is seeded with 1 in every entry of {first} and 0 elsewhere (--dir sets another)"
+        return {w: (np.ones if k == 0 else np.zeros)(shapes[k]) for k, w in enumerate(problem.wrt)}, [note]
+    unknown = [n for n in given if n not in problem.wrt]
+    if unknown:
+        raise AdcliError("usage_error", f"--dir names {', '.join(unknown)}, not among the variables {problem.wrt}")
+    return {
+        w: np.asarray(_shaped(w, given[w], shapes[k], "--dir"), dtype=float) if w in given else np.zeros(shapes[k])
+        for k, w in enumerate(problem.wrt)
+    }, []
+
+
+def _tangent_rows(
+    problem: Any, vals: list[Any], partials: list[Any], active: list[bool], seed: dict[str, Any]
+) -> tuple[list[ArrayRow], list[Any]]:
+    tape: Tape = problem.tape
+    shapes = tape.shapes
+    assert shapes is not None
+    tangents = shaped.tangent_sweep(tape, partials, [seed.get(n) for n in tape.names])
+    rows = [
+        ArrayRow(token("vdot", tape.index(k)), "{" + n + "}dot", list(shapes[k]), seed[n])  # type: ignore[arg-type]
+        for k, n in enumerate(tape.names)
+        if n in seed
+    ]
+    for s in range(tape.first_op, len(tape.nodes)):
+        if active[s] and tangents[s] is not None:
+            rows.append(
+                ArrayRow(token("vdot", tape.index(s)), _tangent_form(tape, s, active), list(shapes[s]), tangents[s])
+            )  # type: ignore[arg-type]
+    return rows, tangents
+
+
+def _adjoint_rows(
+    tape: Tape, partials: list[Any], active: list[bool], seeds: list[Any]
+) -> tuple[list[ArrayRow], list[Any]]:
+    shapes = tape.shapes
+    assert shapes is not None
+    adjoints = shaped.adjoint_sweep(tape, partials, seeds)
+    rows = []
+    for s in range(len(tape.nodes) - 1, tape.first_op - 1, -1):
+        if not active[s] or adjoints[s] is None:
+            continue
+        for k, j in enumerate(tape.args[s]):
+            if active[j] and tape.index(j) is not None:
+                rows.append(ArrayRow(token("vbar", tape.index(j)), "+= " + _rule(tape, s, k), list(shapes[j]), None))  # type: ignore[arg-type]
+    slots = {token("vbar", tape.index(s)): s for s in range(len(tape.nodes)) if tape.index(s) is not None}  # type: ignore[arg-type]
+    for row in rows:  # the adjoint each row adds to, once complete (the sweep's own numbers)
+        slot = slots[row.target]
+        row.value = np.zeros(shapes[slot]) if adjoints[slot] is None else adjoints[slot]
+    return rows, adjoints
+
+
 def compute(problem: Any, mode: str, direction: Any, cotangent: Any) -> ArrayTrace:
-    if mode == "forward" or direction is not None:
-        raise AdcliError("usage_error", "trace on arrays shows the primal and adjoint sweeps: use --mode reverse")
+    """The primal trace, and the tangent (forward), adjoint (reverse) or both traces of an array problem."""
+    if mode not in ("forward", "reverse", "both"):
+        raise AdcliError("usage_error", f"unknown trace mode {mode!r}: choose forward, reverse, both")
+    if mode == "reverse" and direction is not None:
+        raise AdcliError("usage_error", "--dir seeds the tangent sweep, which --mode reverse does not run")
+    if mode == "forward" and cotangent is not None:
+        raise AdcliError("usage_error", "--cot seeds the adjoint sweep, which --mode forward does not run")
     tape: Tape = problem.tape
     shapes = tape.shapes
     assert shapes is not None
@@ -118,37 +223,35 @@ def compute(problem: Any, mode: str, direction: Any, cotangent: Any) -> ArrayTra
     primal += [
         ArrayRow(_v(tape, s), _form(tape, s), list(shapes[s]), vals[s]) for s in range(tape.first_op, len(tape.nodes))
     ]
-    weights = [1.0] * len(tape.outputs) if cotangent is None else list(cotangent)
-    if len(weights) != len(tape.outputs):
-        raise AdcliError("usage_error", f"--cot has {len(weights)} weights; there are {len(tape.outputs)} outputs")
     partials = shaped.local_partials(tape, vals, active, warnings)
-    seeds = [np.broadcast_to(np.float64(w), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)]
-    adjoints = shaped.adjoint_sweep(tape, partials, seeds)
-    rows = []
-    for s in range(len(tape.nodes) - 1, tape.first_op - 1, -1):
-        if not active[s] or adjoints[s] is None:
-            continue
-        for k, j in enumerate(tape.args[s]):
-            if active[j] and tape.index(j) is not None:
-                rows.append(ArrayRow(token("vbar", tape.index(j)), "+= " + _rule(tape, s, k), list(shapes[j]), None))  # type: ignore[arg-type]
-    for row in rows:  # the adjoint each row adds to, once complete (the sweep's own numbers)
-        slot = next(
-            s
-            for s in range(len(tape.nodes))
-            if tape.index(s) is not None and token("vbar", tape.index(s)) == row.target
-        )  # type: ignore[arg-type]
-        row.value = np.zeros(shapes[slot]) if adjoints[slot] is None else adjoints[slot]
-    gradient = {
-        w: (np.zeros(shapes[k]) if adjoints[k] is None else np.asarray(adjoints[k])) for k, w in enumerate(problem.wrt)
-    }
     parsed = problem.parsed
-    return ArrayTrace(
+    trace = ArrayTrace(
         parsed.source,
         parsed.read_as(),
         list(problem.wrt),
         primal,
-        rows,
-        gradient,
-        [w.to_dict() for w in warnings],
-        list(parsed.notes),
+        None,
+        warnings=[],
+        notes=list(parsed.notes),
+        tape=tape,
     )
+    if mode != "reverse":
+        trace.direction, notes = _direction(problem, direction)
+        trace.notes += notes
+        trace.tangent, tangents = _tangent_rows(problem, vals, partials, active, trace.direction)
+        trace.jvp = [np.zeros(shapes[o]) if tangents[o] is None else tangents[o] for o in tape.outputs]
+    if mode != "forward":
+        weights = [1.0] * len(tape.outputs) if cotangent is None else list(cotangent)
+        if len(weights) != len(tape.outputs):
+            raise AdcliError("usage_error", f"--cot has {len(weights)} weights; there are {len(tape.outputs)} outputs")
+        seeds = [
+            np.broadcast_to(np.asarray(w, dtype=float), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)
+        ]
+        trace.cotangent = seeds
+        trace.adjoint, adjoints = _adjoint_rows(tape, partials, active, seeds)
+        trace.gradient = {
+            w: (np.zeros(shapes[k]) if adjoints[k] is None else np.asarray(adjoints[k]))
+            for k, w in enumerate(problem.wrt)
+        }
+    trace.warnings = [w.to_dict() for w in warnings]
+    return trace

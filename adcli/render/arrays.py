@@ -179,11 +179,17 @@ def named(result: Any) -> dict[str, np.ndarray]:
 
 def trace_lines(trace: Any, digits: int, ascii: bool = False) -> list[str]:
     """The traces as aligned text: target = form, shape, a few entries (numpy's summary)."""
-    out = [f"read as: {trace.read_as}", "", "primal trace"]
-    sections = [("primal", trace.primal)] + ([("adjoint", trace.adjoint)] if trace.adjoint is not None else [])
-    for title, rows in sections:
-        if title == "adjoint":
-            out += ["", "adjoint trace (reverse sweep; each v̄ shown once complete)"]
+    out = [f"read as: {trace.read_as}"]
+    titles = {
+        "primal": "primal trace",
+        "tangent": "tangent trace (forward sweep)",
+        "adjoint": "adjoint trace (reverse sweep; each v̄ shown once complete)",
+    }
+    for section in ("primal", "tangent", "adjoint"):
+        rows = getattr(trace, section)
+        if rows is None:
+            continue
+        out += ["", titles[section]]
         mark = "'" if ascii else "ᵀ"
         texts = [
             (style(r.target, ascii), style(r.form, ascii).replace("{", "").replace("}", "").replace("'", mark))
@@ -194,5 +200,13 @@ def trace_lines(trace: Any, digits: int, ascii: bool = False) -> list[str]:
             joiner = " " if form.startswith("+=") else " = "
             left = f"{target}{joiner}{form}"
             out.append(f"{left.ljust(width)}  {shape_of(tuple(r.shape)):>10}  {compact(r.value, digits)}")
-    out += [""] + [f"d/d{w} {shape_of(np.shape(g))} = {compact(g, digits)}" for w, g in trace.gradient.items()]
+    out.append("")
+    if trace.jvp is not None:
+        names = ["y"] if len(trace.jvp) == 1 else [f"y{i + 1}" for i in range(len(trace.jvp))]
+        out += [
+            f"d{n} along the seed {shape_of(np.shape(t))} = {compact(t, digits)}"
+            for n, t in zip(names, trace.jvp, strict=True)
+        ]
+    if trace.adjoint is not None:
+        out += [f"d/d{w} {shape_of(np.shape(g))} = {compact(g, digits)}" for w, g in trace.gradient.items()]
     return out

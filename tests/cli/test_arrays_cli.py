@@ -126,6 +126,30 @@ def test_trace_shows_shapes_and_matrix_rules() -> None:
     assert "v̄₋₁ += v̄₁ @ v₀ᵀ" in out and "(2, 2)" in out
 
 
+def test_forward_trace_on_arrays_shows_the_tangent_sweep() -> None:
+    at = ["--at", "W=[[1,2],[3,4]], x=[1,1]", "--dir", "W=[[0,0],[0,0]], x=[1,0]"]
+    out = run("trace", "sum(W @ x)", *at, "--mode", "forward").stdout
+    assert "tangent trace (forward sweep)" in out and "adjoint trace" not in out
+    assert "v̇₁ = v̇₋₁ @ v₀ + v₋₁ @ v̇₀" in out
+    data = json.loads(run("trace", "sum(W @ x)", *at, "--mode", "forward", "--format", "json").stdout)
+    assert data["jvp"] == [4.0]  # d/dt sum(W @ (x + t e0)) = W[0,0] + W[1,0]
+    assert data["adjoint"] is None
+
+
+def test_trace_dir_of_the_wrong_shape_and_dir_with_reverse_are_usage_errors() -> None:
+    at = ["--at", "W=[[1,2],[3,4]], x=[1,1]"]
+    text = one_line_error(run("trace", "sum(W @ x)", *at, "--dir", "x=[1,0,0]"), "shape_error")
+    assert "--dir for x" in text
+    one_line_error(run("trace", "sum(W @ x)", *at, "--dir", "x=[1,0]", "--mode", "reverse"), "usage_error")
+
+
+def test_emit_python_on_arrays_writes_a_numpy_program() -> None:
+    out = run("trace", "sum(tanh(W @ x))", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--emit", "python").stdout
+    assert "def forward(W, x, W_dot=None, x_dot=None):" in out and "def reverse(W, x, y_bar=None):" in out
+    assert "    vbar_m1 = np.outer(vbar_1, v_0)\n" in out  # matmul's W̄ = Ḡ xᵀ for a vector x
+    compile(out, "<adcli-emitted>", "exec")  # only compiled here; tests/commands/test_arrayemit.py runs it
+
+
 def test_graph_shows_shapes() -> None:
     out = run("graph", "sum(W @ x)", "--at", "W=[[1,2],[3,4]], x=[1,1]", "--format", "plain").stdout
     assert "@ (2,)" in out
