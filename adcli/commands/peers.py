@@ -253,6 +253,36 @@ def _jax(jax: Any, tape: Any, point: Mapping[str, float], wrt: Sequence[str]) ->
     return [float(v) for v in value], [[float(c[i]) for c in columns] for i in range(len(value))]
 
 
+def _jax_arrays(jax: Any, tape: Any, point: Mapping[str, Any], wrt: Sequence[str]) -> tuple[list[Any], list[Any]]:
+    """Arrays: one argument per wrt variable in its shape; jax.jacrev over the outputs (a list of arrays),
+    each output's block flattened row-major against each variable's entries, as adcli's rows are."""
+    import numpy as np
+
+    jnp, ops = jax.numpy, functions("jax", jax)
+    column = {w: k for k, w in enumerate(wrt)}
+
+    def array(n: str) -> Any:
+        return jnp.asarray(np.asarray(point.get(n, 0.0), dtype=float), dtype=jnp.float64)
+
+    fixed = {n: array(n) for n in tape.names if n not in column}
+
+    def f(*xs: Any) -> list[Any]:
+        inputs = [xs[column[n]] if n in column else fixed[n] for n in tape.names]
+        outputs = replay(tape, ops, inputs, lambda v: jnp.asarray(v, dtype=jnp.float64))
+        return [jnp.asarray(y, dtype=jnp.float64) for y in outputs]
+
+    x0 = [array(w) for w in wrt]
+    outputs = f(*x0)
+    blocks = jax.jacrev(f, argnums=tuple(range(len(wrt))))(*x0) if wrt else [() for _ in outputs]
+    rows: list[Any] = []
+    for y, block in zip(outputs, blocks, strict=True):
+        n = int(np.size(y))
+        pieces = [np.asarray(b, dtype=float).reshape(n, -1) for b in block]
+        rows += np.concatenate(pieces, axis=1).tolist() if pieces else [[] for _ in range(n)]
+    values = [np.asarray(y, dtype=float).tolist() if np.ndim(y) else float(y) for y in outputs]
+    return values, rows
+
+
 def _x64(jax: Any) -> Any:
     """float64 for the duration of the replay: the scoped switch where JAX has it, else the global one."""
     scoped = getattr(jax, "enable_x64", None)
@@ -266,11 +296,9 @@ def jacobian(name: str, module: Any, tape: Any, point: Mapping[str, float], wrt:
     """The framework's value and Jacobian of the tape's outputs with respect to wrt, at the point."""
     if name == "torch":
         value, rows = _torch(module, tape, point, wrt)
-    elif tape.shapes is not None:
-        raise AdcliError("usage_error", "--with jax on arrays is not supported yet (torch is)")
     else:
         with _x64(module):
-            value, rows = _jax(module, tape, point, wrt)
+            value, rows = (_jax_arrays if tape.shapes is not None else _jax)(module, tape, point, wrt)
     ops = len(tape.nodes) - tape.first_op
     return Answer(name, str(module.__version__), value, rows, len(tape.outputs), ops)
 

@@ -65,3 +65,28 @@ def test_compare_with_torch_agrees_on_the_network() -> None:
     found = compare(problem, ["reverse"], rtol=1e-12, atol=1e-12, repeat=1, frameworks=["torch"], strict_peers=True)
     assert found.agree and found.peers_agree
     assert len(found.wrt) == 8 * 32 + 8 + 10 * 8 + 10  # every entry of every wrt variable is a column
+
+
+def test_compare_with_jax_agrees_on_the_network() -> None:
+    pytest.importorskip("jax")
+    point = _network(4)
+    point["X"], point["Y"] = point["X"][:8], point["Y"][:8]
+    problem = adcli.prepare(LOSS, point, WRT)
+    found = compare(problem, ["reverse"], rtol=1e-12, atol=1e-12, repeat=1, frameworks=["jax"], strict_peers=True)
+    assert found.agree and found.peers_agree
+    want = np.concatenate([np.ravel(v) for v in _by_hand(**point).values()])  # flattened in --wrt order
+    np.testing.assert_allclose(found.modes["jax"].jacobian[0], want, rtol=1e-12, atol=1e-12)
+
+
+def test_jax_jacobian_of_array_outputs_is_flattened_as_adcli_s() -> None:
+    jax = pytest.importorskip("jax")
+    from adcli.commands import peers
+
+    point = {"A": np.array([[1.0, 2.0, -1.0], [0.5, 3.0, 2.0]]), "x": np.array([0.3, -0.7, 1.1]), "s": 0.4}
+    problem = adcli.prepare("A @ x * s, sum(A^2)", point, ["x", "A", "s"])
+    with peers._x64(jax):
+        answer = peers.jacobian("jax", jax, problem.tape, problem.point, problem.wrt)
+    want = adcli.differentiate(problem, "reverse").jacobian
+    np.testing.assert_allclose(np.asarray(answer.jacobian), np.asarray(want), rtol=1e-14, atol=1e-15)
+    # closed form of the first block: d(A @ x · s)/dx = s·A
+    np.testing.assert_allclose(np.asarray(answer.jacobian)[:2, :3], 0.4 * point["A"], rtol=1e-15)
