@@ -185,7 +185,10 @@ def _reverse(trace: ArrayTrace, p: _Program, suffix: str) -> list[str]:
 
 def _prelude(body: list[str]) -> list[str]:
     code = [line.split("#", 1)[0] for line in body]
-    used = sorted({m.group(1) for line in code for m in CALL.finditer(line)})
+    called = {m.group(1) for line in code for m in CALL.finditer(line)}
+    for f in sorted(called & set(arraycode.HELPERS)):  # a helper's own helpers (adjugate: others_product)
+        called |= {m.group(1) for line in arraycode.HELPERS[f] for m in CALL.finditer(line)} & set(arraycode.HELPERS)
+    used = sorted(called)
     lines = ["import numpy as np"]
     fallback = [f for f in used if f in TABLE and f not in arraycode.HELPERS and f not in NUMPY_DEFS and not ufunc(f)]
     if fallback:  # a primitive newer than NUMPY_DEFS: adcli's own function

@@ -296,12 +296,25 @@ TR = Rules(
     lambda a, o, g, need, p: (g * np.eye(a[0].shape[0]),),
     vjp_text=("{g}·I",),
 )
+
+
+def _adjugate(a: Arr) -> Arr:
+    """adj(A), = det(A)·inv(A) where A is invertible, and defined at a singular A too (det is a polynomial:
+    its gradient, the cofactor matrix adj(A)ᵀ, exists everywhere; det·inv(A)ᵀ raised 'singular' there).
+
+    From the SVD A = U·diag(s)·Vᵀ: adj(A) = det(U)·det(V)·V·diag(∏ⱼ≠ᵢ sⱼ)·Uᵀ (the products without
+    dividing, so a zero singular value is no trouble)."""
+    u, s, vt = np.linalg.svd(a)
+    sign = np.sign(np.linalg.det(u)) * np.sign(np.linalg.det(vt))
+    return sign * (vt.T * _others_product(s)) @ u.T
+
+
 DET = Rules(
     lambda x, p: np.linalg.det(x),
     _square("det", lambda s: ()),
-    lambda a, o, t, p: o * np.trace(_inverse(a[0]) @ t[0]),
-    lambda a, o, g, need, p: (g * o * _inverse(a[0]).T,),
-    vjp_text=("{g}·{o}·inv({a})'",),
+    lambda a, o, t, p: np.trace(_adjugate(a[0]) @ t[0]),
+    lambda a, o, g, need, p: (g * _adjugate(a[0]).T,),
+    vjp_text=("{g}·adj({a})'",),
 )
 INV = Rules(
     lambda x, p: _inverse(x),

@@ -165,3 +165,23 @@ def test_bad_inputs_are_one_line_errors(text: str, kind: str, words: str) -> Non
     assert caught.value.kind == kind
     assert words in caught.value.message
     assert "\n" not in caught.value.message
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_det_is_differentiable_at_a_singular_matrix(mode: str) -> None:
+    """det is a polynomial: at a singular A its gradient is the cofactor matrix (it said 'undefined')."""
+    found = adcli.gradient("det(A)", A=np.array([[1.0, 2.0], [2.0, 4.0]]), mode=mode).gradient[0]
+    np.testing.assert_allclose(
+        found, [[4.0, -2.0], [-2.0, 1.0]], rtol=1e-14, atol=1e-14
+    )  # cofactors of [[1, 2], [2, 4]], by hand
+    rank_one = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0])  # rank 1: every cofactor (2×2 minor) is 0
+    np.testing.assert_allclose(
+        adcli.gradient("det(A)", A=rank_one, mode=mode).gradient[0], np.zeros((3, 3)), atol=1e-14
+    )
+
+
+def test_det_gradient_is_det_times_inverse_transpose_where_invertible() -> None:
+    a = np.array([[2.0, -1.0, 0.5], [0.3, 1.7, -2.0], [1.1, 0.4, 3.0]])
+    want = np.linalg.det(a) * np.linalg.inv(a).T  # Jacobi's formula
+    np.testing.assert_allclose(adcli.gradient("det(A)", A=a).gradient[0], want, rtol=1e-13)
+    np.testing.assert_allclose(adcli.gradient("det(A)", A=np.array([[5.0]])).gradient[0], [[1.0]], rtol=1e-15)
