@@ -88,6 +88,16 @@ def array_lines(name: str, value: Any, digits: int, full: bool = False) -> list[
     return [f"{name} ({shape_text(arr.shape)}):", text]
 
 
+def _at_entry(name: str, value: Any, digits: int, full: bool) -> str:
+    """One variable of the point line: a number, a vector, a matrix's shape (all its entries with --full)."""
+    if np.ndim(value) < 2:
+        return array_lines(name, value, digits, full)[0]
+    if not full:
+        return f"{name} ({shape_text(np.shape(value))})"
+    rows = ["[" + ", ".join(_number(float(x), digits) for x in row) + "]" for row in np.asarray(value, dtype=float)]
+    return f"{name} ({shape_text(np.shape(value))}) = [{', '.join(rows)}]"
+
+
 def fit(lines: list[str], width: int) -> list[str]:
     """Lines no wider than a terminal's `width`, each broken after a `, ` (between entries, between a
     point's values), never inside a number; the later pieces indented."""
@@ -110,11 +120,8 @@ def lines(result: Any, command: str, digits: int, full: bool = False, width: int
     from adcli.render.results import _how
 
     out = [f"read as: {result.read_as}"]
-    shown = [
-        f"{k} ({shape_text(np.shape(v))})" if np.ndim(v) == 2 and not full else array_lines(k, v, digits, full)[0]
-        for k, v in result.at.items()
-    ]
-    out.append("at:      " + ", ".join(shown))
+    shown = [_at_entry(k, v, digits, full) for k, v in result.at.items()]
+    out.append("at:      " + (", ".join(shown) or "(no variables)"))
     if result.seed is not None:
         out.append(f"seed:    {result.seed}")
     out += [f"mode:    {_how(result)}", ""]

@@ -168,3 +168,10 @@ def test_dir_and_cot_take_arrays_of_the_right_shape() -> None:
     out = json.loads(run("jac", "A @ x", *at, "--dir", "x=[1,0]").stdout)
     assert out["jvp"] == [[1.0, 3.0]]
     one_line_error(run("jac", "A @ x", *at[:2], "--cot", "[1,0,0]"), "shape_error")
+
+
+def test_full_shows_a_matrix_of_the_point_in_full_and_no_variables_is_said() -> None:
+    """Regression: with --full the point line read `W (2×2):,` (a grid's heading, its grid dropped)."""
+    out = run("grad", "sum(W @ x)", "--at", "W=[[1,2],[3,4.5]], x=[1,1]", "--full", "--format", "plain").stdout
+    assert "at:      W (2×2) = [[1, 2], [3, 4.5]], x (2,) = [1, 1]" in out
+    assert "at:      (no variables)" in run("eval", "[1, 2, 3] * 2", "--format", "plain").stdout
