@@ -175,3 +175,11 @@ def test_full_shows_a_matrix_of_the_point_in_full_and_no_variables_is_said() -> 
     out = run("grad", "sum(W @ x)", "--at", "W=[[1,2],[3,4.5]], x=[1,1]", "--full", "--format", "plain").stdout
     assert "at:      W (2×2) = [[1, 2], [3, 4.5]], x (2,) = [1, 1]" in out
     assert "at:      (no variables)" in run("eval", "[1, 2, 3] * 2", "--format", "plain").stdout
+
+
+def test_compare_writes_json_on_arrays() -> None:
+    """Regression: compare --format json on an array problem crashed (numpy arrays in the point and values)."""
+    result = run("compare", "sum(W @ x)", "--at", "W=[[1,2],[3,4]], x=ones(2)", "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["at"] == {"W": [[1.0, 2.0], [3.0, 4.0]], "x": [1.0, 1.0]} and data["agree"]
+    assert data["modes"]["reverse"]["jacobian"] == [[1.0, 1.0, 1.0, 1.0, 4.0, 6.0]]
