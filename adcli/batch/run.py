@@ -226,14 +226,21 @@ class LinesRead:
         return self.before + self.line
 
 
-def point_bindings(at: Sequence[str] | None, points: Sequence[str] | str | None) -> list[Binding]:
+def point_bindings(
+    at: Sequence[str] | None,
+    points: Sequence[str] | str | None,
+    seed: int | None = None,
+    drawn: list[bool] | None = None,
+) -> list[Binding]:
     """The command line's point, parsed once for the whole batch: each --points table's columns, then --at.
 
     Several tables are axes of their own (crossed, or paired with --zip); a variable may be a column of
     one table only. An --at value for a column of a table replaces that column in its place (the
-    Jacobian's columns keep the table's order)."""
+    Jacobian's columns keep the table's order). Arrays from files and generators (`W=@w.npy`,
+    `randn(64,32)`, drawn once with `seed`: every line sees the same W) are read as for one expression;
+    `drawn` gets True appended when randn was used."""
     from adcli.batch.points import read_table
-    from adcli.language.parser import parse_point
+    from adcli.batch.values import point_bindings as parse_at
 
     paths = [points] if isinstance(points, str) else list(points or [])
     table: list[Binding] = []
@@ -244,7 +251,12 @@ def point_bindings(at: Sequence[str] | None, points: Sequence[str] | str | None)
                 message = f"{b.name} is a column of both {clash.table} and {path}: give each variable one table"
                 raise AdcliError("usage_error", message)
             table.append(b)
-    given = [b for text in at or [] for b in parse_point(text)]
+    given = []
+    for text in at or []:
+        found, random = parse_at(text, seed)
+        given += found
+        if random and drawn is not None:
+            drawn.append(True)
     last = {b.name: b for b in given}
     in_table = {b.name for b in table}
     return [_replaced(b, last.get(b.name)) for b in table] + [b for b in given if b.name not in in_table]

@@ -106,11 +106,14 @@ def _batch(request: Request, solve: Any) -> NoReturn:
         chosen = fmt or ("table" if sys.stdout.isatty() else "plain")
         save = request.save
         sink = render_batch.sink(chosen, request.command, request.precision, sys.stdout, sys.stderr, save=save)
-        point = batch.point_bindings(request.at, request.points)
+        drawn: list[bool] = []
+        point = batch.point_bindings(request.at, request.points, request.seed, drawn)
         _check_point_set(point, request.grid)
         items = inputs.problems(request.expr, request.files, sys.stdin)
     except AdcliError as exc:
         fail(exc, fmt)
+    if drawn:  # randn values in --at serve every line: each result says their seed
+        solve = _with_seed(solve, request.seed)
     progress = render_batch.ProgressBar if sys.stderr.isatty() else None
     if sys.stderr.isatty():
         from adcli.render.progress import PointsBar
@@ -134,6 +137,18 @@ def _check_point_set(point: Any, grid: bool) -> None:
     values = {b.name: b.values[0] if b.kind in ("value", "array") else b for b in point}
     if any(b.kind not in ("value", "array") for b in point):
         expand(values, "grid" if grid else "zip")
+
+
+def _with_seed(solve: Any, seed: int | None) -> Any:
+    from adcli.batch.values import DEFAULT_SEED
+
+    def seeded(*args: Any) -> Any:
+        result = solve(*args)
+        if getattr(result, "seed", 0) is None:
+            result.seed = DEFAULT_SEED if seed is None else seed
+        return result
+
+    return seeded
 
 
 def _run(request: Request, compute: Callable[[], Any]) -> None:

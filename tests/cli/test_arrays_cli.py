@@ -183,3 +183,21 @@ def test_compare_writes_json_on_arrays() -> None:
     data = json.loads(result.stdout)
     assert data["at"] == {"W": [[1.0, 2.0], [3.0, 4.0]], "x": [1.0, 1.0]} and data["agree"]
     assert data["modes"]["reverse"]["jacobian"] == [[1.0, 1.0, 1.0, 1.0, 4.0, 6.0]]
+
+
+def test_generated_and_file_arrays_in_at_serve_a_batch(tmp_path) -> None:  # noqa: ANN001
+    """Regression: in a batch (jsonl, csv, files, stdin) --at went to the language's point syntax, so
+    `x=ones(2)` was 'unknown function ones' and `A=@a.npy` a syntax error."""
+    out = run("grad", "sum(x)", "--at", "x=ones(2)", "--format", "jsonl").stdout
+    assert json.loads(out)["gradient"] == {"x": [1.0, 1.0]}
+    path = tmp_path / "a.npy"
+    np.save(path, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    problems = tmp_path / "problems.txt"
+    problems.write_text("sum(W @ x)\nsum(x @ x)\n")
+    at = f"W=randn(2,2), x=@{path}"
+    lines = run("grad", "-f", str(problems), "--at", at, "--seed", "5", "--format", "jsonl").stdout.splitlines()
+    first, second = (json.loads(line) for line in lines[:2])
+    W = np.random.default_rng(5).standard_normal((2, 2))  # the documented generator: numpy's default_rng(seed)
+    np.testing.assert_allclose(first["gradient"]["x"], W.sum(axis=0)[:, None] * np.ones((2, 2)), rtol=1e-15)
+    assert first["seed"] == 5
+    assert second["gradient"]["x"] == [[7.0, 11.0], [9.0, 13.0]]  # 11ᵀXᵀ + Xᵀ11ᵀ, by hand
