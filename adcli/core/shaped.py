@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,22 +19,23 @@ from adcli.core import arrays
 from adcli.core.errors import AdcliWarning
 from adcli.core.graph import Node, topo_order
 from adcli.core.primitives import TABLE
-from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kinks_at, linearise
+from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kinks_at, constant_partials, linearise
 from adcli.core.tape import constant_value as tape_constant_value
 
 #: largest array a rule may produce (8 bytes an entry): past it, limit_exceeded before allocating
 MAX_ELEMENTS = 50_000_000
 
 
-@dataclass(frozen=True)
 class Linear:
-    """A structural slot's linearisation: its rules bound to the argument values and the output."""
+    """A structural slot's linearisation: its rules bound to the argument values and the output.
 
-    rules: arrays.Rules
-    args: tuple[Any, ...]
-    out: Any
-    payload: Any
-    need: tuple[bool, ...]
+    A plain class with slots: one is made per structural slot per sweep, and a frozen dataclass's
+    __init__ (object.__setattr__ per field) cost more than the rest of the slot's linearisation."""
+
+    __slots__ = ("args", "need", "out", "payload", "rules")
+
+    def __init__(self, rules: arrays.Rules, args: tuple[Any, ...], out: Any, payload: Any, need: tuple[bool, ...]):
+        self.rules, self.args, self.out, self.payload, self.need = rules, args, out, payload, need
 
     def jvp(self, tangents: Sequence[Any]) -> Any:
         return self.rules.jvp(self.args, self.out, tangents, self.payload)
@@ -133,6 +133,10 @@ def local_partials(
             if prim.rules is not None:  # type: ignore[union-attr]
                 partials[s] = Linear(prim.rules, tuple(a), vals[s], nodes[s].payload, need)  # type: ignore[union-attr]
                 continue
+            fixed = constant_partials(prim)  # type: ignore[arg-type]
+            if fixed is not None:  # add, sub, neg: numbers whatever the arguments, one shared tuple
+                partials[s] = fixed if all(need) else tuple(p if n else None for p, n in zip(fixed, need, strict=True))
+                continue
             try:
                 partials[s] = tuple(
                     [rule(*a, vals[s]) if n else None for rule, n in zip(prim.partials, need, strict=True)]  # type: ignore[union-attr]
@@ -184,7 +188,7 @@ def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any])
     for slot, weight in zip(tape.outputs, cotangent, strict=True):
         if weight is not None:
             adjoints[slot] = weight if adjoints[slot] is None else adjoints[slot] + weight
-    args = tape.args
+    args, unbroadcast = tape.args, arrays.unbroadcast
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(len(adjoints) - 1, tape.first_op - 1, -1):
             g, local = adjoints[s], partials[s]
@@ -196,14 +200,15 @@ def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any])
                 except arrays.SingularError as exc:
                     message = f"the derivative of {tape.text(s)} is undefined: {exc}"
                     raise tape.error("domain_error", message, s) from None
-            else:
-                contributions = tuple(
-                    None if p is None else arrays.unbroadcast(g if _is_one(p) else p * g, shapes[j])
-                    for p, j in zip(local, args[s], strict=True)
-                )
-            for c, j in zip(contributions, args[s], strict=True):
-                if c is not None:
-                    adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
+                for c, j in zip(contributions, args[s], strict=True):
+                    if c is not None:
+                        adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
+                continue
+            for p, j in zip(local, args[s], strict=True):  # elementwise: a loop, no generator per slot
+                if p is None:
+                    continue
+                c = unbroadcast(g if _is_one(p) else p * g, shapes[j])
+                adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
     return adjoints
 
 

@@ -278,15 +278,16 @@ def _kinks_where(
 ) -> list[tuple[Kink, Any]]:
     """The slot's kinks that the point is at, each with where (a bool, or an array over many points)."""
     found = []
-    for kink in prim.kinks:
-        if kink.along is not None and not _moves(tape, tape.args[slot][kink.along], active):
-            continue  # 0^0 with a constant exponent: x^0 is the constant 1
-        with np.errstate(invalid="ignore"):  # a comparison with nan (many points) is no kink
+    kinks = [k for k in prim.kinks if k.along is None or _moves(tape, tape.args[slot][k.along], active)]
+    if not kinks:  # 0^0 with a constant exponent: x^0 is the constant 1
+        return found
+    with np.errstate(invalid="ignore"):  # a comparison with nan (many points) is no kink
+        for kink in kinks:
             where = kink.where(*values)
-        if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
-            continue
-        if np.any(where):
-            found.append((kink, where))
+            if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
+                continue
+            if np.any(where):
+                found.append((kink, where))
     return found
 
 
