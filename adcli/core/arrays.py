@@ -370,7 +370,8 @@ def key_text(payload: Any) -> str:
 def _index_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
     s = shapes[0]
     if len(payload) > len(s):
-        raise ShapeMismatchError(f"{len(payload)} indices for shape {show(s)}")
+        many = f"{len(payload)} " + ("index" if len(payload) == 1 else "indices")
+        raise ShapeMismatchError(f"{many} for shape {show(s)}")
     for axis, k in enumerate(payload):
         if k[0] == "i" and not -s[axis] <= k[1] < s[axis]:
             raise ShapeMismatchError(f"index {k[1]} is out of range for axis {axis} of shape {show(s)}")

@@ -185,3 +185,9 @@ def test_det_gradient_is_det_times_inverse_transpose_where_invertible() -> None:
     want = np.linalg.det(a) * np.linalg.inv(a).T  # Jacobi's formula
     np.testing.assert_allclose(adcli.gradient("det(A)", A=a).gradient[0], want, rtol=1e-13)
     np.testing.assert_allclose(adcli.gradient("det(A)", A=np.array([[5.0]])).gradient[0], [[1.0]], rtol=1e-15)
+
+
+def test_one_index_too_many_is_said_in_the_singular() -> None:
+    with pytest.raises(AdcliError) as caught:
+        adcli.value("sum(x)[0]", x=np.array([1.0, 2.0]))
+    assert caught.value.kind == "shape_error" and "1 index for shape scalar ()" in caught.value.message
