@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-import numpy as np
-
 from adcli.commands.compare import Comparison
 from adcli.modes.numeric import onesided
 from adcli.render.results import dumps, fold, number, table_width
@@ -223,15 +221,8 @@ def _entries_table(c: Comparison, header: list[str], rows: list[list[str]], flag
     return grid
 
 
-def _plain(o: Any) -> Any:
-    """An array problem's point, values and peers' answers hold numpy arrays: JSON takes them as (nested) lists."""
-    if isinstance(o, np.ndarray | np.generic):
-        return o.tolist()
-    raise TypeError(f"{type(o).__name__} is not JSON")
-
-
 def as_json(c: Comparison) -> str:
-    return dumps(c.to_dict(), default=_plain)
+    return dumps(c.to_dict())
 
 
 def check_text(verdict: Any, digits: int) -> str:
