@@ -165,7 +165,7 @@ def _direction(problem: Any, given: Any) -> tuple[dict[str, Any], list[str]]:
 
 
 def _tangent_rows(
-    problem: Any, vals: list[Any], partials: list[Any], active: list[bool], seed: dict[str, Any]
+    problem: Any, partials: list[Any], active: list[bool], seed: dict[str, Any]
 ) -> tuple[list[ArrayRow], list[Any]]:
     tape: Tape = problem.tape
     shapes = tape.shapes
@@ -204,6 +204,24 @@ def _adjoint_rows(
     return rows, adjoints
 
 
+def _cotangent(tape: Tape, given: Any) -> list[Any]:
+    """The adjoint sweep's seed per output: --cot's weights (a number spread over the output, or an array
+    of its shape), 1 in every entry without it."""
+    from adcli.arrays import _shaped
+
+    shapes = tape.shapes
+    assert shapes is not None
+    weights = [1.0] * len(tape.outputs) if given is None else list(given)
+    if len(weights) != len(tape.outputs):
+        raise AdcliError("usage_error", f"--cot has {len(weights)} weights; there are {len(tape.outputs)} outputs")
+    return [
+        np.broadcast_to(np.float64(w), shapes[o])
+        if np.ndim(w) == 0
+        else _shaped(f"output {i + 1}", w, shapes[o], "--cot")
+        for i, (w, o) in enumerate(zip(weights, tape.outputs, strict=True))
+    ]
+
+
 def compute(problem: Any, mode: str, direction: Any, cotangent: Any) -> ArrayTrace:
     """The primal trace, and the tangent (forward), adjoint (reverse) or both traces of an array problem."""
     if mode not in ("forward", "reverse", "both"):
@@ -238,17 +256,11 @@ def compute(problem: Any, mode: str, direction: Any, cotangent: Any) -> ArrayTra
     if mode != "reverse":
         trace.direction, notes = _direction(problem, direction)
         trace.notes += notes
-        trace.tangent, tangents = _tangent_rows(problem, vals, partials, active, trace.direction)
+        trace.tangent, tangents = _tangent_rows(problem, partials, active, trace.direction)
         trace.jvp = [np.zeros(shapes[o]) if tangents[o] is None else tangents[o] for o in tape.outputs]
     if mode != "forward":
-        weights = [1.0] * len(tape.outputs) if cotangent is None else list(cotangent)
-        if len(weights) != len(tape.outputs):
-            raise AdcliError("usage_error", f"--cot has {len(weights)} weights; there are {len(tape.outputs)} outputs")
-        seeds = [
-            np.broadcast_to(np.asarray(w, dtype=float), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)
-        ]
-        trace.cotangent = seeds
-        trace.adjoint, adjoints = _adjoint_rows(tape, partials, active, seeds)
+        trace.cotangent = _cotangent(tape, cotangent)
+        trace.adjoint, adjoints = _adjoint_rows(tape, partials, active, trace.cotangent)
         trace.gradient = {
             w: (np.zeros(shapes[k]) if adjoints[k] is None else np.asarray(adjoints[k]))
             for k, w in enumerate(problem.wrt)

@@ -201,3 +201,12 @@ def test_generated_and_file_arrays_in_at_serve_a_batch(tmp_path) -> None:  # noq
     np.testing.assert_allclose(first["gradient"]["x"], W.sum(axis=0)[:, None] * np.ones((2, 2)), rtol=1e-15)
     assert first["seed"] == 5
     assert second["gradient"]["x"] == [[7.0, 11.0], [9.0, 13.0]]  # 11ᵀXᵀ + Xᵀ11ᵀ, by hand
+
+
+def test_trace_cot_of_the_wrong_shape_is_a_shape_error() -> None:
+    """Regression: trace --cot [1,2,3] for a (2,) output was an internal error (numpy's broadcast failed)."""
+    at = ["--at", "A=[[1,2],[3,4]], x=[1,1]"]
+    text = one_line_error(run("trace", "A @ x", *at, "--cot", "[1,2,3]"), "shape_error")
+    assert "--cot for output 1 has shape (3,)" in text
+    out = json.loads(run("trace", "A @ x", *at, "--cot", "[1,2]", "--mode", "reverse", "--format", "json").stdout)
+    assert out["gradient"]["x"] == [7.0, 10.0]  # [1, 2] @ A, by hand
