@@ -115,12 +115,16 @@ def cli_runner(point: dict[str, np.ndarray], folder: str) -> Callable[[], object
 
 def show(name: str, times: list[float], base: list[float] | None) -> str:
     """Median and spread (min-max); beside numpy, the median of the rounds' own ratios (each round's
-    runs are seconds apart, so a slow spell of the machine cancels in the ratio)."""
+    runs are milliseconds apart, so a slow spell of the machine mostly cancels in the ratio) and the
+    ratio of the fastest runs (the least disturbed, on a machine other jobs share)."""
     median = statistics.median(times)
     ratio = ""
     if base is not None:
         ratios = [t / b for t, b in zip(times, base, strict=True)]
-        ratio = f"  {statistics.median(ratios):5.2f}× numpy (rounds {min(ratios):.2f}–{max(ratios):.2f})"
+        ratio = (
+            f"  {statistics.median(ratios):5.2f}× numpy (rounds {min(ratios):.2f}–{max(ratios):.2f};"
+            f" fastest runs {min(times) / min(base):.2f}×)"
+        )
     return (
         f"  {name:<22} median {median * 1e3:9.3f} ms  (min {min(times) * 1e3:.3f}, max {max(times) * 1e3:.3f}){ratio}"
     )
