@@ -203,8 +203,11 @@ def _tanh_partial(x: Any, o: Any) -> Any:
     d = np.multiply(o, o)
     np.subtract(1.0, d, out=d)
     tail = np.flatnonzero(d < _TANH_TAIL)
-    if tail.size:
-        d.flat[tail] = np.square(_sech(np.asarray(x).flat[tail]))
+    if tail.size:  # 1/cosh(x)², in place: cosh overflows to inf beyond |x| = 710, where sech² is 0 anyway
+        with np.errstate(over="ignore"):
+            c = np.cosh(np.take(x, tail))
+        np.reciprocal(c, out=c)
+        d.put(tail, np.multiply(c, c, out=c))
     return d
 
 
