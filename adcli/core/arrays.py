@@ -309,11 +309,17 @@ def _adjugate(a: Arr) -> Arr:
     return sign * (vt.T * _others_product(s)) @ u.T
 
 
+def _adjugate_any(a: Arr, o: Arr) -> Arr:
+    """adj(A) for the det rules; through hess's duals (not ndarrays) as det·inv(A), with the generic
+    operations the duals carry (they have no SVD), which needs A invertible."""
+    return _adjugate(a) if isinstance(a, np.ndarray) else o * _inverse(a)
+
+
 DET = Rules(
     lambda x, p: np.linalg.det(x),
     _square("det", lambda s: ()),
-    lambda a, o, t, p: np.trace(_adjugate(a[0]) @ t[0]),
-    lambda a, o, g, need, p: (g * _adjugate(a[0]).T,),
+    lambda a, o, t, p: np.trace(_adjugate_any(a[0], o) @ t[0]),
+    lambda a, o, g, need, p: (g * _adjugate_any(a[0], o).T,),
     vjp_text=("{g}·adj({a})'",),
 )
 INV = Rules(
