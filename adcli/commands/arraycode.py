@@ -38,6 +38,7 @@ PRIMAL = {
     "inv": "np.linalg.inv({a})",
     "logdet": "np.linalg.slogdet({a})[1]",
     "diag": "np.diag({a})",
+    "ones": "np.ones(np.shape({a}))",
 }
 
 #: one term per argument (summed over the arguments that have a tangent)
@@ -59,6 +60,7 @@ JVP = {
     "inv": ("-{o} @ {ta} @ {o}",),
     "logdet": ("np.trace(np.linalg.inv({a}) @ {ta})",),
     "diag": ("np.diag({ta})",),
+    "ones": ("np.zeros(np.shape({o}))",),  # constant: its tangent is 0
 }
 
 #: one line per argument: that argument's share of the output's adjoint
@@ -79,6 +81,7 @@ VJP = {
     "inv": ("-{o}.T @ {g} @ {o}.T",),
     "logdet": ("{g} * np.linalg.inv({a}).T",),
     "diag": ("np.diag({g})",),
+    "ones": ("np.zeros(np.shape({a}))",),  # constant: no adjoint reaches its argument
 }
 
 #: the helpers the lines above call, defined at the top of an emitted program when used
