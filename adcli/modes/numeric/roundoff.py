@@ -156,6 +156,20 @@ def _partial(rule: Any, args: list[float], out: float, error: float, tangent: An
         return 0.0
 
 
+def _carried(prim: Any, args: list[float], partials: list[float], errors: list[float]) -> float:
+    """The arguments' errors carried to the result: |∂f/∂a|·e, except at a kink, where an error moves the
+    argument onto either piece: the steeper slope bounds it (abs(y^2) with y^2 underflowed to 0: the
+    convention's slope 0 bounded the error by 0; hypothesis found it), and a jump (sign) by its height."""
+    for kink in prim.kinks:
+        if not any(errors) or not bool(np.any(kink.where(*args))):
+            continue
+        if not kink.pieces:  # a jump: sign(0 + e) is ±1
+            return 1.0
+        steepest = [max(abs(piece[i]) for piece in kink.pieces) for i in range(len(args))]
+        return sum(max(abs(p), q) * e for p, q, e in zip(partials, steepest, errors, strict=True))
+    return sum(abs(p) * e for p, e in zip(partials, errors, strict=True))
+
+
 def _slot(tape: Tape, vals: Sequence[Any], s: int, error: list, tangent: list, drift: list) -> None:  # noqa: PLR0913
     """One slot of the sweep: its value's error, its tangent (columns) and the tangent's error."""
     prim = tape.prims[s]
@@ -165,7 +179,7 @@ def _slot(tape: Tape, vals: Sequence[Any], s: int, error: list, tangent: list, d
     out = float(vals[s])
     errors = [error[j] for j in idx]
     partials = [_partial(rule, args, out, error[j], tangent[j]) for rule, j in zip(prim.partials, idx, strict=True)]
-    error[s] = _own(prim.name, out) + sum(abs(p) * e for p, e in zip(partials, errors, strict=True))
+    error[s] = _own(prim.name, out) + _carried(prim, args, partials, errors)
     t_s = d_s = None
     for rule, p, j in zip(prim.partials, partials, idx, strict=True):
         if tangent[j] is None:

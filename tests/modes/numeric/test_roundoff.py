@@ -134,3 +134,16 @@ def test_bends_carry_to_the_variable_by_the_tangent() -> None:
         found = roundoff.bounds(problem.tape, evaluate(problem.tape, api._inputs(problem)), 1)
         assert found is not None
         assert found.extent[0] == (pytest.approx(extent, rel=1e-12) if math.isfinite(extent) else extent)
+
+
+@pytest.mark.parametrize("text", ["abs(y^2)", "relu(y^2)", "max(y^2, 0)", "-abs(y^2)"])
+def test_an_error_at_a_kink_is_bounded_by_the_steeper_piece(text: str) -> None:
+    """y^2 underflows to 0 at y = 4e-302 (exactly 1.7e-603): abs's slope there by convention is 0, which
+    bounded the carried error by 0; the pieces' slope 1 bounds it (hypothesis found abs(y^2))."""
+    point = {"y": 4.0886351589511707e-302}
+    problem = api.prepare(text, point, ["y"])
+    vals = evaluate(problem.tape, api._inputs(problem))
+    found = roundoff.bounds(problem.tape, vals, 1)
+    exact = _mp_value(problem.tape, point)
+    assert found is not None
+    assert abs(mp.mpf(float(vals[problem.tape.outputs[0]])) - exact[0]) <= found.sigma[0]
