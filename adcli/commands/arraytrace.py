@@ -151,6 +151,8 @@ def _direction(problem: Any, given: Any) -> tuple[dict[str, Any], list[str]]:
     from adcli.arrays import _shaped
 
     shapes = problem.tape.shapes
+    if given is None and not problem.wrt:  # constants only ([1, 2]): nothing moves (fuzzing: an IndexError)
+        return {}, []
     if given is None:
         first = problem.wrt[0]
         note = f"the tangent sweep is seeded with 1 in every entry of {first} and 0 elsewhere (--dir sets another)"

@@ -97,3 +97,11 @@ def test_compare_order_2_keeps_compare_s_operation_limit(tmp_path) -> None:  # n
     (tmp_path / "sum.txt").write_text("+".join(["x"] * 20_001) + "\n", encoding="utf-8")
     done = _adcli("compare", "--order", "2", "-f", str(tmp_path / "sum.txt"), "--at", "x=0.5")
     assert done.returncode == 2 and "limit_exceeded" in done.stderr and "10,000 operations" in done.stderr
+
+
+@pytest.mark.parametrize("text", ["[1,2]", "[[1]]"])
+def test_trace_of_a_constant_array_seeds_nothing(text: str) -> None:
+    """No variable to seed the tangent sweep with (fuzzing after trace --mode forward on arrays: IndexError)."""
+    done = _adcli("trace", text, "--at", "x=0.5,y=2")
+    assert done.returncode == 0, done.stderr
+    assert "tangent trace" in done.stdout and "Traceback" not in done.stderr and "internal_error" not in done.stderr
