@@ -189,12 +189,17 @@ def dual_partials(
                         for rule, j in zip(prims[s].partials, idx, strict=True)  # type: ignore[union-attr]
                     ]
                 )
-            except (FloatingPointError, ZeroDivisionError) as exc:
-                what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
-                raise order_error(tape, s, duals, 2, what) from None
-            except KinkError:
-                raise order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)") from None
+            except (FloatingPointError, ZeroDivisionError, KinkError) as exc:
+                raise _second_order_failure(exc, tape, s, duals) from None
     return partials
+
+
+def _second_order_failure(exc: Exception, tape: Tape, s: int, duals: Sequence[Any]) -> AdcliError:
+    """A partial that fails on duals at slot s, as the error at that node (both second-order sweeps)."""
+    if isinstance(exc, KinkError):
+        return order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)")
+    what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
+    return order_error(tape, s, duals, 2, what)
 
 
 def _tangents_and_dual_partials(  # noqa: PLR0913
@@ -245,11 +250,8 @@ def _tangents_and_dual_partials(  # noqa: PLR0913
                             for rule, j in zip(prim.partials, idx, strict=True)  # type: ignore[union-attr]
                         ]
                     )
-    except (FloatingPointError, ZeroDivisionError) as exc:
-        what = "infinite" if "divide" in str(exc) or isinstance(exc, ZeroDivisionError) else "not finite"
-        raise order_error(tape, s, duals, 2, what) from None
-    except KinkError:
-        raise order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)") from None
+    except (FloatingPointError, ZeroDivisionError, KinkError) as exc:
+        raise _second_order_failure(exc, tape, s, duals) from None
     return lifted
 
 
