@@ -258,8 +258,14 @@ def error_text(exc: AdcliError, origin: str = "") -> str:
     text = f"{origin}{place}error[{exc.kind}]: {exc.message}"
     caret = exc.caret()
     lines = [text] + ([caret] if caret and len(caret) < 400 else [])
-    lines += [f"warning[{w.kind}]: {w.message}" for w in exc.warnings]
+    lines += [f"warning[{w.kind}]: {w.message}" for w in exc.warnings if not _is_the_error(w, exc)]
     return "\n".join(lines)
+
+
+def _is_the_error(warning: Any, exc: AdcliError) -> bool:
+    """A kink without a derivative is the error itself: its warning (kept in JSON for its left/right
+    details) said the same sentence again under the error (`grad "x^x" --at x=0`)."""
+    return warning.details.get("refuse") == exc.kind and warning.details.get("node") is not None
 
 
 def error_json(exc: AdcliError) -> str:

@@ -154,3 +154,13 @@ def test_python_m_adcli_in_a_checkout_without_the_grammars_package(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["gradient"] == pytest.approx([2 * math.cos(1.0), math.sin(1.0)], rel=1e-15)
+
+
+def test_a_kink_without_a_derivative_is_said_once_as_the_error(adcli: Run) -> None:
+    code, _, err = adcli("grad", "abs(x)+x^x", "--at", "x=0")
+    assert code == 1
+    assert err.count("x^x has no derivative") == 1
+    assert "x^x is not differentiable" not in err
+    assert "warning[nondifferentiable]: abs(x)" in err  # the other kink's warning stays
+    code, out, _ = adcli("grad", "x^x", "--at", "x=0", "--format", "json")
+    assert json.loads(out)["warnings"][0]["left"].startswith("undefined")  # JSON keeps the details
