@@ -1,9 +1,10 @@
 """`adcli hess`: the Hessian of a scalar expression, its gradient, eigenvalues and a verdict on the point.
 
 Computation only: returns a `Hessian` (plain data); adcli.render_hessian prints it. The AD modes are
-nested (adcli.modes.nested): forward-over-reverse — n Hessian-vector products, the unit vectors carried
-together through one tangent and one adjoint sweep on duals — or forward-over-forward for very few
-inputs; `--hvp v` is one product without the matrix. Numeric mode takes second differences with
+nested: forward-over-reverse (adcli.modes.second_order) — a Hessian-vector product per colour of the
+Hessian's sparsity pattern, from the local Hessians of the tape's operations by a tangent and an adjoint
+sweep — or forward-over-forward (adcli.modes.nested) for very few inputs; `--hvp v` is one product
+without the matrix. Numeric mode takes second differences with
 Richardson extrapolation (adcli.modes.second), symbolic mode differentiates the expression twice
 (adcli.modes.symbolic) and evaluates. Kinks and domain edges are errors here in every mode: a Hessian
 does not exist where the first derivative jumps.
@@ -88,7 +89,7 @@ def _start(problem: Any, mode: str, v: Sequence[float] | None = None) -> tuple[H
     a kink whose pieces agree to second order is no error; any other is refused here, in every mode."""
     from adcli import api
     from adcli.commands import kinkpieces
-    from adcli.modes import nested
+    from adcli.modes import second_order
 
     tape = problem.tape
     warnings = list(problem.warnings)
@@ -99,8 +100,8 @@ def _start(problem: Any, mode: str, v: Sequence[float] | None = None) -> tuple[H
     def compute(pieces: Any) -> tuple[np.ndarray, np.ndarray]:
         partials = local_partials(tape, vals, active, [])
         if v is not None:
-            return nested.hvp(tape, vals, partials, active, v, pieces)
-        return nested.hessian_by_rows(tape, vals, partials, active, n, pieces)
+            return second_order.hvp(tape, vals, partials, active, v, pieces)
+        return second_order.hessian_by_rows(tape, vals, partials, active, n, pieces)
 
     pieces, note = kinkpieces.settle(tape, vals, active, warnings, compute, refuse_kinks)
     subnormal(tape, vals, warnings)
@@ -114,7 +115,7 @@ def _start(problem: Any, mode: str, v: Sequence[float] | None = None) -> tuple[H
 def _nested(  # noqa: PLR0913
     problem: Any, mode: str, result: Hessian, vals: list[Any], active: list[bool], pieces: Any
 ) -> np.ndarray:
-    from adcli.modes import nested
+    from adcli.modes import nested, second_order
 
     tape, n = problem.tape, len(problem.wrt)
     ops = len(tape.nodes) - tape.first_op
@@ -131,22 +132,30 @@ def _nested(  # noqa: PLR0913
         )
     else:
         partials = local_partials(tape, vals, active, result.warnings)
-        gradient, matrix, c = nested.hessian_directions(tape, vals, partials, active, n, pieces)
+        gradient, matrix, c = second_order.hessian_directions(tape, vals, partials, active, n, pieces)
         result.sweeps = c
         result.cost = {"primal_ops": ops, "directions": c}
-        how = (
-            f"{n} Hessian-vector product{'s' if n != 1 else ''} (a tangent sweep and an adjoint sweep on duals"
-            " each), carried together as vector tangents"
-        )
-        if c < n:
-            how = (
-                f"{c} Hessian-vector product{'s' if c != 1 else ''} for {n} variables: the Hessian's sparsity "
-                f"pattern has {c} colour{'s' if c != 1 else ''} (columns of one colour share no row), each a "
-                "tangent sweep and an adjoint sweep on duals"
-            )
-        result.notes.append(f"forward-over-reverse: {how}")
+        result.notes.append(f"forward-over-reverse: {_how(n, c)}")
     result.gradient = [float(g) for g in gradient]
     return np.asarray(matrix, dtype=float)
+
+
+def _how(n: int, c: int) -> str:
+    """The note on a forward-over-reverse Hessian: how many products, and how they were carried."""
+    from adcli.modes import second_order
+
+    s = "s" if c != 1 else ""
+    carried = "as vector tangents in one sweep" if c > second_order.SCALAR_SWEEPS else "two directions a sweep"
+    shared = (
+        "from the local Hessians of the nonlinear operations (the table's rules on duals, once) by a tangent "
+        f"sweep and an adjoint sweep, {carried}"
+    )
+    if c < n:
+        return (
+            f"{c} Hessian-vector product{s} for {n} variables: the Hessian's sparsity pattern has {c} colour{s} "
+            f"(columns of one colour share no row); {shared}"
+        )
+    return f"{n} Hessian-vector product{s}, {shared}"
 
 
 def choose(mode: str, n: int) -> str:
@@ -210,7 +219,7 @@ def resolve_vector(wrt: Sequence[str], given: Mapping[str, float] | Sequence[flo
 
 
 def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:
-    from adcli.modes import nested
+    from adcli.modes import second_order
 
     if mode not in ("auto", "forward-over-reverse"):
         raise AdcliError("usage_error", f"--hvp runs one forward-over-reverse sweep; it cannot run in {mode} mode")
@@ -218,7 +227,7 @@ def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:
     result, vals, active, pieces = _start(problem, "forward-over-reverse", v)
     tape = problem.tape
     partials = local_partials(tape, vals, active, result.warnings)
-    gradient, product = nested.hvp(tape, vals, partials, active, v, pieces)
+    gradient, product = second_order.hvp(tape, vals, partials, active, v, pieces)
     result.gradient = [float(g) for g in gradient]
     result.vector = dict(zip(problem.wrt, v, strict=True))
     result.hvp = [float(p) for p in product]

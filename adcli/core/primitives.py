@@ -8,6 +8,7 @@ they give derivative graphs (symbolic mode) — autograd's `defvjp` and JAX's jv
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,11 @@ class Primitive:
     #: structural primitives (arrays): shape, value, JVP and VJP rules instead of partials (core/arrays.py)
     rules: arrays.Rules | None = None
     shown: str = ""  # the name it prints as, where it differs (max(x) reduces: op "amax")
+    #: one point's evaluation (numpy float64 scalars): the operator, which honours np.errstate as the ufunc
+    #: does and rounds the same (+ - * / are exact IEEE operations), without the ufunc's ~1 µs of dispatch
+    #: per call — most of a one-point primal sweep. pow squares by a·a and leaves the rest to np.power: the
+    #: platform's pow behind `**` on scalars can be an ulp off where np.power is not.
+    scalar: Callable[..., object] | None = None
 
     @property
     def arity(self) -> int:
@@ -211,6 +217,11 @@ def _tanh_partial(x: Any, o: Any) -> Any:
     return d
 
 
+def _pow_scalar(a: Any, b: Any) -> Any:
+    """One point's a^b: a·a for the square (the same number as np.power, which squares too), else np.power."""
+    return a * a if b == 2.0 else np.power(a, b)
+
+
 def _pow_exponent_partial(a: object, b: object, o: object) -> object:
     """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree)."""
     if isinstance(a, Node) or isinstance(o, Node) or isinstance(a, Lifted) or isinstance(o, Lifted):
@@ -221,7 +232,7 @@ def _pow_exponent_partial(a: object, b: object, o: object) -> object:
 
 def _pow_domain(a: object, b: object) -> object:
     # b is an integer where b == floor(b) (np.round would cost microseconds on one number)
-    if isinstance(b, float) and b == np.floor(b):  # x^2 of an array: defined everywhere, no masks over a
+    if isinstance(b, float) and float.is_integer(b):  # x^2 of an array: defined everywhere, no masks over a
         return True
     return (a > 0) | (b == np.floor(b)) | ((a == 0) & (b > 0))  # type: ignore[operator]
 
@@ -257,11 +268,22 @@ def _not_integer(b: Any) -> Any:
     return b != np.floor(b)
 
 
-def _at_zero_base(a: Any, exponent_ok: Any, b: Any) -> Any:
-    """a = 0 where the exponent is such; one exponent outside (x^2 of an array) is no kink, without a mask over a."""
-    if isinstance(b, float) and not exponent_ok:
+def _at_zero_base(a: Any, b: Any, exponent_ok: Callable[[Any], Any]) -> Any:
+    """a = 0 where the exponent is such; one point off 0 or one exponent outside (x^2 of an array) is no
+    kink, found without masks (the primal sweep asks this of every x^2 with a moving x)."""
+    if isinstance(a, float) and a != 0:
         return False
-    return (a == 0) & exponent_ok
+    if isinstance(b, float) and not exponent_ok(b):
+        return False
+    return (a == 0) & exponent_ok(b)
+
+
+def _fractional_below_one(b: Any) -> Any:
+    return (b > 0) & (b < 1)
+
+
+def _fractional_above_one(b: Any) -> Any:
+    return (b > 1) & _not_integer(b)
 
 
 # a^b at the edges of its domain (a > 0, or b an integer, or a = 0 and b > 0). Along the exponent:
@@ -286,10 +308,10 @@ _POW_KINKS = (
         refuse="domain_error",
     ),
     _infinite_slope(
-        lambda a, b: _at_zero_base(a, (b > 0) & (b < 1), b), "undefined (outside the domain)", "+inf", along=0
+        lambda a, b: _at_zero_base(a, b, _fractional_below_one), "undefined (outside the domain)", "+inf", along=0
     ),
     Kink(
-        lambda a, b: _at_zero_base(a, (b > 1) & _not_integer(b), b),
+        lambda a, b: _at_zero_base(a, b, _fractional_above_one),
         "undefined (outside the domain: a < 0 needs an integer b)",
         "0",
         "0, the right-hand derivative (the only side inside the domain)",
@@ -356,11 +378,19 @@ _P = Primitive
 _POLES = "all reals but the poles, where %s = 0"
 _PRIMITIVES: list[Primitive] = [
     # operators
-    _P("add", ("a", "b"), np.add, (lambda a, b, o: 1, lambda a, b, o: 1), operator=True),
-    _P("sub", ("a", "b"), np.subtract, (lambda a, b, o: 1, lambda a, b, o: -1), operator=True),
-    _P("mul", ("a", "b"), np.multiply, (lambda a, b, o: b, lambda a, b, o: a), operator=True),
-    _P("div", ("a", "b"), np.divide, (lambda a, b, o: 1 / b, lambda a, b, o: -o / b), operator=True, bend=_DIV_BEND),
-    _P("neg", ("x",), np.negative, (lambda x, o: -1,), operator=True),
+    _P("add", ("a", "b"), np.add, (lambda a, b, o: 1, lambda a, b, o: 1), operator=True, scalar=operator.add),
+    _P("sub", ("a", "b"), np.subtract, (lambda a, b, o: 1, lambda a, b, o: -1), operator=True, scalar=operator.sub),
+    _P("mul", ("a", "b"), np.multiply, (lambda a, b, o: b, lambda a, b, o: a), operator=True, scalar=operator.mul),
+    _P(
+        "div",
+        ("a", "b"),
+        np.divide,
+        (lambda a, b, o: 1 / b, lambda a, b, o: -o / b),
+        operator=True,
+        bend=_DIV_BEND,
+        scalar=operator.truediv,
+    ),
+    _P("neg", ("x",), np.negative, (lambda x, o: -1,), operator=True, scalar=operator.neg),
     _P(
         "pow",
         ("a", "b"),
@@ -370,6 +400,7 @@ _PRIMITIVES: list[Primitive] = [
         "a > 0, or b an integer, or a = 0 and b > 0",
         _POW_KINKS,
         bend=_POW_BEND,
+        scalar=_pow_scalar,
     ),
     # trigonometric
     _P("sin", ("x",), np.sin, (lambda x, o: cos(x),), bend=_UNIT),

@@ -277,17 +277,24 @@ def _kinks_where(
     tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None = None
 ) -> list[tuple[Kink, Any]]:
     """The slot's kinks that the point is at, each with where (a bool, or an array over many points)."""
-    found = []
     kinks = [k for k in prim.kinks if k.along is None or _moves(tape, tape.args[slot][k.along], active)]
     if not kinks:  # 0^0 with a constant exponent: x^0 is the constant 1
-        return found
-    with np.errstate(invalid="ignore"):  # a comparison with nan (many points) is no kink
-        for kink in kinks:
-            where = kink.where(*values)
-            if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
-                continue
-            if np.any(where):
-                found.append((kink, where))
+        return []
+    try:  # comparisons, which raise nothing on numpy 2 (an errstate costs 3 µs, more than the checks here)
+        return _kinks_found(kinks, values)
+    except FloatingPointError:  # a comparison with nan (older numpy, many points) is no kink
+        with np.errstate(invalid="ignore"):
+            return _kinks_found(kinks, values)
+
+
+def _kinks_found(kinks: Sequence[Kink], values: Sequence[Any]) -> list[tuple[Kink, Any]]:
+    found = []
+    for kink in kinks:
+        where = kink.where(*values)
+        if where is np.False_ or where is False:  # one point, not at the kink (np.any costs µs)
+            continue
+        if np.any(where):
+            found.append((kink, where))
     return found
 
 
@@ -364,6 +371,7 @@ def evaluate(
     """
     vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
     real = np.real if any(not isinstance(v, float) and np.iscomplexobj(v) for v in inputs) else None
+    one_point = all(type(v) is np.float64 for v in inputs)  # numpy scalars: the table's `scalar` operators
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = np.float64(tape.nodes[s].payload)
     prims, args = tape.prims, tape.args
@@ -376,7 +384,7 @@ def evaluate(
             if prim.domain is not None:  # type: ignore[union-attr]
                 _check_domain(tape, s, prim, checked)  # type: ignore[arg-type]
             try:
-                vals[s] = prim.fn(*a)  # type: ignore[union-attr]
+                vals[s] = (prim.scalar or prim.fn)(*a) if one_point else prim.fn(*a)  # type: ignore[union-attr]
             except FloatingPointError as exc:
                 raise _float_error(tape, s, exc, checked) from None
             if prim.kinks and kinks is not None and (active is None or active[s]):  # type: ignore[union-attr]

@@ -12,6 +12,10 @@ again without a second table. Two compositions of the sweeps:
 - forward-over-forward: the program evaluated on duals of duals in one forward pass; the inner tangent
   carries eᵢ, the outer eⱼ, and the tangent of the tangent is H[i, j]: O(n²) work per operation.
 
+`hess` and `--hvp` run forward-over-reverse as adcli.modes.second_order does it: the same rules on
+duals, but once per slot (its local Hessian), not once per direction. The sweeps on duals here are
+what `trace --order 2` prints step by step, and the reference the tests hold second_order to.
+
 Errors at order 2 (a division by zero in a differentiated rule, a kink reached by a rule) name the node
 and the order, so that `sqrt(x)` at 0 is not reported as if its first derivative were at fault.
 """
@@ -26,7 +30,6 @@ import numpy as np
 from adcli.core.errors import AdcliError
 from adcli.core.primitives import TABLE, Lifted, call
 from adcli.core.tape import ERRSTATE, Tape, constant_partials
-from adcli.modes import sparsity
 
 
 class KinkError(ArithmeticError):
@@ -190,11 +193,11 @@ def dual_partials(
                     ]
                 )
             except (FloatingPointError, ZeroDivisionError, KinkError) as exc:
-                raise _second_order_failure(exc, tape, s, duals) from None
+                raise second_order_failure(exc, tape, s, duals) from None
     return partials
 
 
-def _second_order_failure(exc: Exception, tape: Tape, s: int, duals: Sequence[Any]) -> AdcliError:
+def second_order_failure(exc: Exception, tape: Tape, s: int, duals: Sequence[Any]) -> AdcliError:
     """A partial that fails on duals at slot s, as the error at that node (both second-order sweeps)."""
     if isinstance(exc, KinkError):
         return order_error(tape, s, duals, 2, "not differentiable (a rule meets a kink)")
@@ -251,7 +254,7 @@ def _tangents_and_dual_partials(  # noqa: PLR0913
                         ]
                     )
     except (FloatingPointError, ZeroDivisionError, KinkError) as exc:
-        raise _second_order_failure(exc, tape, s, duals) from None
+        raise second_order_failure(exc, tape, s, duals) from None
     return lifted
 
 
@@ -306,98 +309,6 @@ def _dual_adjoints(tape: Tape, lifted: Sequence[tuple[Any, ...] | None]) -> list
             if t is not None:
                 dot[j] = t if dot[j] is None else dot[j] + t
     return [a if t is None else Dual(a, t) for a, t in zip(adj[: tape.n_inputs], dot[: tape.n_inputs], strict=True)]
-
-
-def hvp(  # noqa: PLR0913
-    tape: Tape,
-    vals: Sequence[Any],
-    partials: Sequence[tuple[Any, ...] | None],
-    active: Sequence[bool],
-    v: Any,
-    pieces: Mapping[int, tuple[Any, ...]] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(gradient, H·v) over the first len(v) inputs, in one forward and one reverse sweep on duals."""
-    n = len(v)
-    seeds = [np.float64(v[k]) if k < n and v[k] != 0 else None for k in range(tape.n_inputs)]
-    adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
-    gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
-    product = np.array([float(tangent_of(adjoints[k], 0.0)) for k in range(n)])
-    return gradient, product
-
-
-def hessian_by_rows(  # noqa: PLR0913
-    tape: Tape,
-    vals: Sequence[Any],
-    partials: Sequence[tuple[Any, ...] | None],
-    active: Sequence[bool],
-    n: int,
-    pieces: Mapping[int, tuple[Any, ...]] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(gradient, Hessian) over the first n inputs (hessian_directions without its count)."""
-    gradient, matrix, _ = hessian_directions(tape, vals, partials, active, n, pieces)
-    return gradient, matrix
-
-
-SCALAR_SWEEPS = 4  # up to this many directions, one sweep each with number tangents beats one of short vectors
-
-
-def _colour_by_colour(  # noqa: PLR0913
-    tape: Tape,
-    vals: Sequence[Any],
-    partials: Sequence[tuple[Any, ...] | None],
-    active: Sequence[bool],
-    seed: np.ndarray,
-    pieces: Mapping[int, tuple[Any, ...]] | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(gradient, H·S) by one forward-over-reverse sweep per column of S with number tangents: a slot
-    that depends on no variable of the colour carries no tangent at all (None), so each sweep touches
-    only its part of the tape; for few colours this beats one sweep of short numpy vectors."""
-    n, count = seed.shape
-    products = np.zeros((n, count))
-    gradient = np.zeros(n)
-    one = np.float64(1.0)
-    for c in range(count):
-        seeds = [one if k < n and seed[k, c] else None for k in range(tape.n_inputs)]
-        adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
-        for k in range(n):
-            a = adjoints[k]
-            if isinstance(a, Dual):
-                products[k, c] = a.tangent
-                a = a.value
-            if c == 0 and a is not None:
-                gradient[k] = a
-    return gradient, products
-
-
-def hessian_directions(  # noqa: PLR0913
-    tape: Tape,
-    vals: Sequence[Any],
-    partials: Sequence[tuple[Any, ...] | None],
-    active: Sequence[bool],
-    n: int,
-    pieces: Mapping[int, tuple[Any, ...]] | None = None,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(gradient, Hessian, directions) over the first n inputs: Hessian-vector products carried together
-    as vector tangents through one forward and one reverse sweep — one per colour of the Hessian's
-    sparsity pattern (adcli.modes.sparsity: 2 for extended Rosenbrock at any n), else the n unit vectors."""
-    rows = sparsity.pattern(tape, active, n)
-    colours = sparsity.colour(rows) if rows is not None else None
-    seed = sparsity.seeds(colours) if colours is not None else np.eye(n)
-    count = seed.shape[1]
-    if count >= n:  # no fewer directions than unit vectors: the plain rows
-        rows, seed, count = None, np.eye(n), n
-    if count <= SCALAR_SWEEPS:
-        gradient, products = _colour_by_colour(tape, vals, partials, active, seed, pieces)
-    else:
-        seeds = [seed[k] if k < n else None for k in range(tape.n_inputs)]
-        adjoints = forward_over_reverse(tape, vals, partials, active, seeds, pieces)
-        gradient = np.array([float(plain(adjoints[k]) or 0.0) for k in range(n)])
-        like = np.zeros(count)
-        products = np.array([np.broadcast_to(tangent_of(adjoints[k], like), (count,)) for k in range(n)], dtype=float)
-        products = products.reshape(n, count)
-    if rows is None:
-        return gradient, products, count
-    return gradient, sparsity.recover(products, rows, colours), count  # type: ignore[arg-type]
 
 
 # ---- forward-over-forward -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ DENSE = 0.25  # a slot depending on more than this fraction of the variables: th
 LINEAR = frozenset({"add", "sub", "neg", "pos"})
 
 
-def _linear(name: str, moving: Sequence[bool]) -> bool:
+def linear(name: str, moving: Sequence[bool]) -> bool:
     """An operation with no second derivative in the arguments that move (x·c, x/c, x ± y, −x)."""
     if name in LINEAR:
         return True
@@ -46,12 +46,23 @@ def _needed(tape: Tape, active: Sequence[bool]) -> tuple[list[bool], list[bool]]
             continue
         a = args[s]
         name = prims[s].name  # type: ignore[union-attr]
-        if name not in LINEAR and not _linear(name, [active[j] for j in a]):
+        if name not in LINEAR and not linear(name, [active[j] for j in a]):
             nonlinear[s] = needed[s] = True
         if needed[s]:
             for j in a:
                 needed[j] = True
     return nonlinear, needed
+
+
+def nonlinear(tape: Tape, active: Sequence[bool]) -> list[bool]:
+    """The active slots with second derivatives in the arguments that move (their local Hessians)."""
+    prims, args = tape.prims, tape.args
+    flags = [False] * len(tape.nodes)
+    for s in range(tape.first_op, len(tape.nodes)):
+        if active[s]:
+            name = prims[s].name  # type: ignore[union-attr]
+            flags[s] = name not in LINEAR and not linear(name, [active[j] for j in args[s]])
+    return flags
 
 
 def pattern(tape: Tape, active: Sequence[bool], n: int) -> list[set[int]] | None:

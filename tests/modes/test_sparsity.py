@@ -19,7 +19,7 @@ from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, variables
 from adcli.core.printing import to_text
 from adcli.core.tape import evaluate, local_partials
-from adcli.modes import nested, sparsity
+from adcli.modes import nested, second_order, sparsity
 
 
 def _prepared(text: str, at: str) -> tuple[api.Problem, list, list, list]:
@@ -38,7 +38,7 @@ def _rosenbrock(n: int) -> tuple[str, str]:
 def test_extended_rosenbrock_needs_two_directions_at_any_size() -> None:
     text, at = _rosenbrock(200)
     problem, active, vals, partials = _prepared(text, at)
-    gradient, matrix, directions = nested.hessian_directions(problem.tape, vals, partials, active, 200)
+    gradient, matrix, directions = second_order.hessian_directions(problem.tape, vals, partials, active, 200)
     assert directions == 2
     block = np.array([[1200 * 1.44 - 400 * 1.0 + 2, 480.0], [480.0, 200.0]])  # 1200x²-400y+2, -400x, 200
     expected = np.kron(np.eye(100), block)
@@ -50,7 +50,7 @@ def test_a_dense_hessian_falls_back_to_unit_vectors() -> None:
     text = "(" + " + ".join(f"x{k}" for k in range(1, 9)) + ")^2"
     problem, active, vals, partials = _prepared(text, ",".join(f"x{k}=0.5" for k in range(1, 9)))
     assert sparsity.pattern(problem.tape, active, 8) is None
-    _, matrix, directions = nested.hessian_directions(problem.tape, vals, partials, active, 8)
+    _, matrix, directions = second_order.hessian_directions(problem.tape, vals, partials, active, 8)
     assert directions == 8
     assert np.array_equal(matrix, np.full((8, 8), 2.0))
 
@@ -65,7 +65,7 @@ def test_a_tridiagonal_pattern_takes_three_colours_and_no_two_columns_of_a_colou
     colours = sparsity.colour(rows)
     for row in rows:
         assert len({colours[j] for j in row}) == len(row)
-    _, matrix, directions = nested.hessian_directions(problem.tape, vals, partials, active, n)
+    _, matrix, directions = second_order.hessian_directions(problem.tape, vals, partials, active, n)
     assert directions == 3
     x = np.arange(1, n + 1) / 3
     assert np.array_equal(matrix, np.diag(6 * x) + np.eye(n, k=1) + np.eye(n, k=-1))
@@ -101,13 +101,25 @@ def test_the_compressed_hessian_is_the_hessian_by_unit_vectors(expr: Node, point
     try:
         vals = evaluate(tape, api._inputs(problem), active, [])
         partials = local_partials(tape, vals, active)
-        _, compressed, _ = nested.hessian_directions(tape, vals, partials, active, n)
+        _, compressed, _ = second_order.hessian_directions(tape, vals, partials, active, n)
         seeds = [np.eye(n)[k] if k < n else None for k in range(tape.n_inputs)]
         adjoints = nested.forward_over_reverse(tape, vals, partials, active, seeds)
     except (AdcliError, ArithmeticError):
         assume(False)
     dense = np.array([np.broadcast_to(nested.tangent_of(adjoints[k], np.zeros(n)), (n,)) for k in range(n)])
-    scale = float(np.abs(dense).max(initial=0.0))
+    bound = _magnitudes(tape, vals, partials, active, n)
+    scale = float(np.abs(dense).max(initial=0.0)) + float(bound.max(initial=0.0))
     assume(math.isfinite(scale))
-    # the same products, summed in another order where a colour holds several columns: rounding only
-    assert np.allclose(compressed, dense, rtol=0, atol=8 * np.finfo(float).eps * scale + 1e-300)
+    # the same second derivatives, summed in another order (the local Hessians, the colours): rounding only,
+    # relative to the terms summed, not to their sum (hypot(y, y) at 1: 3e-16 and 3.3e-16 for an exact 0)
+    assert np.allclose(compressed, dense, rtol=0, atol=16 * np.finfo(float).eps * scale + 1e-300)
+
+
+def _magnitudes(tape: object, vals: list, partials: list, active: list, n: int) -> np.ndarray:
+    """The Hessian's sweeps with every local partial and second partial by its absolute value: the size of
+    the terms whose sum each entry is, which its rounding error is relative to."""
+    absolute = [None if p is None else tuple(None if q is None else abs(q) for q in p) for p in partials]
+    curvature = second_order.curvatures(tape, vals, partials, sparsity.nonlinear(tape, active))  # type: ignore[arg-type]
+    curvature = [None if c is None else [(j, k, abs(q)) for j, k, q in c] for c in curvature]
+    _, found = second_order.products(tape, absolute, curvature, [np.eye(n)[k] for k in range(n)])  # type: ignore[arg-type]
+    return np.array([np.zeros(n) if f is None else np.broadcast_to(f, (n,)) for f in found])
