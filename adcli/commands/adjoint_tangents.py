@@ -17,14 +17,16 @@ from typing import Any
 
 import numpy as np
 
+from adcli.commands import kinkpieces
 from adcli.commands.hessian import refuse_kinks
+from adcli.commands.kinkpieces import Pieces
 from adcli.commands.trace import Row, Trace, compute, symbolic_partials, times
 from adcli.core.errors import AdcliError
-from adcli.core.graph import Node, build, topo_order, var
+from adcli.core.graph import Node, build, const, topo_order, var
 from adcli.core.notation import name, token
-from adcli.core.printing import to_text
+from adcli.core.printing import format_number, to_text
 from adcli.core.tape import ERRSTATE, evaluate, local_partials
-from adcli.modes import nested
+from adcli.modes import nested, second_order
 from adcli.modes.symbolic.derivative import tangent_sweep
 
 
@@ -60,21 +62,51 @@ def _edge_row(tape: Any, s: int, j: int, rule: Node, first: bool) -> str:
     return " + ".join(pieces)
 
 
+def _settle(trace: Trace, problem: Any, vals: list[Any], active: list[bool]) -> Pieces | None:
+    """A kink on the path: its pieces, where they agree to second order (as hess takes them,
+    adcli.commands.kinkpieces: abs(x)^3 at 0); any other kink is refused, naming the node and the order."""
+    tape, n = problem.tape, len(problem.wrt)
+    warnings: list[Any] = []
+    evaluate(tape, [np.float64(problem.point.get(m, 0.0)) for m in tape.names], active, warnings, refuse=False)
+
+    def compute(pieces: Pieces) -> tuple[np.ndarray, np.ndarray]:
+        return second_order.hessian_by_rows(tape, vals, local_partials(tape, vals, active, []), active, n, pieces)
+
+    pieces, note = kinkpieces.settle(tape, vals, active, warnings, compute, refuse_kinks)
+    if pieces and note:
+        chosen = ", ".join(
+            f"{tape.text(s)} by its piece of slope{'s' if len(c) > 1 else ''} "
+            f"{', '.join(format_number(float(x)) for x in c)}"
+            for s, c in pieces.items()
+        )
+        trace.notes.append(
+            f"{note}; the adjoint-tangent rows take {chosen}, its tangent too (the sweeps above use the "
+            "convention's slope; every piece gives the same gradient and H·v)"
+        )
+    return pieces
+
+
+def _rules(tape: Any, s: int, pieces: Pieces | None) -> list[Node]:
+    """The slot's partials as the rows print them: the table's rules, or a kink's chosen piece's slopes."""
+    if pieces and s in pieces:
+        return [const(float(c)) for c in pieces[s]]
+    return symbolic_partials(tape, s)
+
+
 def adjoint_tangent_rows(trace: Trace, problem: Any, seed: Sequence[float], cotangent: Sequence[float]) -> list[Row]:
     """One row per edge of the adjoint sweep (in its order), then the inputs' v̄̇ = (H·v)ₖ."""
     tape = problem.tape
     active = tape.active(problem.wrt)
     inputs = [np.float64(problem.point.get(n, 0.0)) for n in tape.names]
-    warnings: list[Any] = []
-    vals = evaluate(tape, inputs, active, warnings, refuse=False)  # every kink refused below, at order 2
-    refuse_kinks(tape, vals, warnings)
-    partials = local_partials(tape, vals, active)
+    vals = evaluate(tape, inputs, active, None, refuse=False)  # every kink settled below, at order 2
+    pieces = _settle(trace, problem, vals, active)
+    partials, moving = second_order.pieced(tape, local_partials(tape, vals, active), active, pieces)
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         from adcli.modes import forward
 
         tangents = forward.tangent_sweep(tape, partials, [np.float64(x) if x else None for x in seed])
     duals = [v if t is None else nested.Dual(v, t) for v, t in zip(vals, tangents, strict=True)]
-    lifted = nested.dual_partials(tape, duals, active)
+    lifted = nested.dual_partials(tape, duals, active, moving)
     env: dict[str, Any] = {}
     for s in range(len(tape.nodes)):
         if tape.index(s) is not None:
@@ -92,7 +124,7 @@ def adjoint_tangent_rows(trace: Trace, problem: Any, seed: Sequence[float], cota
                 continue
             env[token("vbar", tape.index(s))] = nested.plain(g)
             env[token("vbardot", tape.index(s))] = nested.tangent_of(g, 0.0)
-            for p, j, rule in zip(local, tape.args[s], symbolic_partials(tape, s), strict=True):
+            for p, j, rule in zip(local, tape.args[s], _rules(tape, s, pieces), strict=True):
                 if p is None:
                     continue
                 form = _edge_row(tape, s, j, rule, adjoints[j] is None)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.core.errors import AdcliWarning
+from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.primitives import Kink
 from adcli.core.tape import Tape
 
@@ -58,6 +58,13 @@ def _differ(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.any(np.abs(a - b) > AGREE * scale))
 
 
+def _first(tape: Tape, slots: Sequence[int], warnings: list[AdcliWarning]) -> list[AdcliWarning]:
+    """The warnings with those about `slots` first: the refusal names the first kink warning it is given."""
+    texts = {tape.text(s) for s in slots}
+    named = [w for w in warnings if w.kind == "nondifferentiable" and w.details.get("node") in texts]
+    return named + [w for w in warnings if w not in named]
+
+
 def settle(
     tape: Tape,
     vals: Sequence[Any],
@@ -71,15 +78,25 @@ def settle(
     slots = kinked_slots(tape, vals, active)
     if not slots:
         return None, None
-    if len(slots) > MAX_KINKS or any(not kink.pieces for _, kink in slots):
-        refuse(tape, vals, warnings)
+    unpieced = [s for s, kink in slots if not kink.pieces]
+    if unpieced:  # the kink without pieces is the one to name, not abs(x) beside it in abs(x)^3 + sign(y)
+        refuse(tape, vals, _first(tape, unpieced, warnings))
+    if len(slots) > MAX_KINKS:
+        raise AdcliError(
+            "limit_exceeded",
+            f"{len(slots)} kinks at this point ({', '.join(tape.text(s, 30) for s, _ in slots)}): a Hessian here "
+            f"compares the smooth pieces of at most {MAX_KINKS} kinks ({2**MAX_KINKS} combinations); "
+            "move the point off some of them",
+            warnings=list(warnings),
+        )
     picks = combinations(slots)
     first = compute(picks[0])
     for pick in picks[1:]:
         other = compute(pick)
         order = 1 if _differ(first[0], other[0]) else 2 if _differ(first[1], other[1]) else 0
-        if order:
-            refuse(tape, vals, warnings, fails=order)
+        if order:  # the kinks whose piece differs from the first pick's: the last one varies first
+            changed = [s for s in pick if pick[s] != picks[0][s]]
+            refuse(tape, vals, _first(tape, changed, warnings), fails=order)
     texts = [tape.text(s) for s, _ in slots]
     for w in [w for w in warnings if w.kind == "nondifferentiable" and w.details.get("node") in texts]:
         warnings.remove(w)

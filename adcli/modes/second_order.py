@@ -126,7 +126,7 @@ def products(
     return adj[: tape.n_inputs], dot[: tape.n_inputs]
 
 
-def _pieced(
+def pieced(
     tape: Tape,
     partials: Sequence[tuple[Any, ...] | None],
     active: Sequence[bool],
@@ -199,7 +199,7 @@ def _compressed(  # noqa: PLR0913
     duals of adcli.modes.nested, whose rules see the actual tangents, does the work (or names the node
     whose second derivative truly fails)."""
     n, count = seed.shape
-    moved, moving = _pieced(tape, partials, active, pieces)
+    moved, moving = pieced(tape, partials, active, pieces)
     try:
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
             curvature = curvatures(tape, vals, moved, sparsity.nonlinear(tape, active), moving)

@@ -53,6 +53,48 @@ def test_trace_order_2_at_a_kink_is_an_error() -> None:
     assert code == 1 and out["kind"] == "nondifferentiable"
 
 
+@pytest.mark.parametrize(
+    ("text", "at", "direction", "expected"),
+    [  # closed forms: each kinked term is C² at the point with Hessian 0 there (|x|³: 6|x| = 0 at 0)
+        ("abs(x)^3*y", "x=0,y=1", "1,0", [0.0, 0.0]),
+        ("abs(x)^3*y", "x=0,y=1", "0,1", [0.0, 0.0]),
+        ("relu(x)^3*y + x*y", "x=0,y=2", "1,0", [0.0, 1.0]),  # H of xy: [[0, 1], [1, 0]]
+        ("max(x, y)^3 + x*y", "x=0,y=0", "1,0", [0.0, 1.0]),
+        ("abs(x - y)^3 + x^2", "x=1,y=1", "1,1", [2.0, 0.0]),  # H of x²: [[2, 0], [0, 0]]
+        ("min(x, y)^3 + x^3*y", "x=0,y=0", "1,2", [0.0, 0.0]),
+    ],
+)
+def test_trace_order_2_at_a_kink_whose_pieces_agree_gives_h_times_v_as_hess_does(
+    text: str, at: str, direction: str, expected: list[float]
+) -> None:
+    """abs(x)^3 is twice differentiable at 0: trace --order 2 takes a piece, as hess does (issue 14)."""
+    code, out = run("trace", text, "--at", at, "--order", "2", "--dir", direction)
+    assert code == 0, out
+    finals = [r["value"] for r in out["adjoint_tangent"] if not r["target"].startswith("vbardot")]
+    assert finals == expected
+    assert any("twice differentiable at this point" in note for note in out["notes"])
+    code, hess = run("hess", text, "--at", at, "--hvp", direction)
+    assert code == 0 and hess["hvp"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "node", "says"),
+    [
+        ("relu(x)^2", "x=0", "relu(x)", "differ at order 2"),  # pieces x² and 0
+        ("max(x, y)^3", "x=1,y=1", "max(x, y)", "fails from order 1"),  # pieces x³ and y³: gradients differ
+        ("abs(x)^3 + sign(y)*y^2", "x=0,y=0", "sign(y)", "order 2"),  # the kink without pieces is named
+        ("abs(x)^3 + relu(y)^2", "x=0,y=0", "relu(y)", "differ at order 2"),  # not abs(x), whose pieces agree
+    ],
+)
+def test_trace_order_2_names_the_node_and_the_order_where_pieces_differ(
+    text: str, at: str, node: str, says: str
+) -> None:
+    for command in (["trace", text, "--at", at, "--order", "2"], ["hess", text, "--at", at]):
+        code, out = run(*command)
+        assert code == 1 and out["kind"] == "nondifferentiable", (command, out)
+        assert out["message"].startswith(node) and says in out["message"], (command, out["message"])
+
+
 def test_compare_order_2_puts_every_modes_hessian_side_by_side() -> None:
     code, out = run("compare", "x^3*y + exp(y)", "--at", "x=1,y=2", "--order", "2")
     assert code == 0 and out["agree"] is True and out["order"] == 2

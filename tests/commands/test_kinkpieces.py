@@ -79,3 +79,30 @@ def test_subnormal_intermediates_are_flagged_not_silently_off() -> None:
     normal = hessian(api.prepare("hypot(z^2, z^2)", "z=6e-100"))
     assert normal.hessian[0][0] == pytest.approx(2 * math.sqrt(2), rel=1e-15)
     assert not normal.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "node", "kind"),
+    [
+        ("abs(x)^3 + sign(y)*y^2", "x=0,y=0", "sign(y)", "nondifferentiable"),
+        ("abs(x)^3 + sqrt(y)", "x=0,y=0", "sqrt(y)", "domain_error"),
+        ("relu(y)^2 + abs(x)^3", "x=0,y=0", "relu(y)", "nondifferentiable"),  # the kink whose pieces differ
+    ],
+)
+def test_the_refusal_names_the_kink_at_fault_not_one_whose_pieces_agree(
+    text: str, at: str, node: str, kind: str
+) -> None:
+    for mode in (*EXACT, "numeric"):
+        with pytest.raises(api.AdcliError) as caught:
+            hessian(api.prepare(text, at), mode)
+        assert caught.value.kind == kind, mode
+        assert caught.value.message.startswith(node), (mode, caught.value.message)
+
+
+def test_more_kinks_than_the_pieces_can_be_compared_for_is_a_limit_not_a_claim_about_order_1() -> None:
+    """Five |·|³ at 0 are twice differentiable; 2⁵ combinations of pieces are past the limit: said as such."""
+    text = " + ".join(f"abs(x{k})^3" for k in range(5))
+    with pytest.raises(api.AdcliError) as caught:
+        hessian(api.prepare(text, ",".join(f"x{k}=0" for k in range(5))))
+    assert caught.value.kind == "limit_exceeded"
+    assert "5 kinks" in caught.value.message and "order 1" not in caught.value.message
