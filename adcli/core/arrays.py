@@ -182,11 +182,23 @@ def _whole(shapes: Sequence[Shape], payload: Any) -> Shape:
 
 
 def _others_product(x: Arr) -> Arr:
-    """∂prod(x)/∂xᵢ = the product of the others, without dividing (exact where an entry is 0)."""
+    """∂prod(x)/∂xᵢ = the product of the others, without dividing (exact where an entry is 0).
+
+    On numbers: the products to the left of each entry times those to its right (cumprod, O(n)). On
+    duals (hess's forward-over-reverse, adcli.modes.arraydual), which carry a tangent through numpy's
+    elementwise operations but have no cumprod: Πⱼ (xⱼ·(1 − eⱼ) + eⱼ), the product over j of x with xⱼ
+    in every entry but the j-th, where it is 1 — O(n²), and its tangents are the exact second
+    derivatives ∂²prod/∂xᵢ∂xⱼ = Π_{k≠i,j} xₖ, again with no division."""
     flat = np.ravel(x)
-    left = np.concatenate(([1.0], np.cumprod(flat[:-1])))
-    right = np.concatenate((np.cumprod(flat[::-1][:-1])[::-1], [1.0]))
-    return (left * right).reshape(np.shape(x))
+    if isinstance(flat, np.ndarray):
+        left = np.concatenate(([1.0], np.cumprod(flat[:-1])))
+        right = np.concatenate((np.cumprod(flat[::-1][:-1])[::-1], [1.0]))
+        return (left * right).reshape(np.shape(x))
+    eye = np.eye(int(np.size(flat)))
+    out: Any = np.ones(len(eye))
+    for j, unit in enumerate(eye):
+        out = out * (flat[j] * (1.0 - unit) + unit)
+    return np.reshape(out, np.shape(x))
 
 
 def _spread(partial: Callable[[Arr, Arr], Arr]) -> tuple[Callable[..., Arr], Callable[..., tuple[Arr, ...]]]:
