@@ -18,17 +18,27 @@ import numpy as np
 
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.tape import evaluate
+from adcli.modes.numeric import roundoff
 from adcli.modes.numeric.stencils import EPS, ULPS, size, tableau
 
 LEVELS = 6
 SHRINK = 2.0**-6  # a stencil that left the domain: steps this much smaller
 TRIES = 4
+FLOOR = 2.0**20  # the shortest reach, in ulps of x: its smallest step still moves x by 2¹² ulps
+SQUARABLE = 8 * 2.0**LEVELS * float(np.sqrt(np.finfo(float).tiny))  # and h² of its smallest step is a normal float
 INACCURATE = 1e-7  # an entry's estimate above this, relative to the largest entry, is `inaccurate`
 
 
-def _steps(base: np.ndarray, scale: float) -> np.ndarray:
-    """LEVELS × n steps: powers of 2 near size(x)/8, halving level by level."""
-    first = np.array([2.0 ** round(np.log2(size(x) / 8)) for x in base]) * scale
+def _steps(base: np.ndarray, scale: float, extent: np.ndarray | None = None) -> np.ndarray:
+    """LEVELS × n steps: powers of 2 near reach/8, halving level by level. The reach is the variable's size,
+    or the distance it may move before some primitive of f bends, where that is shorter (the table's `bend`
+    through the tangents, as the first-order numeric mode takes it: 1/(x − y) at y = x − 1e-7 bends within
+    1e-7 of x, where steps of 1/8 jumped over the pole), never so short that the steps move nothing."""
+    reach = [size(x) for x in base]
+    if extent is not None:
+        floor = [max(FLOOR * float(np.spacing(abs(x))), SQUARABLE) for x in base]
+        reach = [max(min(r, float(e)), f) for r, e, f in zip(reach, extent, floor, strict=True)]
+    first = np.array([2.0 ** round(np.log2(r / 8)) for r in reach]) * scale
     return first[None, :] * 0.5 ** np.arange(LEVELS)[:, None]
 
 
@@ -87,11 +97,13 @@ def flat_base(problem: Any, vals: list[Any]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _sample(problem: Any, base: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], float]:
+def _sample(
+    problem: Any, base: np.ndarray, extent: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], float]:
     """The steps, f at the stencil, the pairs, and the step scale that stayed inside the domain."""
     n, scale = len(base), 1.0
     for attempt in range(TRIES):
-        h = _steps(base, scale)
+        h = _steps(base, scale, extent)
         moves, pairs = _displacements(h, n)
         try:
             return h, _values(problem, base, moves), pairs, scale
@@ -110,7 +122,8 @@ def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, flo
     base = flat_base(problem, vals)
     n = len(base)
     f0 = float(vals[tape.outputs[0]])
-    h, f, pairs, scale = _sample(problem, base)
+    rounding = roundoff.bounds(tape, vals, n) if tape.shapes is None else None
+    h, f, pairs, scale = _sample(problem, base, rounding.extent if rounding is not None else None)
     per_level = 2 * n + 4 * len(pairs)
     f = f.reshape(LEVELS, per_level)
     plus, minus = f[:, 0 : 2 * n : 2], f[:, 1 : 2 * n : 2]
