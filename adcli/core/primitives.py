@@ -171,10 +171,12 @@ def _cbrt_complex(x: Any) -> Any:
 
 def _pow_base_partial(a: object, b: object, o: object) -> object:
     """∂(a^b)/∂a = b·a^(b-1), and 0 where b = 0 (a^0 is the constant 1, even at a = 0)."""
+    if type(a) is np.float64 and type(b) is np.float64 and b != 0:  # one point, asked first: the common case
+        return b * a ** (b - 1)
     if isinstance(a, Node) or isinstance(b, Node):
         return b * a ** (b - 1)
     if isinstance(a, Lifted) or isinstance(b, Lifted):  # a dual: b is a number or a dual itself
-        return 0 * a if isinstance(b, float | int) and b == 0 else b * a ** (b - 1)
+        return 0 * a if isinstance(b, (float, int)) and b == 0 else b * a ** (b - 1)
     if isinstance(b, float) and b != 0:  # one point, b nonzero: no masks (np.any alone costs 3 us)
         return b * a ** (b - 1)
     zero = np.equal(b, 0)

@@ -277,7 +277,11 @@ def _kinks_where(
     tape: Tape, slot: int, prim: Primitive, values: Sequence[Any], active: Sequence[bool] | None = None
 ) -> list[tuple[Kink, Any]]:
     """The slot's kinks that the point is at, each with where (a bool, or an array over many points)."""
-    kinks = [k for k in prim.kinks if k.along is None or _moves(tape, tape.args[slot][k.along], active)]
+    args = tape.args[slot]
+    if active is not None:  # inline: the primal sweep asks this of every x^2 with a moving x
+        kinks = [k for k in prim.kinks if k.along is None or active[args[k.along]]]
+    else:
+        kinks = [k for k in prim.kinks if k.along is None or _moves(tape, args[k.along], active)]
     if not kinks:  # 0^0 with a constant exponent: x^0 is the constant 1
         return []
     try:  # comparisons, which raise nothing on numpy 2 (an errstate costs 3 µs, more than the checks here)
@@ -434,7 +438,8 @@ def local_partials(
     """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive)."""
     partials: list[tuple[Any, ...] | None] = [None] * len(vals)
     prims, args = tape.prims, tape.args
-    constant = {p.name: constant_partials(p) for p in {p for p in prims[tape.first_op :] if p is not None}}
+    # by name: a set of the primitives themselves hashed each frozen dataclass field by field
+    constant = {name: constant_partials(TABLE[name]) for name in {p.name for p in prims[tape.first_op :] if p}}
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
             if not active[s]:

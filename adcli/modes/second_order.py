@@ -4,19 +4,21 @@ Forward-over-reverse on duals (adcli.modes.nested) pushes tangents through every
 direction. But the tangent of a rule's output is linear in the tangents of its arguments: each slot
 s = φₛ(a₁, …, aₘ) has a local Hessian Qₛ[j][k] = ∂²φₛ/∂aⱼ∂aₖ, found once per point by evaluating the
 table's partials on duals seeded one argument at a time (the rules are differentiated again, as in
-nested mode: no second table). With the adjoints v̄ₛ of the plain reverse sweep, H·v is
+nested mode: no second table). With the adjoints v̄ₛ of the reverse sweep, H·v is
 
     ṫ  = the tangents of v through the tape (the local partials P, as forward mode),
     r_{aⱼ} += v̄ₛ · Σₖ Qₛ[j][k] · ṫ_{aₖ}     over the nonlinear slots s,
     H·v = the adjoint sweep (the same P, transposed) started from r instead of the output's 1,
 
-the second-order adjoint of Christianson (1992) and of ADOL-C, with the local Hessians written out.
-Per direction the sweeps are then plain multiply-adds on numbers (no object per slot), and v̄ₛ·Qₛ,
-the part every direction shares, is formed once: the Hessian by colours (adcli.modes.sparsity) pays
-for the rules on duals once, not once per colour.
+the second-order adjoint of Christianson (1992) and of ADOL-C, with the local Hessians written out; one
+reverse sweep carries v̄ and its tangent together. Per direction the sweeps are then plain multiply-adds
+on numbers (no object per slot), and the Qₛ every direction shares are formed once: the Hessian by
+colours (adcli.modes.sparsity) pays for the rules on duals once, not once per colour, and two colours
+share a sweep as the real and imaginary parts of a complex tangent.
 
-Errors at order 2 (a rule that divides by zero on duals, a kink met by a rule) are raised where the
-local Hessians are formed, naming the node and the order, as nested mode does.
+A kink met by a rule is an error of order 2 naming the node, as in nested mode. A local Hessian out of
+range where the products are not (a rule dividing by a subnormal) hands the work to the sweep on duals
+of adcli.modes.nested, which names the node where the second derivative truly fails.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def _local_hessian(tape: Tape, s: int, vals: Sequence[Any], local: tuple[Any, ..
     seeded in a): no entry."""
     idx, rules = tape.args[s], tape.prims[s].partials  # type: ignore[union-attr]
     moving = [k for k, p in enumerate(local) if p is not None]
+    if len(moving) == 1:  # x^2, exp(x), x^y with y fixed: one seed, one rule
+        k = moving[0]
+        a = [vals[j] for j in idx]
+        a[k] = Dual(a[k], 1.0)
+        d = rules[k](*a, Dual(vals[s], local[k]))
+        return [(idx[k], idx[k], d.tangent)] if type(d) is Dual and d.tangent is not None else []
     entries = []
     for k in moving:
         a = [vals[j] for j in idx]
