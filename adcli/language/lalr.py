@@ -1,141 +1,205 @@
-"""A lean loop over Lark's own LALR table and lexer: the parser of every good line (issue 5).
+"""A lean LALR loop over tables shipped as JSON: the parser of every good text, without importing Lark.
 
-Lark builds everything here: the table from grammars/adcli.lark, the terminals' regular expression,
-the lexer callbacks, the Transformer's callbacks. Only the loop is ours: one regex match, one Token
-and one dict lookup a token, and no call at all for a unit rule (`?product: unary`). Lark's loop
-(lexer thread, contextual lexer, line counter, parser state) costs about three times as much, and
-in a batch of small expressions parsing is most of the time.
+Lark builds everything the loop reads, once, in the build step (`python -m adcli.language.tables`,
+`lean_tables` there): the parse table, the terminals' one regular expression, which words of a
+regex terminal are keywords (`at` read by NAME's regex is AT), and, for each rule, how Lark's tree
+builder shapes its children (tokens filtered out, `_rule`s inlined, `?rule`s with one child handed
+through). At run time only `json` and `re` are needed: importing Lark costs more than a whole short
+run (0.08 s of CPU), so a good text never imports it.
 
-It never decides anything Lark would decide differently. A token the table has no action for, a
-character no terminal matches, or any exception raised while building (a Transformer error) makes
+The loop never decides anything Lark would decide differently. A token the table has no action for,
+a character no terminal matches, or any exception raised while building (a Transformer error) makes
 it give up (`GiveUpError`) and the caller parses the text again with Lark itself, so the errors, the
-contextual lexer's choices (`at` as a name) and every edge case stay Lark's own. tests/language/test_lalr.py
-checks the two agree on every expression the property tests generate.
+contextual lexer's choices (`at` as a name) and every edge case stay Lark's own.
+tests/language/test_lalr.py checks the two agree on every expression the property tests generate.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
+from itertools import chain
+from operator import itemgetter
 from typing import Any
-
-from lark import Lark, Token
-from lark.parsers.lalr_analysis import Shift
 
 
 class GiveUpError(Exception):
     """Parse this text with Lark instead."""
 
 
-def _unit(callback: Any, size: int) -> bool:
-    """A `?rule` with one child: Lark's callback hands the child through, so the loop can too."""
-    return size == 1 and type(callback).__name__ == "ExpandSingleChild"
+class Token(tuple):
+    """A terminal as the Transformer sees it: the fields of Lark's Token that adcli reads, by name.
+
+    A tuple (made by tuple.__new__ in C, read by C field getters): the loop makes one a token, and a
+    class with an __init__ cost as much as the rest of the lexing. Immutable: `update` makes another."""
+
+    __slots__ = ()
+    type = property(itemgetter(0))
+    value = property(itemgetter(1))
+    start_pos = property(itemgetter(2))
+    line = property(itemgetter(3))
+    column = property(itemgetter(4))
+    end_line = property(itemgetter(5))
+    end_column = property(itemgetter(6))
+    end_pos = property(itemgetter(7))
+
+    @classmethod
+    def new(  # noqa: PLR0913 - Lark's Token's fields, in Lark's order
+        cls,
+        type: str,  # noqa: A002 - Lark's name
+        value: str,
+        start_pos: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        end_pos: int | None = None,
+    ) -> Token:
+        return tuple.__new__(cls, (type, value, start_pos, line, column, end_line, end_column, end_pos))
+
+    def update(self, type: str | None = None, value: str | None = None) -> Token:  # noqa: A002
+        """A copy with another type or value, in the same place (Lark's Token.update)."""
+        return tuple.__new__(Token, (self[0] if type is None else type, self[1] if value is None else value, *self[2:]))
+
+    def __repr__(self) -> str:
+        return f"Token({self[0]!r}, {self[1]!r})"
+
+
+class Subtree:
+    """What Lark builds for a rule the Transformer has no method for: only `_rule`s, which the rule
+    that holds them inlines (their children go in its place)."""
+
+    __slots__ = ("data", "children")
+
+    def __init__(self, data: str, children: list) -> None:
+        self.data, self.children = data, children
+
+
+def _shaper(name: str, include: list[tuple[int, bool]] | None, expand1: bool, method: Callable | None) -> Callable:
+    """A rule's callback on its children as shifted and reduced: Lark's ChildFilter (keep `include`,
+    inline `_rule`s) then ExpandSingleChild (a `?rule` with one child is that child) then the method."""
+    build = method if method is not None else (lambda children: Subtree(name, children))
+    if expand1:
+        inner = build
+
+        def build(children: list) -> Any:
+            return children[0] if len(children) == 1 else inner(children)
+
+    if include is None:
+        return build
+    plan = tuple(include)
+
+    def shaped(children: list) -> Any:
+        kept: list = []
+        for i, inline in plan:
+            if inline:
+                kept += children[i].children
+            else:
+                kept.append(children[i])
+        return build(kept)
+
+    return shaped
 
 
 class Driver:
-    """Parses from one start symbol of a built Lark LALR parser (contextual lexer, one regex)."""
+    """Parses from one start symbol with the lean tables (`tables.lean_tables`'s dictionary)."""
 
-    def __init__(self, lark: Lark, start: str, like: Driver | None = None) -> None:
-        """`like`: a Driver of the same parser for another start symbol, whose converted table is shared."""
-        if not hasattr(Token, "_future_new"):  # the one private of Lark's used per token: check it once
-            raise GiveUpError("no Token._future_new")
-        frontend = lark.parser
-        parser = frontend.parser.parser  # lark.parsers.lalr_parser._Parser: the table and callbacks
-        table = parser.parse_table
-        lexer = frontend.lexer.root_lexer
-        scanner = lexer.scanner
-        if len(scanner._mres) != 1:  # Lark splits a union of over 100 terminals; not worth following
-            raise GiveUpError("several terminal regexes")
-        self.match = scanner._mres[0].match
-        self.ignore = frozenset(lexer.ignore_types)
-        self.newlines = frozenset(lexer.newline_types)
-        self.skip = self.ignore - self.newlines
-        self.lex_callbacks = dict(lexer.callback)
-        # Lark chains a keyword check (`at` read by NAME's regex is AT) before the user's callback: a
-        # word that is no string terminal (any case) goes straight to the user's callback, the same result.
-        self.keywords = {t.pattern.value.lower() for t in lexer.terminals if t.pattern.type == "str"}
-        self.direct = {k: f for k, f in lexer.user_callbacks.items() if k in self.lex_callbacks}
-        if self.ignore & set(self.lex_callbacks):  # Lark would build and call back on ignored tokens
-            raise GiveUpError("callbacks on ignored terminals")
-        self.start, self.end = table.start_states[start], table.end_states[start]
-        callbacks = parser.callbacks
-        if any(isinstance(key, str) for key in callbacks):  # a Transformer method named for a terminal
-            raise GiveUpError("terminal callbacks")
-        if like is not None and like.table is table:
-            self.table, self.actions = table, like.actions
+    def __init__(
+        self,
+        lean: Mapping[str, Any],
+        start: str,
+        transformer: object,
+        lex_callbacks: Mapping[str, Callable[[Token], Token]],
+        like: Driver | None = None,
+    ) -> None:
+        """`like`: a Driver of the same tables for another start symbol, whose rules' callbacks are shared."""
+        self.start, self.end = lean["start_states"][start], lean["end_states"][start]
+        self.states: list[dict[str, int]] = lean["states"]
+        self.silent = frozenset(lean["silent"])
+        self.ignore = frozenset(lean["ignore"])
+        self.newlines = frozenset(lean["newlines"])
+        self.keywords: dict[str, dict[str, str]] = lean["keywords"]
+        self.callbacks = dict(lex_callbacks)
+        if (self.silent | self.ignore) & set(self.callbacks):  # Lark would call back on them
+            raise GiveUpError("a callback on a token the tree drops")
+        self.scan = re.compile(lean["pattern"]).finditer
+        if like is not None and like.states is self.states:
+            self.rules = like.rules
             return
-        self.table, self.actions = table, {}
-        for state, row in table.states.items():
-            entries: dict[str, Any] = {}
-            for symbol, (action, arg) in row.items():
-                if action is Shift:
-                    entries[symbol] = arg
-                else:
-                    size = len(arg.expansion)
-                    callback = callbacks[arg]
-                    entries[symbol] = (size, None if _unit(callback, size) else callback, arg.origin.name)
-            self.actions[state] = entries
+        self.rules = [self._rule(rule, transformer) for rule in lean["rules"]]
 
-    def _lines(self, kind: str, value: str, pos: int, line: int, line_start: int) -> tuple[Token | None, int, int]:
-        """A terminal that may hold a line end: its Token (None if ignored) and the new line and its start."""
-        token = None if kind in self.ignore else Token._future_new(kind, value, pos, line, pos - line_start + 1)
-        if "\n" in value:
+    @staticmethod
+    def _rule(rule: list, transformer: object) -> tuple[str, int, Callable | None]:
+        """(origin, size, callback): callback None for a unit rule (`?product: unary`: the child is the value)."""
+        origin, size, name, expand1, include = rule
+        if expand1 and size == 1 and include is None:
+            return origin, size, None
+        method = getattr(transformer, name, None)  # a rule's name from the shipped tables, never user text
+        if method is None and not name.startswith("_") and not expand1:
+            raise GiveUpError(f"no method for rule {name}")
+        return origin, size, _shaper(name, include, expand1, method)
+
+    def _lines(self, kind: str, m: re.Match, line: int, line_start: int) -> tuple[Token, int, int]:
+        """A terminal that may hold a line end (a new line, a comment): its Token and the new line and its start."""
+        start, end, value = m.start(), m.end(), m.group()
+        first, column = line, start - line_start + 1
+        if "\n" in value:  # Lark's line counter counts '\n' only
             line += value.count("\n")
-            line_start = pos + value.rindex("\n") + 1
-        if token is not None:
-            token.end_line, token.end_column, token.end_pos = line, pos + len(value) - line_start + 1, pos + len(value)
-        return token, line, line_start
+            line_start = start + value.rindex("\n") + 1
+        return Token.new(kind, value, start, first, column, line, end - line_start + 1, end), line, line_start
 
     def parse(self, text: str) -> Any:  # noqa: C901 - one loop: a call a token is what this module saves
         """The value of the start rule (what the Transformer built), or GiveUpError."""
-        match, skip, newlines, lex_callbacks = self.match, self.skip, self.newlines, self.lex_callbacks
-        keywords, direct = self.keywords, self.direct
-        actions, end_state = self.actions, self.end
-        new_token = Token._future_new
-        states, values = [self.start], []
-        pos, line, line_start, n = 0, 1, 0, len(text)
-        while True:
-            if pos < n:
-                m = match(text, pos)
-                if m is None:
+        states, rules, end_state = self.states, self.rules, self.end
+        silent, ignore, newlines = self.silent, self.ignore, self.newlines
+        keywords, callbacks = self.keywords, self.callbacks
+        stack, values = [self.start], []
+        pos, line, line_start, new = 0, 1, 0, tuple.__new__
+        for m in chain(self.scan(text), (None,)):
+            if m is None:  # the end: every character was a token
+                if pos != len(text):
                     raise GiveUpError("no terminal matches")
-                kind, end = m.lastgroup, m.end()
-                if kind in skip:  # spaces
-                    pos = end
-                    continue
-                if kind in newlines:  # a new line, or a comment (ignored)
-                    token, line, line_start = self._lines(kind, m.group(), pos, line, line_start)
-                    pos = end
-                    if token is None:
-                        continue
-                else:
-                    column = pos - line_start + 1
-                    token = new_token(kind, m.group(), pos, line, column, line, column + end - pos, end)
-                    pos = end
-                if kind in lex_callbacks:
-                    quick = direct.get(kind) if token.value.lower() not in keywords else None
-                    token = quick(token) if quick is not None else lex_callbacks[kind](token)
-                    kind = token.type
-            else:
                 kind, token = "$END", None
+            else:
+                start = m.start()
+                if start != pos:  # finditer skipped a character no terminal matches
+                    raise GiveUpError("no terminal matches")
+                kind, pos = m.lastgroup, m.end()
+                if kind in newlines:
+                    token, line, line_start = self._lines(kind, m, line, line_start)
+                    if kind in ignore:
+                        continue
+                elif kind in silent:  # `(`, `,`: the tree drops it, so no Token is made
+                    token = None
+                elif kind in ignore:
+                    continue
+                else:
+                    column = start - line_start + 1
+                    token = new(Token, (kind, m.group(), start, line, column, line, column + pos - start, pos))
+                if kind in keywords and token[1] in keywords[kind]:  # `at` read by NAME's regex is AT
+                    kind = keywords[kind][token[1]]
+                    token = token.update(type=kind)
+                elif kind in callbacks:
+                    token = callbacks[kind](token)
+                    kind = token.type
             while True:
-                entry = actions[states[-1]].get(kind)
-                if entry is None:
+                action = states[stack[-1]].get(kind)
+                if action is None:
                     raise GiveUpError("no action")
-                if entry.__class__ is int:  # shift
-                    if token is None:
-                        raise GiveUpError("shift at the end")  # pragma: no cover - Lark asserts it never happens
-                    states.append(entry)
+                if action >= 0:  # shift
+                    stack.append(action)
                     values.append(token)
                     break
-                size, callback, origin = entry
-                if callback is None:  # a unit rule: the child is the value
-                    del states[-1]
+                origin, size, callback = rules[~action]
+                if callback is None:  # a unit rule: the child is the value, only the state changes
+                    stack[-1] = goto = states[stack[-2]][origin]
                 else:
                     children = values[-size:] if size else []
                     if size:
-                        del states[-size:]
+                        del stack[-size:]
                         del values[-size:]
                     values.append(callback(children))
-                goto = actions[states[-1]][origin]
-                states.append(goto)
-                if token is None and goto == end_state:
+                    goto = states[stack[-1]][origin]
+                    stack.append(goto)
+                if token is None and kind == "$END" and goto == end_state:
                     return values[-1]

@@ -7,13 +7,12 @@ parentheses parse in a loop; its method names are the grammar's aliases, as in L
 from __future__ import annotations
 
 import difflib
+import gc
 import math
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING
 
 from adcli.core import exact, numbers
 from adcli.core.errors import AdcliError, Places
@@ -21,11 +20,14 @@ from adcli.core.graph import Node, const, make, topo_order, topo_order_of, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
 from adcli.core.printing import to_text
 from adcli.language import functions as defined
-from adcli.language.lalr import Driver
+from adcli.language.lalr import Driver, Token
+
+if TYPE_CHECKING:  # Lark is imported only when the lean loop gives up (an error, or Lark's own choices)
+    from lark import Lark
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 MAX_CHARS = 1_000_000  # longest text parsed (a dense 1 MB parses in about 15 s); longer is `limit_exceeded`
 _PAREN_NEXT = re.compile(r"[ \t]*\(")
-LEAN_FROM = 2_000  # characters from which a first text is parsed by the lean loop (adcli.lalr)
 READ_AS_LIMIT = 10_000  # longer canonical text is shown cut, with "…"
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 
@@ -111,10 +113,11 @@ def _error(kind: str, message: str, token: Token | None, source: str) -> AdcliEr
     return AdcliError(kind, message, line=line, column=column, source=source)
 
 
-class _Builder(Transformer):
+class _Builder:
     """Grammar aliases -> graph nodes; one instance per parse holds that parse's bookkeeping.
 
-    Each method takes the rule's children as one list (Lark calls it directly; `v_args(inline=True)`
+    A Transformer by its methods (Lark looks them up by rule name; no base class: importing Lark's is
+    importing Lark). Each method takes the rule's children as one list (Lark calls it directly; `v_args(inline=True)`
     put three wrapper calls around every reduction, a fifth of the parse).
     """
 
@@ -127,6 +130,7 @@ class _Builder(Transformer):
         self.places = self.parsed.positions.packed
         self.env: dict[str, Node] = {}
         self.bare_numbers: set[Node] = set()
+        self.numbers: dict[str, Node] = {}  # a literal's text -> its node, this parse's
         self.point_names: set[str] = set()
         self.defining: defined.Function | None = None  # the function whose body is being parsed
         self.calls: dict[Node, tuple[str, tuple[Node, ...]]] = {}  # a call's node -> the function and arguments
@@ -154,8 +158,7 @@ class _Builder(Transformer):
                 if token.value in FUNCTIONS:
                     message = f"{token.value} is a built-in function; it cannot be redefined: name yours f, g, …"
                 raise _error("syntax_error", message, token, self.source)
-            token.type = "FUNC"  # in place, as Lark's own keyword callbacks do (update() makes a new Token)
-            return token
+            return token.update(type="FUNC")
         params = self._head(token)
         if params is not None:  # `f(x, y) = …` starts a statement: a definition
             if token.value in CONSTANTS:
@@ -164,8 +167,7 @@ class _Builder(Transformer):
             self.defining = defined.Function(token.value, params)
             self.parsed.functions[token.value] = self.defining
             self.parsed.definitions.append((len(self.parsed.assignments), self.defining))
-            token.type = "DEFNAME"
-            return token
+            return token.update(type="DEFNAME")
         calls = self.parsed.maybe_calls
         if _PAREN_NEXT.match(self.source, token.end_pos) and (not calls or calls[-1].start_pos < token.start_pos):
             calls.append(token)  # `f(x)`: a product if f has a value, else an unknown function
@@ -180,13 +182,17 @@ class _Builder(Transformer):
     # ---- atoms
     def number(self, children: list[Token]) -> Node:
         token = children[0]
+        node = self.numbers.get(token.value)  # `2` and `100` recur in a long sum: one node, read once
+        if node is not None:
+            return self._at(node, token)
         try:
             value = float(token.value)
         except ValueError as exc:  # pragma: no cover - the terminal only matches numbers
             raise _error("syntax_error", f"bad number {token.value!r}", token, self.source) from exc
         if not math.isfinite(value):
             raise _error("nonfinite", f"the number {token.value} is too large for a float", token, self.source)
-        return self._at(const(exact.literal(token.value, value)), token)  # 0.2 is 1/5 in symbolic mode
+        node = self.numbers[token.value] = const(exact.literal(token.value, value))  # 0.2 is 1/5 in symbolic mode
+        return self._at(node, token)
 
     def name(self, children: list[Token]) -> Node:
         token = children[0]
@@ -231,7 +237,7 @@ class _Builder(Transformer):
         spec = tuple(self._subscript(k) for k in subscripts)
         node = make("index", (a,), payload=spec)  # type: ignore[arg-type]
         place = self.parsed.positions.get(a)
-        return self._at(node, Token("LSQB", "[", line=place[0], column=place[1])) if place else node
+        return self._at(node, Token.new("LSQB", "[", line=place[0], column=place[1])) if place else node
 
     def _subscript(self, k: object) -> tuple:
         if isinstance(k, tuple):  # a slice
@@ -448,9 +454,10 @@ def _constant_value(node: Node, source: str, positions: Places) -> float:
 
 
 _BUILDER = _Builder()
+_LEX_CALLBACKS = {"NAME": _BUILDER.lex_name}
 _PARSER: Lark | None = None
 _DRIVERS: dict[str, Driver | None] = {}
-_PARSED: dict[str, int] = {}  # texts parsed per start symbol: the lean loop is built for the second
+_PARSED: dict[str, int] = {}  # texts parsed per start symbol
 
 
 GRAMMAR = "adcli.lark"
@@ -482,10 +489,12 @@ def _parser() -> Lark:
     no pickle."""
     global _PARSER
     if _PARSER is None:
+        from lark.exceptions import LarkError
+
         from adcli.language import tables
 
         try:
-            _PARSER = tables.load(grammar_text(), transformer=_BUILDER, lexer_callbacks={"NAME": _BUILDER.lex_name})
+            _PARSER = tables.load(grammar_text(), transformer=_BUILDER, lexer_callbacks=_LEX_CALLBACKS)
         except LarkError as exc:  # a broken grammar file: an installation fault, said in one line
             what = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise AdcliError("internal_error", f"adcli's grammar ({GRAMMAR}) is broken: {what}") from None
@@ -493,12 +502,15 @@ def _parser() -> Lark:
 
 
 def _driver(start: str) -> Driver | None:
-    """The lean loop over the parser's table (adcli/language/lalr.py); None if this Lark's insides differ."""
+    """The lean loop over the shipped tables (adcli/language/lalr.py); None without them (Lark parses all)."""
     if start not in _DRIVERS:
+        from adcli.language import tables
+
+        lean = tables.lean(grammar_text())
         try:
-            like = next((d for d in _DRIVERS.values() if d is not None), None)  # its converted table is shared
-            _DRIVERS[start] = Driver(_parser(), start, like)
-        except Exception:  # noqa: BLE001 - another Lark version: Lark's own loop parses everything
+            like = next((d for d in _DRIVERS.values() if d is not None), None)  # its rules' callbacks are shared
+            _DRIVERS[start] = None if lean is None else Driver(lean, start, _BUILDER, _LEX_CALLBACKS, like)
+        except Exception:  # noqa: BLE001 - tables the loop cannot follow: Lark's own loop parses everything
             _DRIVERS[start] = None
     return _DRIVERS[start]
 
@@ -521,16 +533,22 @@ def _implicit_place(parser: Lark, text: str) -> tuple[int | None, int | None]:
 def _parse(text: str, start: str, strict: bool = False, given: Mapping[str, Node] | None = None) -> object:
     if len(text) > MAX_CHARS:
         raise AdcliError("limit_exceeded", f"the input has {len(text):,} characters; the limit is {MAX_CHARS:,}")
-    parser = _parser()
     _BUILDER.reset(text, strict, given)
-    seen = _PARSED[start] = _PARSED.get(start, 0) + 1
-    # one short text: building the loop (2 ms) costs more than it saves; a long one parses 3 times faster with it
-    driver = _driver(start) if seen > 1 or len(text) > LEAN_FROM else None
+    _PARSED[start] = _PARSED.get(start, 0) + 1
+    driver = _driver(start)
     if driver is not None:
+        collecting = gc.isenabled()
+        gc.disable()  # a parse makes no cycles, only many objects: the collector's passes were 12% of a 1 MB parse
         try:
             return driver.parse(text)
         except Exception:  # noqa: BLE001 - GiveUpError, or the text is wrong: Lark parses it again and says where
             _BUILDER.reset(text, strict, given)
+        finally:
+            if collecting:
+                gc.enable()
+    from lark.exceptions import UnexpectedInput
+
+    parser = _parser()
     try:
         return parser.parse(text, start=start)
     except UnexpectedInput as exc:
@@ -607,9 +625,11 @@ def _end_message(text: str, expected: set[str], start: str) -> str:
 
 def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> AdcliError:
     """Lark's exception -> one line in words, with the place of the offending character."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     if isinstance(exc, UnexpectedCharacters):
         return _character_error(exc, text)
-    token = exc.token if isinstance(exc, UnexpectedToken) else Token("$END", "")
+    token = exc.token if isinstance(exc, UnexpectedToken) else Token.new("$END", "")
     expected = set(getattr(exc, "expected", set()) or getattr(exc, "accepts", set()))
     if token.type == "$END" or isinstance(exc, UnexpectedEOF):
         line, column = _end_place(text)

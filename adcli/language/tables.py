@@ -19,12 +19,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lark
-from lark import Lark
-from lark.grammar import Rule
-from lark.lexer import TerminalDef
+if TYPE_CHECKING:
+    from lark import Lark
 
 PACKAGE, GRAMMAR, TABLES = "adcli.grammars", "adcli.lark", "adcli.lalr.json"
 
@@ -41,8 +39,6 @@ def _folder() -> str:
 
 FOLDER = _folder()
 START = ["program", "point"]
-#: options that are not part of the tables: the caller's (transformer, callbacks) or where the grammar came from
-_NOT_SAVED = lark.lark._LOAD_ALLOWED_OPTIONS | {"import_paths", "source_path"}
 
 
 def _read(name: str) -> str:
@@ -57,11 +53,15 @@ def grammar_text() -> str:
 def _stamp(grammar: str) -> dict[str, str]:
     """What the tables were made from: the grammar's text itself (4 KB: comparing it costs less than
     importing hashlib) and the Lark version (its serialized format may change)."""
+    import lark
+
     return {"lark": lark.__version__, "grammar": grammar}
 
 
 def build(grammar: str | None = None, **callbacks: Any) -> Lark:
     """The parser built from the grammar (what the tables hold), with the caller's transformer and lexer callbacks."""
+    from lark import Lark
+
     return Lark(grammar_text() if grammar is None else grammar, parser="lalr", start=START, **callbacks)
 
 
@@ -130,15 +130,105 @@ def _table(compact: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rule_shape(rule: dict[str, Any], keep_all: bool) -> list:
+    """[origin, size, callback name, expand1, include] of one serialized rule: how Lark's tree builder shapes
+    its children (lark/parse_tree_builder.py: maybe_create_child_filter, ExpandSingleChild). include is
+    [[i, inline], …] of the children kept (None: all, none inlined)."""
+    options, expansion = rule["options"], rule["expansion"]
+    if options["empty_indices"]:
+        raise TypeError("[optional] placeholders are not in the lean tables")
+    keep_all = keep_all or options["keep_all_tokens"]
+    include = [
+        [i, sym["__type__"] == "NonTerminal" and sym["name"].startswith("_")]
+        for i, sym in enumerate(expansion)
+        if keep_all or not (sym["__type__"] == "Terminal" and sym["filter_out"])
+    ]
+    whole = len(include) == len(expansion) and not any(inline for _, inline in include)
+    name = rule["alias"] or options["template_source"] or rule["origin"]["name"]
+    expand1 = bool(options["expand1"] and not rule["alias"])
+    return [rule["origin"]["name"], len(expansion), name, expand1, None if whole else include]
+
+
+def _silent(rules: list[dict[str, Any]], keep_all: bool) -> list[str]:
+    """Terminals every rule drops (`(`, `,`): the lean loop makes no token for them."""
+    kept, dropped = set(), set()
+    for rule in rules:
+        for sym in rule["expansion"]:
+            if sym["__type__"] == "Terminal":
+                drop = sym["filter_out"] and not (keep_all or rule["options"]["keep_all_tokens"])
+                (dropped if drop else kept).add(sym["name"])
+    return sorted(dropped - kept)
+
+
+def _lean_tables(parser: Lark, data: dict[str, Any], memo: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What adcli/language/lalr.py's loop reads (no Lark at run time), or None where Lark does more than it
+    follows (several terminal regexes, keywords with flags, placeholders)."""
+    from lark.lexer import UnlessCallback
+
+    lexer = parser.parser.lexer.root_lexer
+    scanner, keep_all = lexer.scanner, bool(data["options"]["keep_all_tokens"])
+    if len(scanner._mres) != 1 or lexer.g_regex_flags or lexer.user_callbacks:
+        return None
+    keywords = {}
+    for name, callback in sorted(lexer.callback.items()):
+        words = callback.scanner.terminals if isinstance(callback, UnlessCallback) else None
+        if not words or any(t.pattern.flags or t.pattern.type != "str" for t in words):
+            return None
+        keywords[name] = {t.pattern.value: t.name for t in sorted(words, key=lambda t: t.name)}
+    table = data["parser"]["parser"]
+    numbers: dict[int, int] = {}  # a rule's memo number -> its place in the lean list
+    for row in table["states"]:
+        for action, arg in row.values():
+            if action == 1:
+                numbers.setdefault(arg["@"], len(numbers))
+    rules = [memo[k] for k in sorted(numbers, key=numbers.__getitem__)]
+    try:
+        shapes = [_rule_shape(rule, keep_all) for rule in rules]
+    except TypeError:
+        return None
+    states = [{t: arg if a == 0 else ~numbers[arg["@"]] for t, (a, arg) in row.items()} for row in table["states"]]
+    silent = [t for t in _silent(rules, keep_all) if t not in keywords]
+    return {
+        "pattern": scanner._mres[0].pattern,
+        "ignore": sorted(lexer.ignore_types),
+        "newlines": sorted(lexer.newline_types),
+        "keywords": keywords,
+        "silent": silent,
+        "states": states,
+        "rules": shapes,
+        "start_states": table["start_states"],
+        "end_states": table["end_states"],
+    }
+
+
+def lean(grammar: str) -> dict[str, Any] | None:
+    """The lean loop's tables (json and re only: no Lark), or None when the shipped file is missing or was
+    made from another grammar text (then Lark parses everything)."""
+    try:
+        document = json.loads(_read(TABLES))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("made_from", {}).get("grammar") != grammar:
+        return None
+    return document.get("lean")
+
+
 def tables_json() -> str:
     """The tables of the grammar as JSON text (what the build step writes: the same text every time)."""
+    import lark
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
     grammar = grammar_text()
-    data, memo = build().memo_serialize([TerminalDef, Rule])
-    data["options"] = {k: v for k, v in data["options"].items() if k not in _NOT_SAVED}
+    parser = build()
+    data, memo = parser.memo_serialize([TerminalDef, Rule])
+    not_saved = lark.lark._LOAD_ALLOWED_OPTIONS | {"import_paths", "source_path"}  # the caller's, or where from
+    data["options"] = {k: v for k, v in data["options"].items() if k not in not_saved}
     data["parser"]["parser"] = _canonical(data["parser"]["parser"])
     if list(memo) != list(range(len(memo))):
         raise TypeError("Lark's memo is not numbered 0, 1, 2, …")
-    document = {"made_from": _stamp(grammar), "data": _plain(data), "memo": _plain(list(memo.values()))}
+    data, memo = _plain(data), _plain(list(memo.values()))
+    document = {"made_from": _stamp(grammar), "data": data, "memo": memo, "lean": _lean_tables(parser, data, memo)}
     return json.dumps(document, ensure_ascii=True, separators=(",", ":")) + "\n"
 
 
@@ -155,6 +245,8 @@ def _document(text: str, grammar: str) -> tuple[dict[str, Any], dict[int, Any]]:
 def load(grammar: str, **callbacks: Any) -> Lark:
     """The parser from the shipped tables, or built from `grammar` when they are missing or were made
     from another grammar text or Lark version."""
+    from lark import Lark
+
     try:
         data, memo = _document(_read(TABLES), grammar)
         return Lark._load_from_dict(data, memo, **callbacks)

@@ -87,8 +87,24 @@ def test_the_loaded_lexer_has_the_built_terminals() -> None:
 
 def test_the_tables_hold_only_json_data() -> None:
     document = json.loads(SHIPPED.read_text(encoding="ascii"))
-    assert set(document) == {"made_from", "data", "memo"}
+    assert set(document) == {"made_from", "data", "memo", "lean"}
     assert document["made_from"]["grammar"] == tables.grammar_text()
+
+
+def test_the_lean_tables_of_another_grammar_are_not_used() -> None:
+    """The lean loop's tables are read only when they were made from this grammar text (else Lark parses)."""
+    assert tables.lean(tables.grammar_text()) is not None
+    assert tables.lean(tables.grammar_text() + "\n// changed") is None
+
+
+def test_a_good_text_never_imports_lark_and_a_bad_one_does() -> None:
+    """Importing Lark costs more CPU than a short run (0.08 s): the lean loop parses good text without it;
+    an error is Lark's to describe."""
+    code = "import sys; from adcli.language import parser as p\ntry: p.parse({!r})\nexcept Exception as e: print(e)\n"
+    code += "print('lark' in sys.modules)"
+    for text, imported in (("a = sin(x)*y\na + 2x at x=1, y=2", "False"), ("x +", "True"), ("x $ y", "True")):
+        done = subprocess.run([sys.executable, "-c", code.format(text)], capture_output=True, text=True, check=True)
+        assert done.stdout.split()[-1] == imported
 
 
 def test_tables_from_another_grammar_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
