@@ -535,3 +535,27 @@ def test_main_keeps_openblas_to_one_thread_unless_told_otherwise() -> None:
         check=True,
     )
     assert done.stdout.splitlines()[-1] == "3"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_run_builds_only_its_own_command(command: str) -> None:
+    """main() hands Typer the app with the one command the arguments name (building all twelve Click
+    commands cost 0.04 s a run); the app itself keeps all of them."""
+    from adcli.cli.app import _app_for
+
+    one = _app_for([command, "x", "--format", "json"])
+    assert sorted(get_command(one).commands) == [command]  # type: ignore[attr-defined]
+    assert sorted(get_command(app).commands) == COMMANDS  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["-h"], ["--version"], ["gard", "x"]])
+def test_no_command_or_an_unknown_one_gets_the_whole_app(args: list[str]) -> None:
+    """The list of commands, and "did you mean" for a misspelt one, need every command."""
+    from adcli.cli.app import _app_for
+
+    assert _app_for(args) is app
+
+
+def test_a_misspelt_command_through_main_is_still_suggested() -> None:
+    done = subprocess.run([sys.executable, "-m", "adcli", "gard", "x"], capture_output=True, text=True)
+    assert done.returncode == 2 and "Did you mean 'grad'?" in done.stderr, done.stderr
