@@ -28,10 +28,11 @@ def _mode(mode: str, vector: Any) -> str:
         raise AdcliError("usage_error", f"unknown mode {mode!r}: choose {', '.join(MODES)}")
     if vector is not None and mode not in ("auto", "forward-over-reverse"):
         raise AdcliError("usage_error", f"--hvp runs one forward-over-reverse sweep; it cannot run in {mode} mode")
-    if mode in ("forward-over-forward", "symbolic"):
+    if mode == "symbolic":
         raise AdcliError(
             "usage_error",
-            f"--mode {mode} works on scalar expressions only; for array variables use forward-over-reverse or numeric",
+            "--mode symbolic works on scalar expressions only; for array variables use forward-over-reverse, "
+            "forward-over-forward or numeric",
         )
     return "forward-over-reverse" if mode == "auto" else mode
 
@@ -109,6 +110,17 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
         from adcli.modes.numeric import hessian as second
 
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
+    elif mode == "forward-over-forward":
+        partials = local_partials(tape, vals, active, warnings)
+        gradient, matrix = arraydual.forward_over_forward(tape, vals, partials, active, len(problem.wrt))
+        n = len(labels)
+        result.gradient = [float(g) for g in gradient]
+        result.sweeps = n * (n + 1) // 2
+        result.cost = {"primal_ops": ops, "tangent_sweeps": n, "second_order_tangent_sweeps": result.sweeps}
+        result.notes.append(
+            f"forward-over-forward on arrays: {n} tangent sweeps along each entry of {', '.join(problem.wrt)}, and "
+            f"on each one's duals a tangent sweep per later entry ({result.sweeps} in all, the rest by symmetry)"
+        )
     else:
         partials = local_partials(tape, vals, active, warnings)
         gradient, matrix = arraydual.hessian(tape, vals, partials, active, len(problem.wrt))

@@ -5,7 +5,8 @@ The Hessian is the Jacobian of the gradient, so the comparison is one of adcli.c
 and adcli.render_compare draws it as it draws a first-order comparison. The modes are adcli hess's
 (adcli.hessian): forward-over-reverse, forward-over-forward, numeric, symbolic; the reference is
 symbolic, else forward-over-reverse; `--with torch,jax` adds torch.func.hessian and jax.hessian (no jit)
-on the same tape.
+on the same tape. On array variables the rows and columns are the variables' entries, flattened and
+labelled as `adcli hess` prints them (w[0], A[0,1]); symbolic mode is left out there (scalars only).
 """
 
 from __future__ import annotations
@@ -17,11 +18,21 @@ from typing import Any
 
 from adcli.commands import peers as peering
 from adcli.commands.compare import ATOL, RTOL, Comparison, ModeRun, _entries, peers
-from adcli.commands.hessian import MODES, check_problem, check_size, hessian
+from adcli.commands.hessian import MAX_INPUTS, MODES, check_problem, check_size, hessian
 from adcli.core.errors import AdcliError
 from adcli.core.tape import require_detailed
 
 ORDER_MODES = MODES[1:]  # auto is one of them
+SCALAR_ONLY = ("symbolic",)  # not on array variables (adcli.commands.arrayhessian says why)
+
+
+def _labels(problem: Any) -> list[str]:
+    """The Hessian's rows and columns as `adcli hess` labels them: the variables, or their entries (w[0], A[0,1])."""
+    if problem.tape.shapes is None:
+        return list(problem.wrt)
+    from adcli.modes.arrays import entry_labels
+
+    return [lab for k, w in enumerate(problem.wrt) for lab in entry_labels(w, problem.tape.shapes[k])]
 
 
 def _run(mode: str, problem: Any, repeat: int, failures: dict[str, AdcliError]) -> ModeRun:
@@ -88,10 +99,22 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     """Every mode's Hessian of a prepared one-output problem, judged against symbolic (else forward-over-reverse)."""
     if not (rtol >= 0 and atol >= 0):
         raise AdcliError("usage_error", "--rtol and --atol must be numbers >= 0")
-    check_problem(problem, "compare --order 2")
-    check_size(problem)
+    check_problem(problem, "compare --order 2", arrays=True)
+    labels = _labels(problem)
+    if problem.tape.shapes is None:
+        check_size(problem)
+    elif len(labels) > MAX_INPUTS:
+        raise AdcliError(
+            "limit_exceeded", f"a Hessian over {len(labels)} entries is above the limit of {MAX_INPUTS} entries"
+        )
     require_detailed(len(problem.tape.nodes) - problem.tape.first_op, "compare")  # every mode, each timed
     chosen = list(modes) if modes is not None else list(ORDER_MODES)
+    skipped = []
+    if modes is None and problem.tape.shapes is not None:  # hess --mode symbolic takes scalar expressions only
+        chosen, skipped = (
+            [m for m in chosen if m not in SCALAR_ONLY],
+            [f"{m} is not run: hess --mode {m} takes scalar expressions only" for m in SCALAR_ONLY],
+        )
     unknown = [m for m in chosen if m not in ORDER_MODES]
     if unknown or not chosen or len(set(chosen)) != len(chosen):
         raise AdcliError("usage_error", f"--modes with --order 2 names each of {', '.join(ORDER_MODES)} at most once")
@@ -116,7 +139,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
             elif runs[m].peer:
                 why = f"{m} gives a different second derivative here (its own rules or conventions)"
             disagreements.append(
-                {"mode": m, "entry": f"d2f/d{problem.wrt[i]}d{problem.wrt[k]}", "output": i, "wrt": problem.wrt[k],
+                {"mode": m, "entry": f"d2f/d{labels[i]}d{labels[k]}", "output": i, "wrt": labels[k],
                  "value": value, "reference": expected, "deviation": deviation[m][i][k], "why": why,
                  "peer": runs[m].peer}
             )  # fmt: skip
@@ -125,19 +148,20 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
     if frameworks:
         peers_agree = len(peer_runs) == len(frameworks) and all(r.error is None for r in peer_runs.values())
         peers_agree = peers_agree and not any(d["peer"] for d in disagreements)
-    n, parsed = len(problem.wrt), problem.parsed
+    n, parsed = len(labels), problem.parsed
     fr = runs.get("forward-over-reverse")
     hvps = fr.sweeps if fr is not None and fr.error is None else n  # one per colour of the sparsity pattern
     shape = (
         f"Hessian of f: ℝ{n} → ℝ: forward-over-reverse needs {hvps} Hessian-vector products, forward-over-forward "
-        f"{n * (n + 1) // 2} nested forward sweeps, symbolic {n * (n + 1) // 2} second partials"
+        f"{n * (n + 1) // 2} nested forward sweeps"
+        + ("" if problem.tape.shapes is not None else f", symbolic {n * (n + 1) // 2} second partials")
     )
     return Comparison(
         input=parsed.source,
         read_as=parsed.read_as(),
         at=dict(problem.point),
-        wrt=list(problem.wrt),
-        outputs=[f"df/d{w}" for w in problem.wrt],
+        wrt=labels,
+        outputs=[f"df/d{w}" for w in labels],
         value=list(ref.value or []),
         reference=reference,
         rtol=rtol,
@@ -147,7 +171,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         agree=not any(not d["peer"] for d in disagreements) and not failed and (not strict_peers or bool(peers_agree)),
         disagreements=disagreements,
         shape=shape.replace("ℝ" + str(n), "ℝ" + "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(c)] for c in str(n))),
-        notes=[f"{m} did not run: {runs[m].error['message']}" for m in failed] + peer_notes,  # type: ignore[index]
+        notes=skipped + [f"{m} did not run: {runs[m].error['message']}" for m in failed] + peer_notes,  # type: ignore[index]
         peers=list(frameworks),
         strict_peers=strict_peers,
         peers_agree=peers_agree,

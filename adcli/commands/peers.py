@@ -327,38 +327,60 @@ def timed(
     return answer, statistics.median(times), first
 
 
-def hessian(name: str, module: Any, tape: Any, point: Mapping[str, float], wrt: Sequence[str]) -> Answer:
-    """The framework's gradient and Hessian of the tape's one output (torch.func.hessian, jax.hessian; no jit)."""
-    column = {w: k for k, w in enumerate(wrt)}
+def _pieces(tape: Any, point: Mapping[str, Any], wrt: Sequence[str]) -> tuple[list[float], dict[str, Any]]:
+    """The flattened entries of the wrt variables (x₀ of the framework's hessian) and, per variable, how to
+    read it back out of x: an index for a scalar tape, a (start, stop, shape) slice on an array tape."""
+    import numpy as np
+
+    if tape.shapes is None:
+        return [float(point.get(w, 0.0)) for w in wrt], {w: k for k, w in enumerate(wrt)}
+    flat, where, start = [], {}, 0
+    for w in wrt:
+        entries = np.ravel(np.asarray(point.get(w, 0.0), dtype=float)).tolist()
+        where[w] = (start, start + len(entries), np.shape(point.get(w, 0.0)))
+        flat, start = flat + entries, start + len(entries)
+    return flat, where
+
+
+def hessian(name: str, module: Any, tape: Any, point: Mapping[str, Any], wrt: Sequence[str]) -> Answer:
+    """The framework's gradient and Hessian of the tape's one output (torch.func.hessian, jax.hessian; no jit).
+    On an array tape x is the wrt variables' entries flattened (row-major, as `adcli hess` labels them)."""
+    import numpy as np
+
+    flat, where = _pieces(tape, point, wrt)
     if name == "torch":
         torch = module
         f64 = torch.float64
-        fixed = {n: torch.tensor(float(point.get(n, 0.0)), dtype=f64) for n in tape.names if n not in column}
-        constant = lambda v: torch.tensor(v, dtype=f64)  # noqa: E731
-        x0 = torch.tensor([float(point.get(w, 0.0)) for w in wrt], dtype=f64)
+        array = lambda v: torch.tensor(np.asarray(v, dtype=float), dtype=f64)  # noqa: E731
+        x0 = torch.tensor(flat, dtype=f64)
     else:
         jnp = module.numpy
-        fixed = {n: jnp.asarray(float(point.get(n, 0.0)), dtype=jnp.float64) for n in tape.names if n not in column}
-        constant = lambda v: jnp.asarray(v, dtype=jnp.float64)  # noqa: E731
+        array = lambda v: jnp.asarray(np.asarray(v, dtype=float), dtype=jnp.float64)  # noqa: E731
+    fixed: dict[str, Any] = {}  # the other variables' values, made below (JAX's inside its float64 scope)
     ops = functions(name, module)
 
+    def read(x: Any, n: str) -> Any:
+        at = where[n]
+        return x[at] if isinstance(at, int) else x[at[0] : at[1]].reshape(at[2])
+
     def f(x: Any) -> Any:
-        inputs = [x[column[n]] if n in column else fixed[n] for n in tape.names]
-        return replay(tape, ops, inputs, constant)[0]
+        inputs = [read(x, n) if n in where else fixed[n] for n in tape.names]
+        return replay(tape, ops, inputs, array)[0]
 
     if name == "torch":
         from torch.func import grad as tgrad
         from torch.func import hessian as thessian
 
-        value, gradient, matrix = f(x0), tgrad(f)(x0), thessian(f)(x0)
+        fixed.update({n: array(point.get(n, 0.0)) for n in tape.names if n not in where})
+        gradient, matrix = tgrad(f)(x0), thessian(f)(x0)
     else:
         with _x64(module):
-            x0 = module.numpy.asarray([float(point.get(w, 0.0)) for w in wrt], dtype=module.numpy.float64)
-            value, gradient, matrix = f(x0), module.grad(f)(x0), module.hessian(f)(x0)
-    rows = [[float(e) for e in row] for row in matrix.tolist()]
+            x0 = module.numpy.asarray(flat, dtype=module.numpy.float64)
+            fixed.update({n: array(point.get(n, 0.0)) for n in tape.names if n not in where})
+            gradient, matrix = module.grad(f)(x0), module.hessian(f)(x0)
+    rows = [[float(e) for e in row] for row in np.asarray(matrix.tolist(), dtype=float).reshape(len(flat), -1)]
     answer = Answer(
-        name, str(module.__version__), [float(g) for g in gradient.tolist()], rows, len(wrt), len(tape.nodes)
+        name, str(module.__version__), [float(g) for g in np.ravel(gradient.tolist())], rows, len(flat), len(tape.nodes)
     )
     answer.ops = len(tape.nodes) - tape.first_op
-    _ = value
     return answer

@@ -281,3 +281,49 @@ def hessian(
             rows.append(row)
     matrix = np.array(rows) if rows else np.zeros((0, 0))
     return gradient, matrix
+
+
+def _unit(shapes: Sequence[tuple[int, ...]], n: int, k: int, e: int) -> list[Any]:
+    """The seed of entry e of variable k: a unit array there, None for the other variables."""
+    one = np.zeros(int(np.prod(shapes[k], dtype=int)))
+    one[e] = 1.0
+    seed: list[Any] = [None] * n
+    seed[k] = one.reshape(shapes[k])
+    return seed
+
+
+def forward_over_forward(
+    tape: Tape, vals: Sequence[Any], partials: Sequence[Any], active: Sequence[bool], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient, Hessian) over the flattened entries of the first n inputs, by forward mode twice: the
+    values become duals along eᵢ (one tangent sweep), their linearisation is taken on those duals, and a
+    tangent sweep along eⱼ on it gives a dual whose value is ∂f/∂xⱼ and whose tangent is Hᵢⱼ (j >= i;
+    the rest by symmetry). n(n+1)/2 inner sweeps: for few entries, as forward mode is for few inputs."""
+    shapes = tape.shapes
+    assert shapes is not None
+    entries = [(k, e) for k in range(n) for e in range(int(np.prod(shapes[k], dtype=int)))]
+    size = len(entries)
+    matrix, gradient = np.zeros((size, size)), np.zeros(size)
+    out = tape.outputs[0]
+    for i, (k, e) in enumerate(entries):
+        tangents = tangent_sweep(tape, partials, _unit(shapes, n, k, e))
+        duals = [
+            v if t is None else _dual(np.asarray(v, dtype=float), np.asarray(t, dtype=float))
+            for v, t in zip(vals, tangents, strict=True)
+        ]
+        try:
+            lifted = dual_partials(tape, duals, active)
+            with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+                for j in range(i, size):
+                    second = tangent_sweep(tape, lifted, _unit(shapes, n, *entries[j]))[out]
+                    value, tangent = _parts(second)
+                    gradient[j] = 0.0 if value is None else float(np.asarray(value))
+                    matrix[i, j] = matrix[j, i] = 0.0 if tangent is None else float(np.asarray(tangent))
+        except UnsupportedError as exc:
+            message = (
+                f"a Hessian through this expression needs {exc} on duals, which adcli does not have: use --mode numeric"
+            )
+            raise AdcliError("usage_error", message) from None
+        except FloatingPointError as exc:
+            raise AdcliError("nonfinite", f"a second derivative overflowed ({exc})") from None
+    return gradient, matrix
