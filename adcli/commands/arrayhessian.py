@@ -37,29 +37,30 @@ def _mode(mode: str, vector: Any) -> str:
     return "forward-over-reverse" if mode == "auto" else mode
 
 
-def resolve_vector(problem: Any, given: Mapping[str, Any] | Sequence[float]) -> list[np.ndarray]:
-    """--hvp's v for array variables: by name (w=[1,0,0]; the others 0) or all entries in order, flattened."""
+def resolve_vector(problem: Any, given: Mapping[str, Any] | Sequence[float], option: str = "--hvp") -> list[np.ndarray]:
+    """--hvp's v (or taylor's --dir) for array variables: by name (w=[1,0,0]; the others 0) or all entries
+    in order, flattened."""
     shapes = problem.tape.shapes
     wrt = list(problem.wrt)
     if isinstance(given, Mapping):
         unknown = [name for name in given if name not in wrt]
         if unknown:
             raise AdcliError(
-                "usage_error", f"--hvp names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
+                "usage_error", f"{option} names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
             )
         out = []
         for k, name in enumerate(wrt):
             value = np.asarray(given.get(name, np.zeros(shapes[k])), dtype=float)
             if value.shape != shapes[k]:
                 got = "a scalar" if value.shape == () else f"shape {show(value.shape)}"
-                raise AdcliError("shape_error", f"--hvp gives {name} {got}; {name} has shape {show(shapes[k])}")
+                raise AdcliError("shape_error", f"{option} gives {name} {got}; {name} has shape {show(shapes[k])}")
             out.append(value)
         return out
     sizes = [int(np.prod(shapes[k], dtype=int)) for k in range(len(wrt))]
     if len(given) != sum(sizes):
         raise AdcliError(
             "usage_error",
-            f"--hvp has {len(given)} entries; the variables {', '.join(wrt)} have {sum(sizes)} entries in all "
+            f"{option} has {len(given)} entries; the variables {', '.join(wrt)} have {sum(sizes)} entries in all "
             "(or name them: w=[1, 0, 0])",
         )
     flat, cuts = np.asarray(given, dtype=float), np.cumsum([0, *sizes])

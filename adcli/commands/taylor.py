@@ -102,7 +102,11 @@ def taylor(
 
     started = time.perf_counter()
     check_order(order)
-    check_problem(problem, "taylor")
+    check_problem(problem, "taylor", arrays=True)
+    if problem.tape.shapes is not None:
+        from adcli.commands import arraytaylor
+
+        return arraytaylor.taylor(problem, order, direction, latex, started)
     tape = problem.tape
     along = resolve_direction(problem.wrt, direction)
     seed = along if along is not None else {w: 1.0 for w in problem.wrt}
@@ -151,7 +155,12 @@ def rounding_check(
     if order < 2:
         return []
     again = expand(tape, vals, [d * RESCALE for d in direction], order, WIDE)[tape.outputs[0]]
-    if again is None:
+    return disagreement(coefficients, again, order)
+
+
+def disagreement(coefficients: np.ndarray, again: np.ndarray | None, order: int) -> list[AdcliWarning]:
+    """The `inaccurate` warning when the expansion along 0.7·direction (again) disagrees with the first."""
+    if again is None or order < 2:
         return []
     with np.errstate(all="ignore"):
         other = np.asarray(again, dtype=float) / RESCALE ** np.arange(order + 1)
