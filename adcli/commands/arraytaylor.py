@@ -61,16 +61,22 @@ def taylor(
         raise AdcliError("nonfinite", f"a derivative of order <= {order} overflowed (k!·cₖ is too large for a float)")
     base = api._base(problem, vals, "taylor", 0)
     coeffs = [float(c) for c in coefficients]
-    along = {w: np.asarray(d, dtype=float).tolist() for w, d in zip(problem.wrt, direction, strict=True)}
+    along: dict[str, Any] | None = {
+        w: np.asarray(d, dtype=float).tolist() for w, d in zip(problem.wrt, direction, strict=True)
+    }
+    variable, centre = "t", 0.0
+    if given is None:  # one scalar variable (among array constants): expanded in it, as the scalar command does
+        variable, centre, along = problem.wrt[0], float(problem.point[problem.wrt[0]]), None
     result = Expansion(
-        base.input, base.read_as, base.at, order, float(base.value[0]), coeffs, derivatives, "t", along,
-        polynomial(coeffs, "t", 0.0), polynomial(coeffs, "t", 0.0, latex=True) if latex else None,
+        base.input, base.read_as, base.at, order, float(base.value[0]), coeffs, derivatives, variable, along,
+        polynomial(coeffs, variable, centre), polynomial(coeffs, variable, centre, latex=True) if latex else None,
     )  # fmt: skip
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "order": order}
     result.warnings, result.notes = list(problem.warnings), list(base.notes)
     result.warnings += disagreement(coefficients, again, order)
-    shown = ", ".join(f"{w} + t·{show_direction(d)}" for w, d in along.items() if np.any(d))
-    result.notes.append(f"along the direction: g(t) = f({shown}); the derivatives are g⁽ᵏ⁾(0)")
+    if along is not None:
+        shown = ", ".join(f"{w} + t·{show_direction(d)}" for w, d in along.items() if np.any(d))
+        result.notes.append(f"along the direction: g(t) = f({shown}); the derivatives are g⁽ᵏ⁾(0)")
     result.seconds = time.perf_counter() - started
     return result
 

@@ -154,3 +154,12 @@ def test_max_at_a_tie_settled_by_a_higher_even_order() -> None:
     # max(x) with x = (t², -t²)·… : at a tie the entries differ first at order 2, the same sign on both sides
     out = taylor(api.prepare("max(x^2 * [1, -1])", "x=[0,0]"), 4, {"x": [1.0, 1.0]})
     assert out.coefficients == [0.0, 0.0, 1.0, 0.0, 0.0]
+
+
+def test_one_scalar_variable_among_array_constants_is_expanded_in_itself() -> None:
+    # sum(exp(s·[1, 2])) at s = 0.5: c_k = (e^0.5 + 2^k e^1) / k!
+    out = taylor(api.prepare("sum(exp(s * [1, 2]))", "s=0.5"), 5, None)
+    assert out.variable == "s"
+    assert out.direction is None
+    close(out.coefficients, [(math.exp(0.5) + 2**k * math.exp(1.0)) / math.factorial(k) for k in range(6)], 1e-15)
+    assert out.polynomial.startswith("4.367003")
