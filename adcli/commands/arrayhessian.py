@@ -67,6 +67,36 @@ def resolve_vector(problem: Any, given: Mapping[str, Any] | Sequence[float], opt
     return [flat[cuts[k] : cuts[k + 1]].reshape(shapes[k]) for k in range(len(wrt))]
 
 
+def _settle(problem: Any, vals: list[Any], active: list[bool], v: Any, warnings: list[Any]) -> tuple[Any, str | None]:
+    """At kinks of abs, relu, max/min (entry by entry) the pieces that meet there, when they agree to
+    second order (adcli.commands.arraykinks); any other kink is refused naming the node and the order."""
+    from adcli.commands import arraykinks
+    from adcli.modes import arraydual
+
+    tape, n = problem.tape, len(problem.wrt)
+
+    def compute(pieces: Any) -> tuple[np.ndarray, np.ndarray]:
+        partials = local_partials(tape, vals, active, [])
+        if v is not None:
+            return arraydual.hvp(tape, vals, partials, active, v, pieces)
+        return arraydual.hessian(tape, vals, partials, active, n, pieces)
+
+    def refuse(order: int) -> None:
+        refuse_kinks(tape, vals, warnings, fails=order)
+        raise AdcliError(
+            "nondifferentiable", f"a kink on the path: no derivative of order 2 (it fails from order {order})"
+        )
+
+    if not any(w.kind == "nondifferentiable" for w in warnings):
+        return None, None
+    partials = local_partials(tape, vals, active, [])
+    pieces, note = arraykinks.settle(tape, vals, active, partials, compute, refuse)
+    if pieces:
+        arraykinks.drop_warnings(tape, pieces, warnings)
+    refuse_kinks(tape, vals, warnings)  # a kink the pieces did not settle (none should be left)
+    return pieces, note
+
+
 def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     """The Hessian (or H·v) of a scalar array expression over its wrt variables' entries."""
     from adcli import api
@@ -85,17 +115,17 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     warnings = list(problem.warnings)
     active = tape.active(problem.wrt)
     vals = evaluate(tape, api._inputs(problem), active, warnings)  # shapes were checked by prepare
-    refuse_kinks(tape, vals, warnings)
+    pieces, note = _settle(problem, vals, active, v, warnings)
     subnormal(tape, vals, warnings)
     base = api._base(problem, vals, mode, 0)
     result = Hessian(base.input, base.read_as, list(problem.wrt), base.at, mode, float(base.value[0]), [])
-    result.notes, result.warnings, result.labels = base.notes, warnings, labels
+    result.notes, result.warnings, result.labels = base.notes + ([note] if note else []), warnings, labels
     result.shapes = {name: list(shapes[k]) for k, name in enumerate(tape.names) if name in problem.point}
     x = np.concatenate([np.ravel(np.asarray(val, dtype=float)) for val in vals[: len(problem.wrt)]] or [np.zeros(0)])
     ops = len(tape.nodes) - tape.first_op
     if v is not None:
         partials = local_partials(tape, vals, active, warnings)
-        gradient, product = arraydual.hvp(tape, vals, partials, active, v)
+        gradient, product = arraydual.hvp(tape, vals, partials, active, v, pieces)
         if not np.all(np.isfinite(product)):
             raise AdcliError("nonfinite", "the Hessian-vector product is not finite", warnings=warnings)
         result.gradient, result.hvp = [float(g) for g in gradient], [float(p) for p in product]
@@ -113,7 +143,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
     elif mode == "forward-over-forward":
         partials = local_partials(tape, vals, active, warnings)
-        gradient, matrix = arraydual.forward_over_forward(tape, vals, partials, active, len(problem.wrt))
+        gradient, matrix = arraydual.forward_over_forward(tape, vals, partials, active, len(problem.wrt), pieces)
         n = len(labels)
         result.gradient = [float(g) for g in gradient]
         result.sweeps = n * (n + 1) // 2
@@ -124,7 +154,7 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
         )
     else:
         partials = local_partials(tape, vals, active, warnings)
-        gradient, matrix = arraydual.hessian(tape, vals, partials, active, len(problem.wrt))
+        gradient, matrix = arraydual.hessian(tape, vals, partials, active, len(problem.wrt), pieces)
         result.gradient = [float(g) for g in gradient]
         result.sweeps = len(labels)
         result.cost = {"primal_ops": ops, "tangent_sweeps": len(labels), "adjoint_sweeps": len(labels)}

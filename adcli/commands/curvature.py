@@ -108,10 +108,14 @@ def refuse_kinks(tape: Tape, vals: Sequence[Any], warnings: list[AdcliWarning], 
             cone = "cone point" in str(w.details.get("convention"))  # hypot at the origin: bounded, no slope
             reason = "a cone point (no derivative in any direction)" if cone else "an infinite slope"
             reason = "the edge of its domain, where its derivative is infinite" if edge else reason
+        elif "ties" in w.details:  # max(x)/min(x) of an array: several entries tie for the extreme
+            kind, reason = "nondifferentiable", f"a kink ({w.details['ties']} entries tie for the extreme)"
+        elif w.details.get("left") is None:  # norm(x) at 0: a cone point, no gradient
+            kind, reason = "nondifferentiable", "a cone point (slope 1 in every direction: no gradient)"
         else:
             kind = "nondifferentiable"
             reason = f"a kink (left derivative {w.details.get('left')}, right {w.details.get('right')})"
-        message = f"{node} at {at} is {reason}: no derivative of order {order} there" + (
+        message = f"{node}{'' if at is None else f' at {at}'} is {reason}: no derivative of order {order} there" + (
             " (it fails from order 1)"
             if fails == 1
             else " (the gradient exists; the pieces that meet here differ at order 2)"
@@ -153,6 +157,8 @@ def _kinked_slot(tape: Tape, vals: Sequence[Any], text: str) -> int | None:
     """The slot a kink warning names (for its place in the text), or None."""
     for s in range(tape.first_op, len(tape.nodes)):
         prim = tape.prims[s]
+        if prim is not None and prim.name in ("amax", "amin", "norm") and tape.text(s) == text:
+            return s  # an array reduction's kink (a tie, norm at 0): its warning came from this slot
         if prim is None or not prim.kinks or tape.text(s) != text:
             continue
         args = [vals[j] for j in tape.args[s]]

@@ -15,7 +15,7 @@ products) is a usage_error that names it, never a wrong number.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -187,14 +187,20 @@ def _order_error(tape: Tape, slot: int, what: str) -> AdcliError:
     return tape.error(kind, f"the derivative of order 2 of {tape.text(slot)} is {what}", slot)
 
 
-def dual_partials(tape: Tape, duals: Sequence[Any], active: Sequence[bool]) -> list[Any]:
+def dual_partials(
+    tape: Tape, duals: Sequence[Any], active: Sequence[bool], pieces: Mapping[int, Any] | None = None
+) -> list[Any]:
     """Each active slot's linearisation evaluated on duals: elementwise partials as duals, structural
-    rules (a `Linear`) bound to dual arguments, so their VJPs carry the second-order terms."""
+    rules (a `Linear`) bound to dual arguments, so their VJPs carry the second-order terms. A slot at a
+    kink takes its piece's linearisation from `pieces` (constants: the pieces are linear)."""
     partials: list[Any] = [None] * len(duals)
     prims, args, nodes = tape.prims, tape.args, tape.nodes
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(duals)):
             if not active[s]:
+                continue
+            if pieces and s in pieces:
+                partials[s] = pieces[s]
                 continue
             idx, prim = args[s], prims[s]
             a = [duals[j] for j in idx]
@@ -215,17 +221,32 @@ def dual_partials(tape: Tape, duals: Sequence[Any], active: Sequence[bool]) -> l
     return partials
 
 
-def _sweep(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[Any], active: Sequence[bool], seed: Sequence[Any]
+def with_pieces(partials: Sequence[Any], pieces: Mapping[int, Any] | None) -> Sequence[Any]:
+    """The first-order linearisation with the kinked slots' pieces in place."""
+    if not pieces:
+        return partials
+    out = list(partials)
+    for s, p in pieces.items():
+        out[s] = p
+    return out
+
+
+def _sweep(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[Any],
+    active: Sequence[bool],
+    seed: Sequence[Any],
+    pieces: Mapping[int, Any] | None = None,
 ) -> list[Any]:
     """The inputs' adjoints as duals for one input direction `seed` (an array per input, or None)."""
-    tangents = tangent_sweep(tape, partials, seed)
+    tangents = tangent_sweep(tape, with_pieces(partials, pieces), seed)
     duals = [
         v if t is None else _dual(np.asarray(v, dtype=float), np.asarray(t, dtype=float))
         for v, t in zip(vals, tangents, strict=True)
     ]
     try:
-        lifted = dual_partials(tape, duals, active)
+        lifted = dual_partials(tape, duals, active, pieces)
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
             adjoints = adjoint_sweep(tape, lifted, [np.float64(1.0)])
     except UnsupportedError as exc:
@@ -246,8 +267,13 @@ def _flat(parts: Sequence[Any], shapes: Sequence[tuple[int, ...]]) -> np.ndarray
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def hvp(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[Any], active: Sequence[bool], v: Sequence[Any]
+def hvp(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[Any],
+    active: Sequence[bool],
+    v: Sequence[Any],
+    pieces: Mapping[int, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gradient, H·v), flattened over the wrt variables (the first len(v) inputs), v one array per variable."""
     shapes = tape.shapes
@@ -257,14 +283,19 @@ def hvp(
         np.asarray(v[k], dtype=float).reshape(shapes[k]) if k < n and v[k] is not None else None
         for k in range(tape.n_inputs)
     ]
-    adjoints = _sweep(tape, vals, partials, active, seed)
+    adjoints = _sweep(tape, vals, partials, active, seed, pieces)
     values = [a.value if isinstance(a, Dual) else a for a in adjoints[:n]]
     products = [a.tangent if isinstance(a, Dual) else None for a in adjoints[:n]]
     return _flat(values, shapes[:n]), _flat(products, shapes[:n])
 
 
-def hessian(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[Any], active: Sequence[bool], n: int
+def hessian(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[Any],
+    active: Sequence[bool],
+    n: int,
+    pieces: Mapping[int, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gradient, Hessian) over the flattened entries of the first n inputs: one H·eᵢ per entry."""
     shapes = tape.shapes
@@ -277,7 +308,7 @@ def hessian(
             one[e] = 1.0
             direction: list[Any] = [None] * n
             direction[k] = one.reshape(shapes[k])
-            gradient, row = hvp(tape, vals, partials, active, direction)
+            gradient, row = hvp(tape, vals, partials, active, direction, pieces)
             rows.append(row)
     matrix = np.array(rows) if rows else np.zeros((0, 0))
     return gradient, matrix
@@ -292,8 +323,13 @@ def _unit(shapes: Sequence[tuple[int, ...]], n: int, k: int, e: int) -> list[Any
     return seed
 
 
-def forward_over_forward(
-    tape: Tape, vals: Sequence[Any], partials: Sequence[Any], active: Sequence[bool], n: int
+def forward_over_forward(  # noqa: PLR0913
+    tape: Tape,
+    vals: Sequence[Any],
+    partials: Sequence[Any],
+    active: Sequence[bool],
+    n: int,
+    pieces: Mapping[int, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gradient, Hessian) over the flattened entries of the first n inputs, by forward mode twice: the
     values become duals along eᵢ (one tangent sweep), their linearisation is taken on those duals, and a
@@ -305,6 +341,7 @@ def forward_over_forward(
     size = len(entries)
     matrix, gradient = np.zeros((size, size)), np.zeros(size)
     out = tape.outputs[0]
+    partials = with_pieces(partials, pieces)
     for i, (k, e) in enumerate(entries):
         tangents = tangent_sweep(tape, partials, _unit(shapes, n, k, e))
         duals = [
@@ -312,7 +349,7 @@ def forward_over_forward(
             for v, t in zip(vals, tangents, strict=True)
         ]
         try:
-            lifted = dual_partials(tape, duals, active)
+            lifted = dual_partials(tape, duals, active, pieces)
             with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
                 for j in range(i, size):
                     second = tangent_sweep(tape, lifted, _unit(shapes, n, *entries[j]))[out]

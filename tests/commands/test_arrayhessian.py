@@ -159,7 +159,7 @@ def test_every_array_rule_carries_tangents_and_agrees_with_numeric_mode(expr: st
     [
         (["hess", "x*2", "--at", "x=[1,2]"], "usage_error", "scalar output"),
         (["hess", "sum(x^3)", "--at", "x=[1,2]", "--mode", "symbolic"], "usage_error", "scalar"),
-        (["hess", "sum(abs(x)^2)*y", "--at", "x=[1,0],y=2"], "nondifferentiable", "abs(x)"),
+        (["hess", "sum(abs(x))*y", "--at", "x=[1,0],y=2"], "nondifferentiable", "abs(x)"),
         (["taylor", "sum(x^2)", "--at", "x=[1,2]"], "usage_error", "--dir x=[1, 0]"),
     ],
 )
