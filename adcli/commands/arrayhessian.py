@@ -3,8 +3,8 @@
 A vector w of 3 gives rows and columns w[0], w[1], w[2]; a matrix A gives A[0,0], A[0,1], … (row-major,
 the Jacobian's column order of `adcli jac`). Forward-over-reverse runs on the array tape
 (adcli.modes.arraydual: one sweep of duals per entry, or one for `--hvp`); numeric mode takes
-second differences over the flattened entries. Forward-over-forward and symbolic mode are for scalar
-expressions, as `grad --mode symbolic` is.
+second differences over the flattened entries; forward-over-forward carries duals through tangent
+sweeps; symbolic mode differentiates the matrix-calculus gradient again (modes.symbolic.matrix.second).
 """
 
 from __future__ import annotations
@@ -28,12 +28,6 @@ def _mode(mode: str, vector: Any) -> str:
         raise AdcliError("usage_error", f"unknown mode {mode!r}: choose {', '.join(MODES)}")
     if vector is not None and mode not in ("auto", "forward-over-reverse"):
         raise AdcliError("usage_error", f"--hvp runs one forward-over-reverse sweep; it cannot run in {mode} mode")
-    if mode == "symbolic":
-        raise AdcliError(
-            "usage_error",
-            "--mode symbolic works on scalar expressions only; for array variables use forward-over-reverse, "
-            "forward-over-forward or numeric",
-        )
     return "forward-over-reverse" if mode == "auto" else mode
 
 
@@ -97,6 +91,34 @@ def _settle(problem: Any, vals: list[Any], active: list[bool], v: Any, warnings:
     return pieces, note
 
 
+def _symbolic(problem: Any, result: Hessian, pieces: Any) -> np.ndarray:
+    """Matrix calculus twice (adcli.modes.symbolic.matrix.second), evaluated at the point."""
+    from adcli import api
+    from adcli.core.graph import topo_order
+    from adcli.core.tape import require_detailed
+    from adcli.modes.symbolic.matrix.second import hessian_values
+
+    tape = problem.tape
+    if pieces:  # the derivative graphs would differentiate sign(0)'s convention, not the piece
+        raise AdcliError(
+            "usage_error",
+            "symbolic mode on arrays does not differentiate through a kink's pieces: use --mode forward-over-reverse",
+        )
+    require_detailed(len(tape.nodes) - tape.first_op, "symbolic mode")
+    used = {n.payload for n in topo_order(problem.parsed.outputs) if n.op == "var"}
+    point = {n: v for n, v in zip(tape.names, api._inputs(problem), strict=True) if n in used or n in problem.wrt}
+    gradient, matrix, operations = hessian_values(problem.parsed.outputs[0], problem.wrt, point)
+    n = len(gradient)
+    result.gradient = [float(g) for g in gradient]
+    result.sweeps = n + 1
+    result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "derivative_ops": operations}
+    result.notes.append(
+        f"symbolic on arrays: the gradient by matrix calculus, then each of its {n} entries differentiated "
+        "again the same way (the derivative graphs simplified and evaluated at the point)"
+    )
+    return matrix
+
+
 def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
     """The Hessian (or H·v) of a scalar array expression over its wrt variables' entries."""
     from adcli import api
@@ -141,6 +163,8 @@ def hessian(problem: Any, mode: str, vector: Any, started: float) -> Hessian:
         from adcli.modes.numeric import hessian as second
 
         matrix, slack_g, slack_e = second.hessian(problem, result, vals)
+    elif mode == "symbolic":
+        matrix = _symbolic(problem, result, pieces)
     elif mode == "forward-over-forward":
         partials = local_partials(tape, vals, active, warnings)
         gradient, matrix = arraydual.forward_over_forward(tape, vals, partials, active, len(problem.wrt), pieces)
