@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from adcli.commands.arrayhessian import resolve_vector
-from adcli.commands.taylor import RESCALE, Expansion, disagreement, polynomial
+from adcli.commands.expansion import RESCALE, Expansion, disagreement, polynomial
 from adcli.core.errors import AdcliError
 from adcli.core.printing import format_number
 from adcli.core.shaped import evaluate
