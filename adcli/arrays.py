@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from adcli.core import workspace
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.shaped import evaluate, local_partials
 from adcli.core.tape import Tape
@@ -38,7 +39,7 @@ def describe(problem: Any, result: Any, matrix: np.ndarray | None = None) -> Non
         [(w, shapes[k]) for k, w in enumerate(problem.wrt)],
     )
     if result.jacobian is not None and len(outs) == 1 and not shapes[outs[0]]:
-        found = np.asarray(result.jacobian, dtype=float) if matrix is None else matrix
+        found = result.matrix() if matrix is None else matrix
         result.gradients = split(found[0], problem)
     result.value = [
         np.array(result.value[i], dtype=float)[()] if shapes[o] else float(result.value[i]) for i, o in enumerate(outs)
@@ -85,7 +86,8 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
     warnings = list(problem.warnings)
     active = tape.active(problem.wrt)
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
-    vals = evaluate(tape, inputs, active, warnings)
+    kept = workspace.take(tape)
+    vals = evaluate(tape, inputs, active, warnings, kept)
     partials = local_partials(tape, vals, active, warnings)
     matrix = None
     if direction is not None:
@@ -109,16 +111,19 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
         ]
         result = base(problem, vals, "reverse", 1)
         result.cotangent = [np.asarray(c) for c in cot]
-        result.vjp = arrays.vjp(tape, partials, cot, len(problem.wrt))
+        result.vjp = arrays.vjp(tape, partials, cot, len(problem.wrt), kept)
     else:
         outs, ins = arrays.sizes(tape, len(problem.wrt))
         mode = choose(mode, sum(ins), sum(outs))
-        sweep = arrays.forward_jacobian if mode == "forward" else arrays.reverse_jacobian
-        found = sweep(tape, partials, len(problem.wrt))
+        if mode == "forward":
+            found = arrays.forward_jacobian(tape, partials, len(problem.wrt))
+        else:
+            found = arrays.reverse_jacobian(tape, partials, len(problem.wrt), kept)
         result = base(problem, vals, mode, found.sweeps)
         _finite(found.jacobian, "Jacobian", warnings)
         matrix = found.jacobian
-        result.jacobian = matrix.tolist()
+        result.jacobian = matrix  # listed when read (api._Listed)
+    workspace.give_back(tape, kept)
     describe(problem, result, matrix)
     result.warnings = warnings
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "sweeps": result.sweeps}
@@ -134,7 +139,7 @@ def numeric(problem: Any, base: Any) -> Any:
     found = arrays.numeric_jacobian(tape, inputs, len(problem.wrt))
     result = base(problem, vals, "numeric", found.sweeps)
     _finite(found.jacobian, "Jacobian", warnings)
-    result.jacobian, result.nfev = found.jacobian.tolist(), found.nfev
+    result.jacobian, result.nfev = found.jacobian, found.nfev
     result.error_estimate = None if found.error is None else found.error.tolist()
     result.method = "richardson"
     scale = np.maximum(1.0, np.abs(found.jacobian))
@@ -157,7 +162,7 @@ def to_dict(result: Any, out: dict[str, Any], command: str) -> None:
     out["value"] = nested(result.value[0]) if len(result.value) == 1 else [nested(v) for v in result.value]
     rows, columns = labels(result)
     if result.jacobian is not None and command != "eval":
-        out["jacobian"] = np.asarray(result.jacobian, dtype=float).reshape(len(rows), -1).tolist()
+        out["jacobian"] = result.matrix().reshape(len(rows), -1).tolist()
     if command == "grad" and result.jacobian is not None:
         out["gradient"] = {k: nested(v) for k, v in result.gradients.items()} if result.gradients else None
     out["shapes"] = dict(result.shapes)

@@ -21,6 +21,7 @@ from adcli.core.graph import Node, topo_order
 from adcli.core.primitives import TABLE
 from adcli.core.tape import ERRSTATE, Tape, _check_domain, _float_error, _kinks_at, constant_partials, linearise
 from adcli.core.tape import constant_value as tape_constant_value
+from adcli.core.workspace import Workspace
 
 #: largest array a rule may produce (8 bytes an entry): past it, limit_exceeded before allocating
 MAX_ELEMENTS = 50_000_000
@@ -70,13 +71,19 @@ def infer_shapes(tape: Tape, inputs: Sequence[tuple[int, ...]]) -> list[tuple[in
 
 
 def evaluate(
-    tape: Tape, inputs: Sequence[Any], active: Sequence[bool] | None = None, warnings: list[AdcliWarning] | None = None
+    tape: Tape,
+    inputs: Sequence[Any],
+    active: Sequence[bool] | None = None,
+    warnings: list[AdcliWarning] | None = None,
+    workspace: Workspace | None = None,
 ) -> list[Any]:
-    """The primal sweep on arrays: elementwise slots as on scalars, structural ones by their rules."""
+    """The primal sweep on arrays: elementwise slots as on scalars, structural ones by their rules.
+
+    With a workspace (float inputs), elementwise values are written into its arrays (adcli.core.workspace)."""
     vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = np.float64(tape.nodes[s].payload)
-    prims, args, nodes = tape.prims, tape.args, tape.nodes
+    prims, args, nodes, shapes = tape.prims, tape.args, tape.nodes, tape.shapes
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
             prim = prims[s]
@@ -89,7 +96,8 @@ def evaluate(
                     continue
                 if prim.domain is not None:  # type: ignore[union-attr]
                     _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
-                vals[s] = prim.fn(*a)  # type: ignore[union-attr]
+                out = None if workspace is None or type(prim.fn) is not np.ufunc else workspace.value(s, shapes[s])  # type: ignore[union-attr,index]
+                vals[s] = prim.fn(*a) if out is None else prim.fn(*a, out=out)  # type: ignore[union-attr]
             except FloatingPointError as exc:
                 raise _float_error(tape, s, exc, a) from None
             except arrays.SingularError as exc:
@@ -180,15 +188,26 @@ def _is_one(p: Any) -> bool:
     return type(p) is int and p == 1
 
 
-def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any]) -> list[Any]:
-    """Reverse mode on arrays: v̄ⱼ += VJPᵢ(v̄ᵢ), elementwise ones unbroadcast(v̄ᵢ·∂vᵢ/∂vⱼ) to vⱼ's shape."""
+def _add(total: Any, c: Any, into: np.ndarray | None) -> Any:
+    """total + c, into the workspace's array where there is one (total may be that array: in place)."""
+    return total + c if into is None else np.add(total, c, out=into)
+
+
+def adjoint_sweep(
+    tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any], workspace: Workspace | None = None
+) -> list[Any]:
+    """Reverse mode on arrays: v̄ⱼ += VJPᵢ(v̄ᵢ), elementwise ones unbroadcast(v̄ᵢ·∂vᵢ/∂vⱼ) to vⱼ's shape.
+
+    With a workspace, products and sums of same-shaped adjoints are written into its arrays (each slot's
+    own: an adjoint passed on unchanged, add's, is read there and never written again in the sweep)."""
     shapes = tape.shapes
     assert shapes is not None
     adjoints: list[Any] = [None] * len(tape.nodes)
     for slot, weight in zip(tape.outputs, cotangent, strict=True):
         if weight is not None:
             adjoints[slot] = weight if adjoints[slot] is None else adjoints[slot] + weight
-    args, unbroadcast = tape.args, arrays.unbroadcast
+    args = tape.args
+    kept = (lambda j: None) if workspace is None else (lambda j: workspace.adjoint(j, shapes[j]))
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(len(adjoints) - 1, tape.first_op - 1, -1):
             g, local = adjoints[s], partials[s]
@@ -202,14 +221,32 @@ def adjoint_sweep(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any])
                     raise tape.error("domain_error", message, s) from None
                 for c, j in zip(contributions, args[s], strict=True):
                     if c is not None:
-                        adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
+                        adjoints[j] = c if adjoints[j] is None else _add(adjoints[j], c, _same(kept(j), c))
                 continue
-            for p, j in zip(local, args[s], strict=True):  # elementwise: a loop, no generator per slot
-                if p is None:
-                    continue
-                c = unbroadcast(g if _is_one(p) else p * g, shapes[j])
-                adjoints[j] = c if adjoints[j] is None else adjoints[j] + c
+            _elementwise(adjoints, g, local, args[s], shapes, shapes[s], kept)
     return adjoints
+
+
+def _elementwise(  # noqa: PLR0913 - one slot of the sweep
+    adjoints: list[Any], g: Any, local: Sequence[Any], idx: Sequence[int], shapes: Any, shape: Any, kept: Any
+) -> None:
+    """An elementwise slot's contributions: unbroadcast(v̄ᵢ·∂vᵢ/∂vⱼ), the first into vⱼ's kept array if it has one."""
+    for p, j in zip(local, idx, strict=True):  # a loop, no generator per slot
+        if p is None:
+            continue
+        if _is_one(p):
+            c = arrays.unbroadcast(g, shapes[j])
+        elif shapes[j] == shape and adjoints[j] is None and (into := kept(j)) is not None:
+            adjoints[j] = np.multiply(p, g, out=into)
+            continue
+        else:
+            c = arrays.unbroadcast(p * g, shapes[j])
+        adjoints[j] = c if adjoints[j] is None else _add(adjoints[j], c, _same(kept(j), c))
+
+
+def _same(into: np.ndarray | None, c: Any) -> np.ndarray | None:
+    """The workspace's array for a sum, where the contribution has its shape (a scalar's may not: x*2 + y)."""
+    return into if into is not None and np.shape(c) == into.shape else None
 
 
 def constant_value(

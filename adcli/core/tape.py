@@ -79,6 +79,8 @@ class Tape:
     positions: Mapping[Node, tuple[int, int]] = field(default_factory=dict)
     source: str | None = None
     shapes: list[tuple[int, ...]] | None = None  # arrays (issue 12): every slot's shape; None: all scalars
+    #: arrays: the arrays the sweeps write into, kept for the next call (adcli.core.workspace)
+    workspaces: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def n_inputs(self) -> int:

@@ -18,6 +18,7 @@ import numpy as np
 from adcli.core.errors import AdcliError
 from adcli.core.shaped import adjoint_sweep, evaluate, tangent_sweep
 from adcli.core.tape import ERRSTATE, Tape
+from adcli.core.workspace import Workspace
 
 #: largest Jacobian assembled (entries); a bigger one is refused before any sweep
 MAX_JACOBIAN = 20_000_000
@@ -57,7 +58,7 @@ def _put(line: np.ndarray, values: Sequence[Any], shapes: Sequence[tuple[int, ..
         start += n
 
 
-def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
+def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int, workspace: Workspace | None = None) -> Found:
     shapes = tape.shapes
     assert shapes is not None
     outs, ins = sizes(tape, wrt)
@@ -72,7 +73,7 @@ def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
                 cot[i] = seed.reshape(shapes[o])
             else:
                 cot[i] = np.float64(1.0)
-            adj = adjoint_sweep(tape, partials, cot)
+            adj = adjoint_sweep(tape, partials, cot, workspace)
             _put(matrix[row], adj[:wrt], shapes[:wrt])
             row += 1
     return Found(matrix, row)
@@ -103,8 +104,10 @@ def jvp(tape: Tape, partials: Sequence[Any], direction: Sequence[Any]) -> list[A
     return [np.zeros(shapes[o]) if tangents[o] is None else np.asarray(tangents[o], float) for o in tape.outputs]
 
 
-def vjp(tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any], wrt: int) -> list[Any]:
-    adj = adjoint_sweep(tape, partials, cotangent)
+def vjp(
+    tape: Tape, partials: Sequence[Any], cotangent: Sequence[Any], wrt: int, workspace: Workspace | None = None
+) -> list[Any]:
+    adj = adjoint_sweep(tape, partials, cotangent, workspace)
     shapes = tape.shapes
     assert shapes is not None
     return [np.zeros(shapes[k]) if adj[k] is None else np.array(adj[k], float) for k in range(wrt)]

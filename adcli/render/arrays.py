@@ -135,7 +135,7 @@ def lines(result: Any, command: str, digits: int, full: bool = False, width: int
         from adcli.arrays import labels
 
         rows, columns = labels(result)
-        matrix = np.asarray(result.jacobian, dtype=float).reshape(len(rows), -1)
+        matrix = result.matrix().reshape(len(rows), -1)
         out.append(f"jacobian ({shape_text(matrix.shape)}):")
         out += ["  " + line for line in grid(matrix, rows, columns, digits, full, max(width - 2, 0))]
     if result.error_estimate is not None:
@@ -178,7 +178,7 @@ def named(result: Any) -> dict[str, np.ndarray]:
     if result.gradients is not None:
         arrays.update({w: np.asarray(g, dtype=float) for w, g in result.gradients.items()})
     elif result.jacobian is not None:
-        arrays["jacobian"] = np.asarray(result.jacobian, dtype=float)
+        arrays["jacobian"] = result.matrix()
     if "value" in (result.gradients or {}):
         raise AdcliError("usage_error", "--save: a variable named value would clash with the value's array")
     return arrays
