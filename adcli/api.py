@@ -304,7 +304,7 @@ def prepare(  # noqa: PLR0913 - keyword-only options
         remembered = reuse.key(text, at, wrt, strict)
     template = None if remembered is None else reuse.recall(remembered)
     if template is not None:
-        return _from_template(template, _merge_point(template.parsed, _bindings(at)))
+        return _from_template(template, at)
     parsed = parse(text, strict=strict) if parsed is None else parsed  # `parsed`: the caller has parsed text
     drawn: list[bool] = []
     point = _merge_point(parsed, _bindings(at, seed, drawn), defaults, combine)
@@ -324,15 +324,20 @@ def prepare(  # noqa: PLR0913 - keyword-only options
         _elementwise_notes(parsed, tape)
     problem = Problem(parsed, point, columns, tape, warnings, each_point)
     problem.seed = (DEFAULT_SEED if seed is None else seed) if drawn else None
-    if remembered is not None and not drawn:
-        reuse.remember(remembered, reuse.Template(parsed, columns, tape, list(warnings), problem.seed, problem))
+    if remembered is not None and not drawn and not any(isinstance(v, Column) for v in point.values()):
+        own = _merge_point(parsed, [])  # the text's own point, which this call's values override
+        reuse.remember(remembered, reuse.Template(parsed, columns, tape, list(warnings), own, problem))
     return problem
 
 
-def _from_template(template: reuse.Template, point: dict[str, Any]) -> Problem:
-    """A problem of a remembered text and point structure, with this call's values."""
+def _from_template(template: reuse.Template, at: Mapping[str, Any]) -> Problem:
+    """A problem of a remembered text and point structure, with this call's values. Its names passed
+    _merge_point's checks on the first call; the values are read as there (_bindings)."""
+    point = dict(template.own)
+    for k, v in at.items():
+        point[str(k)] = _array(k, v) if np.ndim(v) else float(v)
     problem = Problem(template.parsed, point, list(template.wrt), template.tape, list(template.warnings))
-    problem.seed, problem.texts = template.seed, template.first.texts
+    problem.texts = template.first.texts
     return problem
 
 

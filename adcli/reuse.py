@@ -32,7 +32,7 @@ class Template:
     wrt: list[str]
     tape: Any
     warnings: list[Any]
-    seed: int | None
+    own: dict[str, Any]  # the values of the text's own point (`at y=3`), the same on every call
     first: Any  # the first problem made from it (its outputs' texts, once made, serve the later ones)
 
 
@@ -45,7 +45,7 @@ def key(text: str, at: Any, wrt: Sequence[str] | None, strict: bool) -> tuple | 
     if not isinstance(at, Mapping) or len(text) > MAX_TEXT:
         return None
     try:
-        structure = tuple((str(k), np.shape(v)) for k, v in at.items())
+        structure = tuple([(str(k), v.shape if type(v) is np.ndarray else np.shape(v)) for k, v in at.items()])
     except (TypeError, ValueError):  # a ragged list: the usual path says what is wrong
         return None
     return text, strict, None if wrt is None else tuple(wrt), structure

@@ -3,9 +3,13 @@
     sum((tanh(X @ W1' + b1) @ W2' + b2 - Y)^2)     X 256×32, W1 h×32, b1 h, W2 10×h, b2 10, Y 256×10
 
 For h = 64, 256, 1024, in one run: adcli's gradient with respect to W1, b1, W2, b2 through the API
-(adcli.gradient, parse and tape included) and as the whole CLI command with .npy inputs (a fresh
-process), a hand-written numpy backward pass, and PyTorch eager CPU float64 (torch.autograd.grad,
-its default threads) when torch is installed. Runs are interleaved (each round times every
+(adcli.gradient called again with new arrays of the same shapes, as a training loop does: the API
+remembers the parse and the tape of its last problems, adcli/reuse.py, and the tape keeps its arrays
+between calls, adcli/core/workspace.py), the API's first call (that memory cleared before each call:
+parse, checks and tape included), a prepared problem differentiated again (adcli.prepare once,
+adcli.differentiate per call), the whole CLI command with .npy inputs (a fresh process), a
+hand-written numpy backward pass, and PyTorch eager CPU float64 (torch.autograd.grad, its default
+threads) when torch is installed. Runs are interleaved (each round times every
 implementation once, in a rotated order); medians, spread (min-max) and the median of the rounds'
 ratios to numpy. Run with OPENBLAS_NUM_THREADS=1 (torch then also takes one thread) and without to
 measure both thread counts.
@@ -71,6 +75,15 @@ def interleaved(
     return times
 
 
+def first_call(point: dict[str, np.ndarray]) -> object:
+    """adcli.gradient as on its first call with this text and these shapes: parse, checks, a new tape."""
+    import adcli
+    from adcli import reuse
+
+    reuse.forget()
+    return adcli.gradient(LOSS, wrt=WRT, **point)
+
+
 def torch_runner(point: dict[str, np.ndarray]) -> Callable[[], object] | None:
     try:
         import torch
@@ -128,7 +141,7 @@ def show(name: str, times: list[float], base: list[float] | None) -> str:
             f" fastest runs {min(times) / min(base):.2f}×)"
         )
     return (
-        f"  {name:<22} median {median * 1e3:9.3f} ms  (min {min(times) * 1e3:.3f}, max {max(times) * 1e3:.3f}){ratio}"
+        f"  {name:<23} median {median * 1e3:9.3f} ms  (min {min(times) * 1e3:.3f}, max {max(times) * 1e3:.3f}){ratio}"
     )
 
 
@@ -165,7 +178,8 @@ def main() -> None:
         problem = adcli.prepare(LOSS, point, WRT)
         runners = {
             "numpy by hand": lambda p=point: by_hand(**p),
-            "adcli API": lambda p=point: adcli.gradient(LOSS, wrt=WRT, **p),
+            "adcli API, repeated": lambda p=point: adcli.gradient(LOSS, wrt=WRT, **p),
+            "adcli API, first call": lambda p=point: first_call(p),
             "adcli (prepared)": lambda q=problem: adcli.differentiate(q, "reverse"),
         }
         run = torch_runner(point)

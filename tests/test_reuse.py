@@ -60,3 +60,10 @@ def test_the_jacobian_reads_as_lists_and_the_matrix_is_kept() -> None:
     r = adcli.jacobian("x*2", x=np.array([1.0, 2.0]))
     assert r.jacobian == [[2.0, 0.0], [0.0, 2.0]] and isinstance(r.jacobian, list)
     np.testing.assert_array_equal(r.matrix(), [[2.0, 0.0], [0.0, 2.0]])
+
+
+def test_a_point_set_in_the_text_is_not_remembered_and_stays_right() -> None:
+    for y in (2.0, 3.0):
+        r = adcli.gradient("x*y at x={1, 2}", y=y, wrt=["x"])
+        assert np.asarray(r.jacobian[0][0]).tolist() == [y, y]
+    assert not reuse._recent

@@ -48,11 +48,25 @@ def unbroadcast(g: Arr, shape: Shape) -> Arr:
     if (g.shape if type(g) is np.ndarray else np.shape(g)) == shape:  # the usual case, without np.shape's dispatch
         return g
     while np.ndim(g) > len(shape):
-        g = np.sum(g, axis=0)
+        g = g.sum(axis=0) if type(g) is np.ndarray else np.sum(g, axis=0)  # an array's own sum: no dispatch
     for axis, size in enumerate(shape):
         if size == 1 and np.shape(g)[axis] != 1:
             g = np.sum(g, axis=axis, keepdims=True)
     return g
+
+
+def _t(x: Arr) -> Arr:
+    """x transposed: an array's .T, without np.transpose's dispatch (a µs a call); duals and numbers by numpy."""
+    return x.T if type(x) is np.ndarray else np.transpose(x)
+
+
+def _total(x: Arr) -> Arr:
+    """sum(x): an array's own sum (the same pairwise summation), without np.sum's dispatch."""
+    return x.sum() if type(x) is np.ndarray else np.sum(x)
+
+
+def _shape(x: Arr) -> Shape:
+    return x.shape if type(x) is np.ndarray else np.shape(x)
 
 
 def grow(t: Arr, shape: Shape) -> Arr:
@@ -106,10 +120,10 @@ def _transpose_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
 
 
 TRANSPOSE = Rules(
-    lambda a, p: np.transpose(a),
+    lambda a, p: _t(a),
     _transpose_shape,
-    lambda a, o, t, p: np.transpose(t[0]),
-    lambda a, o, g, need, p: (np.transpose(g),),
+    lambda a, o, t, p: _t(t[0]),
+    lambda a, o, g, need, p: (_t(g),),
     vjp_text=("{g}'",),
 )
 
@@ -229,10 +243,10 @@ def _ties(x: Arr, o: Arr) -> Arr:
 
 
 SUM = Rules(
-    lambda x, p: np.sum(x),
+    lambda x, p: _total(x),
     _whole,
-    lambda a, o, t, p: np.sum(t[0]),
-    lambda a, o, g, need, p: (np.broadcast_to(g, np.shape(a[0])),),
+    lambda a, o, t, p: _total(t[0]),
+    lambda a, o, g, need, p: (np.broadcast_to(g, _shape(a[0])),),
     vjp_text=("broadcast({g})",),
 )
 MEAN = Rules(

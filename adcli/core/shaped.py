@@ -137,13 +137,15 @@ def local_partials(
                 continue
             idx, prim = args[s], prims[s]
             a = [vals[j] for j in idx]
-            need = tuple(active[j] for j in idx)
-            if prim.rules is not None:  # type: ignore[union-attr]
-                partials[s] = Linear(prim.rules, tuple(a), vals[s], nodes[s].payload, need)  # type: ignore[union-attr]
+            need = tuple([active[j] for j in idx])  # a list, not a generator: this loop is the gradient's hot path
+            rules = prim.rules  # type: ignore[union-attr]
+            if rules is not None:
+                partials[s] = Linear(rules, tuple(a), vals[s], nodes[s].payload, need)
                 continue
             fixed = constant_partials(prim)  # type: ignore[arg-type]
             if fixed is not None:  # add, sub, neg: numbers whatever the arguments, one shared tuple
-                partials[s] = fixed if all(need) else tuple(p if n else None for p, n in zip(fixed, need, strict=True))
+                kept = fixed if all(need) else [p if n else None for p, n in zip(fixed, need, strict=True)]
+                partials[s] = tuple(kept)
                 continue
             try:
                 partials[s] = tuple(

@@ -81,6 +81,7 @@ class Tape:
     shapes: list[tuple[int, ...]] | None = None  # arrays (issue 12): every slot's shape; None: all scalars
     #: arrays: the arrays the sweeps write into, kept for the next call (adcli.core.workspace)
     workspaces: list[Any] = field(default_factory=list, repr=False, compare=False)
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)  # active(wrt), per wrt
 
     @property
     def n_inputs(self) -> int:
@@ -93,7 +94,15 @@ class Tape:
         return slot - self.first_op + 1 if slot >= self.first_op else None
 
     def active(self, wrt: Sequence[str]) -> list[bool]:
-        """Which slots depend on the variables in wrt (only those carry tangents and adjoints)."""
+        """Which slots depend on the variables in wrt (only those carry tangents and adjoints); found once
+        per wrt and tape (a prepared tape differentiated again asks again), shared: never write into it."""
+        key = tuple(wrt)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self._active(key)
+        return found
+
+    def _active(self, wrt: Sequence[str]) -> list[bool]:
         wanted = set(wrt)  # a set: `name in wrt` on a list made this O(n²) in the number of inputs
         flags = [name in wanted for name in self.names] + [False] * (len(self.nodes) - self.n_inputs)
         args = self.args
