@@ -101,6 +101,10 @@ class Result:
     labelled: Any = None  # (outputs, wrt variables) as (name, shape) pairs: adcli.arrays.labels makes y[0], W[1,0]
     seed: int | None = None  # the seed of randn values in the point
 
+    def has_jacobian(self) -> bool:
+        """Whether there is a Jacobian, without listing an array problem's (reading .jacobian lists it)."""
+        return self.__dict__.get("_jacobian") is not None
+
     def matrix(self) -> np.ndarray | None:
         """The Jacobian as a 2-D array (an array problem's as found, without listing it)."""
         found = self.__dict__.get("_jacobian")

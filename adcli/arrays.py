@@ -38,7 +38,7 @@ def describe(problem: Any, result: Any, matrix: np.ndarray | None = None) -> Non
         [("y" if len(outs) == 1 else f"y{i + 1}", shapes[o]) for i, o in enumerate(outs)],
         [(w, shapes[k]) for k, w in enumerate(problem.wrt)],
     )
-    if result.jacobian is not None and len(outs) == 1 and not shapes[outs[0]]:
+    if result.has_jacobian() and len(outs) == 1 and not shapes[outs[0]]:
         found = result.matrix() if matrix is None else matrix
         result.gradients = split(found[0], problem)
     result.value = [
@@ -161,13 +161,13 @@ def to_dict(result: Any, out: dict[str, Any], command: str) -> None:
     """The array fields of the JSON object (README): value as the output itself, gradient per variable."""
     out["value"] = nested(result.value[0]) if len(result.value) == 1 else [nested(v) for v in result.value]
     rows, columns = labels(result)
-    if result.jacobian is not None and command != "eval":
+    if result.has_jacobian() and command != "eval":
         out["jacobian"] = result.matrix().reshape(len(rows), -1).tolist()
-    if command == "grad" and result.jacobian is not None:
+    if command == "grad" and result.has_jacobian():
         out["gradient"] = {k: nested(v) for k, v in result.gradients.items()} if result.gradients else None
     out["shapes"] = dict(result.shapes)
     out["output_shapes"] = result.output_shapes
-    if result.jacobian is not None:
+    if result.has_jacobian():
         out["rows"], out["columns"] = rows, columns
     if result.error_estimate is not None:
         out["error_estimate"] = np.asarray(result.error_estimate).tolist()

@@ -55,6 +55,8 @@ def _put(line: np.ndarray, values: Sequence[Any], shapes: Sequence[tuple[int, ..
         n = math.prod(s)
         if v is not None:
             np.copyto(line[start : start + n].reshape(s), v)
+        else:
+            line[start : start + n] = 0.0
         start += n
 
 
@@ -62,7 +64,7 @@ def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int, workspace: W
     shapes = tape.shapes
     assert shapes is not None
     outs, ins = sizes(tape, wrt)
-    matrix = np.zeros((sum(outs), sum(ins)))
+    matrix = np.empty((sum(outs), sum(ins)))  # every entry is written (_put); np.zeros' calloc faulted fresh pages in
     row = 0
     for i, o in enumerate(tape.outputs):
         for e in range(outs[i]):
@@ -83,7 +85,7 @@ def forward_jacobian(tape: Tape, partials: Sequence[Any], wrt: int) -> Found:
     shapes = tape.shapes
     assert shapes is not None
     outs, ins = sizes(tape, wrt)
-    columns = np.zeros((sum(ins), sum(outs)))  # one row per sweep, transposed at the end
+    columns = np.empty((sum(ins), sum(outs)))  # one row per sweep (each entry written), transposed at the end
     column = 0
     for k in range(wrt):
         for e in range(ins[k]):

@@ -131,7 +131,7 @@ def lines(result: Any, command: str, digits: int, full: bool = False, width: int
     if result.gradients is not None and command == "grad":
         for w, g in result.gradients.items():
             out += array_lines(f"d/d{w}", g, digits, full)
-    elif result.jacobian is not None:
+    elif result.has_jacobian():
         from adcli.arrays import labels
 
         rows, columns = labels(result)
@@ -177,7 +177,7 @@ def named(result: Any) -> dict[str, np.ndarray]:
     arrays["value"] = np.asarray(values[0] if len(values) == 1 else values, dtype=float)
     if result.gradients is not None:
         arrays.update({w: np.asarray(g, dtype=float) for w, g in result.gradients.items()})
-    elif result.jacobian is not None:
+    elif result.has_jacobian():
         arrays["jacobian"] = result.matrix()
     if "value" in (result.gradients or {}):
         raise AdcliError("usage_error", "--save: a variable named value would clash with the value's array")
