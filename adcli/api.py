@@ -15,7 +15,7 @@ import numpy as np
 
 from adcli import reuse
 from adcli.batch.points import Column, expand, is_many, over_chunks
-from adcli.batch.values import DEFAULT_SEED, point_bindings
+from adcli.batch.values import DEFAULT_SEED, generated, point_bindings
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
@@ -177,8 +177,14 @@ def _array(name: object, v: Any) -> np.ndarray:
         raise AdcliError("usage_error", f"{name}: not an array of numbers ({exc})") from None
 
 
-def _merge_point(
-    parsed: Parsed, given: list[Binding], defaults: Sequence[Binding] = (), combine: str = "grid"
+def _merge_point(  # noqa: PLR0913 - keyword-only: the seed of the text's own randn
+    parsed: Parsed,
+    given: list[Binding],
+    defaults: Sequence[Binding] = (),
+    combine: str = "grid",
+    *,
+    seed: int | None = None,
+    drawn: list[bool] | None = None,
 ) -> dict[str, Any]:
     """The text's `at` point, with the command line's values added and overriding (defaults: filling in).
 
@@ -196,7 +202,12 @@ def _merge_point(
             raise AdcliError("usage_error", f"{b.name} is assigned in the expression; it cannot be given a value")
         if b.name in FUNCTIONS or b.name in parsed.functions:
             raise AdcliError("usage_error", f"{b.name} is a function name, not a variable")
+    own = [b for b in parsed.point if b.name not in {g.name for g in given}]  # --at overrides: not drawn
+    own, random = generated(own, seed)  # `at W = randn(3, 2)`: arrays, as --at makes them
+    if random and drawn is not None:
+        drawn.append(True)
     chosen: dict[str, Binding] = {b.name: b for b in parsed.point}
+    chosen.update((b.name, b) for b in own)
     chosen.update((b.name, b) for b in defaults if b.name not in chosen)  # the text's own value wins
     chosen.update((b.name, b) for b in given)  # the command line's --at for EXPR wins, in its place
     point = {name: b.values[0] if b.kind in ("value", "array") else b for name, b in chosen.items()}
@@ -311,7 +322,7 @@ def prepare(  # noqa: PLR0913 - keyword-only options
         return _from_template(template, at)
     parsed = parse(text, strict=strict) if parsed is None else parsed  # `parsed`: the caller has parsed text
     drawn: list[bool] = []
-    point = _merge_point(parsed, _bindings(at, seed, drawn), defaults, combine)
+    point = _merge_point(parsed, _bindings(at, seed, drawn), defaults, combine, seed=seed, drawn=drawn)
     order = topo_order(parsed.outputs)  # once: each walk over the graph costs
     present: list[str] = [n.payload for n in order if n.op == "var"]  # type: ignore[misc]
     _check_names(parsed, point, present)

@@ -44,6 +44,10 @@ def _dims(name: str, call: str, args: str) -> tuple[int, ...]:
         dims = tuple(int(a) for a in args.split(",")) if args.strip() else ()
     except ValueError:
         raise AdcliError("usage_error", f"{name}={call}({args}): the sizes must be whole numbers") from None
+    return _checked(name, call, dims, args)
+
+
+def _checked(name: str, call: str, dims: tuple[int, ...], args: str) -> tuple[int, ...]:
     if not dims or any(d < 1 for d in dims) or len(dims) > 2:
         raise AdcliError("usage_error", f"{name}={call}({args}): give one or two sizes, each at least 1")
     size = int(np.prod(dims, dtype=float))
@@ -56,7 +60,27 @@ def _dims(name: str, call: str, args: str) -> tuple[int, ...]:
 
 
 def _generated(name: str, call: str, args: str, rng: np.random.Generator) -> np.ndarray:
-    dims = _dims(name, call, args)
+    return _made(name, call, _dims(name, call, args), args, rng)
+
+
+def generated(bindings: list[Binding], seed: int | None) -> tuple[list[Binding], bool]:
+    """The generators of the text's own point (`at W = randn(3, 2)`: kind "randn", values the sizes) made
+    into arrays, in order from one generator of the seed, as --at makes W=randn(3,2) (the same seed gives
+    the same values); also whether randn was drawn (then the seed is shown)."""
+    rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+    made, random = [], False
+    for b in bindings:
+        if b.kind not in ("randn", "zeros", "ones", "eye"):
+            made.append(b)
+            continue
+        args = ",".join(str(int(v)) for v in b.values)
+        value = _made(b.name, b.kind, _checked(b.name, b.kind, tuple(int(v) for v in b.values), args), args, rng)
+        made.append(Binding(b.name, [value], "array", b.line, b.column))
+        random = random or b.kind == "randn"
+    return made, random
+
+
+def _made(name: str, call: str, dims: tuple[int, ...], args: str, rng: np.random.Generator) -> np.ndarray:
     if call == "eye":
         if len(dims) != 1:
             raise AdcliError("usage_error", f"{name}=eye({args}): eye takes one size (a square matrix)")

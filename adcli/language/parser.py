@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adcli.core import exact, numbers
 from adcli.core.errors import AdcliError, Places
@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # Lark is imported only when the lean loop gives up (an error
 
 MAX_CHARS = 1_000_000  # longest text parsed (a dense 1 MB parses in about 15 s); longer is `limit_exceeded`
 _PAREN_NEXT = re.compile(r"[ \t]*\(")
+#: the array generators of a point (`at W = randn(3, 2)`, as --at has them), and where one is read as such:
+#: right after `name =` that follows the point's `at` or a comma (a binding's value; never in an expression)
+GENERATORS = frozenset({"randn", "zeros", "ones", "eye"})
+_GENERATOR_AT = re.compile(r"(?:(?<![\w.])at|,)[ \t]*[^\W\d]\w*[ \t]*=[ \t]*\Z")
 READ_AS_LIMIT = 10_000  # longer canonical text is shown cut, with "…"
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 
@@ -152,6 +156,10 @@ class _Builder:
     def lex_name(self, token: Token) -> Token:
         """The lexer's NAME callback: function names become FUNC tokens. (Not named NAME: a Transformer
         method named for a terminal is also called on every NAME the parser shifts.)"""
+        if token.value in GENERATORS and _GENERATOR_AT.search(self.source, 0, token.start_pos):
+            if _PAREN_NEXT.match(self.source, token.end_pos):  # `at x = ones(2)`: an array, as --at x=ones(2)
+                token.type = "GEN"
+                return token
         if token.value in FUNCTIONS or token.value in self.parsed.functions:
             if self._head(token) is not None:  # `sin(x) = …`, or a second `f(x) = …`
                 message = f"{token.value} is already defined: give the new function another name"
@@ -426,9 +434,17 @@ class _Builder:
         self.point_names.add(name.value)
         if kind == "value" and getattr(values[0], "ndim", 0):  # `x = [1, 2, 3]`: one array value
             kind = "array"
+        elif kind in GENERATORS:
+            values = _sizes(name.value, kind, values, name, self.source)
         elif kind != "value" and any(getattr(v, "ndim", 0) for v in values):
             raise _error("usage_error", f"{name.value}: a set of values holds numbers, not arrays", name, self.source)
         return Binding(name.value, values, kind, name.line, name.column)
+
+    def generated(self, children: list) -> tuple[str, list[Node]]:
+        """`randn(3, 2)` in a point: the generator's name as the kind, its sizes as the values (the point's
+        values are made where the seed is known, adcli.api)."""
+        token, *sizes = children
+        return (token.value, sizes)
 
     def span(self, nodes: list[Node]) -> tuple[str, list[Node]]:
         return ("span", nodes)
@@ -444,6 +460,16 @@ class _Builder:
 
     def program(self, _: list) -> Parsed:
         return self.parsed
+
+
+def _sizes(name: str, call: str, values: list[Any], token: Token, source: str) -> list[Any]:
+    """A generator's sizes: one or two whole numbers, at least 1 (eye: one), as --at takes them."""
+    shown = ", ".join(format(float(v), "g") if not getattr(v, "ndim", 0) else "[…]" for v in values)
+    whole = all(not getattr(v, "ndim", 0) and float(v).is_integer() and v >= 1 for v in values)
+    if not whole or len(values) > (1 if call == "eye" else 2):
+        want = "one size (a square matrix)" if call == "eye" else "one or two sizes, each a whole number at least 1"
+        raise _error("usage_error", f"{name} = {call}({shown}): {call} takes {want}", token, source)
+    return [int(v) for v in values]
 
 
 def _constant_value(node: Node, source: str, positions: Places) -> float:

@@ -210,3 +210,57 @@ def test_trace_cot_of_the_wrong_shape_is_a_shape_error() -> None:
     assert "--cot for output 1 has shape (3,)" in text
     out = json.loads(run("trace", "A @ x", *at, "--cot", "[1,2]", "--mode", "reverse", "--format", "json").stdout)
     assert out["gradient"]["x"] == [7.0, 10.0]  # [1, 2] @ A, by hand
+
+
+def _json(*args: str) -> dict:
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("value", ["ones(2)", "zeros(2,3)", "eye(3)", "ones(2, 1)"])
+def test_a_generator_in_the_texts_own_point_is_the_array_at_makes(value: str) -> None:
+    """`at x=ones(2)` was ones shaped like the number 2: x = 1, silently a scalar."""
+    own = _json("grad", f"sum(x*x) at x={value}")
+    given = _json("grad", "sum(x*x)", "--at", f"x={value}")
+    assert own["at"] == given["at"] and own["gradient"] == given["gradient"]
+    x = np.array(own["at"]["x"])
+    want = {"ones(2)": np.ones(2), "zeros(2,3)": np.zeros((2, 3)), "eye(3)": np.eye(3), "ones(2, 1)": np.ones((2, 1))}
+    np.testing.assert_array_equal(x, want[value])
+    np.testing.assert_array_equal(np.array(own["gradient"]["x"]), 2 * want[value])
+    assert "seed" not in own
+
+
+def test_randn_in_the_texts_own_point_takes_the_seed_as_at_does() -> None:
+    for seed in ([], ["--seed", "7"]):
+        own = _json("grad", "sum(W@x) at W=randn(2,3), x=randn(3)", *seed)
+        want = np.random.default_rng(int(seed[1]) if seed else 0)  # numpy's default_rng(seed), in order
+        W, x = want.standard_normal((2, 3)), want.standard_normal(3)
+        assert own["seed"] == (int(seed[1]) if seed else 0)
+        np.testing.assert_array_equal(np.array(own["at"]["W"]), W)
+        np.testing.assert_array_equal(np.array(own["gradient"]["x"]), W.sum(0))
+    given = _json("grad", "sum(x)", "--at", "x=randn(3)", "--seed", "7")
+    assert given["at"] == _json("grad", "sum(x) at x=randn(3)", "--seed", "7")["at"]
+
+
+def test_a_generator_overridden_by_at_is_not_drawn() -> None:
+    out = _json("grad", "sum(x) at x=randn(3)", "--at", "x=[1,2]")
+    assert out["at"]["x"] == [1.0, 2.0] and "seed" not in out
+
+
+def test_ones_in_an_expression_is_still_the_function() -> None:
+    assert _json("eval", "sum(ones(x)) at x=[5,6,7]")["value"] == 3.0
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("eye(2,3)", "eye takes one size"), ("zeros(0)", "at least 1"), ("ones(2.5)", "whole number")],
+)
+def test_bad_sizes_of_a_generator_in_the_text(value: str, words: str) -> None:
+    text = one_line_error(run("grad", f"sum(x) at x={value}"), "usage_error")
+    assert words in text and "^" in text
+
+
+def test_a_huge_generator_in_the_text_is_refused_before_allocation() -> None:
+    text = one_line_error(run("eval", "sum(W) at W=randn(10000,1000)"), "limit_exceeded")
+    assert "10,000,000" in text
