@@ -238,6 +238,7 @@ def test_randn_in_the_texts_own_point_takes_the_seed_as_at_does() -> None:
         W, x = want.standard_normal((2, 3)), want.standard_normal(3)
         assert own["seed"] == (int(seed[1]) if seed else 0)
         np.testing.assert_array_equal(np.array(own["at"]["W"]), W)
+        np.testing.assert_array_equal(np.array(own["at"]["x"]), x)  # the second draw of the same generator
         np.testing.assert_array_equal(np.array(own["gradient"]["x"]), W.sum(0))
     given = _json("grad", "sum(x)", "--at", "x=randn(3)", "--seed", "7")
     assert given["at"] == _json("grad", "sum(x) at x=randn(3)", "--seed", "7")["at"]
@@ -264,3 +265,20 @@ def test_bad_sizes_of_a_generator_in_the_text(value: str, words: str) -> None:
 def test_a_huge_generator_in_the_text_is_refused_before_allocation() -> None:
     text = one_line_error(run("eval", "sum(W) at W=randn(10000,1000)"), "limit_exceeded")
     assert "10,000,000" in text
+
+
+def test_check_a_claimed_gradient_per_variable_at_an_array_point() -> None:
+    """check on arrays (issue 12's gap): the answer has one part per --wrt variable, in its shape."""
+    at = ["--at", "A=[[1,2],[3,4]], x=[1,-1]", "--wrt", "x,A"]
+    right = run("check", "A'@x + A@x, outer(x, x)", "--of", "sum(x*(A@x))", *at, "--format", "json")
+    assert right.exit_code == 0 and json.loads(right.stdout)["verdict"] == "correct"
+    wrong = run("check", "A@x, outer(x, x)", "--of", "sum(x*(A@x))", *at, "--format", "json")
+    found = json.loads(wrong.stdout)
+    assert wrong.exit_code == 1 and found["verdict"] == "wrong" and found["counterexample"] is not None
+    numeric = run("check", "1 - tanh(x)^2", "--of", "sum(tanh(x))", "--at", "x=[1,2]", "--format", "json")
+    assert numeric.exit_code == 4 and json.loads(numeric.stdout)["verdict"] == "agrees"
+
+
+def test_check_says_what_it_takes_on_arrays() -> None:
+    text = one_line_error(run("check", "2*x", "--of", "x^2", "--at", "x=[1,2]"), "usage_error")
+    assert "scalar expression" in text and "span or list" not in text
