@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from adcli import reuse
 from adcli.batch.points import Column, expand, is_many, over_chunks
 from adcli.batch.values import DEFAULT_SEED, generated, point_bindings
 from adcli.core.errors import AdcliError, AdcliWarning
@@ -315,8 +314,10 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     with `each_point`, a point where the computation fails gets its own error and the others their answers.
     """
     remembered = None  # the API's repeated calls: same text, same names and shapes (adcli.reuse)
-    if parsed is None and not defaults and combine == "grid" and not each_point and seed is None:
-        remembered = reuse.key(text, at, wrt, strict)
+    if parsed is None and isinstance(at, Mapping) and not defaults and combine == "grid" and not each_point:
+        from adcli import reuse  # here: the command line's points are text, and its start-up skips the module
+
+        remembered = reuse.key(text, at, wrt, strict) if seed is None else None
     template = None if remembered is None else reuse.recall(remembered)
     if template is not None:
         return _from_template(template, at)
@@ -340,12 +341,14 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     problem = Problem(parsed, point, columns, tape, warnings, each_point)
     problem.seed = (DEFAULT_SEED if seed is None else seed) if drawn else None
     if remembered is not None and not drawn and not any(isinstance(v, Column) for v in point.values()):
+        from adcli import reuse
+
         own = _merge_point(parsed, [])  # the text's own point, which this call's values override
         reuse.remember(remembered, reuse.Template(parsed, columns, tape, list(warnings), own, problem))
     return problem
 
 
-def _from_template(template: reuse.Template, at: Mapping[str, Any]) -> Problem:
+def _from_template(template: Any, at: Mapping[str, Any]) -> Problem:
     """A problem of a remembered text and point structure, with this call's values. Its names passed
     _merge_point's checks on the first call; the values are read as there (_bindings)."""
     point = dict(template.own)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,16 +23,16 @@ MAX_RECENT = 8
 MAX_TEXT = 100_000
 
 
-@dataclass
 class Template:
-    """What a problem's text and the structure of its point decide: everything but the values."""
+    """What a problem's text and the structure of its point decide: everything but the values. (A plain
+    class: a dataclass's generated code cost a start-up that never calls the API twice ~1 ms.)"""
 
-    parsed: Any
-    wrt: list[str]
-    tape: Any
-    warnings: list[Any]
-    own: dict[str, Any]  # the values of the text's own point (`at y=3`), the same on every call
-    first: Any  # the first problem made from it (its outputs' texts, once made, serve the later ones)
+    __slots__ = ("first", "own", "parsed", "tape", "warnings", "wrt")
+
+    def __init__(self, parsed: Any, wrt: list[str], tape: Any, warnings: list[Any], own: dict[str, Any], first: Any):
+        self.parsed, self.wrt, self.tape, self.warnings = parsed, wrt, tape, warnings
+        self.own = own  # the values of the text's own point (`at y=3`), the same on every call
+        self.first = first  # the first problem made from it (its outputs' texts, once made, serve the later ones)
 
 
 _recent: OrderedDict[tuple, Template] = OrderedDict()
