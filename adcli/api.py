@@ -21,7 +21,7 @@ from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import to_text
 from adcli.core.shaped import infer_shapes
 from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials, require_detailed
-from adcli.language.parser import Binding, Parsed, check_calls, parse, parse_point
+from adcli.language.parser import GENERATORS, Binding, Parsed, check_calls, parse, parse_point
 from adcli.modes import forward, reverse
 
 PointLike = Mapping[str, float] | str | Sequence[str] | None
@@ -201,12 +201,13 @@ def _merge_point(  # noqa: PLR0913 - keyword-only: the seed of the text's own ra
             raise AdcliError("usage_error", f"{b.name} is assigned in the expression; it cannot be given a value")
         if b.name in FUNCTIONS or b.name in parsed.functions:
             raise AdcliError("usage_error", f"{b.name} is a function name, not a variable")
-    own = [b for b in parsed.point if b.name not in {g.name for g in given}]  # --at overrides: not drawn
-    own, random = generated(own, seed)  # `at W = randn(3, 2)`: arrays, as --at makes them
-    if random and drawn is not None:
-        drawn.append(True)
     chosen: dict[str, Binding] = {b.name: b for b in parsed.point}
-    chosen.update((b.name, b) for b in own)
+    if any(b.kind in GENERATORS for b in parsed.point):  # `at W = randn(3, 2)`: arrays, as --at makes them
+        overridden = {g.name for g in given}  # not drawn
+        own, random = generated([b for b in parsed.point if b.name not in overridden], seed)
+        if random and drawn is not None:
+            drawn.append(True)
+        chosen.update((b.name, b) for b in own)
     chosen.update((b.name, b) for b in defaults if b.name not in chosen)  # the text's own value wins
     chosen.update((b.name, b) for b in given)  # the command line's --at for EXPR wins, in its place
     point = {name: b.values[0] if b.kind in ("value", "array") else b for name, b in chosen.items()}
