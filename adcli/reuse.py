@@ -10,9 +10,10 @@ call's values survives into the next one's answer.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,26 @@ def key(text: str, at: Any, wrt: Sequence[str] | None, strict: bool) -> tuple | 
     return text, strict, None if wrt is None else tuple(wrt), structure
 
 
+_suspended = 0  # > 0: calls neither use nor add to the memory (suspended())
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Within it, every call is a first call and leaves the memory as it was (benchmarks/arrays.py times
+    first calls this way without making the repeated calls' next one a first call too)."""
+    global _suspended
+    with _lock:
+        _suspended += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _suspended -= 1
+
+
 def recall(found: tuple) -> Template | None:
+    if _suspended:
+        return None
     with _lock:
         template = _recent.get(found)
         if template is not None:
@@ -59,6 +79,8 @@ def recall(found: tuple) -> Template | None:
 
 
 def remember(found: tuple, template: Template) -> None:
+    if _suspended:
+        return
     with _lock:
         _recent[found] = template
         while len(_recent) > MAX_RECENT:

@@ -5,8 +5,8 @@
 For h = 64, 256, 1024, in one run: adcli's gradient with respect to W1, b1, W2, b2 through the API
 (adcli.gradient called again with new arrays of the same shapes, as a training loop does: the API
 remembers the parse and the tape of its last problems, adcli/reuse.py, and the tape keeps its arrays
-between calls, adcli/core/workspace.py), the API's first call (that memory cleared before each call:
-parse, checks and tape included), a prepared problem differentiated again (adcli.prepare once,
+between calls, adcli/core/workspace.py), the API's first call (that memory suspended: parse, checks and
+tape included), a prepared problem differentiated again (adcli.prepare once,
 adcli.differentiate per call), the whole CLI command with .npy inputs (a fresh process), a
 hand-written numpy backward pass, and PyTorch eager CPU float64 (torch.autograd.grad, its default
 threads) when torch is installed. Runs are interleaved (each round times every
@@ -80,8 +80,8 @@ def first_call(point: dict[str, np.ndarray]) -> object:
     import adcli
     from adcli import reuse
 
-    reuse.forget()
-    return adcli.gradient(LOSS, wrt=WRT, **point)
+    with reuse.suspended():  # nothing recalled, nothing remembered: the repeated calls' memory stays
+        return adcli.gradient(LOSS, wrt=WRT, **point)
 
 
 def torch_runner(point: dict[str, np.ndarray]) -> Callable[[], object] | None:

@@ -67,3 +67,12 @@ def test_a_point_set_in_the_text_is_not_remembered_and_stays_right() -> None:
         r = adcli.gradient("x*y at x={1, 2}", y=y, wrt=["x"])
         assert np.asarray(r.jacobian[0][0]).tolist() == [y, y]
     assert not reuse._recent
+
+
+def test_suspended_calls_neither_use_nor_add_to_the_memory() -> None:
+    adcli.gradient("sum(x*x)", x=np.ones(2))
+    kept = dict(reuse._recent)
+    with reuse.suspended():
+        assert adcli.gradient("sum(x*x)", x=np.array([1.0, 3.0])).gradient[0].tolist() == [2.0, 6.0]
+        adcli.gradient("sum(x*x*x)", x=np.ones(2))
+    assert reuse._recent == kept
