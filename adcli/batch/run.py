@@ -45,7 +45,9 @@ class Outcome:
 class Sink(Protocol):
     """Where outcomes go: a renderer for one output format."""
 
-    def emit(self, outcome: Outcome) -> None: ...
+    def emit(self, outcome: Outcome) -> Outcome | None:
+        """Write the outcome; return another one where the format turned it into an error (csv of arrays)."""
+        ...
 
     def note(self, item: Item) -> None: ...
 
@@ -107,13 +109,14 @@ def solve(item: Item, compute: Compute, point: Sequence[Binding]) -> Outcome:
 def _emit(sink: Sink, outcome: Outcome) -> Outcome:
     """sink.emit, with a failure to render (a bug) reported as that problem's error; output errors stop."""
     try:
-        sink.emit(outcome)
+        written = sink.emit(outcome)
     except OSError:  # a closed pipe or a full disk: nothing more can be written
         raise
     except Exception as exc:  # noqa: BLE001 - a bug in adcli must not lose the other lines of a batch
         outcome = Outcome(outcome.item, error=internal_error(exc))
         sink.emit(outcome)
-    return outcome
+        return outcome
+    return outcome if written is None else written
 
 
 class Interrupts:

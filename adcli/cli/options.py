@@ -94,7 +94,8 @@ def ascii_number(kind: type, low: float | None = None, high: float | None = None
             said = str(exc) if numbers.foreign_digit(value) is not None else f"{value!r} is not a valid {_WORD[kind]}."
             raise typer.BadParameter(said) from None
         if (low is not None and number < low) or (high is not None and number > high):
-            raise typer.BadParameter(f"{value} is not in the range {low}<=x<={high}.")
+            limits = f"{low}<=x<={high}" if high is not None else f"x>={low}"
+            raise typer.BadParameter(f"{value} is not in the range {limits}.")
         return number
 
     parse.__name__ = kind.__name__
@@ -122,9 +123,10 @@ Precision = Annotated[
 ]
 Order = Annotated[int, _int_option("--order", help="Derivative order: 2 gives all second partials.")]
 Samples = Annotated[int, _int_option("--samples", help="Random in-domain points to check at.")]
-CheckSeed = Annotated[int, _int_option("--seed", help="Seed of the random points.")]
+CheckSeed = Annotated[int, _int_option("--seed", low=0, help="Seed of the random points.")]  # numpy's: >= 0
 Seed = Annotated[
-    int | None, _int_option("--seed", help="The seed of randn(…) values in --at (default 0, printed).", panel=INPUT)
+    int | None,
+    _int_option("--seed", low=0, help="The seed of randn(…) values in --at (default 0, printed).", panel=INPUT),
 ]
 RelativeAgreement = Annotated[float, _float_option("--rtol", help="Relative tolerance of agreement.")]
 AbsoluteAgreement = Annotated[float, _float_option("--atol", help="Absolute tolerance of agreement.")]

@@ -26,6 +26,7 @@ from adcli.render import arrays, binary, columns
 from adcli.render import results as render
 from adcli.render.progress import ProgressBar, Ticker
 from adcli.render.records import (
+    ARRAYS_IN_CSV,
     LEAD,
     TAIL,
     chunks,
@@ -153,10 +154,15 @@ class CsvSink(_Sink):
         self.spool: IO[str] | None = None
         self.blocks: list[list[Any]] = []  # [columns, characters] of the spooled text, in order
 
-    def emit(self, outcome: Outcome) -> None:
+    def emit(self, outcome: Outcome) -> Outcome:
+        """Hold the outcome; an array result, which has no flat row, becomes that problem's usage_error
+        (returned, so that the batch's exit code counts it: it was written as an error cell with exit 0)."""
+        if outcome.error is None and outcome.result.shapes is not None:
+            outcome = Outcome(outcome.item, error=AdcliError("usage_error", ARRAYS_IN_CSV))
         if self.held is not None:
             self._spool(self.held)
         self.held = outcome
+        return outcome
 
     def _pieces(self, outcome: Outcome) -> Iterator[Piece]:
         """The outcome's rows, a chunk of a point set or a record at a time, in their own column order."""

@@ -139,11 +139,14 @@ def special_points(result: Any, start: int, stop: int, first: bool = True) -> li
     return sorted(set(found))
 
 
+ARRAYS_IN_CSV = "csv holds numbers; for arrays use --format json or jsonl, or --save FILE.npz"
+
+
 def csv_row(record: dict[str, Any]) -> dict[str, Any]:
     """A JSON record as CSV cells (see the module docstring for the columns)."""
     row = {key: record.get(key) for key in LEAD}
     if "shapes" in record:  # an array result has no flat row: said in its error cell
-        row["error"] = "usage_error: csv holds numbers; for arrays use --format json or jsonl, or --save FILE.npz"
+        row["error"] = f"usage_error: {ARRAYS_IN_CSV}"
         return row
     fixed = set(LEAD) | set(TAIL)
     for name, v in (record.get("at") or {}).items():
