@@ -80,12 +80,19 @@ VJP = {
     "det": ("{g} * adjugate({a}).T",),
     "inv": ("-{o}.T @ {g} @ {o}.T",),
     "logdet": ("{g} * np.linalg.inv({a}).T",),
-    "diag": ("np.diag({g})",),
+    "diag": ("diag_adjoint({g}, np.shape({a}))",),
     "ones": ("np.zeros(np.shape({a}))",),  # constant: no adjoint reaches its argument
 }
 
 #: the helpers the lines above call, defined at the top of an emitted program when used
 HELPERS = {
+    "diag_adjoint": [
+        "def diag_adjoint(g, shape):",
+        "    if len(shape) == 1 or shape[0] == shape[1]:",
+        "        return np.diag(g)",
+        "    k = min(shape)  # a rectangular matrix's diagonal: diag(g) bordered by zeros",
+        "    return np.eye(shape[0], k) @ np.diag(g) @ np.eye(k, shape[1])",
+    ],
     "logsumexp": [
         "def logsumexp(x):",
         "    m = np.max(x)  # shifted by the max: no overflow",

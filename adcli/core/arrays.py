@@ -365,19 +365,31 @@ LOGDET = Rules(
 
 
 def _diag_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
+    """numpy's diag: a vector's square matrix, or a matrix's main diagonal (of min(m, n) entries: a
+    rectangular matrix has one too, as numpy, PyTorch and JAX read it)."""
     s = shapes[0]
     if len(s) == 1:
         return (s[0], s[0])
-    if len(s) == 2 and s[0] == s[1]:
-        return (s[0],)
-    raise ShapeMismatchError(f"diag takes a vector or a square matrix, not shape {show(s)}")
+    if len(s) == 2:
+        return (min(s),)
+    raise ShapeMismatchError(f"diag takes a vector or a matrix, not shape {show(s)}")
+
+
+def _diag_vjp(a: Sequence[Arr], o: Arr, g: Arr, need: Sequence[bool], p: Any) -> tuple[Arr]:
+    """diag(Ḡ) in the argument's shape: a rectangular matrix's is diag(ḡ) bordered by zeros, written as
+    eye(m, k) @ diag(ḡ) @ eye(k, n) so that it is matmuls only (the array duals of hess carry those)."""
+    shape = np.shape(a[0])
+    if len(shape) == 1 or shape[0] == shape[1]:
+        return (np.diag(g),)
+    k = min(shape)
+    return (np.eye(shape[0], k) @ np.diag(g) @ np.eye(k, shape[1]),)
 
 
 DIAG = Rules(
     lambda x, p: np.diag(x),
     _diag_shape,
     lambda a, o, t, p: np.diag(t[0]),
-    lambda a, o, g, need, p: (np.diag(g),),
+    _diag_vjp,
     vjp_text=("diag({g})",),
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, topo_order
 from adcli.core.primitives import TABLE
 
@@ -77,7 +78,12 @@ def _diag(node: Node, s: Shape) -> Shape:
         return (s[0], s[0])
     if len(s) == 2 and s[0] == s[1]:
         return (s[0],)
-    raise MismatchError(f"diag takes a vector or a square matrix, not shape {show(s)}", node)
+    if len(s) == 2:  # numeric modes take a rectangular matrix's diagonal; its adjoint is not a formula here
+        raise AdcliError(
+            "usage_error",
+            f"symbolic matrix calculus does not handle diag of a non-square matrix {show(s)} yet: use grad or jac",
+        )
+    raise MismatchError(f"diag takes a vector or a matrix, not shape {show(s)}", node)
 
 
 def _index(node: Node, s: Shape) -> Shape:
