@@ -66,6 +66,11 @@ def _verdict(c: Comparison) -> str:
             f"{_entries_text(len({(d['output'], d['wrt']) for d in by_peers}))} "
             "(peers do not decide the exit code; --strict-peers makes them)"
         )
+    missing = [m for m, r in c.modes.items() if not r.peer and r.error is not None]
+    if not counted and missing:  # was "DISAGREE: 0 entries" when symbolic mode could not run on arrays
+        head = "agree" if c.agree else "DISAGREE"
+        ran = f"every mode that ran is within {tol} of {c.reference}"
+        return f"{head}: {ran}; {' and '.join(missing)} did not run (see the notes)"
     if c.agree:
         ran = [m for m, r in c.modes.items() if r.peer and r.error is None]
         also = f", and so {'is' if len(ran) == 1 else 'are'} {' and '.join(ran)}" if c.peers_agree else ""
