@@ -146,9 +146,13 @@ HELPERS = {
 }
 
 
+def _slice_code(k: slice) -> str:
+    return f"slice({k.start!r}, {k.stop!r}" + ("" if k.step is None else f", {k.step!r}") + ")"
+
+
 def key_code(payload: Any) -> str:
     """An index node's key as Python: (1, slice(None, 2))."""
-    parts = [repr(k) if isinstance(k, int) else f"slice({k.start!r}, {k.stop!r})" for k in key(payload)]
+    parts = [repr(k) if isinstance(k, int) else _slice_code(k) for k in key(payload)]
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 

@@ -398,7 +398,7 @@ DIAG = Rules(
 
 def key(payload: Any) -> tuple[int | slice, ...]:
     """The numpy key of an index node's payload: ("i", k) an integer, ("s", start, stop) a slice."""
-    return tuple(k[1] if k[0] == "i" else slice(k[1], k[2]) for k in payload)
+    return tuple(k[1] if k[0] == "i" else slice(*k[1:]) for k in payload)
 
 
 def key_text(payload: Any) -> str:
@@ -407,7 +407,7 @@ def key_text(payload: Any) -> str:
         if k[0] == "i":
             parts.append(str(k[1]))
         else:
-            parts.append(("" if k[1] is None else str(k[1])) + ":" + ("" if k[2] is None else str(k[2])))
+            parts.append(":".join("" if n is None else str(n) for n in k[1:]))
     return "[" + ", ".join(parts) + "]"
 
 
@@ -417,6 +417,8 @@ def _index_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
         many = f"{len(payload)} " + ("index" if len(payload) == 1 else "indices")
         raise ShapeMismatchError(f"{many} for shape {show(s)}")
     for axis, k in enumerate(payload):
+        if k[0] == "s" and len(k) == 4 and k[3] == 0:
+            raise ShapeMismatchError(f"the slice {key_text(payload)} has a step of 0")
         if k[0] == "i" and not -s[axis] <= k[1] < s[axis]:
             raise ShapeMismatchError(f"index {k[1]} is out of range for axis {axis} of shape {show(s)}")
     out = np.broadcast_to(np.float64(0), s)[key(payload)].shape  # no allocation: a zero-stride view

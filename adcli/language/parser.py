@@ -277,6 +277,19 @@ class _Builder:
     def slice_both(self, children: list) -> tuple:
         return ("s", children[0], children[1])
 
+    # numpy's steps, x[::2], x[::-1]: a fourth entry, only when given (the payloads of x[1:3] stay as they were)
+    def slice_step(self, children: list) -> tuple:
+        return ("s", None, None, children[0])
+
+    def slice_from_step(self, children: list) -> tuple:
+        return ("s", children[0], None, children[1])
+
+    def slice_to_step(self, children: list) -> tuple:
+        return ("s", None, children[0], children[1])
+
+    def slice_both_step(self, children: list) -> tuple:
+        return ("s", children[0], children[1], children[2])
+
     def neg(self, children: list) -> Node:
         token, a = children
         return self._at(make("neg", (a,)), token)

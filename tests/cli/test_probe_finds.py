@@ -89,3 +89,44 @@ def test_diag_of_a_rectangular_matrix_in_matrix_calculus_is_not_yet_and_compare_
     assert code == 0  # forward, reverse and numeric agree; symbolic's "not yet" is a note (was exit 1)
     assert last.startswith("agree: every mode that ran") and last.endswith("symbolic did not run (see the notes)")
     assert "DISAGREE" not in out  # was "DISAGREE: 0 entries"
+
+
+STEPS = "sum(x[::2] * x[1::2]) + sum(x[::-1] * y) + sum(A[::2, 1::-1])"
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward", "numeric", "symbolic"])
+def test_slices_with_a_step(adcli: Run, mode: str) -> None:
+    """numpy's x[::2], x[::-1] were a syntax_error. By hand at x = y = 1…6, A = [[1,2,3],[4,5,6],[7,8,9]]:
+    x[::2]·x[1::2] = 1·2 + 3·4 + 5·6 = 44, its gradient (x₁, x₀, x₃, x₂, x₅, x₄); x[::-1]·y = 56, its gradient
+    y reversed; A[::2, 1::-1] takes rows 0, 2 and columns 1, 0: 2 + 1 + 8 + 7 = 18."""
+    point = "x=[1,2,3,4,5,6],y=[1,2,3,4,5,6],A=[[1,2,3],[4,5,6],[7,8,9]]"
+    code, out, err = adcli("grad", STEPS, "--at", point, "--wrt", "x,A", "--mode", mode, "--format", "json")
+    assert code == 0, out + err
+    found = json.loads(out)
+    assert found["value"] == pytest.approx(44 + 56 + 18)
+    np.testing.assert_allclose(found["gradient"]["x"], np.array([2, 1, 4, 3, 6, 5]) + [6, 5, 4, 3, 2, 1], rtol=1e-9)
+    np.testing.assert_allclose(found["gradient"]["A"], [[1, 1, 0], [0, 0, 0], [1, 1, 0]], atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("x[1:3:]", "x[1:3]"), ("x[::]", "x[:]"), ("x[1::]", "x[1:]"), ("x[:2:]", "x[:2]"), ("x[2::-1]", "x[2::-1]")],
+)
+def test_an_empty_step_is_no_step(adcli: Run, text: str, read: str) -> None:
+    code, out, _ = adcli("eval", text, "--at", "x=[1,2,3]", "--format", "json")
+    assert code == 0 and json.loads(out)["read_as"] == read
+
+
+def test_a_step_of_zero_is_a_shape_error_with_a_caret(adcli: Run) -> None:
+    code, _, err = adcli("grad", "sum(x[::0])", "--at", "x=[1,2]")
+    assert code == 2 and "shape_error" in err and "step of 0" in err and err.splitlines()[-1].strip() == "^"
+
+
+def test_a_step_in_the_emitted_program_and_the_trace(adcli: Run) -> None:
+    code, out, _ = adcli("trace", "sum(x[::-2]^2)", "--at", "x=[1,2,3]", "--emit", "python")
+    space: dict = {}
+    exec(compile(out, "<emitted>", "exec"), space)  # noqa: S102 - adcli's own emitted program, in a test
+    value, (x_bar,) = space["reverse"]([1, 2, 3])
+    assert code == 0 and value == 10 and x_bar.tolist() == [2, 0, 6]  # x₂² + x₀²
+    code, out, _ = adcli("trace", "sum(x[1:3]^2)", "--at", "x=[1,2,3]", "--mode", "forward", "--format", "plain")
+    assert "v̇₀[(slice(1, 3),)]" in out  # a slice without a step reads as before

@@ -36,7 +36,7 @@ def index(alg: Any, a: Node, payload: tuple) -> Node:
         item = a.args[payload[0][1] % len(a.args)]
         return index(alg, item, payload[1:]) if payload[1:] else item
     inner = a.payload if a.op == "index" else ()
-    if len(inner) == len(payload) and all(k[0] == "s" and (k[1] or 0) >= 0 for k in inner):
+    if len(inner) == len(payload) and all(k[0] == "s" and len(k) == 3 and (k[1] or 0) >= 0 for k in inner):
         if all(k[0] == "i" and k[1] >= 0 for k in payload):  # x[1:3][0] is x[1]
             return index(alg, a.args[0], tuple(("i", (s[1] or 0) + k[1]) for s, k in zip(inner, payload, strict=True)))
     if a.op == "transpose" and len(payload) == 2:

@@ -95,10 +95,10 @@ def _index(node: Node, s: Shape) -> Shape:
         if k[0] == "i":
             if isinstance(size, int) and not -size <= k[1] < size:
                 raise MismatchError(f"index {k[1]} is out of range for axis {axis} of shape {show(s)}", node)
-        elif k[1] is None and k[2] is None:
+        elif k[1:] == (None, None):  # x[:] (a step, x[::2], is another size)
             out.append(size)
         elif isinstance(size, int):
-            out.append(len(range(size)[slice(k[1], k[2])]))
+            out.append(len(range(size)[slice(*k[1:])]))
         else:
             raise MismatchError(f"a slice of the symbolic size {size} needs a number: give --shape with sizes", node)
     return tuple(out) + tuple(s[len(node.payload) :])  # type: ignore[arg-type]
