@@ -169,7 +169,10 @@ def _bindings(point: PointLike, seed: int | None = None, drawn: list[bool] | Non
 
 
 def _array(name: object, v: Any) -> np.ndarray:
-    """A float array of v: the caller's own array where it is one (no copy: the sweeps never write into inputs)."""
+    """A float array of v: the caller's own array where it is one (no copy: the sweeps never write into inputs).
+    A complex one is refused, as a complex .npy is (numpy's cast dropped the imaginary part with a warning only)."""
+    if np.iscomplexobj(v):
+        raise AdcliError("usage_error", f"{name}: complex values are not real numbers")
     try:
         return np.asarray(v, dtype=float)
     except (TypeError, ValueError) as exc:

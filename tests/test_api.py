@@ -75,3 +75,13 @@ def test_a_very_long_name_is_cut_in_the_message_and_gets_no_hint() -> None:
     with pytest.raises(AdcliError) as caught:
         api.prepare("sinx", {"x": 1.0})
     assert "sinx: did you mean sin(x)?" in caught.value.message  # a short one keeps its hint
+
+
+def test_a_complex_array_is_refused_not_cast() -> None:
+    """np.array(v, dtype=float) dropped the imaginary part of 1+1j with only a ComplexWarning (probing)."""
+    import numpy as np
+
+    with pytest.raises(AdcliError) as caught:
+        api.gradient("sum(x)", x=np.array([1 + 1j, 2]))
+    assert caught.value.kind == "usage_error" and "complex" in caught.value.message
+    assert api.gradient("sum(x^2)", x=np.array([1.0, 2.0])).gradient[0].tolist() == [2.0, 4.0]
