@@ -683,6 +683,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> Ad
         message = f"'{before.group(1)}' is a function name; it cannot be assigned or given a value"
     elif token.type == "NUMBER" and "TIMES" in expected:
         message = f"unexpected number '{token.value}' right after a factor: write an operator between them, e.g. '*'"
+    elif token.type == "LSQB" and text[: token.start_pos].rstrip().endswith("]"):
+        message += " ([…] right after an array literal is not an index: write ([1, 2])[0])"
     calls = [t for t in _BUILDER.parsed.maybe_calls if t.end_pos <= token.start_pos]
     if token.type == "COMMA" and calls:
         return unknown_function(calls[-1], text)

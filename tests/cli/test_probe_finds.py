@@ -130,3 +130,11 @@ def test_a_step_in_the_emitted_program_and_the_trace(adcli: Run) -> None:
     assert code == 0 and value == 10 and x_bar.tolist() == [2, 0, 6]  # x₂² + x₀²
     code, out, _ = adcli("trace", "sum(x[1:3]^2)", "--at", "x=[1,2,3]", "--mode", "forward", "--format", "plain")
     assert "v̇₀[(slice(1, 3),)]" in out  # a slice without a step reads as before
+
+
+def test_indexing_an_array_literal_says_how(adcli: Run) -> None:
+    """`[x, 2*x][1]`: a `[` indexes only after a name or `)`; the syntax_error now says to write ([…])[1]."""
+    code, _, err = adcli("grad", "sum([x, 2*x][1])", "--at", "x=[1,2]")
+    assert code == 2 and "syntax_error" in err and "write ([1, 2])[0]" in err
+    code, out, _ = adcli("grad", "sum(([x, 2*x])[1])", "--at", "x=[1,2]", "--format", "json")
+    assert code == 0 and json.loads(out)["gradient"]["x"] == [2.0, 2.0]
