@@ -236,8 +236,11 @@ def check_text(verdict: Any, digits: int) -> str:
     if verdict.counterexample:
         ce = verdict.counterexample
         at = ", ".join(f"{k} = {number(v, digits)}" for k, v in ce["at"].items())
-        gives, is_ = number(ce["answer"], digits), number(ce["derivative"], digits)
-        lines.append(f"at {at}: the answer gives {gives}, the derivative is {is_}")
+        if "answer" in ce:  # a counterexample of shape (an answer of another shape) has the point only
+            gives, is_ = number(ce["answer"], digits), number(ce["derivative"], digits)
+            lines.append(f"at {at}: the answer gives {gives}, the derivative is {is_}")
+        else:
+            lines.append(f"at {at}")
     if verdict.derivative:
         lines.append(f"the derivative: {verdict.derivative}")
     lines += [f"note: {note}" for note in verdict.notes]

@@ -138,3 +138,13 @@ def test_indexing_an_array_literal_says_how(adcli: Run) -> None:
     assert code == 2 and "syntax_error" in err and "write ([1, 2])[0]" in err
     code, out, _ = adcli("grad", "sum(([x, 2*x])[1])", "--at", "x=[1,2]", "--format", "json")
     assert code == 0 and json.loads(out)["gradient"]["x"] == [2.0, 2.0]
+
+
+def test_check_of_an_answer_of_the_transposed_shape_is_wrong_not_an_internal_error(adcli: Run) -> None:
+    """d(a'Xb)/dX = outer(a, b) (m×n); outer(b, a) is n×m: its counterexample has a point and no numbers,
+    which the plain rendering read as if it had them (KeyError 'answer', exit 3)."""
+    args = ("check", "outer(b, a)", "--of", "a @ X @ b", "--wrt", "X", "--shape", "a=m,X=mxn,b=n")
+    code, out, err = adcli(*args)
+    assert code == 1 and out.startswith("wrong: the answer by X has shape") and "internal_error" not in out + err
+    code, out, _ = adcli(*args, "--format", "json")
+    assert code == 1 and json.loads(out)["verdict"] == "wrong"
