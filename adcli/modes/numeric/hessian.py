@@ -154,7 +154,14 @@ def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, flo
     )
     _inaccurate(result, matrix, estimate)
     _inaccurate_gradient(result, base, f0, matrix, gradient_error)
-    return matrix, float(gradient_error.max(initial=0.0)), float(np.linalg.norm(estimate))
+    return matrix, float(gradient_error.max(initial=0.0)), _norm(estimate)
+
+
+def _norm(estimate: np.ndarray) -> float:
+    """The estimates' 2-norm, scaled first: squaring 3e292 overflowed to inf (exp(x) at 700), so no eigenvalue
+    counted as positive (positive_definite false for H = 1e304)."""
+    largest = float(np.abs(estimate).max(initial=0.0))
+    return largest * float(np.linalg.norm(estimate / largest)) if largest > 0 else 0.0
 
 
 def _differences(f0: float, h: Any, plus: Any, minus: Any, corners: Any, pairs: Any) -> tuple[np.ndarray, np.ndarray]:

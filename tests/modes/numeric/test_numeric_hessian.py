@@ -41,3 +41,15 @@ def test_a_gradient_that_settled_has_no_warning(expr: str, point: str, gradient:
     found = _numeric(expr, point)
     assert found.gradient == pytest.approx(gradient, rel=1e-8, abs=1e-9)
     assert not [w for w in found.warnings if w.kind == "inaccurate"], [w.message for w in found.warnings]
+
+
+def test_huge_entries_keep_their_eigenvalue_signs() -> None:
+    """exp(x) at 700: H = e⁷⁰⁰ ≈ 1.01e304 > 0; the estimates' norm squared overflowed, so the eigenvalue
+    slack was inf and positive_definite false (a RuntimeWarning from numpy besides)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = _numeric("exp(x)", "x=700")
+    assert found.hessian[0][0] == pytest.approx(math.exp(700), rel=1e-7)
+    assert found.positive_definite is True
