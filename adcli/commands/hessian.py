@@ -210,12 +210,22 @@ def resolve_vector(wrt: Sequence[str], given: Mapping[str, float] | Sequence[flo
             raise AdcliError(
                 "usage_error", f"--hvp names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
             )
-        return [float(given.get(name, 0.0)) for name in wrt]
+        return [entry("--hvp", name, given.get(name, 0.0)) for name in wrt]
     if len(given) != len(wrt):
         raise AdcliError(
             "usage_error", f"--hvp has {len(given)} entries; there are {len(wrt)} variables ({', '.join(wrt)})"
         )
-    return [float(v) for v in given]
+    return [entry("--hvp", name, v) for name, v in zip(wrt, given, strict=True)]
+
+
+def entry(option: str, name: str, value: Any) -> float:
+    """One scalar variable's entry of --hvp or --dir: an array there (`x=[1,2]` for a scalar x) was float()'s
+    TypeError, an internal_error."""
+    if np.ndim(value) != 0:
+        shape = "x".join(str(n) for n in np.shape(value))
+        message = f"{option} gives {name} an array of shape {shape or '0'}; {name} is a scalar here: give one number"
+        raise AdcliError("usage_error", message)
+    return float(np.asarray(value).item())
 
 
 def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:

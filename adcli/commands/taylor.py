@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from adcli.commands.expansion import AGREE, RESCALE, Expansion, disagreement, polynomial  # noqa: F401 - AGREE: re-exported
+from adcli.commands.hessian import entry
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.printing import format_number
 from adcli.core.tape import evaluate
@@ -51,11 +52,11 @@ def resolve_direction(
             known = ", ".join(wrt) or "none"
             message = f"--dir names {', '.join(unknown)}, not a variable here (variables: {known})"
             raise AdcliError("usage_error", message)
-        direction = {w: float(given.get(w, 0.0)) for w in wrt}
+        direction = {w: entry("--dir", w, given.get(w, 0.0)) for w in wrt}
     else:
         if len(given) != len(wrt):
             raise AdcliError("usage_error", f"--dir has {len(given)} entries; there are {len(wrt)} variables")
-        direction = {w: float(v) for w, v in zip(wrt, given, strict=True)}
+        direction = {w: entry("--dir", w, v) for w, v in zip(wrt, given, strict=True)}
     if not any(direction.values()):
         raise AdcliError("usage_error", "--dir is all zeros: no direction to expand along")
     return direction

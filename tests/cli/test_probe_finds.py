@@ -148,3 +148,23 @@ def test_check_of_an_answer_of_the_transposed_shape_is_wrong_not_an_internal_err
     assert code == 1 and out.startswith("wrong: the answer by X has shape") and "internal_error" not in out + err
     code, out, _ = adcli(*args, "--format", "json")
     assert code == 1 and json.loads(out)["verdict"] == "wrong"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["taylor", "x^2*y", "--at", "x=1,y=2", "--dir", "x=[1],y=2"],
+        ["hess", "x^2", "--at", "x=1", "--hvp", "x=[1,2]"],
+        ["hess", "x^2*y", "--at", "x=1,y=2", "--hvp", "[1,2],3"],
+    ],
+)
+def test_an_array_entry_for_a_scalar_variable_in_dir_or_hvp_is_a_usage_error(adcli: Run, args: list[str]) -> None:
+    code, out, err = adcli(*args)  # float() of the array was an internal_error (exit 3)
+    assert code == 2 and "usage_error" in err and "is a scalar here" in err and "Traceback" not in err
+
+
+def test_dir_and_hvp_by_name_still_take_numbers(adcli: Run) -> None:
+    code, out, _ = adcli("hess", "x^2*y", "--at", "x=1,y=2", "--hvp", "x=1,y=0", "--format", "json")
+    assert code == 0 and json.loads(out)["hvp"] == [4.0, 2.0]  # H = [[2y, 2x], [2x, 0]] at (1, 2), times (1, 0)
+    code, out, _ = adcli("taylor", "x^2*y", "--at", "x=1,y=2", "--dir", "x=1,y=2", "--order", "3", "--format", "json")
+    assert code == 0 and json.loads(out)["coefficients"] == [2.0, 6.0, 6.0, 2.0]  # (1+t)^2 (2+2t) expanded
