@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -62,3 +63,16 @@ def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -
         return int(code), out, err
 
     return run
+
+
+def json_cli(*args: str) -> tuple[int, dict]:
+    """The installed command as a fresh process with --format json: (exit code, the record or its error)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "adcli", *args, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    out = json.loads(done.stdout)
+    return done.returncode, out.get("error", out)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from conftest import json_cli as cli
 
 from adcli import api
 from adcli.commands.hessian import hessian
@@ -30,18 +29,6 @@ def text(a: np.ndarray) -> str:
 
 
 POINT = f"X={text(X)},y={text(Y)},w={text(W)}"
-
-
-def cli(*args: str) -> tuple[int, dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "adcli", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    out = json.loads(done.stdout)
-    return done.returncode, out.get("error", out)
 
 
 def logistic() -> tuple[np.ndarray, np.ndarray]:

@@ -7,29 +7,14 @@ the order at which the pieces part.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from conftest import json_cli as cli
 
 from adcli import api
 from adcli.commands.hessian import hessian
 
 MODES = ["forward-over-reverse", "forward-over-forward", "numeric"]
-
-
-def cli(*args: str) -> tuple[int, dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "adcli", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    out = json.loads(done.stdout)
-    return done.returncode, out.get("error", out)
 
 
 @pytest.mark.parametrize(

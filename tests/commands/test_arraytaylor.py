@@ -6,13 +6,11 @@ function written by hand in jax.numpy, closed forms (a polynomial's coefficients
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from conftest import json_cli as cli
 
 from adcli import api
 from adcli.commands.taylor import taylor
@@ -23,18 +21,6 @@ A = np.array([[1.5, 0.2], [0.1, 2.0]])
 DA = np.array([[0.1, 0.2], [0.3, -0.4]])
 X, DX, C = np.array([0.3, -0.2]), np.array([1.0, -0.5]), np.array([1.0, 2.0])
 POINT = f"x={X.tolist()},A={A.tolist()},c={C.tolist()}"
-
-
-def cli(*args: str) -> tuple[int, dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "adcli", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    out = json.loads(done.stdout)
-    return done.returncode, out.get("error", out)
 
 
 def close(found: object, expected: object, rel: float) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import json_cli as cli
 
 from adcli import api
 from adcli.commands.hessian import hessian
@@ -23,18 +22,6 @@ from adcli.core.primitives import ELEMENTWISE as TABLE  # structural (array) pri
 from adcli.modes import taylor as mode
 
 ROWS = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "taylor.jsonl").read_text().splitlines()]
-
-
-def cli(*args: str) -> tuple[int, dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "adcli", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    out = json.loads(done.stdout)
-    return done.returncode, out.get("error", out)
 
 
 def close(found: object, expected: object, rel: float, floor: float = 1e-15) -> None:
