@@ -241,10 +241,7 @@ def _sweep(  # noqa: PLR0913
 ) -> list[Any]:
     """The inputs' adjoints as duals for one input direction `seed` (an array per input, or None)."""
     tangents = tangent_sweep(tape, with_pieces(partials, pieces), seed)
-    duals = [
-        v if t is None else _dual(np.asarray(v, dtype=float), np.asarray(t, dtype=float))
-        for v, t in zip(vals, tangents, strict=True)
-    ]
+    duals = _with_tangents(vals, tangents)
     try:
         lifted = dual_partials(tape, duals, active, pieces)
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
@@ -344,10 +341,7 @@ def forward_over_forward(  # noqa: PLR0913
     partials = with_pieces(partials, pieces)
     for i, (k, e) in enumerate(entries):
         tangents = tangent_sweep(tape, partials, _unit(shapes, n, k, e))
-        duals = [
-            v if t is None else _dual(np.asarray(v, dtype=float), np.asarray(t, dtype=float))
-            for v, t in zip(vals, tangents, strict=True)
-        ]
+        duals = _with_tangents(vals, tangents)
         try:
             lifted = dual_partials(tape, duals, active, pieces)
             with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
@@ -364,3 +358,11 @@ def forward_over_forward(  # noqa: PLR0913
         except FloatingPointError as exc:
             raise AdcliError("nonfinite", f"a second derivative overflowed ({exc})") from None
     return gradient, matrix
+
+
+def _with_tangents(vals: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
+    """Each value with its tangent as a dual (values without a tangent stay plain): the inner sweep's inputs."""
+    return [
+        v if t is None else _dual(np.asarray(v, dtype=float), np.asarray(t, dtype=float))
+        for v, t in zip(vals, tangents, strict=True)
+    ]
