@@ -14,8 +14,9 @@ products) is a usage_error that names it, never a wrong number.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -242,10 +243,18 @@ def _sweep(  # noqa: PLR0913
     """The inputs' adjoints as duals for one input direction `seed` (an array per input, or None)."""
     tangents = tangent_sweep(tape, with_pieces(partials, pieces), seed)
     duals = _with_tangents(vals, tangents)
-    try:
+    with _second_order_errors():
         lifted = dual_partials(tape, duals, active, pieces)
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
             adjoints = adjoint_sweep(tape, lifted, [np.float64(1.0)])
+    return adjoints[: tape.n_inputs]
+
+
+@contextlib.contextmanager
+def _second_order_errors() -> Iterator[None]:
+    """A rule without a form on duals, or an overflow, as the user's error (the HVP and the matrix alike)."""
+    try:
+        yield
     except UnsupportedError as exc:
         message = (
             f"a Hessian through this expression needs {exc} on duals, which adcli does not have: use --mode numeric"
@@ -253,7 +262,6 @@ def _sweep(  # noqa: PLR0913
         raise AdcliError("usage_error", message) from None
     except FloatingPointError as exc:
         raise AdcliError("nonfinite", f"a second derivative overflowed ({exc})") from None
-    return adjoints[: tape.n_inputs]
 
 
 def _flat(parts: Sequence[Any], shapes: Sequence[tuple[int, ...]]) -> np.ndarray:
@@ -342,7 +350,7 @@ def forward_over_forward(  # noqa: PLR0913
     for i, (k, e) in enumerate(entries):
         tangents = tangent_sweep(tape, partials, _unit(shapes, n, k, e))
         duals = _with_tangents(vals, tangents)
-        try:
+        with _second_order_errors():
             lifted = dual_partials(tape, duals, active, pieces)
             with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
                 for j in range(i, size):
@@ -350,13 +358,6 @@ def forward_over_forward(  # noqa: PLR0913
                     value, tangent = _parts(second)
                     gradient[j] = 0.0 if value is None else float(np.asarray(value))
                     matrix[i, j] = matrix[j, i] = 0.0 if tangent is None else float(np.asarray(tangent))
-        except UnsupportedError as exc:
-            message = (
-                f"a Hessian through this expression needs {exc} on duals, which adcli does not have: use --mode numeric"
-            )
-            raise AdcliError("usage_error", message) from None
-        except FloatingPointError as exc:
-            raise AdcliError("nonfinite", f"a second derivative overflowed ({exc})") from None
     return gradient, matrix
 
 

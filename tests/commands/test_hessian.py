@@ -10,12 +10,11 @@ its actual error.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import json_cli as cli
 
 from adcli import api
 from adcli.commands.hessian import MAX_INPUTS, hessian
@@ -23,19 +22,6 @@ from adcli.core.errors import AdcliError
 
 ROWS = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "hessian.jsonl").read_text().splitlines()]
 IDS = [row["id"] for row in ROWS]
-
-
-def cli(*args: str) -> tuple[int, dict]:
-    """The installed adcli in a real process, JSON out."""
-    done = subprocess.run(
-        [sys.executable, "-m", "adcli", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    out = json.loads(done.stdout)
-    return done.returncode, out.get("error", out)  # an error: its kind, message and place
 
 
 def point(row: dict) -> str:
