@@ -65,13 +65,13 @@ def adcli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -
     return run
 
 
-def json_cli(*args: str) -> tuple[int, dict]:
+def json_cli(*args: str, timeout: float = 120) -> tuple[int, dict]:
     """The installed command as a fresh process with --format json: (exit code, the record or its error)."""
     done = subprocess.run(
         [sys.executable, "-m", "adcli", *args, "--format", "json"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     out = json.loads(done.stdout)

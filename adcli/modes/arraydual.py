@@ -309,11 +309,7 @@ def hessian(  # noqa: PLR0913
     rows, gradient = [], np.zeros(sum(sizes))
     for k in range(n):
         for e in range(sizes[k]):
-            one = np.zeros(sizes[k])
-            one[e] = 1.0
-            direction: list[Any] = [None] * n
-            direction[k] = one.reshape(shapes[k])
-            gradient, row = hvp(tape, vals, partials, active, direction, pieces)
+            gradient, row = hvp(tape, vals, partials, active, _unit(shapes, n, k, e), pieces)
             rows.append(row)
     matrix = np.array(rows) if rows else np.zeros((0, 0))
     return gradient, matrix

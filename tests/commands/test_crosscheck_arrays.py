@@ -6,27 +6,16 @@ hand in their own numpy (not adcli's replay of the tape) where installed.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from conftest import json_cli
 
 from adcli import api
 from adcli.commands import crosscheck
 
 
 def cli(*args: str) -> tuple[int, dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "adcli", *args, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    out = json.loads(done.stdout)
-    return done.returncode, out.get("error", out)
+    return json_cli(*args, timeout=300)  # compare --order 2 runs every mode and the peers
 
 
 def test_compare_order_2_on_a_vector_lists_every_mode_with_flattened_labels() -> None:
