@@ -389,7 +389,7 @@ def _values(problem: Any, derivatives: Tape, width: int, place: Place, vals: Any
     except AdcliError as exc:
         exc.warnings = list(warnings)
         raise place(exc, _point(problem)) from None
-    shape = np.broadcast(*inputs).shape if inputs else ()
+    shape = np.broadcast_shapes(*map(np.shape, inputs))  # np.broadcast takes at most 64
     entries = [api._float(np.broadcast_to(got[o], shape) if shape else got[o]) for o in derivatives.outputs]
     value = [api._float(vals[o]) for o in problem.tape.outputs]
     rows = [entries[i * width : (i + 1) * width] for i in range(len(value))]  # width may be 0: no variables

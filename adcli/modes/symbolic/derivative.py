@@ -286,7 +286,7 @@ def evaluate_graphs(graphs: Sequence[Node], names: Sequence[str], inputs: Sequen
 
     tape = linearise(list(graphs), list(names))
     vals = evaluate(tape, inputs)
-    shape = np.broadcast(*inputs).shape if inputs else ()
+    shape = np.broadcast_shapes(*map(np.shape, inputs))  # np.broadcast takes at most 64
     return [np.broadcast_to(vals[o], shape) if shape else vals[o] for o in tape.outputs]
 
 
