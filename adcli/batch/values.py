@@ -137,6 +137,8 @@ def os_size(path: str) -> int:
 
 def point_bindings(text: str, seed: int | None = None) -> tuple[list[Binding], bool]:
     """Parse an --at text: generated and file arrays here, the rest by the language. Also: was randn used?"""
+    if not text.strip():
+        return [], False  # an empty point: a problem without variables (`pi*e`), as its `at: {}` reads
     if "@" not in text and not any(word in text for word in ("randn", "zeros", "ones", "eye")):
         return parse_point(text), False  # the common case: the language's own point syntax, in one parse
     rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)

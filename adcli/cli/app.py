@@ -617,7 +617,7 @@ def compare(
         fail(api.AdcliError(kind, f"compare --order is 1 (Jacobians) or 2 (Hessians), not {order}"), fmt)
 
     def compute(text: str, given: Any, defaults: Any) -> Any:
-        frameworks = comparing.peers(wrt_names(peers) or [])
+        frameworks = comparing.peers(wrt_names(peers, "--with") or [])
         from adcli.core.tape import require_detailed_text
 
         require_detailed_text(text, "compare")  # refused before parsing when far over
@@ -626,10 +626,10 @@ def compare(
             from adcli.commands import crosscheck
 
             return crosscheck.compare(
-                problem, wrt_names(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
+                problem, wrt_names(modes, "--modes"), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
             )
         return comparing.compare(
-            problem, wrt_names(modes), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
+            problem, wrt_names(modes, "--modes"), rtol, atol, frameworks=frameworks, strict_peers=strict_peers
         )
 
     def show(result: Any, chosen: str, place: Any) -> None:

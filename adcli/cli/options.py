@@ -172,15 +172,22 @@ Ascii = Annotated[bool, typer.Option("--ascii", help="Write v[-1], vdot[2], vbar
 Cot = Annotated[str | None, typer.Option("--cot", help="The adjoint seed: output weights 1,0 (default: 1, 0, …).")]
 
 
-def wrt_names(wrt: str | None) -> list[str] | None:
-    """`x,y` -> ["x", "y"] (--wrt, and the lists of --modes and --with); None when the option is absent."""
+_EMPTY_LIST = {
+    "--modes": "--modes names no mode: give forward,reverse",
+    "--with": "--with names no framework: give torch or torch,jax",
+}
+
+
+def wrt_names(wrt: str | None, option: str = "--wrt") -> list[str] | None:
+    """`x,y` -> ["x", "y"] (--wrt, and the lists of --modes and --with); None when the option is absent.
+    A blank --wrt is no columns (the API refuses it unless the expression has no variables: `pi*e`)."""
     if wrt is None:
         return None
     found = [w.strip() for w in wrt.split(",") if w.strip()]
-    if not found:
+    if not found and option in _EMPTY_LIST:
         from adcli.core.errors import AdcliError
 
-        raise AdcliError("usage_error", "--wrt names no variable: give x or x,y")
+        raise AdcliError("usage_error", _EMPTY_LIST[option])
     return found
 
 

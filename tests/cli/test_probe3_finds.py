@@ -35,3 +35,28 @@ def test_symbolic_mode_takes_more_than_64_variables(adcli: Run, args: tuple[str,
         assert np.allclose(record["values"][0], want, rtol=1e-15)
     else:
         assert np.allclose(record["jacobian"][0], want, rtol=1e-15)
+
+
+@pytest.mark.parametrize("point", [("--at", "", "--wrt", ""), ("--wrt", ""), ("--at", "  ")])
+def test_an_empty_point_and_wrt_fit_an_expression_without_variables(adcli: Run, point: tuple[str, ...]) -> None:
+    """A corpus row with `at: {}` and `wrt: []` (pi*e) run as `--at "" --wrt ""` was refused twice over
+    ('bad point', '--wrt names no variable'). The value is pi*e = 8.5397342226735670654… (mpmath)."""
+    code, out, err = adcli("jac", "pi*e", *point, "--format", "json")
+    assert code == 0, out + err
+    record = json.loads(out)
+    assert record["wrt"] == [] and record["jacobian"] == [[]]
+    assert record["value"][0] == pytest.approx(8.5397342226735670654, rel=1e-15)
+
+
+def test_an_empty_wrt_of_an_expression_with_variables_is_still_refused(adcli: Run) -> None:
+    code, out, _ = adcli("grad", "x^2 + y", "--at", "x=1,y=2", "--wrt", "", "--format", "json")
+    assert code == 2
+    assert json.loads(out)["error"]["message"] == "--wrt names no variable: give x or x,y"
+
+
+@pytest.mark.parametrize(("option", "said"), [("--modes", "--modes names no mode"), ("--with", "--with names no")])
+def test_an_empty_modes_or_with_names_its_own_option(adcli: Run, option: str, said: str) -> None:
+    """compare --modes "" said '--wrt names no variable' (the shared list reader named --wrt)."""
+    code, out, err = adcli("compare", "x^2", "--at", "x=1", option, "")
+    assert code == 2
+    assert said in out + err and "--wrt" not in out + err
