@@ -175,8 +175,14 @@ def _reciprocal_root(u2: Series, name: str) -> Series:
     return div(constant(1.0, u2), sqrt_series(u2, np.sqrt(u2[0])))
 
 
-def _one_minus_square(u: Series) -> Series:
-    return constant(1.0, u) - mul(u, u)
+def _square_gap(u: Series, one_minus: bool = True) -> Series:
+    """1 − u² (asin, acos, atanh) or u² − 1 (acosh), its constant term as (1 − u₀)(1 + u₀): near u₀ = ±1
+    the factor that vanishes is exact, where 1 − u₀² lost ~1e-19/(1 − |u₀|) relative (long double)."""
+    square = mul(u, u)
+    gap = -square if one_minus else square
+    one = u.dtype.type(1)
+    gap[0] = (one - u[0]) * (one + u[0]) if one_minus else (u[0] - one) * (u[0] + one)
+    return gap
 
 
 def _atan2(args: Sequence[Series], out: float) -> Series:
@@ -275,8 +281,8 @@ SERIES: dict[str, SeriesRule] = {
     "sec": _sec,
     "csc": _csc,
     "cot": _cot,
-    "asin": _inverse(lambda u: _reciprocal_root(_one_minus_square(u), "asin")),
-    "acos": _inverse(lambda u: -_reciprocal_root(_one_minus_square(u), "acos")),
+    "asin": _inverse(lambda u: _reciprocal_root(_square_gap(u), "asin")),
+    "acos": _inverse(lambda u: -_reciprocal_root(_square_gap(u), "acos")),
     "atan": _inverse(lambda u: div(constant(1.0, u), constant(1.0, u) + mul(u, u))),
     "atan2": _atan2,
     "sinh": _sinh,
@@ -284,8 +290,8 @@ SERIES: dict[str, SeriesRule] = {
     "tanh": _tanh,
     "sech": _sech,
     "asinh": _inverse(lambda u: _reciprocal_root(mul(u, u) + constant(1.0, u), "asinh")),
-    "acosh": _inverse(lambda u: _reciprocal_root(mul(u, u) - constant(1.0, u), "acosh")),
-    "atanh": _inverse(lambda u: div(constant(1.0, u), _one_minus_square(u))),
+    "acosh": _inverse(lambda u: _reciprocal_root(_square_gap(u, one_minus=False), "acosh")),
+    "atanh": _inverse(lambda u: div(constant(1.0, u), _square_gap(u))),
     "exp": _exp,
     "log": _log,
     "log10": _log_base(10.0),

@@ -210,6 +210,37 @@ def test_derivatives_keep_their_digits_in_the_tails(text: str, x: float, want: f
     assert math.isclose(got, want, rel_tol=1e-12)  # leading terms; the next ones are e^-40 smaller
 
 
+EDGES = [  # (text, its mpmath function, points near the edge where 1 - x**2 lost up to 2e-9 relative)
+    ("asin(x)", mp.asin, [0.9999999925910757, 1 - 1e-9, -(1 - 3e-8), 0.999999]),
+    ("acos(x)", mp.acos, [0.9999999925910757, -(1 - 1e-9)]),
+    ("atanh(x)", mp.atanh, [0.9999999925910757, -(1 - 1e-9), 1 - 3e-8]),
+    ("acosh(x)", mp.acosh, [1.0000000074089243, 1 + 1e-9, 1 + 3e-8]),
+]
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize(("text", "fn", "points"), EDGES, ids=[e[0] for e in EDGES])
+def test_inverse_functions_keep_their_digits_near_the_domain_edge(
+    text: str, fn: Callable, points: list[float], mode: str
+) -> None:
+    """Regression: the partials used 1 - x**2 (x**2 - 1), which rounds x² first: 1.9e-9 relative at
+    x = 1 - 7.4e-9 for asin. (1 - x)(1 + x) keeps them to a few ulps (mpmath at 40 digits)."""
+    mp.mp.dps = 40
+    for x in points:
+        got = gradient(text, mode=mode, x=x).gradient[0]
+        want = float(mp.diff(fn, mp.mpf(x)))
+        assert math.isclose(got, want, rel_tol=2e-15), (x, got, want)
+
+
+def test_inverse_function_rules_still_print_the_textbook_form() -> None:
+    """Handed nodes, the rules keep 1 - x^2, so `diff` prints it and `check` proves the textbook answer."""
+    from adcli.core.printing import to_text
+
+    x = var("x")
+    texts = {name: to_text(TABLE[name].partials[0](x, make(name, [x]))) for name in ("asin", "acosh", "atanh")}
+    assert texts == {"asin": "1/sqrt(1 - x^2)", "acosh": "1/sqrt(x^2 - 1)", "atanh": "1/(1 - x^2)"}
+
+
 # ---- domain errors ------------------------------------------------------------------------------------
 
 DOMAIN_ERRORS = [
