@@ -216,3 +216,24 @@ def test_a_vector_gradient_of_a_vector_output_is_refused_for_symbolic_sizes() ->
 
     with pytest.raises(AdcliError, match="needs sizes"):
         jacobian(parse("A @ x").outputs, ["x"], Shapes({"A": ("n", "n"), "x": ("n",)}))
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("sum(x^2 * exp(x))", "x*exp(x)*(x + 2)"),
+        ("sum(x^3 * exp(x))", "x^2*exp(x)*(x + 3)"),
+        ("sum(x^2*exp(x)*y)", "y*x*exp(x)*(x + 2)"),
+    ],
+)
+def test_a_common_factor_of_several_factors_cancels(text: str, printed: str) -> None:
+    """Regression: c*A + c*B = c*(A/c + B/c) divided by the product c = x*exp(x) as one factor, which the
+    monomials never take apart: d/dx sum(x^2*exp(x)) printed 317 characters with (x*exp(x))^(-1) in it,
+    refused x = 0 (nonfinite) and `hess --mode symbolic` on it never ended. By hand: (x² + 2x)·eˣ."""
+    assert _printed(text, "x", {"x": ("n",), "y": ("n",)}) == printed
+    x, y = np.array([0.0, -2.0, 0.7]), np.array([1.5, 2.0, -1.0])
+    point = {"x": x, "y": y} if "y" in text else {"x": x}
+    (got,) = evaluate([parse(printed).outputs[0]], point)
+    k = 3 if "x^3" in text else 2
+    want = (x**k + k * x ** (k - 1)) * np.exp(x) * (y if "y" in text else 1)
+    assert np.allclose(got, want, rtol=1e-15, atol=0)

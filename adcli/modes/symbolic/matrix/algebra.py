@@ -180,11 +180,15 @@ class Algebra:
             return self._sum_node(items)
         common = self._common(items)
         if common:  # c*A + c*B = c*(A + B), elementwise
-            inner = [(c, self.div(core, common)) for c, core in items]
-            return self.mul(common, self._sum_node(self._collect(inner)), distribute=False)
+            # each factor divided out on its own: a quotient by the product c = x*exp(x) was not taken
+            # apart (monomial keeps (x*exp(x))^(-1) whole), so nothing cancelled and every sum of the
+            # second pass nested deeper (hess of sum(x^2*exp(x)) in symbolic mode never ended)
+            unit = [make("pow", (f, const(-k))) for f, k in common]
+            inner = [(c, self.mul(core, *unit)) for c, core in items]
+            return self.mul(self.product(1, common), self._sum_node(self._collect(inner)), distribute=False)
         return self._sum_node(self._collect(items))
 
-    def _common(self, items: list[tuple[Coef, Node]]) -> Node | None:
+    def _common(self, items: list[tuple[Coef, Node]]) -> list[tuple[Node, int]] | None:
         """The factors every term has (with their smallest positive exponent), when there are two terms or more."""
         if len(items) < 2:
             return None
@@ -192,9 +196,7 @@ class Algebra:
         for _, core in items:
             factors = {f: k for f, k in self.monomial(core)[1] if k > 0}
             shared = factors if shared is None else {f: min(k, factors[f]) for f, k in shared.items() if f in factors}
-        if not shared:
-            return None
-        return self.product(1, list(shared.items()))
+        return list(shared.items()) if shared else None
 
     def _collect(self, items: list[tuple[Coef, Node]]) -> list[tuple[Coef, Node]]:
         """Terms L1@R + L2@R (same right factor) become (L1 + L2)@R; the same for a common left factor."""
