@@ -237,3 +237,17 @@ def test_a_common_factor_of_several_factors_cancels(text: str, printed: str) -> 
     k = 3 if "x^3" in text else 2
     want = (x**k + k * x ** (k - 1)) * np.exp(x) * (y if "y" in text else 1)
     assert np.allclose(got, want, rtol=1e-15, atol=0)
+
+
+def test_a_zero_adjoint_into_a_slice_of_an_entry_of_the_gradient() -> None:
+    """Regression: hess --mode symbolic of x[0]*sum(x[1:]^3) was an internal_error (MismatchError: `0[0]`):
+    the second pass sends a zero adjoint, made the scalar 0, into x[1:]'s scatter, which indexed it.
+    By hand: H[0, k] = 3·x_k², H[k, k] = 6·x₀·x_k (k ≥ 1), the rest 0."""
+    from adcli.modes.symbolic.matrix.second import hessian_values
+
+    x = np.array([1.5, 2.0, -3.0, 0.5])
+    _, matrix, _ = hessian_values(parse("x[0] * sum(x[1:]^3)").outputs[0], ["x"], {"x": x})
+    want = np.zeros((4, 4))
+    want[0, 1:] = want[1:, 0] = 3 * x[1:] ** 2
+    want[1:, 1:] = np.diag(6 * x[0] * x[1:])
+    assert np.array_equal(matrix, want)

@@ -164,8 +164,14 @@ class Rules:
             return [None]
         if node.op == "stack":
             g = self.full(g, node)
-            return [make("index", (g,), (("i", i),)) if n else None for i, n in enumerate(need)]
+            return [self._pick(g, (("i", i),)) if n else None for i, n in enumerate(need)]
         return [self._scatter(node, g)]
+
+    def _pick(self, g: Node, payload: tuple) -> Node:
+        """Ḡ[payload]; a scalar Ḡ broadcasts, so each of its entries is itself. `full` makes a zero adjoint
+        the scalar 0 (the monomial's coefficient 0), and 0[1] was an internal error in `hess --mode symbolic`
+        of x[0]*sum(x[1:]), whose second pass sends 0 into a slice."""
+        return g if self.shape(g) == () else make("index", (g,), payload)
 
     def _scatter(self, node: Node, g: Node) -> Node:
         """Ḡ scattered into zeros of the argument's shape, as a literal: entry i is Ḡ[its place] or 0."""
@@ -180,7 +186,7 @@ class Rules:
         def entry(flat: int) -> Node:
             if flat not in place:
                 return const(0)
-            return g if scalar else make("index", (g,), tuple(("i", int(i)) for i in place[flat]))
+            return g if scalar else self._pick(g, tuple(("i", int(i)) for i in place[flat]))
 
         def block(prefix: tuple[int, ...]) -> Node:
             if len(prefix) == len(shape):
