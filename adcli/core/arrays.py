@@ -335,10 +335,37 @@ def _adjugate(a: Arr) -> Arr:
     return sign * (vt.T * _others_product(s)) @ u.T
 
 
+#: through hess's duals, det's adjugate is det·inv(A) for a well-conditioned A of more than this many rows;
+#: smaller or nearly singular ones take the cofactors' derivatives (O(n⁵), exact at a singular A)
+COFACTOR_ROWS = 4
+
+
 def _adjugate_any(a: Arr, o: Arr) -> Arr:
-    """adj(A) for the det rules; through hess's duals (not ndarrays) as det·inv(A), with the generic
-    operations the duals carry (they have no SVD), which needs A invertible."""
-    return _adjugate(a) if isinstance(a, np.ndarray) else o * _inverse(a)
+    """adj(A) for the det rules. On hess's duals (not ndarrays) the tangent is d adj(A)[Ȧ], from the
+    cofactors when A is small or nearly singular (det is a polynomial: its Hessian exists at a singular
+    A too, where det·inv(A) raised 'singular'), else det·inv(A) with the duals' generic operations."""
+    if isinstance(a, np.ndarray):
+        return _adjugate(a)
+    value, tangent = getattr(a, "value", None), getattr(a, "tangent", None)
+    if isinstance(value, np.ndarray) and isinstance(tangent, np.ndarray):
+        if len(value) <= COFACTOR_ROWS or np.linalg.cond(value) > 1e8:
+            return type(a)(_adjugate(value), _adjugate_tangent(value, tangent))  # type: ignore[call-arg]
+    return o * _inverse(a)
+
+
+def _adjugate_tangent(a: Arr, t: Arr) -> Arr:
+    """d adj(A)[T]: adj(A)[j, i] = (−1)^(i+j)·det(Mᵢⱼ(A)) for the minor Mᵢⱼ (row i, column j removed), and
+    d det(M)[N] = tr(adj(M)·N) with the minors' adjugates from the SVD: no division anywhere."""
+    n = len(a)
+    out = np.zeros((n, n), dtype=np.result_type(t, float))
+    if n == 1:
+        return out
+    for i in range(n):
+        for j in range(n):
+            minor = np.delete(np.delete(a, i, axis=0), j, axis=1)
+            moved = np.delete(np.delete(t, i, axis=0), j, axis=1)
+            out[j, i] = (-1) ** (i + j) * np.trace(_adjugate(minor) @ moved)
+    return out
 
 
 DET = Rules(

@@ -7,6 +7,7 @@ an independent method, within its own error estimate.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -235,3 +236,30 @@ def test_forward_over_forward_and_symbolic_on_arrays_match_jax_hessian(
     assert found.mode == mode
     close(found.hessian, reference, 1e-13)
     close(found.gradient, hessian(api.prepare(expr, at, wrt), "forward-over-reverse").gradient, 1e-15)
+
+
+def _det_hessian_by_hand(x: np.ndarray) -> np.ndarray:
+    """∂²det/∂Xᵢⱼ∂Xₖₗ = (−1)^(i+j+k+l)·(the cofactor of the (n−2)-minor without rows i, k and columns j, l),
+    signed by the order of the rows and columns removed; 0 when i = k or j = l. Written out by permutations."""
+    n = len(x)
+    out = np.zeros((n * n, n * n))
+    for perm in itertools.permutations(range(n)):
+        sign = np.linalg.det(np.eye(n)[list(perm)])
+        for a in range(n):
+            for b in range(n):
+                if a == b:
+                    continue
+                rest = math.prod(x[r, perm[r]] for r in range(n) if r not in (a, b))
+                out[a * n + perm[a], b * n + perm[b]] += sign * rest
+    return out
+
+
+@pytest.mark.parametrize("mode", ["forward-over-reverse", "forward-over-forward"])
+@pytest.mark.parametrize(
+    "x", [[[1.0, 2.0], [2.0, 4.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]], [[0.0, 0.0], [0.0, 0.0]]]
+)
+def test_hessian_of_det_at_a_singular_matrix(x: list, mode: str) -> None:
+    """det is a polynomial, so its Hessian exists everywhere; through the duals it was det·inv(A), and a
+    singular A was a domain_error ('the derivative of det(X) is undefined'). Against the Leibniz formula."""
+    found = hessian(api.prepare("det(X)", f"X={x}"), mode)
+    assert np.allclose(found.hessian, _det_hessian_by_hand(np.array(x)), rtol=0, atol=1e-13)
