@@ -75,6 +75,12 @@ class Subtree:
         self.data, self.children = data, children
 
 
+def is_unit(rule: list) -> bool:
+    """A rule `?a: b` whose reduction only changes the state: the child is the value (ExpandSingleChild)."""
+    _, size, _, expand1, include = rule
+    return bool(expand1) and size == 1 and include is None
+
+
 def _shaper(name: str, include: list[tuple[int, bool]] | None, expand1: bool, method: Callable | None) -> Callable:
     """A rule's callback on its children as shifted and reduced: Lark's ChildFilter (keep `include`,
     inline `_rule`s) then ExpandSingleChild (a `?rule` with one child is that child) then the method."""
@@ -132,7 +138,7 @@ class Driver:
     def _rule(rule: list, transformer: object) -> tuple[str, int, Callable | None]:
         """(origin, size, callback): callback None for a unit rule (`?product: unary`: the child is the value)."""
         origin, size, name, expand1, include = rule
-        if expand1 and size == 1 and include is None:
+        if is_unit(rule):
             return origin, size, None
         method = getattr(transformer, name, None)  # a rule's name from the shipped tables, never user text
         if method is None and not name.startswith("_") and not expand1:
@@ -191,15 +197,19 @@ class Driver:
                     values.append(token)
                     break
                 origin, size, callback = rules[~action]
-                if callback is None:  # a unit rule: the child is the value, only the state changes
-                    stack[-1] = goto = states[stack[-2]][origin]
+                if callback is None:  # a unit rule the tables could not fold (entered by a shift): the state changes
+                    del stack[-1]
                 else:
                     children = values[-size:] if size else []
                     if size:
                         del stack[-size:]
                         del values[-size:]
                     values.append(callback(children))
-                    goto = states[stack[-1]][origin]
-                    stack.append(goto)
+                goto = states[stack[-1]][origin]
+                if goto.__class__ is dict:  # unit rules folded into the goto (tables.fold_units): by the lookahead
+                    goto = goto.get(kind)
+                    if goto is None:
+                        raise GiveUpError("no action")
+                stack.append(goto)
                 if token is None and kind == "$END" and goto == end_state:
                     return values[-1]

@@ -7,6 +7,9 @@ text Lark refuses must be refused with the same message.
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,7 +18,8 @@ from hypothesis import strategies as st
 from adcli.core.errors import AdcliError
 from adcli.core.printing import to_text
 from adcli.language import parser as syntax
-from adcli.language.lalr import Driver, GiveUpError
+from adcli.language import tables
+from adcli.language.lalr import Driver, GiveUpError, is_unit
 from tests.strategies import expressions
 
 TEXTS = [
@@ -152,3 +156,26 @@ def test_random_text_same_as_lark(text):
     """Mostly bad text: whatever Lark says (result or error), the loop path says the same."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         _check(text, monkeypatch)
+
+
+@functools.cache
+def _without_unit_reductions() -> Driver:
+    """A loop over the shipped tables with every unit reduction (`?product: unary`) taken out of the rows."""
+    lean = copy.deepcopy(tables.lean(syntax.grammar_text()))
+    for row in lean["states"]:
+        for symbol, action in list(row.items()):
+            if isinstance(action, int) and action < 0 and is_unit(lean["rules"][~action]):
+                del row[symbol]
+    return Driver(lean, "program", syntax._BUILDER, syntax._LEX_CALLBACKS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(expressions)
+def test_unit_reductions_are_folded_into_the_gotos(node):
+    """The build step folds them (tables.fold_units): the loop never needs a unit reduction's action, so
+    without those actions it parses every good text to the same graph."""
+    text = to_text(node)
+    syntax._BUILDER.reset(text, False)
+    expected = syntax._driver("program").parse(text).outputs
+    syntax._BUILDER.reset(text, False)
+    assert _without_unit_reductions().parse(text).outputs == expected
