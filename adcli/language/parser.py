@@ -558,6 +558,14 @@ class _ImplicitProductError(Exception):
     """Raised at the first implicit product in --strict mode; `_parse` turns it into a syntax error."""
 
 
+def _released(result: object) -> object:
+    """A parse's result, with the builder's hold on that parse dropped: its graph then lives only as long as
+    its Parsed, and a caller that is done with it frees it by reference counting. (Held until the next parse,
+    the graph of a big problem was still alive when the collector ran again: a pass over all of it.)"""
+    _BUILDER.reset("", False)
+    return result
+
+
 def _implicit_place(parser: Lark, text: str) -> tuple[int | None, int | None]:
     """Where the first implicit product's second factor starts: an operand the parser meets where
     it would also have taken a '*' (so `sin x` and `sin^2 x` are not products, `2 x` and `(a)(b)` are)."""
@@ -579,7 +587,7 @@ def _parse(text: str, start: str, strict: bool = False, given: Mapping[str, Node
         collecting = gc.isenabled()
         gc.disable()  # a parse makes no cycles, only many objects: the collector's passes were 12% of a 1 MB parse
         try:
-            return driver.parse(text)
+            return _released(driver.parse(text))
         except Exception:  # noqa: BLE001 - GiveUpError, or the text is wrong: Lark parses it again and says where
             _BUILDER.reset(text, strict, given)
         finally:
@@ -589,7 +597,7 @@ def _parse(text: str, start: str, strict: bool = False, given: Mapping[str, Node
 
     parser = _parser()
     try:
-        return parser.parse(text, start=start)
+        return _released(parser.parse(text, start=start))
     except UnexpectedInput as exc:
         raise _syntax_error(exc, text, start) from None
     except _ImplicitProductError:

@@ -6,6 +6,7 @@ references are closed forms compared with tolerances.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from pathlib import Path
@@ -91,6 +92,34 @@ def test_run_keeps_order_and_the_worst_exit_code() -> None:
     assert summary.text() == "2 ok, 2 failed" and sink.summary is summary
     assert [n.note for n in sink.notes] == ["g is empty"]
     assert sink.outcomes[2].place == ("f", 4, 3)
+
+
+def test_the_collector_is_paused_per_problem_and_restored() -> None:
+    """Each problem is computed and written with the collector off (its objects are freed by reference
+    counting when written); between problems and after the batch it is on again, or off if it was off."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(text: str, given: object, defaults: object) -> str:
+        seen.append(("compute", gc.isenabled()))
+        if text == "boom":
+            raise ValueError("a bug")  # an internal error must not leave the collector off
+        return text
+
+    class Sink(Collect):
+        def emit(self, outcome: Outcome) -> None:
+            seen.append(("emit", gc.isenabled()))
+            super().emit(outcome)
+
+    assert gc.isenabled()
+    items = [Item("a", "f", 1), Item("boom", "f", 2), Item("b", "f", 3)]
+    batch.run(items, record, Sink())
+    assert len(seen) == 6 and not any(on for _, on in seen) and gc.isenabled()
+    gc.disable()
+    try:
+        batch.run(items, record, Sink())
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
 
 
 def test_only_domain_errors_exit_one() -> None:

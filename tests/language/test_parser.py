@@ -6,9 +6,11 @@ with `math`) and, where the issue states the reading, by the canonical read-as t
 
 from __future__ import annotations
 
+import gc
 import importlib.resources
 import math
 import time
+import weakref
 
 import pytest
 from hypothesis import given
@@ -18,6 +20,7 @@ from strategies import expressions
 from adcli.api import prepare, value
 from adcli.core.errors import AdcliError
 from adcli.core.graph import variables
+from adcli.language import parser as syntax
 from adcli.language.parser import MAX_CHARS, parse, parse_point
 
 X, Y = 0.7, 1.3
@@ -483,3 +486,21 @@ def test_a_function_before_a_number_says_how_it_was_read() -> None:
 @pytest.mark.parametrize(("text", "want"), [("∛8", 2.0), ("∛(x+7)", 2.0), ("x – 1", 0.0), ("2 ∗ x", 2.0)])
 def test_more_pasted_unicode(text: str, want: float) -> None:
     assert value(text, x=1.0).value[0] == pytest.approx(want, rel=1e-15)
+
+
+@pytest.mark.parametrize("lean", [True, False])
+def test_a_parse_keeps_no_hold_on_its_graph(lean, monkeypatch):
+    """Once its Parsed is dropped, a parse's graph is freed by reference counting (the parser keeps none of
+    it): a batch pauses the collector per problem, and a graph still held would be walked by its next pass."""
+    if not lean:
+        monkeypatch.setattr(syntax, "_DRIVERS", {"program": None, "point": None})
+    parsed = syntax.parse("a = sin(u)*w\na + u^3/7 at u=1")
+    node = weakref.ref(parsed.outputs[0])
+    collecting = gc.isenabled()
+    gc.disable()  # only reference counting may free it
+    try:
+        del parsed
+        assert node() is None
+    finally:
+        if collecting:
+            gc.enable()
