@@ -162,6 +162,83 @@ def _silent(rules: list[dict[str, Any]], keep_all: bool) -> list[str]:
     return sorted(dropped - kept)
 
 
+#: terminals an expression is mostly made of, first in the lean loop's regular expression (the engine tries
+#: its alternatives in order: `)` was tried after 22 others, and the scan was half the lexing)
+COMMON = ("__IGNORE_0", "NAME", "NUMBER", "LPAR", "RPAR", "PLUS", "MINUS", "TIMES", "POW", "COMMA", "DIV")
+
+
+def _pattern(terminals: list[Any], lark_pattern: str) -> str:
+    """Lark's one regular expression of the terminals, with the COMMON ones moved first where that cannot
+    change a match: Python's alternation takes the first alternative that matches, so two terminals keep
+    their order unless no character can start both (first_chars; unknown counts as every character)."""
+
+    def group(t: Any) -> str:
+        return f"(?P<{t.name}>{t.pattern.to_regexp()})"
+
+    if "|".join(map(group, terminals)) != lark_pattern:  # Lark builds it as this (lark/lexer.py: Scanner)
+        raise TypeError("Lark's scanner pattern is not its terminals joined")
+    starts = [first_chars(t.pattern.to_regexp()) for t in terminals]
+
+    def overlap(i: int, j: int) -> bool:
+        return starts[i] is None or starts[j] is None or bool(starts[i] & starts[j])
+
+    rank = {name: k for k, name in enumerate(COMMON)}
+    placed: list[int] = []
+    left = list(range(len(terminals)))
+    while left:  # a stable topological order: each terminal after the earlier ones it overlaps
+        ready = [j for j in left if not any(i < j and overlap(i, j) for i in left)]
+        pick = min(ready, key=lambda j: (rank.get(terminals[j].name, len(rank)), j))
+        placed.append(pick)
+        left.remove(pick)
+    return "|".join(group(terminals[j]) for j in placed)
+
+
+def first_chars(regex: str) -> frozenset[str] | None:
+    """The characters a match of regex can start with, or None when that is not worked out here (a
+    negated set, a category such as \\w, flags, or a regex that can match nothing)."""
+    from re import _parser
+
+    first, empty = _first_of_sequence(_parser.parse(regex))
+    return None if first is None or empty else frozenset(first)
+
+
+def _first_of_sequence(items: Any) -> tuple[set[str] | None, bool]:
+    """(the first characters of a parsed regex's items in sequence, whether they can match nothing)."""
+    chars: set[str] = set()
+    for op, av in items:
+        first, empty = _first_of_item(op, av)
+        if first is None:
+            return None, False
+        chars |= first
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _first_of_item(op: Any, av: Any) -> tuple[set[str] | None, bool]:
+    from re import _constants as c
+
+    if op is c.LITERAL:
+        return {chr(av)}, False
+    if op is c.IN and all(o in (c.LITERAL, c.RANGE) for o, _ in av):
+        spans = [(a, a) if o is c.LITERAL else a for o, a in av]
+        if sum(b - a for a, b in spans) > 10_000:
+            return None, False
+        return {chr(k) for a, b in spans for k in range(a, b + 1)}, False
+    if op is c.SUBPATTERN and not av[1] and not av[2]:  # a group without flags
+        return _first_of_sequence(av[3])
+    if op is c.BRANCH:
+        found = [_first_of_sequence(branch) for branch in av[1]]
+        if any(first is None for first, _ in found):
+            return None, False
+        return set().union(*(first for first, _ in found)), any(empty for _, empty in found)  # type: ignore[misc]
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _, sub = av
+        first, empty = _first_of_sequence(sub)
+        return first, empty or low == 0
+    return None, False
+
+
 def fold_units(states: list[dict[str, Any]], shapes: list[list], ends: set[int]) -> None:
     """Fold unit reductions (`?product: unary`, which only change the state) into the gotos, in place.
 
@@ -227,7 +304,7 @@ def _lean_tables(parser: Lark, data: dict[str, Any], memo: list[dict[str, Any]])
     fold_units(states, shapes, set(table["end_states"].values()))
     silent = [t for t in _silent(rules, keep_all) if t not in keywords]
     return {
-        "pattern": scanner._mres[0].pattern,
+        "pattern": _pattern(scanner.terminals, scanner._mres[0].pattern),
         "ignore": sorted(lexer.ignore_types),
         "newlines": sorted(lexer.newline_types),
         "keywords": keywords,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import lark
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adcli.core.errors import AdcliError
 from adcli.core.printing import to_text
@@ -193,3 +195,55 @@ def test_nothing_is_written_under_the_cache_folder(tmp_path: Path) -> None:
     done = _run({"XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)})
     assert done.returncode == 0
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def lark_pattern() -> re.Pattern[str]:
+    """Lark's own regular expression of the terminals, in Lark's order."""
+    return re.compile(tables.build().parser.lexer.root_lexer.scanner._mres[0].pattern)
+
+
+SCANNED = list("xy2.e()+-*/^,;=:[]{}#@' \t\n\r") + [
+    "sin",
+    "at",
+    "**",
+    "√",
+    "∛",
+    "²",
+    "⁻¹",
+    "π",
+    "×",
+    "−",
+    "ᵀ",
+    "θ",
+    "1e-3",
+]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(SCANNED), max_size=20).map("".join))
+def test_the_lean_pattern_scans_as_lark_s(lark_pattern: re.Pattern[str], text: str) -> None:
+    """The lean loop's regex has the common terminals first (tables.COMMON): each scan gives the same tokens."""
+    lean = re.compile(tables.lean(tables.grammar_text())["pattern"])  # type: ignore[index]
+
+    def scan(pattern: re.Pattern[str]) -> list[tuple[str | None, int, int]]:
+        return [(m.lastgroup, m.start(), m.end()) for m in pattern.finditer(text)]
+
+    assert scan(lean) == scan(lark_pattern)
+
+
+@pytest.mark.parametrize(
+    ("regex", "chars"),
+    [
+        (r"(?:\*\*|\^)", "*^"),
+        (r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", ".0123456789"),
+        (r"\r?\n|\r", "\n\r"),
+        (r"[⁺⁻]?[²³]+", "⁺⁻²³"),
+        (r"\w+", None),  # a category: not worked out
+        (r"[^#]", None),
+        (r"a?", None),  # can match nothing
+        (r"(?i:a)", None),  # flags
+    ],
+)
+def test_first_chars(regex: str, chars: str | None) -> None:
+    assert tables.first_chars(regex) == (None if chars is None else frozenset(chars))
