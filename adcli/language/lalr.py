@@ -84,6 +84,8 @@ def is_unit(rule: list) -> bool:
 def _shaper(name: str, include: list[tuple[int, bool]] | None, expand1: bool, method: Callable | None) -> Callable:
     """A rule's callback on its children as shifted and reduced: Lark's ChildFilter (keep `include`,
     inline `_rule`s) then ExpandSingleChild (a `?rule` with one child is that child) then the method."""
+    if expand1 and include is not None and len(include) == 1 and not include[0][1]:
+        return itemgetter(include[0][0])  # `?operand: "(" expr ")"`: the one child kept is the value (in C)
     build = method if method is not None else (lambda children: Subtree(name, children))
     if expand1:
         inner = build
@@ -128,7 +130,10 @@ class Driver:
         self.callbacks = dict(lex_callbacks)
         if (self.silent | self.ignore) & set(self.callbacks):  # Lark would call back on them
             raise GiveUpError("a callback on a token the tree drops")
-        self.scan = re.compile(lean["pattern"]).finditer
+        pattern = re.compile(lean["pattern"])
+        self.scan = pattern.finditer
+        special = self.silent | self.ignore | self.newlines | set(self.keywords) | set(self.callbacks)
+        self.plain = frozenset(pattern.groupindex) - special  # a Token as scanned, nothing to decide
         if like is not None and like.states is self.states:
             self.rules = like.rules
             return
@@ -158,7 +163,7 @@ class Driver:
         """The value of the start rule (what the Transformer built), or GiveUpError."""
         states, rules, end_state = self.states, self.rules, self.end
         silent, ignore, newlines = self.silent, self.ignore, self.newlines
-        keywords, callbacks = self.keywords, self.callbacks
+        keywords, callbacks, plain, spaces = self.keywords, self.callbacks, self.plain, self.ignore - self.newlines
         stack, values = [self.start], []
         pos, line, line_start, new = 0, 1, 0, tuple.__new__
         for m in chain(self.scan(text), (None,)):
@@ -171,23 +176,27 @@ class Driver:
                 if start != pos:  # finditer skipped a character no terminal matches
                     raise GiveUpError("no terminal matches")
                 kind, pos = m.lastgroup, m.end()
-                if kind in newlines:
-                    token, line, line_start = self._lines(kind, m, line, line_start)
-                    if kind in ignore:
-                        continue
-                elif kind in silent:  # `(`, `,`: the tree drops it, so no Token is made
-                    token = None
-                elif kind in ignore:
-                    continue
-                else:
+                if kind in plain:  # most tokens: `+`, a number
                     column = start - line_start + 1
                     token = new(Token, (kind, m.group(), start, line, column, line, column + pos - start, pos))
-                if kind in keywords and token[1] in keywords[kind]:  # `at` read by NAME's regex is AT
-                    kind = keywords[kind][token[1]]
-                    token = token.update(type=kind)
-                elif kind in callbacks:
-                    token = callbacks[kind](token)
-                    kind = token.type
+                elif kind in spaces:
+                    continue
+                else:
+                    if kind in newlines:
+                        token, line, line_start = self._lines(kind, m, line, line_start)
+                        if kind in ignore:
+                            continue
+                    elif kind in silent:  # `(`, `,`: the tree drops it, so no Token is made
+                        token = None
+                    else:
+                        column = start - line_start + 1
+                        token = new(Token, (kind, m.group(), start, line, column, line, column + pos - start, pos))
+                    if kind in keywords and token[1] in keywords[kind]:  # `at` read by NAME's regex is AT
+                        kind = keywords[kind][token[1]]
+                        token = token.update(type=kind)
+                    elif kind in callbacks:
+                        token = callbacks[kind](token)
+                        kind = token.type
             while True:
                 action = states[stack[-1]].get(kind)
                 if action is None:
