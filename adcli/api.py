@@ -21,7 +21,15 @@ from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import to_text
 from adcli.core.shaped import infer_shapes
 from adcli.core.tape import ERRSTATE, Tape, evaluate, linearise, local_partials, require_detailed
-from adcli.language.parser import GENERATORS, Binding, Parsed, check_calls, parse, parse_point
+from adcli.language.parser import (
+    GENERATORS,
+    READ_AS_LIMIT,
+    Binding,
+    Parsed,
+    check_calls,
+    parse,
+    parse_point,
+)
 from adcli.modes import forward, reverse
 
 PointLike = Mapping[str, float] | str | Sequence[str] | None
@@ -415,10 +423,7 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
         with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
             values = [_float(v) for v in values]
     if problem.texts is None:
-        outputs = [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
-        statements = parsed.assignments or parsed.definitions
-        whole = not statements and all(len(o) <= 200 for o in outputs)  # then read_as is them joined
-        problem.texts = (outputs, ", ".join(outputs) if whole else parsed.read_as())
+        problem.texts = _texts(parsed)
     outputs, read_as = problem.texts
     return Result(
         input=parsed.source,
@@ -433,6 +438,18 @@ def _base(problem: Problem, vals: list[Any], mode: str | None, sweeps: int) -> R
         notes=list(parsed.notes),
         seed=problem.seed,
     )
+
+
+def _texts(parsed: Parsed) -> tuple[list[str], str]:
+    """Each output's text (its first 200 characters) and the read-as text (its first READ_AS_LIMIT).
+
+    Without statements read-as is the outputs' texts joined, and an output's short text is the start of
+    its long one: each output is printed once (a 200-character text walked the whole left spine of a
+    long sum first, as the long one does)."""
+    if parsed.assignments or parsed.definitions:
+        return [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs], parsed.read_as()
+    longer = [to_text(n, parsed.labels, READ_AS_LIMIT, truncate=True) for n in parsed.outputs]
+    return [t if len(t) <= 200 else t[:200] + "…" for t in longer], ", ".join(longer)
 
 
 def _edges(tape: Tape, active: Sequence[bool]) -> int:

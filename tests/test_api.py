@@ -85,3 +85,21 @@ def test_a_complex_array_is_refused_not_cast() -> None:
         api.gradient("sum(x)", x=np.array([1 + 1j, 2]))
     assert caught.value.kind == "usage_error" and "complex" in caught.value.message
     assert api.gradient("sum(x^2)", x=np.array([1.0, 2.0])).gradient[0].tolist() == [2.0, 4.0]
+
+
+@pytest.mark.parametrize("terms", [1, 13, 14, 15, 100, 560, 600])
+@pytest.mark.parametrize("outputs", [1, 2])
+def test_output_texts_and_read_as_printed_once_say_what_each_print_says(terms: int, outputs: int) -> None:
+    """An output's text is its first 200 characters and read-as its first 10,000 (each cut with …): printed
+    once at the longer limit, the shorter is its start. Sizes around both limits, against each print alone."""
+    from adcli.core.printing import to_text
+    from adcli.language.parser import READ_AS_LIMIT
+
+    one = " + ".join(f"(x{i} - {i}.5)^2" for i in range(terms))
+    text = ", ".join([one, f"sin({one})"][:outputs])
+    problem = api.prepare(text, ",".join(f"x{i}=1" for i in range(terms)))
+    result = api.differentiate(problem, "reverse")
+    parsed = problem.parsed
+    assert result.outputs == [to_text(n, parsed.labels, 200, truncate=True) for n in parsed.outputs]
+    assert result.read_as == parsed.read_as()
+    assert len(result.read_as) <= outputs * (READ_AS_LIMIT + 1) + 2

@@ -135,7 +135,11 @@ def _by_level(order: Sequence[Node]) -> list[Node]:
     height: dict[Node, int] = {}
     for node in order:
         args = node.args
-        height[node] = 1 + max([height[a] for a in args]) if args else 0
+        if len(args) == 2:  # most operations: max of two without a list
+            left, right = height[args[0]], height[args[1]]
+            height[node] = 1 + (left if left > right else right)
+        else:
+            height[node] = 1 + max([height[a] for a in args]) if args else 0
     return sorted((n for n in order if n.op not in ("const", "var")), key=height.__getitem__)
 
 
@@ -170,7 +174,8 @@ def linearise(
     if missing:
         raise AdcliError("unbound_variable", f"no value for {', '.join(map(str, missing))}")
     prims = [TABLE.get(n.op) for n in nodes]
-    args = [tuple([slot_of[a] for a in n.args]) for n in nodes]
+    slot = slot_of.__getitem__
+    args = [tuple(map(slot, n.args)) for n in nodes]
     return Tape(
         list(names),
         nodes,

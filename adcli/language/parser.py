@@ -221,7 +221,11 @@ class _Builder:
     def _binary(op: str):  # type: ignore[no-untyped-def]  # noqa: N805 - a method factory
         def method(self: _Builder, children: list) -> Node:
             a, token, b = children
-            return self._at(make(op, (a, b)), token)
+            node = make(op, (a, b))
+            places = self.places
+            if node not in places:  # self._at, inline: a call less for every operator of a long sum
+                places[node] = token.line << Places.SHIFT | token.column
+            return node
 
         return method
 
