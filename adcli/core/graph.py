@@ -32,10 +32,17 @@ _SWEEP_FLOOR = 256
 _sweep_at = _SWEEP_FLOOR
 
 
-class Node:
-    """One operation applied to child nodes; `const` and `var` leaves carry a payload."""
+class _Fields:
+    """A node's fields, still writable: _new fills them with plain stores and then makes the object a Node
+    (same layout: only its class changes). Five calls of the slots' setters cost twice that."""
 
     __slots__ = ("op", "args", "payload", "exact", "serial", "__weakref__")
+
+
+class Node(_Fields):
+    """One operation applied to child nodes; `const` and `var` leaves carry a payload."""
+
+    __slots__ = ()
 
     op: str
     args: tuple[Node, ...]
@@ -91,11 +98,6 @@ class Node:
         return self
 
 
-_set_op, _set_args = Node.op.__set__, Node.args.__set__  # type: ignore[attr-defined]
-_set_payload, _set_serial = Node.payload.__set__, Node.serial.__set__  # type: ignore[attr-defined]
-_set_exact = Node.exact.__set__  # type: ignore[attr-defined]
-
-
 def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None) -> Node:
     """The one node for (op, payload, children): created on first request, shared after."""
     args = tuple(args)
@@ -116,12 +118,13 @@ def make(op: str, args: Iterable[Node] = (), payload: float | str | None = None)
 
 
 def _new(key: tuple, op: str, args: tuple[Node, ...], payload: object, value: q.Rational | None) -> Node:
-    node = object.__new__(Node)
-    _set_op(node, op)  # the slots' own setters: the only writes a node ever sees
-    _set_args(node, args)
-    _set_payload(node, payload)
-    _set_exact(node, value)
-    _set_serial(node, next(_serials))
+    node = object.__new__(_Fields)
+    node.op = op  # the only writes a node ever sees
+    node.args = args
+    node.payload = payload
+    node.exact = value
+    node.serial = next(_serials)
+    node.__class__ = Node  # type: ignore[assignment]
     if len(_interned) >= _sweep_at:
         _sweep()
     _interned[key] = weakref.ref(node)

@@ -61,7 +61,7 @@ def test_nodes_are_immutable() -> None:
         del node.args
     with pytest.raises(AttributeError):
         node.extra = 1  # type: ignore[attr-defined]
-    assert node.op == "sin" and make("sin", (x,)) is node
+    assert node.op == "sin" and make("sin", (x,)) is node and type(node) is Node
 
 
 def test_nodes_compare_and_hash_by_identity() -> None:
