@@ -18,6 +18,7 @@ from typing import Any, NoReturn, Protocol
 
 from adcli.batch.inputs import ARG, Item
 from adcli.core.errors import EXIT_AGREES, AdcliError, internal_error, worst_exit
+from adcli.core.graph import sweep_soon
 from adcli.language.parser import Binding
 
 PROGRESS_AFTER = 1.0  # seconds before a progress bar appears (terminals only)
@@ -216,6 +217,7 @@ def run(
                     summary.count(_emit(sink, outcome))
                     interrupts.written()
                     del outcome  # freed before the collector runs again: it is never traversed
+                    sweep_soon()  # and so are the graph's entries in the node table, when it was big
                 if progress is not None:
                     now = time.monotonic()
                     if now - last >= PROGRESS_EVERY and now - started >= PROGRESS_AFTER:

@@ -26,7 +26,8 @@ SYMBOLIC = frozenset({math.pi, math.e})
 _serials = itertools.count()
 #: (op, payload, child serials) -> a weak reference to the node. Plain weak references (no callback
 #: per node, as a WeakValueDictionary sets up in Python) with dead entries swept out whenever the table
-#: has doubled since the last sweep: amortised O(1) per node, and memory bounded by the live nodes.
+#: has doubled since the last sweep (grown four times, after a sweep that found nearly all alive), or by
+#: sweep_soon: amortised O(1) per node, and memory bounded by the live nodes.
 _interned: dict[tuple, weakref.ref[Node]] = {}
 _SWEEP_FLOOR = 256
 _sweep_at = _SWEEP_FLOOR
@@ -132,11 +133,25 @@ def _new(key: tuple, op: str, args: tuple[Node, ...], payload: object, value: q.
 
 
 def _sweep() -> None:
-    """Forget the nodes that are gone (a key names its children by serial, never reused)."""
+    """Forget the nodes that are gone (a key names its children by serial, never reused). A sweep that
+    found nearly all of them alive (a big graph being built) puts the next one four times as far."""
     global _sweep_at
+    before = len(_interned)
+    _forget_dead()
+    _sweep_at = max(_SWEEP_FLOOR, (4 if 4 * len(_interned) > 3 * before else 2) * len(_interned))
+
+
+def _forget_dead() -> None:
     for key in [k for k, ref in _interned.items() if ref() is None]:
         del _interned[key]
-    _sweep_at = max(_SWEEP_FLOOR, 2 * len(_interned))
+
+
+def sweep_soon() -> None:
+    """The sweep that is due within the next half of the table's growth, now: for a caller that has just
+    dropped a big graph (a batch's problem, with the collector paused). Its entries (a weak reference and a
+    key a node) are freed at once, instead of waiting for the sweep as objects the collector walks."""
+    if len(_interned) >= _sweep_at // 2:
+        _forget_dead()
 
 
 def const(value: Number | Fraction) -> Node:

@@ -180,3 +180,23 @@ def test_topo_order_of_skips_known_nodes_and_stops_past_a_budget() -> None:
     assert topo_order_of(root, known={inner}) == [x, make("sin", (x,)), root]  # inner and what is under it: skipped
     assert topo_order_of(root, known={root}) == []
     assert topo_order_of(root, budget=4) is None and len(topo_order_of(root, budget=5)) == 5
+
+
+def test_sweep_soon_frees_a_dropped_big_graph_s_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch calls it after each problem: the sweep due within half the table's growth runs now, so a big
+    graph's weak references and keys are freed at once; a table far from its sweep is left alone (O(1))."""
+    from adcli.core import graph
+
+    def build() -> list[Node]:
+        return [make("sin", (var(f"swept{i}"),)) for i in range(2000)]
+
+    nodes = build()
+    monkeypatch.setattr(graph, "_sweep_at", 10 * len(graph._interned) + 10_000)
+    del nodes
+    graph.sweep_soon()
+    assert ("var", "swept0") in graph._interned  # far from its sweep: not swept
+    nodes = build()
+    monkeypatch.setattr(graph, "_sweep_at", len(graph._interned))
+    del nodes
+    graph.sweep_soon()
+    assert ("var", "swept0") not in graph._interned and ("var", "swept1999") not in graph._interned
