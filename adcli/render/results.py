@@ -219,21 +219,10 @@ def dumps(data: Any, default: Any = None) -> str:
     (a non-finite point is a usage error, a non-finite value an error with its message); this is the
     guarantee for whatever is left."""
     encoder = _STRICT if default is None else json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=default)
-    if default is None and _has_numpy(data):
-        data = _finite(data)
-    try:
+    try:  # plain data encodes at once; NaN raises ValueError, a numpy array or scalar TypeError (no default)
         return encoder.encode(data)
-    except ValueError:
+    except (ValueError, TypeError):
         return encoder.encode(_finite(data))
-
-
-def _has_numpy(data: Any) -> bool:
-    """Any numpy array or scalar inside (a non-finite one would pass the encoder's NaN check as an object)."""
-    if isinstance(data, dict):
-        return any(_has_numpy(v) for v in data.values())
-    if isinstance(data, (list, tuple)):
-        return any(_has_numpy(v) for v in data)
-    return hasattr(data, "tolist") and not isinstance(data, float)
 
 
 def _finite(data: Any) -> Any:

@@ -356,3 +356,17 @@ def test_json_never_has_nan_or_infinity_tokens() -> None:
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text) == {"value": [None, 1.5, None], "at": {"x": None}, "n": 3}
     assert render.dumps({"x": 1e308}) == '{"x": 1e+308}'
+
+
+def test_json_of_numpy_values_is_plain_json_with_null_for_nonfinite() -> None:
+    """numpy arrays and scalars (float32, int64, bool_ are not JSON types; a float64 NaN is a float) come out
+    as JSON numbers, booleans and null; an object that is none of these is still refused."""
+    import numpy as np
+
+    from adcli.render import results as render
+
+    data = {"a": np.array([1.0, np.nan]), "b": np.float32(np.inf), "c": np.int64(3), "d": np.float64(np.nan)}
+    text = render.dumps({**data, "e": [np.bool_(True), (np.float32(0.5),)]})
+    assert json.loads(text) == {"a": [1.0, None], "b": None, "c": 3, "d": None, "e": [True, [0.5]]}
+    with pytest.raises(TypeError):
+        render.dumps({"x": object()})
