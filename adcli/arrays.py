@@ -87,8 +87,9 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
     active = tape.active(problem.wrt)
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
     kept = workspace.take(tape)
-    vals = evaluate(tape, inputs, active, warnings, kept)
-    partials = local_partials(tape, vals, active, warnings)
+    fused: list[Any] = [None] * len(tape.nodes)
+    vals = evaluate(tape, inputs, active, warnings, kept, fused)
+    partials = local_partials(tape, vals, active, warnings, fused)
     matrix = None
     if direction is not None:
         unknown = [n for n in direction if n not in problem.wrt]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from adcli.core import arrays
+from adcli.core import tanh as fast_tanh
 from adcli.core.graph import Node, build, const
 
 Rule = Callable[..., object]
@@ -81,6 +82,10 @@ class Primitive:
     #: per call — most of a one-point primal sweep. pow squares by a·a and leaves the rest to np.power: the
     #: platform's pow behind `**` on scalars can be an ulp off where np.power is not.
     scalar: Callable[..., object] | None = None
+    #: float64 arrays (the array sweeps): fused(x, out, partial, spare) writes the value into out and, where
+    #: partial is an array, the partial into it, in one pass; the same digits as fn and partials give on
+    #: arrays (tanh: both from one exp, core/tanh.py)
+    fused: Callable[..., object] | None = None
 
     @property
     def arity(self) -> int:
@@ -205,29 +210,12 @@ def _sech(x: Any) -> Any:
     return 2 * t / (1 + t * t)
 
 
-#: 1 - tanh² keeps its digits (within ~13 ulps of sech², against mpmath) while it is at least this
-_TANH_TAIL = 1 / 16
-
-
 def _tanh_partial(x: Any, o: Any) -> Any:
-    """tanh' = sech²(x) = 1 - o², o = tanh(x) the saved output.
-
-    1 - o² is two cheap passes over an array (the form a hand-written numpy backward uses; sech² by
-    exp was four more, one of them an exp, and made tanh's partial cost more than tanh itself), but in
-    the tails it loses every digit (0 at x = 20 instead of 4e-17): the entries where 1 - o² < 1/16
-    (|x| > 2.06) take sech(x)² instead. Nodes (symbolic mode), duals, complex steps and one point keep
-    sech(x)² throughout, so the derivative graph still prints as sech(x)^2."""
-    if type(o) is not np.ndarray or o.dtype != np.float64:
-        return sech(x) ** 2
-    d = np.multiply(o, o)
-    np.subtract(1.0, d, out=d)
-    tail = np.flatnonzero(d < _TANH_TAIL)
-    if tail.size:  # 1/cosh(x)², in place: cosh overflows to inf beyond |x| = 710, where sech² is 0 anyway
-        with np.errstate(over="ignore"):
-            c = np.cosh(np.take(x, tail))
-        np.reciprocal(c, out=c)
-        d.reshape(-1)[tail] = np.multiply(c, c, out=c)  # d is fresh and contiguous: a view; put() took twice as long
-    return d
+    """tanh' = sech²(x): on float64 arrays from one exp (core/tanh.py, the digits of the fused pass),
+    elsewhere sech(x)², so the derivative graph prints as sech(x)^2 (nodes, duals, complex steps, one point)."""
+    if type(o) is np.ndarray and o.dtype == np.float64:
+        return fast_tanh.sech2(np.asarray(x, dtype=float))
+    return sech(x) ** 2
 
 
 def _pow_scalar(a: Any, b: Any) -> Any:
@@ -494,7 +482,7 @@ _PRIMITIVES: list[Primitive] = [
     # hyperbolic
     _P("sinh", ("x",), np.sinh, (lambda x, o: cosh(x),), bend=_UNIT),
     _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),), bend=_UNIT),
-    _P("tanh", ("x",), np.tanh, (_tanh_partial,), bend=_UNIT),
+    _P("tanh", ("x",), np.tanh, (_tanh_partial,), bend=_UNIT, fused=fast_tanh.tanh),
     _P("sech", ("x",), _sech, (lambda x, o: -o * tanh(x),), bend=_UNIT),
     _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),), bend=_WIDE),
     _P(

@@ -76,10 +76,13 @@ def evaluate(
     active: Sequence[bool] | None = None,
     warnings: list[AdcliWarning] | None = None,
     workspace: Workspace | None = None,
+    fused: list[Any] | None = None,
 ) -> list[Any]:
     """The primal sweep on arrays: elementwise slots as on scalars, structural ones by their rules.
 
-    With a workspace (float inputs), elementwise values are written into its arrays (adcli.core.workspace)."""
+    With a workspace (float inputs), elementwise values are written into its arrays (adcli.core.workspace).
+    A primitive with a fused pass (tanh) gives its value that way on float64 arrays, and with `fused` (a
+    list, one entry a slot) its active slots' partials too, for local_partials: one pass, not two."""
     vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = np.float64(tape.nodes[s].payload)
@@ -96,6 +99,10 @@ def evaluate(
                     continue
                 if prim.domain is not None:  # type: ignore[union-attr]
                     _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
+                if prim.fused is not None and type(a[0]) is np.ndarray and a[0].dtype == np.float64:  # type: ignore[union-attr]
+                    want = fused is not None and active is not None and active[s]
+                    vals[s] = _fused(prim, s, a[0], workspace, fused if want else None)  # type: ignore[arg-type]
+                    continue  # tanh: no domain, no kinks
                 out = None if workspace is None or type(prim.fn) is not np.ufunc else workspace.value(s, shapes[s])  # type: ignore[union-attr,index]
                 vals[s] = prim.fn(*a) if out is None else prim.fn(*a, out=out)  # type: ignore[union-attr]
             except FloatingPointError as exc:
@@ -107,6 +114,22 @@ def evaluate(
             if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
                 _kinks_at(tape, s, prim, a, active, warnings)  # type: ignore[arg-type]
     return vals
+
+
+def _fused(prim: Any, s: int, x: np.ndarray, workspace: Workspace | None, fused: list[Any] | None) -> Any:
+    """A fused primitive's value, and its partial into fused[s] where asked, in the workspace's arrays."""
+    shape = x.shape
+    if workspace is None:
+        out = spare = partial = None
+    else:
+        out, spare = workspace.value(s, shape), workspace.spare(s, 1, shape)
+        partial = workspace.spare(s, 0, shape) if fused is not None else None
+    if fused is not None and partial is None:
+        partial = np.empty(shape)
+    value = prim.fused(x, out, partial, spare)
+    if fused is not None:
+        fused[s] = (partial,)
+    return value
 
 
 def _structural_kink(tape: Tape, slot: int, x: Any, out: Any, warnings: list[AdcliWarning]) -> None:
@@ -126,9 +149,14 @@ def _structural_kink(tape: Tape, slot: int, x: Any, out: Any, warnings: list[Adc
 
 
 def local_partials(
-    tape: Tape, vals: Sequence[Any], active: Sequence[bool], warnings: list[AdcliWarning] | None = None
+    tape: Tape,
+    vals: Sequence[Any],
+    active: Sequence[bool],
+    warnings: list[AdcliWarning] | None = None,
+    fused: Sequence[Any] | None = None,
 ) -> list[Any]:
-    """Each active slot's linearisation: partials (elementwise) or a Linear (structural)."""
+    """Each active slot's linearisation: partials (elementwise) or a Linear (structural); `fused`: the
+    partials the primal sweep found in its fused passes (evaluate's list), taken as they are."""
     partials: list[Any] = [None] * len(vals)
     prims, args, nodes = tape.prims, tape.args, tape.nodes
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
@@ -141,6 +169,9 @@ def local_partials(
             rules = prim.rules  # type: ignore[union-attr]
             if rules is not None:
                 partials[s] = Linear(rules, tuple(a), vals[s], nodes[s].payload, need)
+                continue
+            if fused is not None and fused[s] is not None:
+                partials[s] = fused[s]
                 continue
             fixed = constant_partials(prim)  # type: ignore[arg-type]
             if fixed is not None:  # add, sub, neg: numbers whatever the arguments, one shared tuple

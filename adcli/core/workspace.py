@@ -27,19 +27,21 @@ MAX_BYTES = 256 * 2**20
 
 
 class Workspace:
-    """One tape's kept arrays: per slot, one for its value and one for its adjoint (None: not kept)."""
+    """One tape's kept arrays: per slot, one for its value and one for its adjoint, and a fused slot's two more
+    (its partial and a scratch array: core/tanh.py); the byte budget counts four a slot."""
 
-    __slots__ = ("adjoints", "kept", "values")
+    __slots__ = ("adjoints", "kept", "spares", "values")
 
     def __init__(self, tape: Any) -> None:
         shapes, outputs = tape.shapes, set(tape.outputs)
         self.kept = [
             s >= tape.first_op and s not in outputs and math.prod(shapes[s]) >= MIN_ENTRIES for s in range(len(shapes))
         ]
-        if 2 * 8 * sum(math.prod(shapes[s]) for s, k in enumerate(self.kept) if k) > MAX_BYTES:
+        if 4 * 8 * sum(math.prod(shapes[s]) for s, k in enumerate(self.kept) if k) > MAX_BYTES:
             self.kept = [False] * len(shapes)
         self.values: dict[int, np.ndarray] = {}
         self.adjoints: dict[int, np.ndarray] = {}
+        self.spares: dict[int, np.ndarray] = {}  # a fused slot's partial and scratch (core/tanh.py): 2·slot, 2·slot + 1
 
     def value(self, slot: int, shape: tuple[int, ...]) -> np.ndarray | None:
         """The array slot's value is written into, or None where values are not kept."""
@@ -47,6 +49,10 @@ class Workspace:
 
     def adjoint(self, slot: int, shape: tuple[int, ...]) -> np.ndarray | None:
         return _array(self.adjoints, slot, shape) if self.kept[slot] else None
+
+    def spare(self, slot: int, k: int, shape: tuple[int, ...]) -> np.ndarray | None:
+        """A fused slot's k-th extra array (0: its partial, 1: scratch), or None where not kept."""
+        return _array(self.spares, 2 * slot + k, shape) if self.kept[slot] else None
 
 
 def _array(store: dict[int, np.ndarray], slot: int, shape: tuple[int, ...]) -> np.ndarray:

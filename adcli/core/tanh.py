@@ -1,0 +1,60 @@
+"""tanh and its derivative on float64 arrays from one exp: faster than np.tanh, and as accurate.
+
+Why: numpy's float64 tanh on a host without AVX-512 is the C library's scalar tanh, ~14 ns an entry
+and 2.6× numpy's exp; it was half of the network loss's gradient (issue 12), and its partial, 1 - o²
+with the tails redone by 1/cosh² (1 - o² loses every digit there), cost a third as much again. With
+e = exp(-2|x|):
+
+    tanh(x) = sign(x)·(1 - e)/(1 + e)        sech²(x) = 4e/(1 + e)²
+
+one exp gives both, and neither cancels except 1 - e for small |x|: there (|x| < SMALL) np.tanh
+gives the value. Against mpmath (tests/core/test_tanh.py) the value is within 3 ulps (np.tanh: 1.2)
+and sech² within 4 ulps everywhere, subnormal results and ±inf included; NaN gives NaN. Scalars (one
+point) keep np.tanh: a float's ufunc call is cheaper than this one's passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: below this |x|, 1 - e cancels: np.tanh (within 2.5 ulps of mpmath above it, 3.5 at 0.1, 5.4 at 0.05)
+SMALL = 0.2
+
+
+def tanh(
+    x: np.ndarray, out: np.ndarray | None = None, partial: np.ndarray | None = None, spare: np.ndarray | None = None
+) -> np.ndarray:
+    """tanh(x) written into out (and sech²(x) into partial, where given); spare: a scratch array of x's shape.
+
+    Arrays of x's shape, C-contiguous, float64; None: allocated. x itself may be any float64 array."""
+    o = np.empty(x.shape) if out is None else out
+    e = np.empty(x.shape) if spare is None else spare
+    d = np.empty(x.shape) if partial is None else partial  # 1 + e, then the partial (its buffer anyway)
+    _kernel(x.reshape(-1), o.reshape(-1), d.reshape(-1), e.reshape(-1), partial is not None)
+    return o
+
+
+def _kernel(x: np.ndarray, o: np.ndarray, d: np.ndarray, e: np.ndarray, partial: bool) -> None:
+    """The passes over flat arrays (a stretch of them: entries are independent, the threads split them)."""
+    with np.errstate(over="ignore", under="ignore"):  # -2|x| of |x| > 9e307 is -inf, e underflows: both exact
+        np.abs(x, out=e)
+        small = np.flatnonzero(e < SMALL)
+        np.multiply(e, -2.0, out=e)
+        np.exp(e, out=e)
+        np.add(e, 1.0, out=d)
+        np.subtract(1.0, e, out=o)
+        np.divide(o, d, out=o)
+        np.copysign(o, x, out=o)
+        if partial:
+            np.multiply(d, d, out=d)
+            np.multiply(e, 4.0, out=e)
+            np.divide(e, d, out=d)
+    if small.size:
+        o[small] = np.tanh(np.take(x, small))
+
+
+def sech2(x: np.ndarray) -> np.ndarray:
+    """sech²(x) alone, the same digits as tanh's partial (a caller that did not keep it)."""
+    d = np.empty(x.shape)
+    tanh(x, partial=d)
+    return d
