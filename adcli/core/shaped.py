@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.core import arrays
+from adcli.core import arrays, threads
 from adcli.core.errors import AdcliWarning
 from adcli.core.graph import Node, topo_order
 from adcli.core.primitives import TABLE
@@ -104,7 +104,7 @@ def evaluate(
                     vals[s] = _fused(prim, s, a[0], workspace, fused if want else None)  # type: ignore[arg-type]
                     continue  # tanh: no domain, no kinks
                 out = None if workspace is None or type(prim.fn) is not np.ufunc else workspace.value(s, shapes[s])  # type: ignore[union-attr,index]
-                vals[s] = prim.fn(*a) if out is None else prim.fn(*a, out=out)  # type: ignore[union-attr]
+                vals[s] = prim.fn(*a) if out is None else threads.ufunc(prim.fn, a, out)  # type: ignore[union-attr,arg-type]
             except FloatingPointError as exc:
                 raise _float_error(tape, s, exc, a) from None
             except arrays.SingularError as exc:
@@ -223,7 +223,7 @@ def _is_one(p: Any) -> bool:
 
 def _add(total: Any, c: Any, into: np.ndarray | None) -> Any:
     """total + c, into the workspace's array where there is one (total may be that array: in place)."""
-    return total + c if into is None else np.add(total, c, out=into)
+    return total + c if into is None else threads.ufunc(np.add, (total, c), into)
 
 
 def adjoint_sweep(
@@ -270,7 +270,7 @@ def _elementwise(  # noqa: PLR0913 - one slot of the sweep
         if _is_one(p):
             c = arrays.unbroadcast(g, shapes[j])
         elif shapes[j] == shape and adjoints[j] is None and (into := kept(j)) is not None:
-            adjoints[j] = np.multiply(p, g, out=into)
+            adjoints[j] = threads.ufunc(np.multiply, (p, g), into)
             continue
         else:
             c = arrays.unbroadcast(p * g, shapes[j])
