@@ -19,5 +19,6 @@ def __getattr__(name: str) -> Any:
     if name in __all__:
         from adcli import api
 
-        return getattr(api, name)
+        found = globals()[name] = getattr(api, name)  # the next call finds it here (a training loop's µs)
+        return found
     raise AttributeError(f"module 'adcli' has no attribute {name!r}")

@@ -368,7 +368,10 @@ def _from_template(template: Any, at: Mapping[str, Any]) -> Problem:
     _merge_point's checks on the first call; the values are read as there (_bindings)."""
     point = dict(template.own)
     for k, v in at.items():
-        point[str(k)] = _array(k, v) if np.ndim(v) else float(v)
+        if type(v) is np.ndarray and v.dtype == np.float64 and v.ndim:  # the usual case: taken as it is
+            point[str(k)] = v
+        else:
+            point[str(k)] = _array(k, v) if np.ndim(v) else float(v)
     problem = Problem(template.parsed, point, list(template.wrt), template.tape, list(template.warnings))
     problem.texts = template.first.texts
     return problem

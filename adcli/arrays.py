@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from adcli.core import workspace
+from adcli.core import plan, workspace
 from adcli.core.errors import AdcliError, AdcliWarning
-from adcli.core.shaped import evaluate, local_partials
+from adcli.core.shaped import evaluate
 from adcli.core.tape import Tape
 from adcli.modes import arrays
 
@@ -56,7 +56,7 @@ def labels(result: Any) -> tuple[list[str], list[str]]:
 
 
 def _finite(found: np.ndarray, what: str, warnings: list[AdcliWarning]) -> None:
-    if not np.all(np.isfinite(found)):
+    if not np.isfinite(found).all():  # the array's own all(): no np.all dispatch
         raise AdcliError("nonfinite", f"an entry of the {what} is not finite", warnings=warnings)
 
 
@@ -84,12 +84,12 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
     tape, started = problem.tape, time.perf_counter()
     shapes = shapes_of(tape)
     warnings = list(problem.warnings)
-    active = tape.active(problem.wrt)
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
     kept = workspace.take(tape)
     fused: list[Any] = [None] * len(tape.nodes)
-    vals = evaluate(tape, inputs, active, warnings, kept, fused)
-    partials = local_partials(tape, vals, active, warnings, fused)
+    steps = plan.of(tape, problem.wrt, kept)  # the sweeps compiled onto the workspace's arrays, once
+    vals = steps.evaluate(inputs, warnings, fused)
+    partials = steps.partials(vals, warnings, fused)
     matrix = None
     if direction is not None:
         unknown = [n for n in direction if n not in problem.wrt]

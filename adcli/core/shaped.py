@@ -86,34 +86,50 @@ def evaluate(
     vals: list[Any] = list(inputs) + [None] * (len(tape.nodes) - len(inputs))
     for s in range(tape.n_inputs, tape.first_op):
         vals[s] = np.float64(tape.nodes[s].payload)
-    prims, args, nodes, shapes = tape.prims, tape.args, tape.nodes, tape.shapes
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
-            prim = prims[s]
-            a = [vals[j] for j in args[s]]
-            try:
-                if prim.rules is not None:  # type: ignore[union-attr]
-                    vals[s] = prim.rules.fn(*a, nodes[s].payload)  # type: ignore[union-attr]
-                    if prim.name in ("amax", "amin", "norm") and warnings is not None:  # type: ignore[union-attr]
-                        _structural_kink(tape, s, a[0], vals[s], warnings)
-                    continue
-                if prim.domain is not None:  # type: ignore[union-attr]
-                    _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
-                if prim.fused is not None and type(a[0]) is np.ndarray and a[0].dtype == np.float64:  # type: ignore[union-attr]
-                    want = fused is not None and active is not None and active[s]
-                    vals[s] = _fused(prim, s, a[0], workspace, fused if want else None)  # type: ignore[arg-type]
-                    continue  # tanh: no domain, no kinks
-                out = None if workspace is None or type(prim.fn) is not np.ufunc else workspace.value(s, shapes[s])  # type: ignore[union-attr,index]
-                vals[s] = prim.fn(*a) if out is None else threads.ufunc(prim.fn, a, out)  # type: ignore[union-attr,arg-type]
-            except FloatingPointError as exc:
-                raise _float_error(tape, s, exc, a) from None
-            except arrays.SingularError as exc:
-                raise tape.error(
-                    "domain_error", f"{tape.text(s)} is outside the domain of {prim.name}: {exc}", s
-                ) from None
-            if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
-                _kinks_at(tape, s, prim, a, active, warnings)  # type: ignore[arg-type]
+            vals[s] = slot_value(tape, s, vals, active, warnings, workspace, fused)
     return vals
+
+
+def slot_value(  # noqa: PLR0913 - one slot of the primal sweep
+    tape: Tape,
+    s: int,
+    vals: Sequence[Any],
+    active: Sequence[bool] | None,
+    warnings: list[AdcliWarning] | None,
+    workspace: Workspace | None,
+    fused: list[Any] | None,
+) -> Any:
+    """One slot's value (evaluate's loop; a compiled plan's slots that need checks, core/plan.py), within
+    the caller's errstate: domains, kinks, and errors named at the slot."""
+    prim = tape.prims[s]
+    a = [vals[j] for j in tape.args[s]]
+    try:
+        if prim.rules is not None:  # type: ignore[union-attr]
+            out = prim.rules.fn(*a, tape.nodes[s].payload)  # type: ignore[union-attr]
+            if prim.name in ("amax", "amin", "norm") and warnings is not None:  # type: ignore[union-attr]
+                _structural_kink(tape, s, a[0], out, warnings)
+            return out
+        if prim.domain is not None:  # type: ignore[union-attr]
+            _check_domain(tape, s, prim, a)  # type: ignore[arg-type]
+        if prim.fused is not None and type(a[0]) is np.ndarray and a[0].dtype == np.float64:  # type: ignore[union-attr]
+            want = fused is not None and active is not None and active[s]
+            return _fused(prim, s, a[0], workspace, fused if want else None)  # tanh: no domain, no kinks
+        into = None if workspace is None or type(prim.fn) is not np.ufunc else workspace.value(s, tape.shapes[s])  # type: ignore[union-attr,index]
+        out = prim.fn(*a) if into is None else threads.ufunc(prim.fn, a, into)  # type: ignore[union-attr,arg-type]
+    except FloatingPointError as exc:
+        raise _float_error(tape, s, exc, a) from None
+    except arrays.SingularError as exc:
+        raise singular(tape, s, exc) from None
+    if prim.kinks and warnings is not None and (active is None or active[s]):  # type: ignore[union-attr]
+        _kinks_at(tape, s, prim, a, active, warnings)  # type: ignore[arg-type]
+    return out
+
+
+def singular(tape: Tape, s: int, exc: Exception) -> Exception:
+    """A matrix function at a matrix outside its domain (inv of a singular one): domain_error at the slot."""
+    return tape.error("domain_error", f"{tape.text(s)} is outside the domain of {tape.prims[s].name}: {exc}", s)  # type: ignore[union-attr]
 
 
 def _fused(prim: Any, s: int, x: np.ndarray, workspace: Workspace | None, fused: list[Any] | None) -> Any:
@@ -158,35 +174,39 @@ def local_partials(
     """Each active slot's linearisation: partials (elementwise) or a Linear (structural); `fused`: the
     partials the primal sweep found in its fused passes (evaluate's list), taken as they are."""
     partials: list[Any] = [None] * len(vals)
-    prims, args, nodes = tape.prims, tape.args, tape.nodes
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         for s in range(tape.first_op, len(vals)):
-            if not active[s]:
-                continue
-            idx, prim = args[s], prims[s]
-            a = [vals[j] for j in idx]
-            need = tuple([active[j] for j in idx])  # a list, not a generator: this loop is the gradient's hot path
-            rules = prim.rules  # type: ignore[union-attr]
-            if rules is not None:
-                partials[s] = Linear(rules, tuple(a), vals[s], nodes[s].payload, need)
-                continue
-            if fused is not None and fused[s] is not None:
-                partials[s] = fused[s]
-                continue
-            fixed = constant_partials(prim)  # type: ignore[arg-type]
-            if fixed is not None:  # add, sub, neg: numbers whatever the arguments, one shared tuple
-                kept = fixed if all(need) else [p if n else None for p, n in zip(fixed, need, strict=True)]
-                partials[s] = tuple(kept)
-                continue
-            try:
-                partials[s] = tuple(
-                    [rule(*a, vals[s]) if n else None for rule, n in zip(prim.partials, need, strict=True)]  # type: ignore[union-attr]
-                )
-            except FloatingPointError as exc:
-                err = _float_error(tape, s, exc, a, "the derivative of ")
-                err.warnings = list(warnings or [])
-                raise err from None
+            if active[s]:
+                partials[s] = slot_partials(tape, s, vals, active, warnings, fused)
     return partials
+
+
+def slot_partials(  # noqa: PLR0913 - one slot of local_partials
+    tape: Tape,
+    s: int,
+    vals: Sequence[Any],
+    active: Sequence[bool],
+    warnings: list[AdcliWarning] | None,
+    fused: Sequence[Any] | None,
+) -> Any:
+    """One active slot's linearisation (local_partials' loop; a compiled plan's rule-given slots)."""
+    idx, prim = tape.args[s], tape.prims[s]
+    a = [vals[j] for j in idx]
+    need = tuple([active[j] for j in idx])  # a list, not a generator: this loop is the gradient's hot path
+    rules = prim.rules  # type: ignore[union-attr]
+    if rules is not None:
+        return Linear(rules, tuple(a), vals[s], tape.nodes[s].payload, need)
+    if fused is not None and fused[s] is not None:
+        return fused[s]
+    fixed = constant_partials(prim)  # type: ignore[arg-type]
+    if fixed is not None:  # add, sub, neg: numbers whatever the arguments, one shared tuple
+        return fixed if all(need) else tuple([p if n else None for p, n in zip(fixed, need, strict=True)])
+    try:
+        return tuple([rule(*a, vals[s]) if n else None for rule, n in zip(prim.partials, need, strict=True)])  # type: ignore[union-attr]
+    except FloatingPointError as exc:
+        err = _float_error(tape, s, exc, a, "the derivative of ")
+        err.warnings = list(warnings or [])
+        raise err from None
 
 
 def tangent_sweep(tape: Tape, partials: Sequence[Any], seed: Sequence[Any]) -> list[Any]:

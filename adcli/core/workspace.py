@@ -30,7 +30,7 @@ class Workspace:
     """One tape's kept arrays: per slot, one for its value and one for its adjoint, and a fused slot's two more
     (its partial and a scratch array: core/tanh.py); the byte budget counts four a slot."""
 
-    __slots__ = ("adjoints", "kept", "spares", "values")
+    __slots__ = ("adjoints", "kept", "plans", "spares", "values")
 
     def __init__(self, tape: Any) -> None:
         shapes, outputs = tape.shapes, set(tape.outputs)
@@ -41,6 +41,7 @@ class Workspace:
             self.kept = [False] * len(shapes)
         self.values: dict[int, np.ndarray] = {}
         self.adjoints: dict[int, np.ndarray] = {}
+        self.plans: dict[tuple[str, ...], Any] = {}  # per wrt: the sweeps compiled onto these arrays (core/plan.py)
         self.spares: dict[int, np.ndarray] = {}  # a fused slot's partial and scratch (core/tanh.py): 2·slot, 2·slot + 1
 
     def value(self, slot: int, shape: tuple[int, ...]) -> np.ndarray | None:

@@ -1,0 +1,145 @@
+"""A tape's primal sweep and partials on arrays, compiled once into prebound steps for repeated calls.
+
+Why: the API's repeated gradient (a training loop) ran the generic sweeps, which decide for every slot on
+every call what the tape's shapes already decided — structural or elementwise, fused or not, which
+workspace array to write into, which arguments move — ~4 µs a slot, most of the Python left in a
+gradient of the network loss at h = 64 (issue 12). A plan decides once: each slot's step is a closure with
+its function, argument slots, payload and output array bound. Only slots that need nothing checked take
+such a step (structural ones without kink checks, tanh's fused pass, ufuncs without a domain or kinks);
+the others run the generic slot (shaped.slot_value, shaped.slot_partials), so every number, warning and
+error is the generic sweep's. A plan lives in a workspace (whose arrays its steps write into), which one
+call at a time holds (core/workspace.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from adcli.core import arrays, shaped, threads
+from adcli.core.errors import AdcliWarning
+from adcli.core.tape import ERRSTATE, Tape, _float_error, constant_partials
+from adcli.core.workspace import Workspace
+
+Step = Callable[[list[Any], Any, Any], Any]  # (values, warnings, fused) -> the slot's value
+
+
+class Plan:
+    """The steps of one tape and one set of active slots (one wrt), bound to one workspace's arrays."""
+
+    __slots__ = ("active", "constants", "partial_steps", "steps", "tape")
+
+    def __init__(self, tape: Tape, active: Sequence[bool], workspace: Workspace) -> None:
+        self.tape, self.active = tape, active
+        self.constants = [np.float64(tape.nodes[s].payload) for s in range(tape.n_inputs, tape.first_op)]
+        self.steps = [(s, _value_step(tape, s, active, workspace)) for s in range(tape.first_op, len(tape.nodes))]
+        self.partial_steps = [(s, _partial_step(tape, s, active)) for s in range(tape.first_op, len(tape.nodes))]
+        self.partial_steps = [(s, step) for s, step in self.partial_steps if active[s]]
+
+    def evaluate(self, inputs: Sequence[Any], warnings: list[AdcliWarning], fused: list[Any]) -> list[Any]:
+        """shaped.evaluate's values, warnings and errors, with the active slots' fused partials into `fused`."""
+        tape = self.tape
+        vals: list[Any] = [*inputs, *self.constants] + [None] * (len(tape.nodes) - tape.first_op)
+        s = tape.first_op
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            try:
+                for s, step in self.steps:
+                    vals[s] = step(vals, warnings, fused)
+            except FloatingPointError as exc:
+                raise _float_error(tape, s, exc, [vals[j] for j in tape.args[s]]) from None
+            except arrays.SingularError as exc:
+                raise shaped.singular(tape, s, exc) from None
+        return vals
+
+    def partials(self, vals: list[Any], warnings: list[AdcliWarning], fused: list[Any]) -> list[Any]:
+        """shaped.local_partials' linearisations."""
+        partials: list[Any] = [None] * len(vals)
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            for s, step in self.partial_steps:
+                partials[s] = step(vals, warnings, fused)
+        return partials
+
+
+def _value_step(tape: Tape, s: int, active: Sequence[bool], workspace: Workspace) -> Step:
+    prim, idx = tape.prims[s], tape.args[s]
+    assert prim is not None
+
+    def generic(v: list[Any], w: Any, f: Any) -> Any:
+        return shaped.slot_value(tape, s, v, active, w, workspace, f)
+
+    if prim.rules is not None:
+        if prim.name in ("amax", "amin", "norm"):  # kink checks
+            return generic
+        fn, payload = prim.rules.fn, tape.nodes[s].payload
+        if len(idx) == 1:
+            (i,) = idx
+            return lambda v, w, f: fn(v[i], payload)
+        if len(idx) == 2:  # noqa: PLR2004 - the binary operators
+            i, j = idx
+            return lambda v, w, f: fn(v[i], v[j], payload)
+        return lambda v, w, f: fn(*[v[k] for k in idx], payload)
+    if prim.domain is not None or prim.kinks or type(prim.fn) is not np.ufunc:
+        return generic
+    if prim.fused is not None:
+        return _fused_step(tape, s, active, workspace, generic)
+    into = workspace.value(s, tape.shapes[s])  # type: ignore[index]
+    return _ufunc_step(prim.fn, idx, into)
+
+
+def _ufunc_step(fn: np.ufunc, idx: tuple[int, ...], into: np.ndarray | None) -> Step:
+    if into is None:
+        return lambda v, w, f: fn(*[v[k] for k in idx])
+    if len(idx) == 2:  # noqa: PLR2004 - the binary operators
+        i, j = idx
+        return lambda v, w, f: threads.ufunc(fn, (v[i], v[j]), into)
+    return lambda v, w, f: threads.ufunc(fn, [v[k] for k in idx], into)
+
+
+def _fused_step(tape: Tape, s: int, active: Sequence[bool], workspace: Workspace, generic: Step) -> Step:
+    """tanh's value and, on an active slot, its partial, into the workspace's arrays (bound once)."""
+    prim, (i,), shape = tape.prims[s], tape.args[s], tape.shapes[s]  # type: ignore[index]
+    out, spare = workspace.value(s, shape), workspace.spare(s, 1, shape)
+    partial = workspace.spare(s, 0, shape) if active[s] else None
+    if out is None or spare is None or (active[s] and partial is None):
+        return generic
+    fn = prim.fused  # type: ignore[union-attr]
+
+    def step(v: list[Any], w: Any, f: list[Any]) -> Any:
+        x = v[i]
+        if type(x) is not np.ndarray or x.dtype != np.float64:
+            return generic(v, w, f)
+        value = fn(x, out, partial, spare)  # type: ignore[misc]
+        if partial is not None:
+            f[s] = (partial,)
+        return value
+
+    return step
+
+
+def _partial_step(tape: Tape, s: int, active: Sequence[bool]) -> Step:
+    prim, idx = tape.prims[s], tape.args[s]
+    assert prim is not None
+    need = tuple([active[j] for j in idx])
+    if prim.rules is not None:
+        rules, payload = prim.rules, tape.nodes[s].payload
+        return lambda v, w, f: shaped.Linear(rules, tuple([v[k] for k in idx]), v[s], payload, need)
+    fixed = constant_partials(prim)
+    if fixed is not None:
+        shared = fixed if all(need) else tuple([p if n else None for p, n in zip(fixed, need, strict=True)])
+        return lambda v, w, f: shared
+
+    def generic(v: list[Any], w: Any, f: Any) -> Any:
+        return shaped.slot_partials(tape, s, v, active, w, f)
+
+    return generic
+
+
+def of(tape: Tape, wrt: Sequence[str], workspace: Workspace) -> Plan:
+    """The workspace's plan for these variables, made on its first call."""
+    key = tuple(wrt)
+    found = workspace.plans.get(key)
+    if found is None:
+        found = workspace.plans[key] = Plan(tape, tape.active(wrt), workspace)
+    return found
