@@ -114,12 +114,12 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
         result.cotangent = [np.asarray(c) for c in cot]
         result.vjp = arrays.vjp(tape, partials, cot, len(problem.wrt), kept)
     else:
-        outs, ins = arrays.sizes(tape, len(problem.wrt))
+        counted = outs, ins = arrays.sizes(tape, len(problem.wrt))
         mode = choose(mode, sum(ins), sum(outs))
         if mode == "forward":
             found = arrays.forward_jacobian(tape, partials, len(problem.wrt))
         else:
-            found = arrays.reverse_jacobian(tape, partials, len(problem.wrt), kept)
+            found = arrays.reverse_jacobian(tape, partials, len(problem.wrt), kept, steps.adjoint, counted)
         result = base(problem, vals, mode, found.sweeps)
         _finite(found.jacobian, "Jacobian", warnings)
         matrix = found.jacobian

@@ -29,7 +29,7 @@ Step = Callable[[list[Any], Any, Any], Any]  # (values, warnings, fused) -> the 
 class Plan:
     """The steps of one tape and one set of active slots (one wrt), bound to one workspace's arrays."""
 
-    __slots__ = ("active", "constants", "partial_steps", "steps", "tape")
+    __slots__ = ("active", "back", "constants", "kept", "partial_steps", "steps", "tape")
 
     def __init__(self, tape: Tape, active: Sequence[bool], workspace: Workspace) -> None:
         self.tape, self.active = tape, active
@@ -37,6 +37,15 @@ class Plan:
         self.steps = [(s, _value_step(tape, s, active, workspace)) for s in range(tape.first_op, len(tape.nodes))]
         self.partial_steps = [(s, _partial_step(tape, s, active)) for s in range(tape.first_op, len(tape.nodes))]
         self.partial_steps = [(s, step) for s, step in self.partial_steps if active[s]]
+        shapes = tape.shapes
+        assert shapes is not None
+        self.back = [
+            (s, tape.args[s], shapes[s]) for s in range(len(tape.nodes) - 1, tape.first_op - 1, -1) if active[s]
+        ]
+        # each slot's adjoint array, made when first asked for (as the generic sweep does: an array made for
+        # a slot that never asks, eagerly, moved glibc's malloc thresholds and cost numpy's own temporaries
+        # fresh pages — 170 µs at h = 64, numpy by hand's too)
+        self.kept = lambda j: workspace.adjoint(j, shapes[j])
 
     def evaluate(self, inputs: Sequence[Any], warnings: list[AdcliWarning], fused: list[Any]) -> list[Any]:
         """shaped.evaluate's values, warnings and errors, with the active slots' fused partials into `fused`."""
@@ -60,6 +69,25 @@ class Plan:
             for s, step in self.partial_steps:
                 partials[s] = step(vals, warnings, fused)
         return partials
+
+    def adjoint(self, partials: Sequence[Any], cotangent: Sequence[Any]) -> list[Any]:
+        """shaped.adjoint_sweep's adjoints, over the active slots only, with the workspace's arrays looked up once."""
+        tape = self.tape
+        adjoints: list[Any] = [None] * len(tape.nodes)
+        for slot, weight in zip(tape.outputs, cotangent, strict=True):
+            if weight is not None:
+                adjoints[slot] = weight if adjoints[slot] is None else adjoints[slot] + weight
+        kept, shapes = self.kept, tape.shapes
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            for s, idx, shape in self.back:
+                g, local = adjoints[s], partials[s]
+                if g is None or local is None:
+                    continue
+                if type(local) is shaped.Linear:
+                    shaped.linear_adjoints(tape, s, adjoints, local, g, kept)
+                else:
+                    shaped._elementwise(adjoints, g, local, idx, shapes, shape, kept)
+        return adjoints
 
 
 def _value_step(tape: Tape, s: int, active: Sequence[bool], workspace: Workspace) -> Step:

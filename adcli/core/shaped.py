@@ -267,17 +267,22 @@ def adjoint_sweep(
             if g is None or local is None:
                 continue
             if type(local) is Linear:
-                try:
-                    contributions = local.vjp(g)
-                except arrays.SingularError as exc:
-                    message = f"the derivative of {tape.text(s)} is undefined: {exc}"
-                    raise tape.error("domain_error", message, s) from None
-                for c, j in zip(contributions, args[s], strict=True):
-                    if c is not None:
-                        adjoints[j] = c if adjoints[j] is None else _add(adjoints[j], c, _same(kept(j), c))
+                linear_adjoints(tape, s, adjoints, local, g, kept)
                 continue
             _elementwise(adjoints, g, local, args[s], shapes, shapes[s], kept)
     return adjoints
+
+
+def linear_adjoints(tape: Tape, s: int, adjoints: list[Any], local: Linear, g: Any, kept: Any) -> None:  # noqa: PLR0913
+    """A structural slot's contributions, VJPᵢ(v̄ᵢ), added into its arguments' adjoints."""
+    try:
+        contributions = local.vjp(g)
+    except arrays.SingularError as exc:
+        message = f"the derivative of {tape.text(s)} is undefined: {exc}"
+        raise tape.error("domain_error", message, s) from None
+    for c, j in zip(contributions, tape.args[s], strict=True):
+        if c is not None:
+            adjoints[j] = c if adjoints[j] is None else _add(adjoints[j], c, _same(kept(j), c))
 
 
 def _elementwise(  # noqa: PLR0913 - one slot of the sweep

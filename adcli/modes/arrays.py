@@ -60,10 +60,19 @@ def _put(line: np.ndarray, values: Sequence[Any], shapes: Sequence[tuple[int, ..
         start += n
 
 
-def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int, workspace: Workspace | None = None) -> Found:
+def reverse_jacobian(  # noqa: PLR0913
+    tape: Tape,
+    partials: Sequence[Any],
+    wrt: int,
+    workspace: Workspace | None = None,
+    sweep: Any = None,
+    found: tuple[list[int], list[int]] | None = None,
+) -> Found:
+    """One adjoint sweep per output entry (`sweep(partials, cotangent)`: a plan's, core/plan.py, or the generic
+    one); `found`: sizes(tape, wrt), where the caller has them."""
     shapes = tape.shapes
     assert shapes is not None
-    outs, ins = sizes(tape, wrt)
+    outs, ins = sizes(tape, wrt) if found is None else found
     matrix = np.empty((sum(outs), sum(ins)))  # every entry is written (_put); np.zeros' calloc faulted fresh pages in
     row = 0
     for i, o in enumerate(tape.outputs):
@@ -75,7 +84,7 @@ def reverse_jacobian(tape: Tape, partials: Sequence[Any], wrt: int, workspace: W
                 cot[i] = seed.reshape(shapes[o])
             else:
                 cot[i] = np.float64(1.0)
-            adj = adjoint_sweep(tape, partials, cot, workspace)
+            adj = adjoint_sweep(tape, partials, cot, workspace) if sweep is None else sweep(partials, cot)
             _put(matrix[row], adj[:wrt], shapes[:wrt])
             row += 1
     return Found(matrix, row)
