@@ -108,12 +108,25 @@ def _value_step(tape: Tape, s: int, active: Sequence[bool], workspace: Workspace
             i, j = idx
             return lambda v, w, f: fn(v[i], v[j], payload)
         return lambda v, w, f: fn(*[v[k] for k in idx], payload)
+    k = _whole_exponent(tape, s)
+    if k is not None:  # x^k, k a whole constant >= 1: defined everywhere, no kink (primitives._pow_domain, _POW_KINKS)
+        (i, _), fn = idx, prim.fn
+        return lambda v, w, f: fn(v[i], k)
     if prim.domain is not None or prim.kinks or type(prim.fn) is not np.ufunc:
         return generic
     if prim.fused is not None:
         return _fused_step(tape, s, active, workspace, generic)
     into = workspace.value(s, tape.shapes[s])  # type: ignore[index]
     return _ufunc_step(prim.fn, idx, into)
+
+
+def _whole_exponent(tape: Tape, s: int) -> float | None:
+    """k where slot s is x^k with k a constant whole number >= 1 (the network loss's residual^2), else None."""
+    prim, idx = tape.prims[s], tape.args[s]
+    if prim is None or prim.name != "pow" or not tape.n_inputs <= idx[1] < tape.first_op:
+        return None
+    k = tape.nodes[idx[1]].payload
+    return float(k) if isinstance(k, (int, float)) and float(k).is_integer() and k >= 1 else None
 
 
 def _ufunc_step(fn: np.ufunc, idx: tuple[int, ...], into: np.ndarray | None) -> Step:
@@ -161,6 +174,12 @@ def _partial_step(tape: Tape, s: int, active: Sequence[bool]) -> Step:
     def generic(v: list[Any], w: Any, f: Any) -> Any:
         return shaped.slot_partials(tape, s, v, active, w, f)
 
+    if prim.fused is not None:  # the primal step's partial, where it made one (a float64 array)
+        return lambda v, w, f: generic(v, w, f) if f[s] is None else f[s]
+    k = _whole_exponent(tape, s)
+    if k is not None and need == (True, False):
+        rule, (i, _) = prim.partials[0], idx
+        return lambda v, w, f: (rule(v[i], k, v[s]), None)
     return generic
 
 

@@ -19,6 +19,7 @@ CASES = [
     ("max(x) + norm(x) + sum(relu(x) * sqrt(abs(x) + 1))", {"x": (N,)}),  # relu at the zeros: a warning
     ("sum(softmax(x) * x) + logsumexp(x) + mean(tanh(x))", {"x": (N,)}),
     ("sum(abs(x))", {"x": (N,)}),  # a kink at the zeros below: a warning
+    ("sum(x^3 + x^1 - abs(x)^2.5 + (x*x)^1.5)", {"x": (N,)}),  # whole exponents planned, the others generic
 ]
 
 
