@@ -22,6 +22,9 @@ import numpy as np
 
 from adcli.core import threads
 
+#: entries a block's passes take at a time: four arrays of it (1 MB) stay in cache from one pass to the
+#: next (256×1024 whole: 3.70 ms; in blocks of 32,768: 3.21 ms; 8,192: 3.46, the calls' own cost showing)
+BLOCK = 32_768
 #: below this |x|, 1 - e cancels: np.tanh (within 2.5 ulps of mpmath above it, 3.5 at 0.1, 5.4 at 0.05)
 SMALL = 0.2
 
@@ -39,7 +42,12 @@ def tanh(
     want = partial is not None
 
     def task(lo: int, hi: int) -> Callable[[], None]:
-        return lambda: _kernel(*(a[lo:hi] for a in flat), want)  # type: ignore[func-returns-value]
+        def run() -> None:
+            for start in range(lo, hi, BLOCK):  # each block's dozen passes in cache
+                end = min(start + BLOCK, hi)
+                _kernel(*(a[start:end] for a in flat), want)
+
+        return run
 
     threads.run([task(lo, hi) for lo, hi in threads.bounds(x.size, threads.pieces(x.size))])
     return o

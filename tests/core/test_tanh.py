@@ -76,3 +76,13 @@ def test_an_arrays_tanh_in_the_sweeps_is_this_one(mode: str) -> None:
     np.testing.assert_array_equal(found, fast.sech2(x))
     value = adcli.jacobian("tanh(x)", x=x).value[0]
     np.testing.assert_array_equal(value, fast.tanh(x))
+
+
+def test_blocks_give_the_whole_arrays_digits(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = np.random.default_rng(4).standard_normal(1000) * 3
+    slope = np.empty_like(x)
+    value = fast.tanh(x, partial=slope)
+    monkeypatch.setattr(fast, "BLOCK", 7)  # stretches of 7 entries, the last one shorter
+    block_slope = np.empty_like(x)
+    np.testing.assert_array_equal(fast.tanh(x, partial=block_slope), value)
+    np.testing.assert_array_equal(block_slope, slope)
