@@ -71,6 +71,13 @@ def split(flat: np.ndarray, problem: Any) -> dict[str, Any]:
     return out
 
 
+def _input(value: Any) -> Any:
+    """A point's value as the sweeps take it: a float64 array as it is (the usual case), else as numpy reads it."""
+    if type(value) is np.ndarray and value.dtype == np.float64 and value.ndim:
+        return value
+    return np.asarray(value, dtype=float)[()]
+
+
 def _shaped(name: str, given: Any, shape: tuple[int, ...], option: str) -> Any:
     value = np.asarray(given, dtype=float)
     if value.shape != shape:
@@ -84,12 +91,10 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
     tape, started = problem.tape, time.perf_counter()
     shapes = shapes_of(tape)
     warnings = list(problem.warnings)
-    inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
+    inputs = [_input(problem.point.get(n, 0.0)) for n in tape.names]
     kept = workspace.take(tape)
-    fused: list[Any] = [None] * len(tape.nodes)
     steps = plan.of(tape, problem.wrt, kept)  # the sweeps compiled onto the workspace's arrays, once
-    vals = steps.evaluate(inputs, warnings, fused)
-    partials = steps.partials(vals, warnings, fused)
+    vals, partials = steps.linearise(inputs, warnings)
     matrix = None
     if direction is not None:
         unknown = [n for n in direction if n not in problem.wrt]

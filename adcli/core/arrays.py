@@ -45,12 +45,12 @@ def broadcast(*shapes: Shape) -> Shape:
 
 def unbroadcast(g: Arr, shape: Shape) -> Arr:
     """Sum an adjoint over the axes that broadcasting added or stretched, back to `shape`."""
-    if (g.shape if type(g) is np.ndarray else np.shape(g)) == shape:  # the usual case, without np.shape's dispatch
+    if _shape(g) == shape:  # the usual case, without np.shape's dispatch
         return g
-    while np.ndim(g) > len(shape):
+    while (g.ndim if type(g) is np.ndarray else np.ndim(g)) > len(shape):
         g = g.sum(axis=0) if type(g) is np.ndarray else np.sum(g, axis=0)  # an array's own sum: no dispatch
     for axis, size in enumerate(shape):
-        if size == 1 and np.shape(g)[axis] != 1:
+        if size == 1 and _shape(g)[axis] != 1:
             g = np.sum(g, axis=axis, keepdims=True)
     return g
 

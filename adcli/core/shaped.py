@@ -278,11 +278,21 @@ def linear_adjoints(tape: Tape, s: int, adjoints: list[Any], local: Linear, g: A
     try:
         contributions = local.vjp(g)
     except arrays.SingularError as exc:
-        message = f"the derivative of {tape.text(s)} is undefined: {exc}"
-        raise tape.error("domain_error", message, s) from None
+        raise underivable(tape, s, exc) from None
     for c, j in zip(contributions, tape.args[s], strict=True):
         if c is not None:
-            adjoints[j] = c if adjoints[j] is None else _add(adjoints[j], c, _same(kept(j), c))
+            accumulate(adjoints, j, c, kept)
+
+
+def underivable(tape: Tape, s: int, exc: Exception) -> Exception:
+    """A VJP rule at a matrix where the derivative is undefined: domain_error at the slot."""
+    return tape.error("domain_error", f"the derivative of {tape.text(s)} is undefined: {exc}", s)
+
+
+def accumulate(adjoints: list[Any], j: int, c: Any, kept: Any) -> None:
+    """Add a contribution into vⱼ's adjoint (the first one taken as it is; sums into vⱼ's kept array if it has one)."""
+    a = adjoints[j]
+    adjoints[j] = c if a is None else _add(a, c, _same(kept(j), c))
 
 
 def _elementwise(  # noqa: PLR0913 - one slot of the sweep
@@ -299,7 +309,7 @@ def _elementwise(  # noqa: PLR0913 - one slot of the sweep
             continue
         else:
             c = arrays.unbroadcast(p * g, shapes[j])
-        adjoints[j] = c if adjoints[j] is None else _add(adjoints[j], c, _same(kept(j), c))
+        accumulate(adjoints, j, c, kept)
 
 
 def _same(into: np.ndarray | None, c: Any) -> np.ndarray | None:

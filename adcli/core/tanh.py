@@ -40,6 +40,9 @@ def tanh(
     d = np.empty(x.shape) if partial is None else partial  # 1 + e, then the partial (its buffer anyway)
     flat = [x.reshape(-1), o.reshape(-1), d.reshape(-1), e.reshape(-1)]
     want = partial is not None
+    if x.size <= BLOCK:  # one block on this thread (the network loss at h = 64): no tasks made
+        _kernel(*flat, want)
+        return o
 
     def task(lo: int, hi: int) -> Callable[[], None]:
         def run() -> None:
@@ -57,7 +60,7 @@ def _kernel(x: np.ndarray, o: np.ndarray, d: np.ndarray, e: np.ndarray, partial:
     """The passes over flat arrays (a stretch of them: entries are independent, the threads split them)."""
     with np.errstate(over="ignore", under="ignore"):  # -2|x| of |x| > 9e307 is -inf, e underflows: both exact
         np.abs(x, out=e)
-        small = np.flatnonzero(e < SMALL)
+        small = (e < SMALL).nonzero()[0]  # e is flat: np.flatnonzero's ravel and dispatch skipped
         np.multiply(e, -2.0, out=e)
         np.exp(e, out=e)
         np.add(e, 1.0, out=d)

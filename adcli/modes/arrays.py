@@ -53,7 +53,9 @@ def _put(line: np.ndarray, values: Sequence[Any], shapes: Sequence[tuple[int, ..
     start = 0
     for v, s in zip(values, shapes, strict=True):
         n = math.prod(s)
-        if v is not None:
+        if type(v) is np.ndarray and v.dtype == np.float64:  # a float64 array: numpy's own copy, no dispatch
+            line[start : start + n].reshape(s)[...] = v
+        elif v is not None:
             np.copyto(line[start : start + n].reshape(s), v)
         else:
             line[start : start + n] = 0.0
