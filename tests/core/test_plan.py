@@ -108,3 +108,18 @@ def test_repeated_api_calls_use_the_plan_and_get_each_calls_answer() -> None:
     for x, found in answers:
         t = np.tanh(x)
         np.testing.assert_allclose(found, (1 - t * t) * x + t, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize(("text", "shapes"), CASES)
+def test_a_plans_adjoint_sweep_gives_the_generic_sweeps_adjoints(text: str, shapes: dict) -> None:
+    problem = adcli.prepare(text, _point(shapes, 0), list(shapes))
+    kept = workspace.Workspace(problem.tape)
+    tape = problem.tape
+    for seed in (1, 2):  # the plan made on the first call, replayed on the second
+        problem.point.update(_point(shapes, seed))
+        vals, partials, _ = _generic(problem)
+        want = shaped.adjoint_sweep(tape, partials, [np.float64(1.0)])
+        _, planned_partials, _ = _planned(problem, kept)
+        found = plan.of(tape, problem.wrt, kept).adjoint(planned_partials, [np.float64(1.0)])
+        for k in range(len(problem.wrt)):
+            np.testing.assert_array_equal(found[k], want[k])
