@@ -51,6 +51,8 @@ class Problem:
     seed: int | None = None  # the seed of the point's randn values, when it has any
     #: the outputs' texts and read_as, made once (a prepared problem differentiated again prints nothing anew)
     texts: tuple[list[str], str] | None = field(default=None, repr=False, compare=False)
+    #: an array problem's shapes, labels and gradient cuts (adcli.arrays.describe), made once likewise
+    layout: Any = field(default=None, repr=False, compare=False)
 
 
 class _Listed:
@@ -330,10 +332,8 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     """
     remembered = None  # the API's repeated calls: same text, same names and shapes (adcli.reuse)
     if parsed is None and isinstance(at, Mapping) and not defaults and combine == "grid" and not each_point:
-        from adcli import reuse  # here: the command line's points are text, and its start-up skips the module
-
-        remembered = reuse.key(text, at, wrt, strict) if seed is None else None
-    template = None if remembered is None else reuse.recall(remembered)
+        remembered = _reuse().key(text, at, wrt, strict) if seed is None else None
+    template = None if remembered is None else _reuse().recall(remembered)
     if template is not None:
         return _from_template(template, at)
     parsed = parse(text, strict=strict) if parsed is None else parsed  # `parsed`: the caller has parsed text
@@ -356,11 +356,33 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     problem = Problem(parsed, point, columns, tape, warnings, each_point)
     problem.seed = (DEFAULT_SEED if seed is None else seed) if drawn else None
     if remembered is not None and not drawn and not any(isinstance(v, Column) for v in point.values()):
-        from adcli import reuse
-
+        reuse = _reuse()
         own = _merge_point(parsed, [])  # the text's own point, which this call's values override
         reuse.remember(remembered, reuse.Template(parsed, columns, tape, list(warnings), own, problem))
     return problem
+
+
+_loaded: dict[str, Any] = {}  # adcli.reuse and adcli.arrays once used (an import statement costs µs a call)
+
+
+def _reuse() -> Any:
+    """adcli.reuse, imported on first use: the command line's points are text, and its start-up skips it."""
+    found = _loaded.get("reuse")
+    if found is None:
+        from adcli import reuse
+
+        found = _loaded["reuse"] = reuse
+    return found
+
+
+def _array_path() -> Any:
+    """adcli.arrays, imported on first use (an array problem's)."""
+    found = _loaded.get("arrays")
+    if found is None:
+        from adcli import arrays
+
+        found = _loaded["arrays"] = arrays
+    return found
 
 
 def _from_template(template: Any, at: Mapping[str, Any]) -> Problem:
@@ -373,7 +395,7 @@ def _from_template(template: Any, at: Mapping[str, Any]) -> Problem:
         else:
             point[str(k)] = _array(k, v) if np.ndim(v) else float(v)
     problem = Problem(template.parsed, point, list(template.wrt), template.tape, list(template.warnings))
-    problem.texts = template.first.texts
+    problem.texts, problem.layout = template.first.texts, template.first.layout
     return problem
 
 
@@ -547,8 +569,7 @@ def _evaluate_arrays(problem: Problem) -> Result:
 
 def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any, numeric: Any = None) -> Result:
     """Array problems (adcli.arrays): forward, reverse and numeric; symbolic is a later issue."""
-    from adcli import arrays
-
+    arrays = _array_path()
     if mode == "symbolic":
         if direction is not None or cotangent is not None:
             raise AdcliError("usage_error", "symbolic mode on arrays gives the whole Jacobian (no --dir, --cot)")

@@ -30,20 +30,38 @@ def shapes_of(tape: Tape) -> list[tuple[int, ...]]:
 def describe(problem: Any, result: Any, matrix: np.ndarray | None = None) -> None:
     """Fill the array fields every array result has: shapes, labels of the Jacobian's rows and columns;
     `matrix` is the Jacobian as found (the gradients are cut from it, not from its nested lists)."""
-    tape, shapes = problem.tape, shapes_of(problem.tape)
-    result.shapes = {name: list(shapes[k]) for k, name in enumerate(tape.names) if name in problem.point}
-    result.output_shapes = [list(shapes[o]) for o in tape.outputs]
-    outs = tape.outputs
-    result.labelled = (  # the Jacobian's row and column labels are made when shown (thousands of entries)
-        [("y" if len(outs) == 1 else f"y{i + 1}", shapes[o]) for i, o in enumerate(outs)],
-        [(w, shapes[k]) for k, w in enumerate(problem.wrt)],
-    )
-    if result.has_jacobian() and len(outs) == 1 and not shapes[outs[0]]:
+    layout = problem.layout  # what the tape, the wrt and the point's names decide: made once a problem's text
+    if layout is None:
+        layout = problem.layout = _layout(problem)
+    named, outputs, result.labelled, cuts = layout
+    result.shapes = {name: list(shape) for name, shape in named}
+    result.output_shapes = [list(shape) for shape in outputs]
+    if result.has_jacobian() and cuts is not None:
         found = result.matrix() if matrix is None else matrix
-        result.gradients = split(found[0], problem)
+        result.gradients = split(found[0], cuts)
     result.value = [
-        np.array(result.value[i], dtype=float)[()] if shapes[o] else float(result.value[i]) for i, o in enumerate(outs)
+        np.array(result.value[i], dtype=float)[()] if shape else float(result.value[i])
+        for i, shape in enumerate(outputs)
     ]
+
+
+def _layout(problem: Any) -> tuple[Any, ...]:
+    """The point's names and shapes, the outputs' shapes, the Jacobian's (name, shape) labels, and where a
+    gradient's variables lie in its row (None: no gradient, the output is not one scalar)."""
+    tape, shapes = problem.tape, shapes_of(problem.tape)
+    outs = tape.outputs
+    named = tuple((name, shapes[k]) for k, name in enumerate(tape.names) if name in problem.point)
+    labelled = (  # the Jacobian's row and column labels are made when shown (thousands of entries)
+        tuple(("y" if len(outs) == 1 else f"y{i + 1}", shapes[o]) for i, o in enumerate(outs)),
+        tuple((w, shapes[k]) for k, w in enumerate(problem.wrt)),
+    )
+    cuts, start = [], 0
+    for k, name in enumerate(problem.wrt):
+        n = math.prod(shapes[k])
+        cuts.append((name, start, start + n, shapes[k]))
+        start += n
+    gradient = len(outs) == 1 and not shapes[outs[0]]
+    return named, tuple(shapes[o] for o in outs), labelled, tuple(cuts) if gradient else None
 
 
 def labels(result: Any) -> tuple[list[str], list[str]]:
@@ -60,15 +78,9 @@ def _finite(found: np.ndarray, what: str, warnings: list[AdcliWarning]) -> None:
         raise AdcliError("nonfinite", f"an entry of the {what} is not finite", warnings=warnings)
 
 
-def split(flat: np.ndarray, problem: Any) -> dict[str, Any]:
-    """A Jacobian row (a gradient) cut into one array per wrt variable, each in its shape."""
-    shapes, out, start = shapes_of(problem.tape), {}, 0
-    for k, name in enumerate(problem.wrt):
-        n = math.prod(shapes[k])
-        piece = flat[start : start + n]
-        out[name] = piece.reshape(shapes[k]) if shapes[k] else float(piece[0])
-        start += n
-    return out
+def split(flat: np.ndarray, cuts: Any) -> dict[str, Any]:
+    """A Jacobian row (a gradient) cut into one array per wrt variable, each in its shape (_layout's cuts)."""
+    return {name: flat[a:b].reshape(shape) if shape else float(flat[a]) for name, a, b, shape in cuts}
 
 
 def _input(value: Any) -> Any:
@@ -119,7 +131,7 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
         result.cotangent = [np.asarray(c) for c in cot]
         result.vjp = arrays.vjp(tape, partials, cot, len(problem.wrt), kept)
     else:
-        counted = outs, ins = arrays.sizes(tape, len(problem.wrt))
+        counted = outs, ins = steps.sizes = steps.sizes or arrays.sizes(tape, len(problem.wrt))
         mode = choose(mode, sum(ins), sum(outs))
         if mode == "forward":
             found = arrays.forward_jacobian(tape, partials, len(problem.wrt))

@@ -31,10 +31,11 @@ Back = Callable[[list[Any], Any, Any], None]  # (adjoints, the slot's linearisat
 class Plan:
     """The steps of one tape and one set of active slots (one wrt), bound to one workspace's arrays."""
 
-    __slots__ = ("active", "back", "constants", "kept", "partial_steps", "steps", "tape")
+    __slots__ = ("active", "back", "constants", "kept", "partial_steps", "sizes", "steps", "tape")
 
     def __init__(self, tape: Tape, active: Sequence[bool], workspace: Workspace) -> None:
         self.tape, self.active = tape, active
+        self.sizes: Any = None  # the Jacobian's (outputs' entries, wrt entries), once a call has found them
         self.constants = [np.float64(tape.nodes[s].payload) for s in range(tape.n_inputs, tape.first_op)]
         self.steps = [(s, _value_step(tape, s, active, workspace)) for s in range(tape.first_op, len(tape.nodes))]
         self.partial_steps = [(s, _partial_step(tape, s, active)) for s in range(tape.first_op, len(tape.nodes))]
