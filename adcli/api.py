@@ -331,7 +331,8 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     with `each_point`, a point where the computation fails gets its own error and the others their answers.
     """
     remembered = None  # the API's repeated calls: same text, same names and shapes (adcli.reuse)
-    if parsed is None and isinstance(at, Mapping) and not defaults and combine == "grid" and not each_point:
+    mapping = type(at) is dict or isinstance(at, Mapping)  # a dict without the ABC's check (a training loop's µs)
+    if parsed is None and mapping and not defaults and combine == "grid" and not each_point:
         remembered = _reuse().key(text, at, wrt, strict) if seed is None else None
     template = None if remembered is None else _reuse().recall(remembered)
     if template is not None:
@@ -707,6 +708,8 @@ def _sweeps(problem, vals, partials, mode, direction, cotangent, warnings) -> Re
 
 
 def _point(at: PointLike, kwargs: Mapping[str, float]) -> PointLike:
+    if at is None:  # `adcli.gradient(text, x=…)`: the call's own keyword dict, made for this call
+        return kwargs or None
     if kwargs:
         merged = dict(at) if isinstance(at, Mapping) else {}
         if at is not None and not isinstance(at, Mapping):

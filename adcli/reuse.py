@@ -42,7 +42,7 @@ _lock = threading.Lock()
 
 def key(text: str, at: Any, wrt: Sequence[str] | None, strict: bool) -> tuple | None:
     """The key of a call whose point is a mapping of numbers and arrays; None where it is not remembered."""
-    if not isinstance(at, Mapping) or len(text) > MAX_TEXT:
+    if not (type(at) is dict or isinstance(at, Mapping)) or len(text) > MAX_TEXT:  # a dict: no ABC check
         return None
     try:
         structure = tuple([(str(k), v.shape if type(v) is np.ndarray else np.shape(v)) for k, v in at.items()])
