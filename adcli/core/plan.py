@@ -1,4 +1,4 @@
-"""A tape's primal sweep and partials on arrays, compiled once into prebound steps for repeated calls.
+"""A tape's primal sweep, partials and adjoint sweep on arrays, compiled once into prebound steps for repeated calls.
 
 Why: the API's repeated gradient (a training loop) ran the generic sweeps, which decide for every slot on
 every call what the tape's shapes already decided — structural or elementwise, fused or not, which
@@ -7,7 +7,9 @@ gradient of the network loss at h = 64 (issue 12). A plan decides once: each slo
 its function, argument slots, payload and output array bound. Only slots that need nothing checked take
 such a step (structural ones without kink checks, tanh's fused pass, ufuncs without a domain or kinks);
 the others run the generic slot (shaped.slot_value, shaped.slot_partials), so every number, warning and
-error is the generic sweep's. A plan lives in a workspace (whose arrays its steps write into), which one
+error is the generic sweep's. The adjoint sweep's steps do shaped.linear_adjoints' and _elementwise's
+work with the slot's VJP rule, argument slots and shapes bound (tests/core/test_plan.py: the same
+adjoints bit for bit). A plan lives in a workspace (whose arrays its steps write into), which one
 call at a time holds (core/workspace.py).
 """
 
