@@ -21,7 +21,7 @@ from adcli.core.graph import Node, make, topo_order, variables
 from adcli.core.primitives import TABLE
 from adcli.core.printing import to_latex, to_text
 from adcli.modes.symbolic.matrix.shapes import SYMBOLS, MismatchError, Shape, Shapes, show
-from adcli.modes.symbolic.matrix.sweep import Jacobian, evaluate, jacobian, reverse_gradient
+from adcli.modes.symbolic.matrix.sweep import Jacobian, evaluate, jacobian, laid_out, reverse_gradient
 
 AGREE = 1e-8  # relative: the printed derivative against reverse mode at the point (they agree to ~1e-15)
 _SIZE = re.compile(r"[A-Za-wyzA-Z_][A-Za-wyz0-9_]*|[0-9]+")  # a size's name has no x: nxn is n by n
@@ -220,6 +220,10 @@ def _values(parsed: Any, names: Sequence[str], point: Mapping[str, Any], found: 
     got = evaluate([*parsed.outputs, *[n for row in found.rows for n in row]], values)
     outputs, entries = got[: len(parsed.outputs)], got[len(parsed.outputs) :]
     width = len(names)
+    for r, (name, i) in enumerate(zip(found.names, found.sources, strict=True)):  # a zero is the scalar 0
+        row = () if name is not None or np.ndim(outputs[i]) == 0 else (int(np.size(outputs[i])),)
+        for k in range(width):
+            entries[r * width + k] = laid_out(entries[r * width + k], (*row, *np.shape(values[names[k]])))
     for r, (name, i) in enumerate(zip(found.names, found.sources, strict=True)):
         if name is not None or np.shape(outputs[i]) != ():
             continue

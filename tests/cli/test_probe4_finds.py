@@ -31,3 +31,37 @@ def test_logsumexp_hessian_at_large_entries(adcli: Run, mode: str) -> None:
     record = json.loads(out)
     assert np.allclose(record["hessian"], [[0.25, -0.25], [-0.25, 0.25]], rtol=1e-15, atol=0)
     assert record["gradient"] == pytest.approx([0.5, 0.5], rel=1e-15)
+
+
+def test_symbolic_jacobian_of_a_constant_in_a_vector_has_its_columns(adcli: Run) -> None:
+    """x^0 is 1 for every x, so ∂(x^0*A)/∂x is zero, but its symbolic Jacobian (the scalar 0) filled one
+    column for x's two: a 4×5 Jacobian whose A-columns were shifted left under x's labels. By hand:
+    ∂(x^0*A)[i, j]/∂x = 0, ∂(x^0*A)[i, j]/∂A[k, l] = δik δjl."""
+    code, out, err = adcli("jac", "x^0*A", "--at", "x=[1,2],A=[[1,2],[3,4]]", "--mode", "symbolic", "--format", "json")
+    assert code == 0, out + err
+    assert np.array_equal(json.loads(out)["jacobian"], np.hstack([np.zeros((4, 2)), np.eye(4)]))
+
+
+@pytest.mark.parametrize("command", [("grad", "--mode", "symbolic"), ("hess", "--mode", "symbolic")])
+def test_symbolic_zero_gradient_of_a_vector_is_a_vector(adcli: Run, command: tuple[str, ...]) -> None:
+    """grad --mode symbolic of sum(x^0*y) was an internal_error (a scalar 0 reshaped to x's shape).
+    f = sum(y): ∂f/∂x = [0, 0], ∂f/∂y = [1, 1]; with y² instead, the Hessian is diag(0, 0, 2, 2)."""
+    text = "sum(x^0*y)" if command[0] == "grad" else "sum(x^0*y^2)"
+    code, out, err = adcli(command[0], text, "--at", "x=[1,2],y=[3,4]", *command[1:], "--format", "json")
+    assert code == 0, out + err
+    record = json.loads(out)
+    if command[0] == "grad":
+        assert record["gradient"] == {"x": [0.0, 0.0], "y": [1.0, 1.0]}
+    else:
+        assert np.array_equal(record["hessian"], np.diag([0.0, 0.0, 2.0, 2.0]))
+
+
+def test_diff_at_a_point_gives_a_zero_derivative_in_its_layout(adcli: Run) -> None:
+    """diff of sum(x^0) --at was an internal_error ('disagrees with reverse mode': 0 against [0, 0]), and the
+    Jacobian of x^0 + y by x printed [0, 0] for the 2×2 zero matrix (the stack of two scalar zeros)."""
+    code, out, err = adcli("diff", "sum(x^0*y), x^0 + y", "--at", "x=[1,2],y=[3,4]", "--format", "json")
+    assert code == 0, out + err
+    record = json.loads(out)
+    assert record["values"][0] == [[0.0, 0.0], [1.0, 1.0]]
+    assert record["values"][1] == [np.zeros((2, 2)).tolist(), np.eye(2).tolist()]
+    assert record["derivatives"][1][0] == "0"

@@ -165,7 +165,8 @@ def _entries(i: int, output: Node, shape: tuple, wrt: Sequence[str], shapes: Sha
     orders = [len(shape) + len(shapes(make("var", payload=name))) for name in wrt]
     if max(orders, default=0) <= 2:
         algebra = Algebra(shapes)
-        stacked = [presented(algebra.simplify(make("stack", [g[k] for g in grads]))) for k in range(len(wrt))]
+        variables = [shapes(make("var", payload=name)) for name in wrt]
+        stacked = [presented(algebra.simplify(_stacked([g[k] for g in grads], variables[k]))) for k in range(len(wrt))]
         result.rows.append(stacked)
         result.names.append(None)
         result.sources.append(i)
@@ -180,6 +181,31 @@ def _entries(i: int, output: Node, shape: tuple, wrt: Sequence[str], shapes: Sha
         result.rows.append(g)
         result.names.append(f"({text})[{', '.join(map(str, idx))}]")
         result.sources.append(i)
+
+
+def _stacked(parts: list[Node], shape: tuple) -> Node:
+    """The Jacobian's rows stacked: each entry's gradient by a variable of this shape. A zero gradient is the
+    scalar 0 whatever the variable's shape, so stacked as it was, d(x^0 + y)/dx printed [0, 0] for the 2×2
+    zero; all zero, the Jacobian is 0 (evaluated in its layout's shape); else each 0 is its zero array."""
+    zero = const(0)
+    if shape == () or all(p is zero for p in parts):
+        return zero if shape != () else make("stack", parts)
+    filler = zero
+    for n in reversed(shape):
+        filler = make("stack", [filler] * int(n))
+    return make("stack", [filler if p is zero else p for p in parts])
+
+
+def laid_out(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A derivative's value in its layout's shape: a symbolic zero is the scalar 0 for every shape."""
+    value = np.asarray(value, dtype=float)
+    return np.broadcast_to(value, shape) if value.ndim == 0 else value
+
+
+def _block(value: Any, entries: int, size: int) -> np.ndarray:
+    """One variable's columns of the Jacobian, entries × size (its rows: the output's entries)."""
+    flat = np.ravel(value) if np.size(value) == entries * size else laid_out(value, (entries * size,))
+    return np.reshape(flat, (entries, size))
 
 
 # ---- numbers: the derivative at a point, and reverse mode's for comparison ------------------------------
@@ -229,7 +255,8 @@ def jacobian_values(
     rows = []
     for r, (name, source) in enumerate(zip(found.names, found.sources, strict=True)):
         entries = 1 if name is not None else int(np.prod(shapes(outputs[source]), dtype=int))
-        blocks = [np.reshape(values[r * len(wrt) + k], (entries, -1)) for k in range(len(wrt))]
+        sizes = [int(np.prod(np.shape(point[w]), dtype=int)) for w in wrt]
+        blocks = [_block(values[r * len(wrt) + k], entries, sizes[k]) for k in range(len(wrt))]
         rows.append(np.concatenate(blocks, axis=1) if blocks else np.zeros((entries, 0)))
     operations = sum(1 for n in topo_order(flat) if n.args)
     return np.concatenate(rows, axis=0), operations
