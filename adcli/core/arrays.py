@@ -114,8 +114,13 @@ def _stack_shape(shapes: Sequence[Shape], payload: Any) -> Shape:
     return (len(shapes), *shapes[0])
 
 
+def _entry(v: Any) -> Any:
+    """A literal's item as a float array; a dual (hess --mode forward-over-forward) as it is: np.stack takes it."""
+    return np.asarray(v, dtype=float) if isinstance(v, (int, float, np.ndarray, np.generic)) else v
+
+
 STACK = Rules(
-    lambda *a: np.stack([np.asarray(v, dtype=float) for v in a[:-1]]),
+    lambda *a: np.stack([_entry(v) for v in a[:-1]]),
     _stack_shape,
     lambda a, o, t, p: np.stack([_zero(ti, ai) for ti, ai in zip(t, a, strict=True)]),
     lambda a, o, g, need, p: tuple(g[i] if n else None for i, n in enumerate(need)),

@@ -72,6 +72,13 @@ def _bilinear(func: Callable[..., Any]) -> Callable[..., Any]:
     return rule
 
 
+def _stack(items: Sequence[Any], axis: int = 0) -> Any:
+    """An array literal with duals among its items (forward-over-forward): values and tangents stacked apart."""
+    parts = [_parts(item) for item in items]
+    tangents = [np.zeros(np.shape(v)) if t is None else t for v, t in parts]
+    return _dual(np.stack([v for v, _ in parts], axis=axis), np.stack(tangents, axis=axis))
+
+
 def _inv(x: Any) -> Any:
     inverse = np.linalg.inv(x.value)
     return _dual(inverse, -inverse @ x.tangent @ inverse)
@@ -89,12 +96,14 @@ FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.outer: _bilinear(np.outer),
     np.dot: _bilinear(np.dot),
     np.linalg.inv: _inv,
+    np.stack: _stack,
 }
 UFUNCS: dict[Any, Callable[..., Any]] = {
     np.add: lambda a, b: a + b if isinstance(a, Dual) else b.__radd__(a),
     np.subtract: lambda a, b: a - b if isinstance(a, Dual) else b.__rsub__(a),
     np.multiply: lambda a, b: a * b if isinstance(a, Dual) else b.__rmul__(a),
     np.true_divide: lambda a, b: a / b if isinstance(a, Dual) else b.__rtruediv__(a),
+    np.power: lambda a, b: a**b if isinstance(a, Dual) else b.__rpow__(a),
     np.negative: lambda a: -a,
     np.matmul: _bilinear(np.matmul),
     np.exp: _lifted("exp"),

@@ -65,3 +65,27 @@ def test_diff_at_a_point_gives_a_zero_derivative_in_its_layout(adcli: Run) -> No
     assert record["values"][0] == [[0.0, 0.0], [1.0, 1.0]]
     assert record["values"][1] == [np.zeros((2, 2)).tolist(), np.eye(2).tolist()]
     assert record["derivatives"][1][0] == "0"
+
+
+@pytest.mark.parametrize("mode", ["auto", "forward-over-reverse", "forward-over-forward"])
+def test_hessian_of_a_power_of_two_arrays(adcli: Run, mode: str) -> None:
+    """sum(x^y) with x and y arrays: 'needs numpy's power on duals' (a usage_error, in the default mode too).
+    By hand, f = Σ xᵢ^yᵢ: ∂²/∂xᵢ² = yᵢ(yᵢ-1)xᵢ^(yᵢ-2), ∂²/∂yᵢ² = xᵢ^yᵢ·ln²xᵢ, ∂²/∂xᵢ∂yᵢ = xᵢ^(yᵢ-1)(1 + yᵢ ln xᵢ)."""
+    code, out, err = adcli("hess", "sum(x^y)", "--at", "x=[2,0.5],y=[1,2]", "--mode", mode, "--format", "json")
+    assert code == 0, out + err
+    ln2 = np.log(2.0)
+    want = np.zeros((4, 4))
+    want[1, 1] = 2.0
+    want[2, 2], want[3, 3] = 2 * ln2**2, 0.25 * ln2**2
+    want[0, 2] = want[2, 0] = 1 + ln2
+    want[1, 3] = want[3, 1] = 0.5 * (1 - 2 * ln2)
+    assert np.allclose(json.loads(out)["hessian"], want, rtol=1e-14, atol=1e-15)
+
+
+def test_forward_over_forward_hessian_through_an_array_literal(adcli: Run) -> None:
+    """An array literal of variables' entries ('needs numpy's stack on duals' in forward-over-forward).
+    sum([x1, x0²·x1, 3]) = x1 + x0²x1: H = [[2x1, 2x0], [2x0, 0]] = [[-3, 1], [1, 0]] at (0.5, -1.5)."""
+    text = "sum([x[1], x[0]^2*x[1], 3])"
+    code, out, err = adcli("hess", text, "--at", "x=[0.5,-1.5]", "--mode", "forward-over-forward", "--format", "json")
+    assert code == 0, out + err
+    assert json.loads(out)["hessian"] == [[-3.0, 1.0], [1.0, 0.0]]
