@@ -126,8 +126,64 @@ def vjp(
     return [np.zeros(shapes[k]) if adj[k] is None else np.array(adj[k], float) for k in range(wrt)]
 
 
+SHRINK = 2.0**-6  # a stencil that left the domain (asin at 0.999999): steps this much smaller, a few times
+TRIES = 4
+
+
+ROUNDING = 4 * float(np.finfo(float).eps)  # the values' rounding, carried through the differences by 1/h
+
+
+def _central(f: Any, inputs: Sequence[Any], k: int, e: int, h: float) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Central differences in entry e of input k with steps h and h/2 (powers of 2: x ± h is exact),
+    Richardson-combined; their difference (truncation) and the values' rounding over the step (noise)."""
+    h = 2.0 ** round(np.log2(h))
+    base = np.asarray(inputs[k], dtype=float)
+    x0 = float(base.flat[e]) if base.ndim else float(base)
+    d, noise = [], 0.0
+    for step in (h, h / 2):
+        pair = []
+        for sign in (1, -1):
+            moved = list(inputs)
+            bumped = np.array(base, dtype=float)
+            if bumped.ndim:
+                bumped.flat[e] = x0 + sign * step
+            else:
+                bumped = np.float64(x0 + sign * step)
+            moved[k] = bumped
+            pair.append(f(moved))
+        d.append((pair[0] - pair[1]) / (2 * step))
+        noise = np.maximum(noise, ROUNDING * (np.abs(pair[0]) + np.abs(pair[1])) / step)
+    return (4 * d[1] - d[0]) / 3, np.abs(d[1] - d[0]) / 3, noise
+
+
+def _settled(f: Any, inputs: Sequence[Any], k: int, e: int, h: float) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """The central difference of the smallest error among steps h, h/64, … (and the tries it took): a stencil
+    that leaves the domain (asin of an entry 1e-6 below 1: a domain_error) or whose estimate has not settled
+    (1/(x - 1) at x = 1 + 1e-6: h jumped over the pole, +1.5e11 for -1e12) is tried again with steps 64 times
+    smaller, as the scalar mode and the numeric Hessian do, until the truncation is below 1e-8 relative or
+    below the rounding noise."""
+    best: tuple[np.ndarray, np.ndarray] | None = None
+    for attempt in range(TRIES):
+        try:
+            column, truncation, noise = _central(f, inputs, k, e, h * SHRINK**attempt)
+            error = truncation + noise
+        except AdcliError as exc:
+            if exc.kind not in ("domain_error", "nonfinite") or (best is None and attempt == TRIES - 1):
+                raise
+            if best is not None:
+                break
+            continue
+        if best is None or float(error.max(initial=0)) < float(best[1].max(initial=0)):
+            best = (column, error)
+        if np.all(truncation <= np.maximum(noise, 1e-8 * np.abs(column))):
+            break  # settled, or the rounding already dominates: smaller steps would only add to it
+    assert best is not None
+    return best, attempt + 1
+
+
 def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:
-    """Central differences with steps h and h/2 per entry, Richardson-combined; error = their difference."""
+    """Central differences with steps h and h/2 per entry, Richardson-combined; error = their difference
+    (smaller steps where that has not settled: _settled)."""
     shapes = tape.shapes
     assert shapes is not None
     outs, ins = sizes(tape, wrt)
@@ -145,23 +201,11 @@ def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:
             base = np.asarray(inputs[k], dtype=float)
             for e in range(ins[k]):
                 x0 = float(base.flat[e]) if base.ndim else float(base)
-                h = np.cbrt(np.finfo(float).eps) * max(1.0, abs(x0))
-                d = []
-                for step in (h, h / 2):
-                    pair = []
-                    for sign in (1, -1):
-                        moved = list(inputs)
-                        bumped = np.array(base, dtype=float)
-                        if bumped.ndim:
-                            bumped.flat[e] = x0 + sign * step
-                        else:
-                            bumped = np.float64(x0 + sign * step)
-                        moved[k] = bumped
-                        pair.append(f(moved))
-                    d.append((pair[0] - pair[1]) / (2 * step))
-                nfev += 4
-                columns.append((4 * d[1] - d[0]) / 3)
-                errors.append(np.abs(d[1] - d[0]) / 3)
+                h = float(np.cbrt(np.finfo(float).eps) * max(1.0, abs(x0)))
+                best, used = _settled(f, inputs, k, e, h)
+                nfev += 4 * used
+                columns.append(best[0])
+                errors.append(best[1])
     n = sum(outs)
     matrix = np.array(columns).T if columns else np.zeros((n, 0))
     error = np.array(errors).T if errors else np.zeros((n, 0))

@@ -89,3 +89,28 @@ def test_forward_over_forward_hessian_through_an_array_literal(adcli: Run) -> No
     code, out, err = adcli("hess", text, "--at", "x=[0.5,-1.5]", "--mode", "forward-over-forward", "--format", "json")
     assert code == 0, out + err
     assert json.loads(out)["hessian"] == [[-3.0, 1.0], [1.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "want"),
+    [
+        # asin' = 1/sqrt(1 - x²): the fixed step 6e-6 left the domain (a domain_error) 1e-6 below the edge
+        ("sum(asin(x))", "x=[0.999999,0.5]", [1 / np.sqrt((1 - 0.999999) * (1 + 0.999999)), 1 / np.sqrt(0.75)]),
+        # (1/(x - 1))' = -1/(x - 1)²: the step jumped over the pole (+1.5e11 for -1e12, no warning); the second
+        # entry's difference is swamped by the first's 1e6 (it was 1e-5 off with an error estimate of 0)
+        ("sum(1/(x-1))", "x=[1.000001,4]", [-1 / (1.000001 - 1) ** 2, -1 / 9]),
+        # exp(700) + exp(1): exp(1) is below an ulp of the sum, so its difference is 0 (with an estimate of 0)
+        ("sum(exp(x))", "x=[700,1]", [np.exp(700), np.e]),
+    ],
+)
+def test_numeric_array_gradient_error_estimates_hold(adcli: Run, text: str, point: str, want: list[float]) -> None:
+    """Array numeric mode: every entry within its own error estimate (with 'inaccurate' where that is large)."""
+    code, out, err = adcli("grad", text, "--at", point, "--mode", "numeric", "--format", "json")
+    assert code == 0, out + err
+    record = json.loads(out)
+    got, estimate = np.array(record["gradient"]["x"]), np.array(record["error_estimate"][0])
+    assert np.all(np.abs(got - want) <= estimate + 1e-12 * np.abs(want)), (got, estimate)
+    large = np.any(estimate > 1e-5 * np.maximum(1.0, np.abs(got)))
+    assert large == any(w["kind"] == "inaccurate" for w in record["warnings"])
+    if text.startswith("sum(asin"):
+        assert got == pytest.approx(want, rel=1e-8) and not large
