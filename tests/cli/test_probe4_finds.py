@@ -114,3 +114,21 @@ def test_numeric_array_gradient_error_estimates_hold(adcli: Run, text: str, poin
     assert large == any(w["kind"] == "inaccurate" for w in record["warnings"])
     if text.startswith("sum(asin"):
         assert got == pytest.approx(want, rel=1e-8) and not large
+
+
+def test_numeric_array_hessian_settles_at_large_entries(adcli: Run) -> None:
+    """hess --mode numeric of logsumexp at x = [300, 299, -5]: steps from size/8 = 32 spanned all of its
+    curvature; the mixed entry came out -0.034 for -0.197 with an estimate of ±0.019. H = diag(p) - p pᵀ,
+    p = softmax(x) (mpmath at 30 digits)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 30
+    x = [300, 299, -5]
+    e = [mpmath.exp(v - 300) for v in x]
+    p = [float(v / sum(e)) for v in e]
+    want = np.diag(p) - np.outer(p, p)
+    code, out, err = adcli("hess", "logsumexp(x)", "--at", "x=[300,299,-5]", "--mode", "numeric", "--format", "json")
+    assert code == 0, out + err
+    record = json.loads(out)
+    got, estimate = np.array(record["hessian"]), np.array(record["error_estimate"])
+    assert np.allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert np.all(np.abs(got - want) <= estimate + 1e-12)
