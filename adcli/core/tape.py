@@ -492,7 +492,7 @@ def constant_value(
         line, column = (positions or {}).get(node, (None, None))
         raise AdcliError(
             "usage_error",
-            f"a point's value must be a number or constant expression, not one with {names[0]}",
+            f"a point's value must be a number or constant expression, not one with the variable {names[0]}",
             line=line,
             column=column,
             source=source,

@@ -132,3 +132,12 @@ def test_numeric_array_hessian_settles_at_large_entries(adcli: Run) -> None:
     got, estimate = np.array(record["hessian"]), np.array(record["error_estimate"])
     assert np.allclose(got, want, rtol=1e-6, atol=1e-7)
     assert np.all(np.abs(got - want) <= estimate + 1e-12)
+
+
+def test_an_index_with_a_variable_names_it_as_one(adcli: Run) -> None:
+    """x[a] said 'an index must be a number or constant expression, not one with a' (a: the variable)."""
+    code, out, _ = adcli("grad", "sum(x[a])", "--at", "x=[1,2],a=1", "--format", "json")
+    assert code == 2
+    error = json.loads(out)["error"]
+    assert error["kind"] == "syntax_error" and error["message"].endswith("not one with the variable a")
+    assert (error["line"], error["column"]) == (1, 7)
