@@ -300,8 +300,10 @@ def _against_reverse(node: Node, reference: Node, point: dict[str, float], order
     derivative of reference of order - 1 (reference: node, or an equal expression without cancellation)."""
     names = variables([node, reference])
     assume(names)
-    # not where squares underflow (subnormal and zero results round differently in different formulas)
-    assume(all(point[n] == 0 or abs(point[n]) > 1e-100 for n in names))
+    # not where squares underflow (subnormal and zero results round differently in different formulas), nor
+    # where a partial underflows to 0 while the chain multiplies it by a huge one: atan2(y, (1/y)^3) at
+    # y = 6.8e-49 has ∂/∂x = -y/(x² + y²) = -7e-338 → 0, and reverse mode (as any float64 AD) gives y³, not 4y³
+    assume(all(point[n] == 0 or abs(point[n]) > 1e-20 for n in names))
     wrt = names[0]
     table = derivative_table([node], [wrt], order, Simplifier(topo_order([node])))  # first, as `adcli diff` does
     rule = _rule_derivative(reference, wrt, order - 1)
