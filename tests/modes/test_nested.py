@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from strategies import expressions, points
 
@@ -16,7 +16,7 @@ from adcli import api
 from adcli.commands.hessian import hessian
 from adcli.commands.taylor import taylor
 from adcli.core.errors import AdcliError
-from adcli.core.graph import Node, variables
+from adcli.core.graph import Node, make, var, variables
 from adcli.core.printing import to_text
 from adcli.modes.nested import Dual
 
@@ -40,17 +40,20 @@ def _run(fn, *args):  # noqa: ANN001, ANN202 - a draw outside a domain, at a kin
 
 
 @given(expressions, points)
+@example(make("hypot", (var("z"), var("z"))), {"x": 0.0, "y": 0.0, "z": 1e-10, "θ": 0.0, "x_1": 0.0})
 def test_the_three_ways_to_a_hessian_agree(expr: Node, point: dict[str, float]) -> None:
     problem = _problem(expr, point)
-    runs = [
-        np.array(_run(hessian, problem, m).hessian)
-        for m in ("forward-over-reverse", "forward-over-forward", "symbolic")
-    ]
+    found = [_run(hessian, problem, m) for m in ("forward-over-reverse", "forward-over-forward", "symbolic")]
+    runs = [np.array(f.hessian) for f in found]
     scale = max(float(np.abs(r).max(initial=0.0)) for r in runs)
     assume(math.isfinite(scale) and scale < 1e12)
+    # terms the modes add up can be far larger than their sum: hypot(z, z) at z = 1e-10 has second partials
+    # of 3.5e9 that cancel to 0, and every mode's rounding is ~1e-6 there; their size is about |gradient|/|z|
+    smallest = min((abs(v) for v in problem.point.values() if v), default=1.0)
+    terms = float(np.abs(np.array(found[0].gradient)).max(initial=0.0)) / min(smallest, 1.0)
     for r in runs:
-        assert np.allclose(r, r.T, rtol=0, atol=1e-12 * scale + 1e-300)
-        assert np.allclose(r, runs[0], rtol=0, atol=1e-9 * scale + 1e-12), (to_text(expr), runs)
+        assert np.allclose(r, r.T, rtol=0, atol=1e-12 * scale + 1e-14 * terms + 1e-300)
+        assert np.allclose(r, runs[0], rtol=0, atol=1e-9 * scale + 1e-14 * terms + 1e-12), (to_text(expr), runs)
 
 
 @given(expressions, points, st.lists(st.floats(-2, 2), min_size=5, max_size=5))
