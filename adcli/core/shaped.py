@@ -25,6 +25,9 @@ from adcli.core.workspace import Workspace
 
 #: largest array a rule may produce (8 bytes an entry): past it, limit_exceeded before allocating
 MAX_ELEMENTS = 50_000_000
+#: most axes a value may have: numpy's own limit is 64 and a Jacobian or a broadcast may add axes, so a
+#: literal nested deeper ([[[…x…]]], 65 levels were an internal_error, 10⁵ levels a quadratic hang) is refused
+MAX_RANK = 32
 
 
 class Linear:
@@ -63,6 +66,9 @@ def infer_shapes(tape: Tape, inputs: Sequence[tuple[int, ...]]) -> list[tuple[in
                 shapes[s] = arrays.broadcast(*got)
         except arrays.ShapeMismatchError as exc:
             raise tape.error("shape_error", f"{_operator(tape, s)} in {tape.text(s)}: {exc}", s) from None
+        if len(shapes[s]) > MAX_RANK:
+            message = f"{tape.text(s)} would have {len(shapes[s])} axes; the limit is {MAX_RANK}"
+            raise tape.error("limit_exceeded", message, s)
         size = math.prod(shapes[s])  # Python ints: no overflow
         if size > MAX_ELEMENTS:
             message = f"{tape.text(s)} would have {size:,} entries; the limit is {MAX_ELEMENTS:,}"

@@ -20,6 +20,7 @@ LIMIT = 30.0  # seconds; the fixed versions take about 1 s each here, the old on
 NEST_ABS = "abs(" * 8_000 + "x" + ")" * 8_000  # 4,000 deep took 22.6 s (quadratic kink messages)
 NEST_MAX = "max(x, " * 30_000 + "x" + ")" * 30_000  # every max a tie at 0.5: a warning each
 LONG_NAME = "a" * 900_000  # the hint tried every prefix of the name: 27 s at 400,000, past 60 s at 900,000
+NEST_LITERAL = "[" * 100_000 + "x" + "]" * 100_000  # shapes of 10⁵ axes: past 60 s and 11 GB (quadratic)
 
 CASES = {
     "power of a huge negative exponent": (["diff", "x + 2^(-1e308)"], None, 0),
@@ -35,6 +36,7 @@ CASES = {
     "order 12 of x^x": (["diff", "x^x", "--order", "12"], None, 2),
     "an endless line": (["grad", "-f", "/dev/zero", "--at", "x=1"], None, 2),
     "an endless points file": (["grad", "x*y", "--points", "/dev/zero"], None, 2),
+    "a literal 100,000 brackets deep": (["grad", "-f", "{file}", "--at", "x=1"], NEST_LITERAL, 2),
 }
 
 
