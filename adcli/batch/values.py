@@ -10,6 +10,7 @@ array literals, sets of values and spans).
 from __future__ import annotations
 
 import re
+import tokenize
 import warnings
 
 import numpy as np
@@ -97,7 +98,7 @@ def load(name: str, path: str) -> np.ndarray:
     lower = path.lower()
     try:
         if lower.endswith(".npy"):
-            value = np.load(path, allow_pickle=False, mmap_mode="r")
+            value = _npy(name, path)
             if value.dtype.kind not in "biuf":
                 raise AdcliError("usage_error", f"{name}=@{path}: dtype {value.dtype} is not numbers")
             if value.size > MAX_ENTRIES:
@@ -126,6 +127,20 @@ def load(name: str, path: str) -> np.ndarray:
         raise AdcliError("usage_error", f"{name}=@{path}: shape {value.shape}: adcli takes vectors and matrices")
     if not np.all(np.isfinite(value)):
         raise AdcliError("usage_error", f"{name}=@{path}: holds a value that is not finite")
+    return value
+
+
+def _npy(name: str, path: str) -> np.ndarray:
+    """np.load of a .npy file, never unpickled; an .npz archive (np.load's other answer) or a header numpy cannot
+    read (its tokenizer's TokenError, not a ValueError: an internal_error before) is refused as not an array."""
+    try:
+        value = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (SyntaxError, tokenize.TokenError, EOFError) as exc:
+        what = type(exc).__name__
+        raise AdcliError("usage_error", f"{name}=@{path}: not a .npy file numpy can read ({what})") from None
+    if not isinstance(value, np.ndarray):  # an .npz archive named .npy: np.load gives its NpzFile
+        getattr(value, "close", lambda: None)()
+        raise AdcliError("usage_error", f"{name}=@{path}: an .npz archive, not one array: save it with np.save")
     return value
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import numpy as np
 from conftest import Run
 
 
@@ -37,3 +39,23 @@ def _nested_list(depth: int, inner: list) -> list:
     for _ in range(depth):
         inner = [inner]
     return inner
+
+
+def test_an_npz_archive_named_npy_is_refused(adcli: Run, tmp_path: Path) -> None:
+    """np.load gives an NpzFile for an archive whatever the name: it had no .dtype (an internal_error)."""
+    np.savez(tmp_path / "a.npz", a=np.arange(3.0))
+    (tmp_path / "a.npz").rename(tmp_path / "a.npy")
+    code, out, err = adcli("grad", "sum(x)", "--at", f"x=@{tmp_path / 'a.npy'}")
+    assert code == 2
+    assert "error[usage_error]" in err and "an .npz archive, not one array" in err
+    assert "internal_error" not in out + err
+
+
+def test_a_npy_header_numpy_cannot_tokenize_is_refused(adcli: Run, tmp_path: Path) -> None:
+    """A header cut inside its dict: numpy's tokenize raised TokenError, not ValueError (an internal_error)."""
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }\n"
+    (tmp_path / "h.npy").write_bytes(b"\x93NUMPY\x01\x00" + (32).to_bytes(2, "little") + header)  # 32: mid-dict
+    code, out, err = adcli("grad", "sum(x)", "--at", f"x=@{tmp_path / 'h.npy'}")
+    assert code == 2
+    assert "error[usage_error]" in err and "not a .npy file numpy can read" in err
+    assert "internal_error" not in out + err
