@@ -67,10 +67,21 @@ Full = Annotated[
     bool,
     typer.Option("--full", help="Arrays: every entry, not numpy's summary with corners and ….", rich_help_panel=OUTPUT),
 ]
+
+
+def _save_path(value: Any) -> Any:
+    """--save's file: an empty name (`--save ""`, an unset shell variable) was skipped silently, exit 0."""
+    if isinstance(value, str) and not value.strip():
+        raise typer.BadParameter("give a file name, such as out.npz")
+    return value
+
+
 Save = Annotated[
     str | None,
     typer.Option(
         "--save",
+        parser=_save_path,
+        metavar="<str>",
         help="Write the numbers to FILE.npz (arrays: the value and each gradient; points: csv's columns).",
         rich_help_panel=OUTPUT,
     ),

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import Run
 
 
@@ -59,3 +60,11 @@ def test_a_npy_header_numpy_cannot_tokenize_is_refused(adcli: Run, tmp_path: Pat
     assert code == 2
     assert "error[usage_error]" in err and "not a .npy file numpy can read" in err
     assert "internal_error" not in out + err
+
+
+@pytest.mark.parametrize("at", ["x=1", "x=0:1:3"])
+def test_an_empty_save_name_is_a_usage_error(adcli: Run, at: str) -> None:
+    """`--save ""` (an unset shell variable) wrote nothing and exited 0 for one problem."""
+    code, _, err = adcli("grad", "x^2", "--at", at, "--save", "")
+    assert code == 2
+    assert "error[usage_error]" in err and "'--save': give a file name" in err
