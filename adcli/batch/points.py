@@ -45,10 +45,9 @@ def _count(b: Binding) -> int:
         return len(b.values)
     start, stop, count = b.values
     said = f"{b.name}={format_number(start)}:{format_number(stop)}:{count:g}"
-    if count != int(count) or count < 1:
-        raise AdcliError("usage_error", f"{said}: the count (the third number) must be a whole number >= 1")
-    if count > 1 and not math.isfinite(stop - start):  # -1e308:1e308: the steps are NaN and Infinity
-        raise AdcliError("usage_error", f"{said}: the width of the span, stop - start, overflows a float")
+    problem = numbers.span_problem(start, stop, count)
+    if problem is not None:
+        raise AdcliError("usage_error", f"{said}: {problem}")
     return int(count)
 
 

@@ -157,21 +157,45 @@ def point_bindings(text: str, seed: int | None = None) -> tuple[list[Binding], b
     if "@" not in text and not any(word in text for word in ("randn", "zeros", "ones", "eye")):
         return parse_point(text), False  # the common case: the language's own point syntax, in one parse
     rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
-    found: list[Binding] = []
-    random = False
+    found: list[tuple[Binding, int]] = []  # each binding with its piece's offset in the text, for carets
+    random, offset = False, 0
     for piece in _pieces(text):
-        generated, loaded = _GENERATED.match(piece), _FILE.match(piece)
-        if generated:
-            name, call, args = generated.groups()
-            found.append(Binding(name, [_generated(name, call, args, rng)], "array"))
-            random = random or call == "randn"
-        elif loaded:
-            found.append(Binding(loaded.group(1), [load(loaded.group(1), loaded.group(2))], "array"))
-        elif piece.strip():
-            found += parse_point(piece)
+        try:
+            made, drawn = _piece(piece, rng)
+        except AdcliError as exc:
+            raise _placed(exc, text, offset, piece) from None
+        found += [(b, offset) for b in made]
+        random = random or drawn
+        offset += len(piece) + 1
     seen: set[str] = set()
-    for b in found:
+    for b, at in found:
         if b.name in seen:
-            raise AdcliError("usage_error", f"{b.name} is given two values in one point")
+            error = AdcliError("usage_error", f"{b.name} is given two values in one point")
+            raise _placed(error, text, at, text[at:])
         seen.add(b.name)
-    return found, random
+    return [b for b, _ in found], random
+
+
+def _piece(piece: str, rng: np.random.Generator) -> tuple[list[Binding], bool]:
+    """One top-level piece of an --at text: a generated array, a file's, or the language's point syntax."""
+    generated, loaded = _GENERATED.match(piece), _FILE.match(piece)
+    if generated:
+        name, call, args = generated.groups()
+        return [Binding(name, [_generated(name, call, args, rng)], "array")], call == "randn"
+    if loaded:
+        return [Binding(loaded.group(1), [load(loaded.group(1), loaded.group(2))], "array")], False
+    return (parse_point(piece) if piece.strip() else []), False
+
+
+def _placed(exc: AdcliError, text: str, offset: int, piece: str) -> AdcliError:
+    """An error of one piece placed in the whole --at text: the piece's own column moved by its offset, or
+    (a file or generator, which has none) a caret at the piece's name; it had no caret, or one under the
+    piece alone (`y=randn(2), x=[1,2` showed `x=[1,2` as if it were the whole point)."""
+    if exc.line == 1 and exc.column is not None and exc.source is not None:
+        exc.column += offset
+    elif exc.line is None:
+        exc.line, exc.column = 1, offset + len(piece) - len(piece.lstrip()) + 1
+    else:
+        return exc
+    exc.source = text
+    return exc

@@ -60,3 +60,13 @@ def read_finite(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{text.strip()} is not a finite number")
     return value
+
+
+def span_problem(start: float, stop: float, count: float) -> str | None:
+    """What is wrong with a span start:stop:count, or None: asked where the span is parsed (a caret at its
+    name, in --at and a text's `at`) and where its values are made (adcli.batch.points, for the API)."""
+    if count != int(count) or count < 1:
+        return "the count (the third number) must be a whole number >= 1"
+    if count > 1 and not math.isfinite(stop - start):  # -1e308:1e308: the steps are NaN and Infinity
+        return "the width of the span, stop - start, overflows a float"
+    return None

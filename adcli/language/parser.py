@@ -18,7 +18,7 @@ from adcli.core import exact, numbers
 from adcli.core.errors import AdcliError, Places
 from adcli.core.graph import Node, const, make, topo_order, topo_order_of, var
 from adcli.core.primitives import CONSTANTS, FUNCTIONS, TABLE
-from adcli.core.printing import to_text
+from adcli.core.printing import format_number, to_text
 from adcli.language import functions as defined
 from adcli.language.lalr import Driver, Token
 
@@ -455,6 +455,9 @@ class _Builder:
             values = _sizes(name.value, kind, values, name, self.source)
         elif kind != "value" and any(getattr(v, "ndim", 0) for v in values):
             raise _error("usage_error", f"{name.value}: a set of values holds numbers, not arrays", name, self.source)
+        elif kind == "span" and (problem := numbers.span_problem(*map(float, values))) is not None:
+            said = ":".join(format_number(float(v)) for v in values)
+            raise _error("usage_error", f"{name.value}={said}: {problem}", name, self.source)
         return Binding(name.value, values, kind, name.line, name.column)
 
     def generated(self, children: list) -> tuple[str, list[Node]]:

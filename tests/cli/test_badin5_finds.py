@@ -68,3 +68,30 @@ def test_an_empty_save_name_is_a_usage_error(adcli: Run, at: str) -> None:
     code, _, err = adcli("grad", "x^2", "--at", at, "--save", "")
     assert code == 2
     assert "error[usage_error]" in err and "'--save': give a file name" in err
+
+
+def _caret_column(err: str) -> int:
+    """The 1-based column of the caret line's ^ (the last line of a one-problem error)."""
+    return err.rstrip("\n").splitlines()[-1].index("^") + 1
+
+
+@pytest.mark.parametrize(
+    ("at", "column", "said"),
+    [
+        ("y=randn(2),x=[1,2", 18, "'[' not closed"),  # the piece's own caret, moved to its place in the text
+        ("y=randn(2),x=1,x=2", 16, "x is given two values"),  # had no caret at all
+        ("y=1, x=@missing.npy", 6, "x=@missing.npy: no such file"),  # a file: the caret at its name
+        ("y=1, x=zeros(-1)", 6, "give one or two sizes"),  # a generator: the same
+        ("y=randn(2),x=0:1:0", 12, "the count (the third number)"),  # a span's count, checked where it is read
+        ("x=0:1:2.5", 1, "the count (the third number)"),
+    ],
+)
+def test_an_at_error_has_its_place_in_the_whole_at_text(adcli: Run, at: str, column: int, said: str) -> None:
+    """--at pieces beside a generator or a file were parsed alone: the caret was under the piece, not the
+    text; files, generators, names given twice and span counts had no place at all."""
+    code, _, err = adcli("grad", "x*y", "--at", at)
+    assert code == 2
+    assert said in err
+    assert f"1:{column}: error[usage_error]" in err
+    assert err.rstrip("\n").splitlines()[-2] == at
+    assert _caret_column(err) == column
