@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from adcli.core.errors import AdcliError
+from adcli.core.primitives import CONSTANTS, FUNCTIONS
 
 MAX_LINE = 2_000_000  # bytes in one line (syntax.MAX_CHARS characters at most)
 ARG, STDIN = "<arg>", "<stdin>"
@@ -124,13 +125,21 @@ def lines(stream: IO[bytes] | IO[str], name: str) -> Iterator[Item]:
         offset += len(raw) - sum(len(p) + 1 for p in parts)
 
 
-_ASSIGNMENT = re.compile(r"\s*[^\W\d]\w*\s*=")
+_ASSIGNMENT = re.compile(r"\s*([^\W\d]\w*)\s*=")
 
 
 def _assigns_only(text: str) -> bool:
-    """A line whose last statement is `name = …` has no output yet: the program goes on below."""
-    statements = [s for s in text.split("#", 1)[0].split(";") if s.strip()]
-    return bool(statements) and _ASSIGNMENT.match(statements[-1]) is not None
+    """A line whose last statement is `name = …` has no output yet: the program goes on below.
+
+    Only a line that can be a whole assignment: its brackets closed and its name not a function's or a
+    constant's. `a = sin(x` or `log = 1` fails however it goes on, and took the next line's problem into
+    its error (a bad line lost another line's result)."""
+    code = text.split("#", 1)[0]
+    statements = [s for s in code.split(";") if s.strip()]
+    found = _ASSIGNMENT.match(statements[-1]) if statements else None
+    if found is None or found.group(1) in FUNCTIONS or found.group(1) in CONSTANTS:
+        return False
+    return all(code.count(a) == code.count(b) for a, b in ("()", "[]", "{}"))
 
 
 def _joined(pending: list[Item], item: Item | None) -> Item:

@@ -236,3 +236,18 @@ def test_lines_that_end_in_an_assignment_continue_into_the_next() -> None:
 
 def test_a_trailing_assignment_is_its_own_problem_and_fails_alone() -> None:
     assert _texts("x^2\nd = 1\n") == [(1, "x^2"), (2, "d = 1")]
+
+
+def test_an_assignment_that_cannot_be_whole_does_not_take_the_next_line() -> None:
+    """`a = sin(x` (a bracket open) or `log = 1` (a function's name) fails however it goes on: joined to the
+    next line, that line's problem was lost in its error (a bad line lost another's result)."""
+    raw = "log=(\nx\na = sin(x\ncos(x)\nexp = 2\nx^2\nc = x # (\nc*2\n"
+    assert _texts(raw) == [
+        (1, "log=("),
+        (2, "x"),
+        (3, "a = sin(x"),
+        (4, "cos(x)"),
+        (5, "exp = 2"),
+        (6, "x^2"),
+        (7, "c = x # (\nc*2"),
+    ]

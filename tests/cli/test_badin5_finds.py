@@ -95,3 +95,11 @@ def test_an_at_error_has_its_place_in_the_whole_at_text(adcli: Run, at: str, col
     assert f"1:{column}: error[usage_error]" in err
     assert err.rstrip("\n").splitlines()[-2] == at
     assert _caret_column(err) == column
+
+
+def test_a_bad_assignment_line_loses_no_other_line(adcli: Run) -> None:
+    code, out, _ = adcli("grad", "-", "--at", "x=0", "--format", "jsonl", stdin="a = sin(x\ncos(x)\nlog = 1\nx^2\n")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 2
+    assert [r["line"] for r in records] == [1, 2, 3, 4]
+    assert [r["gradient"] for r in records if "error" not in r] == [[-0.0], [0.0]]  # -sin(0), 2*0
