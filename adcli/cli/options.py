@@ -220,11 +220,11 @@ def seed_values(option: str, text: str | None) -> Any:
     if text is None:
         return None
     from adcli import api
-    from adcli.language.parser import parse_point
+    from adcli.batch.values import point_bindings
 
     try:
         if "=" in text:
-            bindings = parse_point(text)
+            bindings, _ = point_bindings(text)  # as --at reads it: x=ones(3) (was the scalar ones-like of 3), @f.npy
             bound = [b.name for b in bindings]
             twice = next((n for n in bound if bound.count(n) > 1), None)
             if twice is not None:

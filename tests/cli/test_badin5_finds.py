@@ -103,3 +103,14 @@ def test_a_bad_assignment_line_loses_no_other_line(adcli: Run) -> None:
     assert code == 2
     assert [r["line"] for r in records] == [1, 2, 3, 4]
     assert [r["gradient"] for r in records if "error" not in r] == [[-0.0], [0.0]]  # -sin(0), 2*0
+
+
+def test_dir_and_hvp_take_generated_arrays_as_at_does(adcli: Run) -> None:
+    """--dir x=ones(3) was read by the language as the ones-like of the number 3 (a scalar: a shape_error),
+    --hvp x=zeros(3) as an unknown function; --at makes both arrays."""
+    code, out, err = adcli("taylor", "sum(sin(x))", "--at", "x=[0,0,0]", "--dir", "x=ones(3)", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["derivatives"][:4] == [0.0, 3.0, 0.0, -3.0]  # g(t) = 3 sin(t)
+    code, out, err = adcli("hess", "sum(x*x*x)", "--at", "x=[1,2]", "--hvp", "x=ones(2)", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["hvp"] == [6.0, 12.0]  # H = diag(6x) at x = (1, 2), times ones
