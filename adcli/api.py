@@ -590,7 +590,7 @@ def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any, numeric
 
 def _symbolic_arrays(problem: Problem) -> Result:
     """Symbolic matrix calculus (issue 13) at the point: the derivative graphs evaluated, as the AD modes' layout."""
-    from adcli import arrays
+    arrays = _array_path()
     from adcli.core.shaped import evaluate as evaluate_arrays
     from adcli.modes.symbolic.matrix import sweep as matrix
 

@@ -19,6 +19,7 @@ from adcli.core.errors import AdcliError
 from adcli.core.shaped import adjoint_sweep, evaluate, tangent_sweep
 from adcli.core.tape import ERRSTATE, Tape
 from adcli.core.workspace import Workspace
+from adcli.modes.numeric.stencils import SHRINK, TRIES
 
 #: largest Jacobian assembled (entries); a bigger one is refused before any sweep
 MAX_JACOBIAN = 20_000_000
@@ -124,10 +125,6 @@ def vjp(
     shapes = tape.shapes
     assert shapes is not None
     return [np.zeros(shapes[k]) if adj[k] is None else np.array(adj[k], float) for k in range(wrt)]
-
-
-SHRINK = 2.0**-6  # a stencil that left the domain (asin at 0.999999): steps this much smaller, a few times
-TRIES = 4
 
 
 ROUNDING = 4 * float(np.finfo(float).eps)  # the values' rounding, carried through the differences by 1/h

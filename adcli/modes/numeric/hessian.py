@@ -19,11 +19,9 @@ import numpy as np
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.tape import evaluate
 from adcli.modes.numeric import roundoff
-from adcli.modes.numeric.stencils import EPS, ULPS, size, tableau
+from adcli.modes.numeric.stencils import EPS, SHRINK, TRIES, ULPS, size, tableau
 
 LEVELS = 6
-SHRINK = 2.0**-6  # a stencil that left the domain: steps this much smaller
-TRIES = 4
 FLOOR = 2.0**20  # the shortest reach, in ulps of x: its smallest step still moves x by 2¹² ulps
 SQUARABLE = 8 * 2.0**LEVELS * float(np.sqrt(np.finfo(float).tiny))  # and h² of its smallest step is a normal float
 INACCURATE = 1e-7  # an entry's estimate above this, relative to the largest entry, is `inaccurate`

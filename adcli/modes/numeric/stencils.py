@@ -30,6 +30,10 @@ UNCONVERGED = 1e-10  # an error estimate above this, relative to the yardstick, 
 DOUBT = 1e-2  # a truncation estimate above this, relative to the value, is not in the asymptotic range
 SIDE = {"forward": 1, "backward": -1}
 KIND = {0: "central", 1: "forward", -1: "backward"}
+#: a stencil that left the domain (asin at 0.999999) or did not settle: steps this much smaller, at most
+#: TRIES times in all (the numeric Hessian and numeric mode on arrays)
+SHRINK = 2.0**-6
+TRIES = 4
 OVERFLOW = "the difference quotients overflow: the derivative is beyond the largest float (about 1.8e308)"
 
 
