@@ -100,6 +100,11 @@ class Rules:
     #: the VJP rule in words, one per argument, for the adjoint trace: {g} the output's adjoint,
     #: {a} {b} the arguments, {o} the output (`{g} @ {b}ᵀ` is matmul's Ā = Ḡ@Bᵀ)
     vjp_text: tuple[str, ...] = ()
+    #: fn and vjp writing into given arrays (a compiled plan's workspace, core/plan.py), where a primitive
+    #: makes big fresh arrays: into(*args, payload, out) -> out; vjp_into(args, out, g, needed, payload, outs)
+    #: -> adjoints, the k-th in outs[k] where that is not None. The same numbers as fn's and vjp's.
+    into: Callable[..., Arr] | None = None
+    vjp_into: Callable[..., tuple[Arr | None, ...]] | None = None
 
 
 # ---- literals and transposes ----------------------------------------------------------------------
@@ -170,12 +175,27 @@ def _matmul_vjp(a: Sequence[Arr], o: Arr, g: Arr, need: Sequence[bool], p: Any) 
     return gx, gy
 
 
+def _matmul_vjp_into(
+    a: Sequence[Arr], o: Arr, g: Arr, need: Sequence[bool], p: Any, outs: Sequence[np.ndarray | None]
+) -> tuple[Arr | None, ...]:
+    """_matmul_vjp with matrix@matrix's products into outs (the network loss's 256×h adjoint: a fresh 2 MB
+    array faulted in page by page on every call, 1.5 ms at h = 1024); any other shapes as _matmul_vjp."""
+    x, y = a
+    if type(x) is not np.ndarray or type(y) is not np.ndarray or x.ndim != 2 or y.ndim != 2:  # noqa: PLR2004
+        return _matmul_vjp(a, o, g, need, p)
+    gx = np.matmul(g, y.T, out=outs[0]) if need[0] else None
+    gy = np.matmul(x.T, g, out=outs[1]) if need[1] else None
+    return gx, gy
+
+
 MATMUL = Rules(
     lambda x, y, p: np.matmul(x, y),
     _matmul_shape,
     lambda a, o, t, p: (t[0] @ a[1] if t[0] is not None else 0) + (a[0] @ t[1] if t[1] is not None else 0),
     _matmul_vjp,
     vjp_text=("{g} @ {b}'", "{a}' @ {g}"),
+    into=lambda x, y, p, out: np.matmul(x, y, out=out),
+    vjp_into=_matmul_vjp_into,
 )
 
 

@@ -113,6 +113,10 @@ def _value_step(tape: Tape, s: int, active: Sequence[bool], workspace: Workspace
         if prim.name in ("amax", "amin", "norm"):  # kink checks
             return generic
         fn, payload = prim.rules.fn, tape.nodes[s].payload
+        into = prim.rules.into
+        out = None if into is None or len(idx) != 2 else workspace.value(s, tape.shapes[s])  # type: ignore[index]  # noqa: PLR2004
+        if out is not None:  # matmul: into the workspace's array, not a fresh one faulted in page by page
+            return _into_step(fn, into, idx, payload, out)
         if len(idx) == 1:
             (i,) = idx
             return lambda v, w, f: fn(v[i], payload)
@@ -130,6 +134,20 @@ def _value_step(tape: Tape, s: int, active: Sequence[bool], workspace: Workspace
         return _fused_step(tape, s, active, workspace, generic)
     into = workspace.value(s, tape.shapes[s])  # type: ignore[index]
     return _ufunc_step(prim.fn, idx, into)
+
+
+def _into_step(
+    fn: Callable[..., Any], into: Callable[..., Any], idx: tuple[int, ...], payload: Any, out: np.ndarray
+) -> Step:
+    i, j = idx
+
+    def step(v: list[Any], w: Any, f: Any) -> Any:
+        x, y = v[i], v[j]
+        if type(x) is np.ndarray and type(y) is np.ndarray:
+            return into(x, y, payload, out)
+        return fn(x, y, payload)  # a number's product (x*W with x a scalar is not matmul's; kept for any other)
+
+    return step
 
 
 def _whole_exponent(tape: Tape, s: int) -> float | None:
@@ -202,6 +220,8 @@ def _back_step(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> 
     tape fixes bound once (its VJP rule, arguments and shapes; a product into a kept array of one thread's size)."""
     prim, idx, shapes = tape.prims[s], tape.args[s], tape.shapes
     assert prim is not None and shapes is not None
+    if prim.rules is not None and prim.rules.vjp_into is not None:
+        return _linear_into(tape, s, kept)
     if prim.rules is not None:  # its linearisation is a Linear (_partial_step)
         vjp = prim.rules.vjp
 
@@ -232,6 +252,26 @@ def _back_step(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> 
             shaped.accumulate(adjoints, j, c, kept)
 
     return elementwise
+
+
+def _linear_into(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> Back:
+    """A structural slot whose VJP writes into given arrays (matmul): each argument's first adjoint goes into
+    its kept array (a repeated argument's second contribution, A@A's, is summed as usual)."""
+    idx, vjp_into = tape.args[s], tape.prims[s].rules.vjp_into  # type: ignore[union-attr]
+    first = [j not in idx[:k] for k, j in enumerate(idx)]
+
+    def linear(adjoints: list[Any], local: Any, g: Any) -> None:
+        need = local.need
+        outs = [kept(j) if n and f and adjoints[j] is None else None for j, n, f in zip(idx, need, first, strict=True)]
+        try:
+            contributions = vjp_into(local.args, local.out, g, need, local.payload, outs)  # type: ignore[misc]
+        except arrays.SingularError as exc:
+            raise shaped.underivable(tape, s, exc) from None
+        for c, j in zip(contributions, idx, strict=True):
+            if c is not None:
+                shaped.accumulate(adjoints, j, c, kept)
+
+    return linear
 
 
 def of(tape: Tape, wrt: Sequence[str], workspace: Workspace) -> Plan:

@@ -20,6 +20,10 @@ CASES = [
     ("sum(softmax(x) * x) + logsumexp(x) + mean(tanh(x))", {"x": (N,)}),
     ("sum(abs(x))", {"x": (N,)}),  # a kink at the zeros below: a warning
     ("sum(x^3 + x^1 - abs(x)^2.5 + (x*x)^1.5)", {"x": (N,)}),  # whole exponents planned, the others generic
+    # matmul into the workspace: a repeated argument (A@A's two adjoints into one array: the second summed),
+    # a kept product transposed, and an intermediate adjoint that reaches a variable through a transpose
+    ("sum((tanh(A) @ tanh(A)) * B) + sum(tanh(A @ B)' * B)", {"A": (96, 96), "B": (96, 96)}),
+    ("sum(tanh(X @ W') @ V)", {"X": (64, 32), "W": (256, 32), "V": (256, 8)}),
 ]
 
 
@@ -108,6 +112,24 @@ def test_repeated_api_calls_use_the_plan_and_get_each_calls_answer() -> None:
     for x, found in answers:
         t = np.tanh(x)
         np.testing.assert_allclose(found, (1 - t * t) * x + t, rtol=1e-13, atol=1e-15)
+
+
+def test_a_calls_gradient_is_its_own_after_the_next_call() -> None:
+    """The workspace's arrays are written again on the next call: nothing the caller got may share them (W's
+    gradient is the transpose of W''s adjoint, which matmul's VJP writes into the workspace)."""
+    text, shapes = "sum(tanh(X @ W') @ V)", {"X": (64, 32), "W": (256, 32), "V": (256, 8)}
+    got = []
+    for seed in (1, 2, 3):
+        point = _point(shapes, seed)
+        found = adcli.gradient(text, wrt=["W", "X"], **point).gradient
+        got.append((point, found, [np.array(g, copy=True) for g in found]))
+    for point, found, copied in got:
+        x, w, v = point["X"], point["W"], point["V"]
+        t = np.tanh(x @ w.T)
+        dz = (1 - t * t) * v.sum(1)  # d/dZ of sum(tanh(Z) @ V), Z = X @ W'
+        for g, c, want in zip(found, copied, (dz.T @ x, dz @ w), strict=True):
+            np.testing.assert_array_equal(g, c)
+            np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(("text", "shapes"), CASES)
