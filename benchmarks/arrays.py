@@ -12,7 +12,8 @@ hand-written numpy backward pass, and PyTorch eager CPU float64 (torch.autograd.
 threads) when torch is installed. Runs are interleaved (each round times every
 implementation once, in a rotated order); medians, spread (min-max) and the median of the rounds'
 ratios to numpy. Run with OPENBLAS_NUM_THREADS=1 (torch then also takes one thread) and without to
-measure both thread counts.
+measure both thread counts, and with ADCLI_KERNELS=0 to time adcli without its C tanh kernel (the
+numpy passes it uses where no compiler built the kernel; adcli/core/kernels.py).
 
     python benchmarks/arrays.py
     python benchmarks/arrays.py --repeat 21 --sizes 64,256
@@ -147,6 +148,7 @@ def show(name: str, times: list[float], base: list[float] | None) -> str:
 
 def main() -> None:
     import adcli
+    from adcli.core import kernels
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="64,256,1024")
@@ -167,7 +169,7 @@ def main() -> None:
             torch.set_num_threads(1)  # same threads as numpy's BLAS
     print(
         f"network loss {LOSS}, OPENBLAS_NUM_THREADS={threads}, {os.cpu_count()} cores, interleaved rounds,"
-        f" {options.clock} clock"
+        f" {options.clock} clock, tanh: {'the C kernel' if kernels.tanh_pair() else 'numpy passes (no C kernel)'}"
     )
     for h in (int(s) for s in options.sizes.split(",")):
         point = network(h)
