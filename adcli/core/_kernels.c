@@ -68,7 +68,16 @@ static inline double expm1_small(double r) {
     return r + (r * r) * q;
 }
 
-/* one entry: its value, and its sech² into *d */
+/* a + b and its rounding error, for |a| >= |b| (Fast2Sum) */
+static inline double two_sum(double a, double b, double *err) {
+    double s = a + b;
+    *err = b - (s - a);
+    return s;
+}
+
+/* one entry: its value, and its sech² into *d. 1 ± e and 4e are each summed with their rounding error
+   (2^k·p is exact: a power of 2 times p) and the quotients corrected by them, so that what is left is the
+   divisions' roundings (and 1/(1 + e)'s, squared, in sech²) and p's own (|2^k·p| < 0.42·2^k). */
 static inline double one(double x, double *d) {
     double a = __builtin_fabs(x);
     a = a > CLAMP ? CLAMP : a; /* NaN stays NaN */
@@ -79,9 +88,18 @@ static inline double one(double x, double *d) {
     double k1 = (k * 0.5 + SHIFT) - SHIFT;
     double s1 = pow2(k1), s2 = pow2(k - k1); /* 2^k = s1·s2, each normal */
     double s = s1 * s2;
-    double den = (1.0 + s) + s * p;
-    double t = ((1.0 - s) - s * p) / den;
-    *d = (4.0 * s1 * (1.0 + p)) * s2 / (den * den); /* the one rounding into subnormals is the last product's */
+    double sp = s * p;
+    double den_err, num_err;
+    double den = two_sum(1.0 + s, sp, &den_err); /* 1 ± s is exact down to k = -53; below, s is below any ulp */
+    double num = two_sum(1.0 - s, -sp, &num_err);
+    double inv = 1.0 / den;
+    double t = num / den;
+    t += (num_err - t * den_err) * inv; /* (num + num_err)/(den + den_err), to first order */
+    double e4_err;
+    double e4 = two_sum(4.0 * s1, 4.0 * s1 * p, &e4_err); /* 4e / s2: normal, so no rounding into subnormals yet */
+    double q = e4 * inv * inv;
+    q += (e4_err * inv - 2.0 * q * den_err) * inv; /* (e4 + e4_err)/(den + den_err)², to first order */
+    *d = q * s2; /* the one rounding into subnormals, where sech² is one */
     uint64_t sign = to_bits(x) & 0x8000000000000000ull;
     return from_bits(to_bits(t) | sign);
 }

@@ -51,7 +51,7 @@ def _ulps(got: float, want: mp.mpf) -> float:
     return float(abs(mp.mpf(got) - want)) / unit
 
 
-def test_value_and_slope_within_a_few_ulps_of_mpmath_everywhere() -> None:
+def test_value_and_slope_within_a_few_ulps_of_mpmath_everywhere(path: str) -> None:
     x = _points()
     slope = np.empty_like(x)
     value = fast.tanh(x, partial=slope)
@@ -61,8 +61,9 @@ def test_value_and_slope_within_a_few_ulps_of_mpmath_everywhere() -> None:
         worst_value = max(worst_value, _ulps(vi, t))
         worst_slope = max(worst_slope, _ulps(si, mp.sech(mp.mpf(float(xi))) ** 2))
         worst_numpy = max(worst_numpy, _ulps(ni, t))
-    assert worst_value <= 3.0
-    assert worst_slope <= 4.0
+    # the kernel sums 1 ± e and 4e with their rounding errors (adcli/core/_kernels.c): tighter than the passes
+    assert worst_value <= (2.0 if path == "kernel" else 3.0)
+    assert worst_slope <= (3.5 if path == "kernel" else 4.0)
     assert worst_numpy <= 1.5  # the reference agrees with the C library's tanh
 
 
