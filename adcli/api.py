@@ -270,7 +270,11 @@ def shared_point_gaps(parsed: Parsed, at: PointLike, defaults: Sequence[Binding]
     return [] if any(_hint(name, point) for name in missing) else missing
 
 
-def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[str] | None = None) -> None:
+def _check_names(
+    parsed: Parsed, point: Mapping[str, float], present: Sequence[str] | None = None, tables: Sequence[str] = ()
+) -> None:
+    """Every function known and every variable given; a missing one is named with where to give it (--at,
+    or a column of the --points tables in `tables`)."""
     check_calls(parsed, point)
     missing = [n for n in (variables(parsed.outputs) if present is None else present) if n not in point]
     if missing:
@@ -279,6 +283,7 @@ def _check_names(parsed: Parsed, point: Mapping[str, float], present: Sequence[s
         message = "no value for " + _names(missing) + (" (" + "; ".join(hints) + ")" if hints else "")
         if not hints:
             message += f"; give {'them' if len(missing) > 1 else 'it'} one with --at {_names(missing[:1])}=…"
+            message += f" or a column {_names(missing[:1])} in {' or '.join(tables)}" if tables else ""
         line, column = first or (None, None)
         raise AdcliError("unbound_variable", message, line=line, column=column, source=parsed.source)
 
@@ -342,7 +347,9 @@ def prepare(  # noqa: PLR0913 - keyword-only options
     point = _merge_point(parsed, _bindings(at, seed, drawn), defaults, combine, seed=seed, drawn=drawn)
     order = topo_order(parsed.outputs)  # once: each walk over the graph costs
     present: list[str] = [n.payload for n in order if n.op == "var"]  # type: ignore[misc]
-    _check_names(parsed, point, present)
+    bound = [*defaults, *(at if isinstance(at, list) else ())]  # --points' columns come as either
+    tables = list(dict.fromkeys(b.table for b in bound if getattr(b, "table", None)))
+    _check_names(parsed, point, present, tables)
     columns, warnings = _column_order(parsed, point, wrt, present)
     shared = {b.name for b in defaults}  # a batch's --at serves every line: unused there is no news
     warnings = [w for w in warnings if not (w.kind == "unused_variable" and w.message.split(" ", 1)[0] in shared)]

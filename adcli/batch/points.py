@@ -5,7 +5,7 @@ elementwise: one sweep over the arrays per chunk of points, never a Python loop 
 
     --at x=0:1:11        11 values from 0 to 1 (start:stop:count, like numpy.linspace)
     --at x=[0,0.5,1]     a list of values
-    --points pts.csv     rows of a table whose header names the variables (zipped with each other)
+    --points pts.csv     rows of a table whose header names the variables (adcli.batch.table)
 
 Several spans, lists and tables are crossed by default (`--grid`: every combination, the first
 varying slowest, like itertools.product) or paired (`--zip`: equal lengths, the i-th with the
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +25,6 @@ import numpy as np
 
 from adcli.core import numbers
 from adcli.core.errors import AdcliError, AdcliWarning
-from adcli.core.primitives import CONSTANTS, FUNCTIONS
 from adcli.core.printing import format_number
 from adcli.language.parser import Binding
 
@@ -252,101 +251,6 @@ def describe(point: Mapping[str, Any], i: int, shown: str = "") -> str:
     """`point 7 of 11: x = 0.6, y = 2`: a point named for a message (names already in `shown` left out)."""
     values = ", ".join(f"{k} = {format_number(v)}" for k, v in at(point, i).items() if f"{k} = " not in shown)
     return f"point {i + 1:,} of {size(point):,}" + (f": {values}" if values else "")
-
-
-# ---- a table of points (--points file.csv) ------------------------------------------------------
-
-
-def _header(row: list[str], path: str) -> list[str]:
-    names = [cell.strip() for cell in row]
-    for k, name in enumerate(names, 1):
-        if not name.isidentifier():
-            raise AdcliError("usage_error", f"{path}: header column {k} ({name!r}) is not a variable name")
-        if name in CONSTANTS or name in FUNCTIONS:
-            what = "a constant" if name in CONSTANTS else "a function name"
-            raise AdcliError("usage_error", f"{path}: header column {k} ({name}) is {what}, not a variable")
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise AdcliError("usage_error", f"{path}: the header names {', '.join(dupes)} twice")
-    return names
-
-
-def _cell(text: str, path: str, row: int, line: int, name: str) -> float:
-    """A cell's number, as the expression language writes numbers (no 1_000, no non-ASCII digits)."""
-    try:
-        return numbers.read_finite(text)
-    except ValueError as exc:
-        reason = "an empty cell is not a number" if not text.strip() else str(exc)
-        raise AdcliError("usage_error", f"{path}: row {row} (line {line}), column {name}: {reason}") from None
-
-
-def _bounded_lines(f: Any, path: str) -> Iterator[str]:
-    """The file's lines for the csv reader, each at most MAX_LINE characters: a longer one is an error
-    (the csv reader's own reading took a line whole: --points /dev/zero grew to 4.6 GB in 10 s)."""
-    from adcli.batch.inputs import MAX_LINE
-
-    number = 0
-    while line := f.readline(MAX_LINE + 1):
-        number += 1
-        if len(line) > MAX_LINE:
-            message = f"{path}: line {number} is longer than {MAX_LINE:,} characters, the limit for a row of points"
-            raise AdcliError("limit_exceeded", message)
-        yield line
-
-
-def read_table(path: str) -> list[Binding]:
-    """The columns of a CSV file with a header row of variable names, as zipped bindings."""
-    import csv  # only --points needs it: one-expression start-up stays lean
-    from array import array  # 8 bytes a value, where a list of floats takes 32
-
-    try:
-        f = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise AdcliError("usage_error", f"cannot read the points file {path}: {exc.strerror or exc}") from None
-    with f:
-        reader = csv.reader(_bounded_lines(f, path))
-        try:
-            header = next((r for r in reader if r and not r[0].lstrip().startswith("#")), None)
-            if header is None:
-                raise AdcliError("usage_error", f"{path}: no header row (a row of variable names, e.g. x,y)")
-            names = _header(header, path)
-            columns = [array("d") for _ in names]
-            row = 0
-            for cells in reader:
-                if not cells or (len(cells) == 1 and not cells[0].strip()) or cells[0].lstrip().startswith("#"):
-                    continue
-                row += 1
-                _check_width(cells, names, path, row, reader.line_num)
-                for column, text, name in zip(columns, cells, names, strict=True):
-                    column.append(_cell(text, path, row, reader.line_num, name))
-        except UnicodeDecodeError as exc:
-            raise AdcliError("usage_error", f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-        except csv.Error as exc:
-            raise AdcliError("usage_error", f"{path}: line {reader.line_num}: {exc}") from None
-    if row == 0:
-        raise AdcliError("usage_error", f"{path}: the header has no rows of points under it")
-    pairs = zip(names, columns, strict=True)
-    return [Binding(name, np.asarray(col, dtype=float), "rows", table=path) for name, col in pairs]
-
-
-def _cells(n: int) -> str:
-    return f"{n} cell" + ("" if n == 1 else "s")
-
-
-def _check_width(cells: list[str], names: list[str], path: str, row: int, line: int) -> None:
-    if len(cells) < len(names):
-        missing = ", ".join(names[len(cells) :])
-        raise AdcliError(
-            "usage_error",
-            f"{path}: row {row} (line {line}) has {_cells(len(cells))} for {len(names)} columns: "
-            f"no value for column {missing}",
-        )
-    if len(cells) > len(names):
-        raise AdcliError(
-            "usage_error",
-            f"{path}: row {row} (line {line}) has {_cells(len(cells))} for {len(names)} columns: "
-            f"column {len(names) + 1} has no name in the header",
-        )
 
 
 # ---- evaluating a point set in chunks ------------------------------------------------------------

@@ -266,7 +266,7 @@ def point_bindings(
     Jacobian's columns keep the table's order). Arrays from files and generators (`W=@w.npy`,
     `randn(64,32)`, drawn once with `seed`: every line sees the same W) are read as for one expression;
     `drawn` gets True appended when randn was used."""
-    from adcli.batch.points import read_table
+    from adcli.batch.table import read_table
     from adcli.batch.values import point_bindings as parse_at
 
     paths = [points] if isinstance(points, str) else list(points or [])

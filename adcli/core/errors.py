@@ -32,7 +32,7 @@ _SEVERITY = {0: 0, EXIT_AGREES: 1, 1: 2, 2: 3, 3: 4}
 class AdcliError(Exception):
     """A user-caused failure: a kind, a one-line message and, where the text is to blame, a place."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only: the parts of a place
         self,
         kind: str,
         message: str,
@@ -41,6 +41,8 @@ class AdcliError(Exception):
         column: int | None = None,
         source: str | None = None,
         warnings: list[AdcliWarning] | None = None,
+        file: str | None = None,
+        first_line: int = 1,
     ) -> None:
         if kind not in EXIT_CODES:
             raise ValueError(f"unknown error kind {kind!r}")
@@ -51,6 +53,8 @@ class AdcliError(Exception):
         self.column = column
         self.source = source
         self.warnings = list(warnings or [])
+        self.file = file  # a file to blame (--points pts.csv): the place is in it, file:line:column
+        self.first_line = first_line  # the line of the file that source's first line is (source: a part)
 
     def __str__(self) -> str:
         """The message as it is now: layers add to it on the way out (the failing point, `(in f = …)`), and
@@ -66,14 +70,25 @@ class AdcliError(Exception):
         if self.source is None or self.line is None or self.column is None:
             return None
         lines = self.source.split("\n")
-        if not 1 <= self.line <= len(lines):
+        if not 0 <= self.line - self.first_line < len(lines):
             return None
-        text = lines[self.line - 1].rstrip("\r").replace("\r", " ")  # a lone CR would send the caret home
+        text = lines[self.line - self.first_line].rstrip("\r").replace("\r", " ")  # a lone CR would send the caret home
         pad = "".join("\t" if ch == "\t" else " " for ch in text[: self.column - 1])  # tabs line up as tabs
         return f"{text}\n{pad}^"
 
+    def place(self) -> str:
+        """`line:column: ` (nothing without both), or with a file `file:line:column: `, `file:line: `, `file: `."""
+        if self.file is None:
+            return f"{self.line}:{self.column}: " if self.line is not None and self.column is not None else ""
+        parts = [self.file] + ([str(self.line)] if self.line is not None else [])
+        parts += [str(self.column)] if self.line is not None and self.column is not None else []
+        return ":".join(parts) + ": "
+
     def to_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "message": self.message, "line": self.line, "column": self.column}
+        """kind, message, line, column (and file, for an error in a file such as --points' table)."""
+        found: dict[str, object] = {"kind": self.kind, "message": self.message}
+        found.update(line=self.line, column=self.column)
+        return found if self.file is None else {**found, "file": self.file}
 
 
 class Places(Mapping[Any, tuple[int, int]]):

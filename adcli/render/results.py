@@ -243,8 +243,7 @@ def as_json(result: Result, command: str) -> str:
 
 def error_text(exc: AdcliError, origin: str = "") -> str:
     """`error[kind]: message` (with `line:column`), then the line and a caret under the place."""
-    place = f"{exc.line}:{exc.column}: " if exc.line is not None and exc.column is not None else ""
-    text = f"{origin}{place}error[{exc.kind}]: {exc.message}"
+    text = f"{origin}{exc.place()}error[{exc.kind}]: {exc.message}"
     caret = exc.caret()
     lines = [text] + ([caret] if caret and len(caret) < 400 else [])
     lines += [f"warning[{w.kind}]: {w.message}" for w in exc.warnings if not _is_the_error(w, exc)]

@@ -12,7 +12,7 @@ import pytest
 from adcli import api
 from adcli.batch import points
 from adcli.batch.inputs import MAX_LINE
-from adcli.batch.points import read_table
+from adcli.batch.table import read_table
 from adcli.core.errors import AdcliError
 from adcli.language.parser import Binding, parse_point
 
@@ -176,7 +176,7 @@ def test_other_errors_are_not_bisected() -> None:
 def table(tmp_path: Path, text: str) -> list[Binding]:
     path = tmp_path / "pts.csv"
     path.write_text(text, encoding="utf-8")
-    return points.read_table(str(path))
+    return read_table(str(path))
 
 
 def test_two_tables_are_two_axes_crossed_or_zipped(tmp_path: Path) -> None:
@@ -210,36 +210,42 @@ def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "words"),
+    ("text", "words", "place"),
     [
-        ("x,y\n1,2\n3\n", ["row 2 (line 3)", "no value for column y"]),
-        ("x,y\n1,2,3\n", ["row 1 (line 2)", "column 3 has no name"]),
-        ("x,y\n1,2\n3,abc\n", ["row 2 (line 3), column y", "'abc' is not a number"]),
-        ("x,y\n1,\n", ["row 1 (line 2), column y", "empty cell"]),
-        ("x,y\n1,inf\n", ["column y", "not a finite number"]),
-        ("x,y\n1_000,2\n", ["column x", "'1_000' is not a number"]),  # Python's float() would take it
-        ("x,y\n\u0661,2\n", ["column x", "ARABIC-INDIC DIGIT ONE", "write 1"]),  # float() would take it as 1
-        ("x,y\n1\n", ["has 1 cell for 2 columns"]),
-        ("x,x\n1,2\n", ["names x twice"]),
-        ("x,2y\n1,2\n", ["header column 2", "not a variable name"]),
-        ("x,pi\n1,2\n", ["header column 2 (pi) is a constant"]),
-        ("sin\n1\n", ["header column 1 (sin) is a function name"]),
-        ("x,y\n", ["no rows"]),
-        ("", ["no header row"]),
+        ("x,y\n1,2\n3\n", ["row 2", "no value for column y"], (3, 2)),  # the caret after the last cell
+        ("x,y\n1,2,3\n", ["row 1", "column 3 has no name"], (2, 5)),
+        ("x,y\n1,2\n3,abc\n", ["row 2, column y", "'abc' is not a number"], (3, 3)),
+        ('x\n"1,0",2\n', ["row 1 has 2 cells for 1 column:"], (2, 7)),  # a quoted comma starts no cell
+        ("x,y\n1,\n", ["row 1, column y", "empty cell"], (2, 3)),
+        ("x,y\n1,inf\n", ["column y", "not a finite number"], (2, 3)),
+        ("x,y\n1_000,2\n", ["column x", "'1_000' is not a number"], (2, 1)),  # Python's float() would take it
+        ("x,y\n\u0661,2\n", ["column x", "ARABIC-INDIC DIGIT ONE", "write 1"], (2, 1)),  # float() would take 1
+        ("x,y\n1\n", ["has 1 cell for 2 columns"], (2, 2)),
+        ("x,x\n1,2\n", ["names x twice"], (1, 3)),
+        ("# c\n\nx, 2y\n1,2\n", ["header column 2", "not a variable name"], (3, 4)),
+        ("x,pi\n1,2\n", ["header column 2 (pi) is a constant"], (1, 3)),
+        ("sin\n1\n", ["header column 1 (sin) is a function name"], (1, 1)),
+        ("x,y\n", ["no rows"], (1, None)),
+        ("", ["no header row"], (None, None)),
     ],
 )
-def test_bad_tables_name_the_row_and_column(tmp_path: Path, text: str, words: list[str]) -> None:
+def test_bad_tables_name_the_row_and_column(
+    tmp_path: Path, text: str, words: list[str], place: tuple[int | None, int | None]
+) -> None:
+    """Each error has its place in the file (file:line:column, a caret under the bad cell): they had
+    the file and a row's line in the message only."""
     with pytest.raises(AdcliError) as info:
         table(tmp_path, text)
     assert info.value.kind == "usage_error"
     assert all(w in info.value.message for w in words), info.value.message
-    assert "pts.csv" in info.value.message
+    assert info.value.file == str(tmp_path / "pts.csv")
+    assert (info.value.line, info.value.column) == place
 
 
 def test_a_missing_points_file() -> None:
     with pytest.raises(AdcliError) as info:
-        points.read_table("/no/such/pts.csv")
-    assert info.value.kind == "usage_error" and "/no/such/pts.csv" in info.value.message
+        read_table("/no/such/pts.csv")
+    assert info.value.kind == "usage_error" and info.value.file == "/no/such/pts.csv"
 
 
 def test_table_rows_cross_with_a_span(tmp_path: Path) -> None:

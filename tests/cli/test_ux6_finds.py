@@ -1,0 +1,53 @@
+"""Bad input and first-use rough edges found by a session (issue 12's follow-ups): each one line with a
+kind, a place (file:line:column or line:column, a caret) and its exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Run
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "caret_line"),
+    [
+        ("x,y\n1,2\n3,abc\n", "3:3", "3,abc"),  # a bad number: the caret under abc
+        ("x,y\n1,2\n3\n", "3:2", "3"),  # a ragged row: the caret where y's cell is missing
+        ("x,y\n1,2,3\n", "2:5", "1,2,3"),  # a cell with no column
+        ("x,2y\n1,2\n", "1:3", "x,2y"),  # a header cell that is not a name
+    ],
+)
+def test_points_table_errors_have_file_line_column_and_a_caret(
+    adcli: Run, tmp_path: Path, text: str, place: str, caret_line: str
+) -> None:
+    """--points errors said the file and the row in words, with no place: now file:line:column and a caret."""
+    path = tmp_path / "pts.csv"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = adcli("grad", "x*y", "--points", str(path))
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith(f"{path}:{place}: error[usage_error]: "), err
+    column = int(place.split(":")[1])
+    assert lines[1] == caret_line and lines[2] == " " * (column - 1) + "^"
+    code, out, _ = adcli("grad", "x*y", "--points", str(path), "--format", "json")
+    error = json.loads(out)["error"]
+    assert code == 2 and error["file"] == str(path)
+    assert [error["line"], error["column"]] == [int(p) for p in place.split(":")]
+
+
+def test_an_empty_points_file_is_named(adcli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("", encoding="utf-8")
+    code, _, err = adcli("grad", "x*y", "--points", str(path))
+    assert code == 2 and err == f"{path}: error[usage_error]: no header row (a row of variable names, e.g. x,y)\n"
+
+
+def test_a_variable_missing_from_the_table_says_where_to_give_it(adcli: Run, tmp_path: Path) -> None:
+    path = tmp_path / "pts.csv"
+    path.write_text("x\n1\n2\n", encoding="utf-8")
+    code, _, err = adcli("grad", "x*y", "--points", str(path))
+    assert code == 2
+    assert f"error[unbound_variable]: no value for y; give it one with --at y=… or a column y in {path}" in err
+    assert err.splitlines()[1:3] == ["x*y", "  ^"]
