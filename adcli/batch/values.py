@@ -27,7 +27,7 @@ _GENERATED = re.compile(r"\s*([^\W\d]\w*)\s*=\s*(randn|zeros|ones|eye)\s*\(([^()
 _FILE = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+?)\s*$")
 
 
-def _pieces(text: str) -> list[str]:
+def pieces(text: str) -> list[str]:
     """The text split at its top-level commas (not those inside brackets, braces or parentheses)."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
@@ -159,7 +159,7 @@ def point_bindings(text: str, seed: int | None = None) -> tuple[list[Binding], b
     rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
     found: list[tuple[Binding, int]] = []  # each binding with its piece's offset in the text, for carets
     random, offset = False, 0
-    for piece in _pieces(text):
+    for piece in pieces(text):
         try:
             made, drawn = _piece(piece, rng)
         except AdcliError as exc:
@@ -174,6 +174,17 @@ def point_bindings(text: str, seed: int | None = None) -> tuple[list[Binding], b
             raise _placed(error, text, at, text[at:])
         seen.add(b.name)
     return [b for b, _ in found], random
+
+
+def made_outside(text: str) -> dict[str, str]:
+    """The names an --at text gives a generated or file array, each with its generator (randn, zeros,
+    ones, eye) or "@": what the REPL shows of `:at W=randn(64,32)` rather than 2,048 numbers."""
+    found = {}
+    for piece in pieces(text):
+        generated, loaded = _GENERATED.match(piece), _FILE.match(piece)
+        if generated or loaded:
+            found[(generated or loaded).group(1)] = generated.group(2) if generated else "@"  # type: ignore[union-attr]
+    return found
 
 
 def _piece(piece: str, rng: np.random.Generator) -> tuple[list[Binding], bool]:

@@ -376,6 +376,7 @@ def repl(
     fmt: Format = None,
     precision: Precision = 10,
     strict: Strict = False,
+    seed: Seed = None,
 ) -> None:
     """An interactive session: a line is a problem; :mode, :at, :format … change settings; :help lists them."""
     from adcli.cli.repl import loop
@@ -383,7 +384,7 @@ def repl(
     from adcli.render import batch as render_batch
     from adcli.render import results as render
 
-    session = loop.Session(precision=precision, strict=strict, wrt=wrt_names(wrt))
+    session = loop.Session(precision=precision, strict=strict, wrt=wrt_names(wrt), seed=seed)
     try:
         session.set_command(command)
         session.set_mode(mode)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import Run
 
@@ -51,3 +52,26 @@ def test_a_variable_missing_from_the_table_says_where_to_give_it(adcli: Run, tmp
     assert code == 2
     assert f"error[unbound_variable]: no value for y; give it one with --at y=… or a column y in {path}" in err
     assert err.splitlines()[1:3] == ["x*y", "  ^"]
+
+
+def test_repl_at_takes_what_at_takes(adcli: Run, tmp_path: Path) -> None:
+    """`:at x=randn(3)` was an unknown function and `:at W=@w.npy` a syntax error: the REPL read its point with
+    the language alone, where --at reads generators and files too (adcli.batch.values, the one reader)."""
+    np.save(tmp_path / "w.npy", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    script = f":at x=randn(3), W=@{tmp_path / 'w.npy'}, v=ones(2)\nsum(x)\nsum(W @ v)\n:at\n"
+    code, out, err = adcli("repl", "--format", "json", "--seed", "7", stdin=script)
+    assert code == 0 and "error" not in err, err
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    _, cli, _ = adcli("eval", "sum(x)", "--at", "x=randn(3)", "--seed", "7", "--format", "json")
+    drawn = json.loads(cli)["at"]["x"]
+    assert records[0]["at"]["x"] == drawn and records[0]["seed"] == 7  # the same draw as --at, its seed said
+    assert records[0]["value"] == pytest.approx(sum(np.random.default_rng(7).standard_normal(3)))
+    assert records[1]["value"] == 10.0 and "seed" not in records[1]  # W @ ones = [3, 7]: no randn in it
+    assert f"at: x=randn(3), W=@{tmp_path / 'w.npy'}, v=ones(2)" in out  # shown as written, not 3 long numbers
+
+
+def test_repl_at_of_a_bad_generator_is_one_line(adcli: Run) -> None:
+    code, out, err = adcli("repl", "--format", "plain", stdin=":at q=randn(0)\n:at x=zeros(2)\nsum(x)\n")
+    assert code == 0
+    assert "error[usage_error]: q=randn(0): give one or two sizes, each at least 1" in err
+    assert "value = 0" in out and "Traceback" not in err

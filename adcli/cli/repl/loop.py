@@ -51,8 +51,9 @@ Settings (alone: show the setting):
   :command grad|jac|eval     what a line computes (now: {command})
   :mode auto|forward|reverse how derivatives are swept (now: {mode})
   :at x=1, y=2               set these variables of the session's point (others keep theirs;
-                             a line's own at wins); spans x=0:1:5 and lists x=[0,1] too;
-                             ':at -' clears the point
+                             a line's own at wins); as --at: spans x=0:1:5, sets x={{0,1}},
+                             arrays x=[1,2], W=randn(3,2) (--seed), zeros/ones(n), eye(n),
+                             W=@w.npy; ':at -' clears the point
   :wrt x,y                   Jacobian columns; ':wrt -' goes back to the point's order
   :format table|plain|json   output (now: {format})
   :precision N               significant digits shown (now: {precision})
@@ -106,14 +107,17 @@ class Session(State):
         return f"{key}: {getattr(self, key)}"
 
     def set_at(self, arg: str) -> str:
-        """`:at x=0:1:3` gives x those values and keeps the other variables' (`:at -` clears them all)."""
+        """`:at x=0:1:3` gives x those values and keeps the other variables' (`:at -` clears them all). The
+        text is read as --at reads it (adcli.batch.values: arrays, randn(…) with the session's seed, @a.npy),
+        once: a drawn or loaded array keeps its values for every later line."""
         if arg == "-":
-            self.at = []
+            self.at, self.bound, self.drawn = [], {}, set()
         elif arg:
+            from adcli.batch.values import made_outside, pieces, point_bindings
             from adcli.core.primitives import CONSTANTS
-            from adcli.language.parser import parse_point
 
-            given = {b.name: _binding_text(b) for b in parse_point(arg)}  # a bad point is refused now
+            found, _ = point_bindings(arg, self.seed)  # a bad point is refused now
+            given = {b.name: b for b in found}
             for name in given:
                 if name in CONSTANTS:
                     raise AdcliError("usage_error", f":at {name}=…: {name} is a constant; it cannot be given a value")
@@ -122,8 +126,13 @@ class Session(State):
                 if name in self.names:
                     said = f"{name} is a name ({name} = {self.names[name]})"
                     raise AdcliError("usage_error", f":at {name}=…: {said}; ':unname {name}' drops it first")
-            self.at = [given.pop(name, text) for name, text in zip(self.point_names(), self.at, strict=True)]
-            self.at += given.values()
+            made = made_outside(arg)
+            written = {p.partition("=")[0].strip(): p.strip() for p in pieces(arg)}
+            texts = {name: written[name] if name in made else _binding_text(b) for name, b in given.items()}
+            self.bound = {name: b for name, b in self.bound.items() if name not in given} | given
+            self.drawn = (self.drawn - set(given)) | {name for name, call in made.items() if call == "randn"}
+            self.at = [texts.pop(name, text) for name, text in zip(self.point_names(), self.at, strict=True)]
+            self.at += texts.values()
         return f"at: {', '.join(self.at) or '(no values)'}"
 
     def set_wrt(self, arg: str) -> str:

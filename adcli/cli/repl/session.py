@@ -60,7 +60,10 @@ class State:
 
     command: str = "jac"
     mode: str = "auto"
-    at: list[str] = field(default_factory=list)
+    at: list[str] = field(default_factory=list)  # the point as shown: `x=1`, `W=randn(64,32)`, one a variable
+    bound: dict[str, Any] = field(default_factory=dict)  # name -> its Binding, read once by :at (arrays drawn once)
+    drawn: set[str] = field(default_factory=set)  # the variables whose values randn drew (the result says the seed)
+    seed: int | None = None  # randn's seed (--seed; None: adcli.batch.values.DEFAULT_SEED)
     wrt: list[str] | None = None
     format: str = "plain"
     precision: int = 10
@@ -165,12 +168,14 @@ class State:
     def _compute(self, expansion: Expansion, name: str | None) -> tuple[Any, Any]:
         """The result of the expanded line, and its expression's graph (None for several outputs)."""
         from adcli import api
-        from adcli.language.parser import parse, parse_point
+        from adcli.language.parser import parse
 
-        point = [b for given in self.at for b in parse_point(given)]  # fills in; the line's own `at` wins
+        point = self._point()  # fills in; the line's own `at` wins
         text = expansion.text
         parsed = parse(text, strict=self.strict, given=expansion.given)
-        problem = api.prepare(text, None, self.wrt, strict=self.strict, defaults=point, each_point=True, parsed=parsed)
+        problem = api.prepare(
+            text, None, self.wrt, strict=self.strict, defaults=point, each_point=True, parsed=parsed, seed=self.seed
+        )
         outputs = problem.parsed.outputs
         if name is not None and len(outputs) != 1:
             raise AdcliError("usage_error", f"{name} = …: a name stands for one expression, this has several")
@@ -181,4 +186,18 @@ class State:
         else:
             mode = "reverse" if self.mode == "auto" and self.command == "grad" else self.mode
             result = api.differentiate(problem, mode)
+        if getattr(result, "seed", 0) is None and any(n in self.drawn for n in problem.tape.names):
+            from adcli.batch.values import DEFAULT_SEED
+
+            result.seed = DEFAULT_SEED if self.seed is None else self.seed  # as --at W=randn(…) says it
         return result, outputs[0] if len(outputs) == 1 else None
+
+    def _point(self) -> list[Any]:
+        """The session's point as bindings: each as :at read it (a text set directly is read now)."""
+        from adcli.batch.values import point_bindings
+
+        found = []
+        for text in self.at:
+            name = text.partition("=")[0]
+            found += [self.bound[name]] if name in self.bound else point_bindings(text, self.seed)[0]
+        return found
