@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import tokenize
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +27,7 @@ DEFAULT_SEED = 0
 MAX_ENTRIES = 4_000_000
 _GENERATED = re.compile(r"\s*([^\W\d]\w*)\s*=\s*(randn|zeros|ones|eye)\s*\(([^()]*)\)\s*$")
 _FILE = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+?)\s*$")
+_UNNAMED = re.compile(r"\s*(?:(randn|zeros|ones|eye)\s*\(([^()]*)\)|@(.+?))\s*$")  # --cot ones(2), @c.npy
 
 
 def pieces(text: str) -> list[str]:
@@ -40,22 +43,28 @@ def pieces(text: str) -> list[str]:
     return parts
 
 
+def _who(name: str) -> str:
+    """`W=` before a generator or file in messages; nothing for one given in order (--cot ones(2))."""
+    return f"{name}=" if name else ""
+
+
 def _dims(name: str, call: str, args: str) -> tuple[int, ...]:
     try:
         dims = tuple(int(a) for a in args.split(",")) if args.strip() else ()
     except ValueError:
-        raise AdcliError("usage_error", f"{name}={call}({args}): the sizes must be whole numbers") from None
+        raise AdcliError("usage_error", f"{_who(name)}{call}({args}): the sizes must be whole numbers") from None
     return _checked(name, call, dims, args)
 
 
 def _checked(name: str, call: str, dims: tuple[int, ...], args: str) -> tuple[int, ...]:
     if not dims or any(d < 1 for d in dims) or len(dims) > 2:
-        raise AdcliError("usage_error", f"{name}={call}({args}): give one or two sizes, each at least 1")
+        raise AdcliError("usage_error", f"{_who(name)}{call}({args}): give one or two sizes, each at least 1")
     size = int(np.prod(dims, dtype=float))
     if size > min(MAX_ENTRIES, memory_budget() // 64):
         raise AdcliError(
             "limit_exceeded",
-            f"{name}={call}({args}) would have {size:,} entries ({size * 8:,} bytes); the limit is {MAX_ENTRIES:,}",
+            f"{_who(name)}{call}({args}) would have {size:,} entries ({size * 8:,} bytes);"
+            f" the limit is {MAX_ENTRIES:,}",
         )
     return dims
 
@@ -86,7 +95,7 @@ def generated(bindings: list[Binding], seed: int | None) -> tuple[list[Binding],
 def _made(name: str, call: str, dims: tuple[int, ...], args: str, rng: np.random.Generator) -> np.ndarray:
     if call == "eye":
         if len(dims) != 1:
-            raise AdcliError("usage_error", f"{name}=eye({args}): eye takes one size (a square matrix)")
+            raise AdcliError("usage_error", f"{_who(name)}eye({args}): eye takes one size (a square matrix)")
         return np.eye(dims[0])
     if call == "randn":
         return rng.standard_normal(dims)
@@ -100,33 +109,33 @@ def load(name: str, path: str) -> np.ndarray:
         if lower.endswith(".npy"):
             value = _npy(name, path)
             if value.dtype.kind not in "biuf":
-                raise AdcliError("usage_error", f"{name}=@{path}: dtype {value.dtype} is not numbers")
+                raise AdcliError("usage_error", f"{_who(name)}@{path}: dtype {value.dtype} is not numbers")
             if value.size > MAX_ENTRIES:
                 raise AdcliError(
-                    "limit_exceeded", f"{name}=@{path} has {value.size:,} entries; the limit is {MAX_ENTRIES:,}"
+                    "limit_exceeded", f"{_who(name)}@{path} has {value.size:,} entries; the limit is {MAX_ENTRIES:,}"
                 )
             value = np.array(value, dtype=float)
         elif lower.endswith((".csv", ".txt")):
             if os_size(path) > MAX_ENTRIES * 32:
-                raise AdcliError("limit_exceeded", f"{name}=@{path} is too large to read")
+                raise AdcliError("limit_exceeded", f"{_who(name)}@{path} is too large to read")
             with warnings.catch_warnings():  # an empty file: refused below, in adcli's words
                 warnings.simplefilter("ignore")
                 value = np.loadtxt(path, delimiter="," if lower.endswith(".csv") else None, dtype=float, ndmin=1)
         else:
-            raise AdcliError("usage_error", f"{name}=@{path}: adcli reads .npy, .csv and .txt files")
+            raise AdcliError("usage_error", f"{_who(name)}@{path}: adcli reads .npy, .csv and .txt files")
     except FileNotFoundError:
-        raise AdcliError("usage_error", f"{name}=@{path}: no such file") from None
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: no such file") from None
     except ValueError as exc:  # a pickled object array, ragged or non-numeric text
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AdcliError("usage_error", f"{name}=@{path}: not an array of numbers ({first})") from None
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: not an array of numbers ({first})") from None
     except OSError as exc:
-        raise AdcliError("usage_error", f"{name}=@{path}: {exc.strerror or exc}") from None
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: {exc.strerror or exc}") from None
     if value.size == 0:
-        raise AdcliError("usage_error", f"{name}=@{path}: the array is empty")
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: the array is empty")
     if value.ndim > 2:
-        raise AdcliError("usage_error", f"{name}=@{path}: shape {value.shape}: adcli takes vectors and matrices")
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: shape {value.shape}: adcli takes vectors and matrices")
     if not np.all(np.isfinite(value)):
-        raise AdcliError("usage_error", f"{name}=@{path}: holds a value that is not finite")
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: holds a value that is not finite")
     return value
 
 
@@ -137,10 +146,10 @@ def _npy(name: str, path: str) -> np.ndarray:
         value = np.load(path, allow_pickle=False, mmap_mode="r")
     except (SyntaxError, tokenize.TokenError, EOFError) as exc:
         what = type(exc).__name__
-        raise AdcliError("usage_error", f"{name}=@{path}: not a .npy file numpy can read ({what})") from None
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: not a .npy file numpy can read ({what})") from None
     if not isinstance(value, np.ndarray):  # an .npz archive named .npy: np.load gives its NpzFile
         getattr(value, "close", lambda: None)()
-        raise AdcliError("usage_error", f"{name}=@{path}: an .npz archive, not one array: save it with np.save")
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: an .npz archive, not one array: save it with np.save")
     return value
 
 
@@ -196,6 +205,29 @@ def _piece(piece: str, rng: np.random.Generator) -> tuple[list[Binding], bool]:
     if loaded:
         return [Binding(loaded.group(1), [load(loaded.group(1), loaded.group(2))], "array")], False
     return (parse_point(piece) if piece.strip() else []), False
+
+
+def in_order(text: str, constants: Callable[[str], list[Any]], seed: int | None = None) -> list[Any]:
+    """Values given in order, not by name (--cot's weights, --dir's and --hvp's entries in --wrt order):
+    each top-level piece a generator (`ones(2)`, `randn(3)`, with the seed), a file (`@c.npy`) or, by
+    `constants`, the language's numbers, arrays and constant expressions, as --at reads a value."""
+    if "@" not in text and not any(word in text for word in ("randn", "zeros", "ones", "eye")):
+        return constants(text)  # the usual case, in one parse
+    rng = np.random.default_rng(DEFAULT_SEED if seed is None else seed)
+    found, offset = [], 0
+    for piece in pieces(text):
+        made = _UNNAMED.match(piece)
+        try:
+            if made and made.group(3) is not None:
+                found.append(load("", made.group(3)))
+            elif made:
+                found.append(_generated("", made.group(1), made.group(2), rng))
+            else:
+                found += constants(piece)
+        except AdcliError as exc:
+            raise _placed(exc, text, offset, piece) from None
+        offset += len(piece) + 1
+    return found
 
 
 def _placed(exc: AdcliError, text: str, offset: int, piece: str) -> AdcliError:

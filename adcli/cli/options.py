@@ -220,7 +220,7 @@ def seed_values(option: str, text: str | None) -> Any:
     if text is None:
         return None
     from adcli import api
-    from adcli.batch.values import point_bindings
+    from adcli.batch.values import in_order, point_bindings
 
     try:
         if "=" in text:
@@ -234,7 +234,7 @@ def seed_values(option: str, text: str | None) -> Any:
                 raise api.AdcliError("usage_error", f"{many} takes one number or array, not a set of values or a span")
             values: Any = {b.name: b.values[0] for b in bindings}
         else:
-            values = api.constants(text)
+            values = in_order(text, api.constants)  # as --at reads a value: [1,2], ones(2), @c.npy, pi/4
     except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
         reason = exc.message.removeprefix(f"bad point {text!r}: ").removeprefix(f"{text!r}: ")
         reason = reason.replace("weights must be", "entries must be")

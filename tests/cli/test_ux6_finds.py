@@ -75,3 +75,32 @@ def test_repl_at_of_a_bad_generator_is_one_line(adcli: Run) -> None:
     assert code == 0
     assert "error[usage_error]: q=randn(0): give one or two sizes, each at least 1" in err
     assert "value = 0" in out and "Traceback" not in err
+
+
+def test_cot_takes_generated_and_file_arrays_in_order(adcli: Run, tmp_path: Path) -> None:
+    """--cot ones(2) was read by the language as the ones-like of the number 2 (the scalar 1: a shape_error on
+    a (2,) output, or spread over it); --cot @c.npy a syntax error. In order, a piece is read as --at reads
+    a value: generators, files, array literals and constant expressions."""
+    np.save(tmp_path / "c.npy", np.array([3.0, -1.0]))
+    at = ("--at", "x=[1,2]", "--format", "json")
+    for cot, vjp in [("ones(2)", [2.0, 2.0]), (f"@{tmp_path / 'c.npy'}", [6.0, -2.0]), ("[1,0]", [2.0, 0.0])]:
+        code, out, err = adcli("jac", "x*2", *at, "--cot", cot)
+        assert code == 0, err
+        assert json.loads(out)["vjp"] == [vjp]  # one per wrt variable; d(2x)/dx = 2I: twice the weights
+    code, out, err = adcli("jac", "x*2", *at, "--cot", "ones(3)")
+    assert (
+        code == 2
+        and json.loads(out)["error"]["message"] == "--cot for output 1 has shape (3,); output 1 has shape (2,)"
+    )
+    code, out, err = adcli("jac", "x*2", "--at", "x=[1,2]", "--cot", "1, ones(0)")
+    assert code == 2 and err.splitlines() == [
+        "1:4: error[usage_error]: bad --cot '1, ones(0)': ones(0): give one or two sizes, each at least 1",
+        "1, ones(0)",
+        "   ^",
+    ]
+
+
+def test_dir_in_order_takes_generated_arrays(adcli: Run) -> None:
+    code, out, err = adcli("jac", "x*sum(y)", "--at", "x=2,y=[1,2]", "--dir", "0, ones(2)", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["jvp"] == [4.0]  # d/dt 2*sum(y + t) = 2*2
