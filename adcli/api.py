@@ -15,6 +15,7 @@ import numpy as np
 
 from adcli.batch.points import Column, expand, is_many, over_chunks
 from adcli.batch.values import DEFAULT_SEED, generated, point_bindings
+from adcli.core import seeds
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.graph import topo_order, variables
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
@@ -535,11 +536,7 @@ def differentiate(
     tape = problem.tape
     started = time.perf_counter()
     n_in, n_out = len(problem.wrt), len(tape.outputs)
-    asked = {"forward": direction, "reverse": cotangent}
-    for sweep, given in asked.items():
-        if given is not None and mode not in ("auto", sweep):
-            option = "--dir" if sweep == "forward" else "--cot"
-            raise AdcliError("usage_error", f"{option} asks for one {sweep} sweep; it cannot run in {mode} mode")
+    _one_sweep(mode, direction, cotangent)
     if direction is not None:
         mode = "forward"
     elif cotangent is not None:
@@ -592,7 +589,16 @@ def _arrays(problem: Problem, mode: str, direction: Any, cotangent: Any, numeric
                 " --method, --step and --sweep are for scalar expressions",
             )
         return arrays.numeric(problem, _base)
+    _one_sweep(mode, direction, cotangent)  # --cot with --mode forward ran a reverse sweep, said nothing
     return arrays.differentiate(problem, mode, direction, cotangent, _base, _choose)
+
+
+def _one_sweep(mode: str, direction: Any, cotangent: Any) -> None:
+    """--dir asks for a forward sweep and --cot a reverse one: another --mode is a usage error."""
+    for sweep, given in {"forward": direction, "reverse": cotangent}.items():
+        if given is not None and mode not in ("auto", sweep):
+            option = "--dir" if sweep == "forward" else "--cot"
+            raise AdcliError("usage_error", f"{option} asks for one {sweep} sweep; it cannot run in {mode} mode")
 
 
 def _symbolic_arrays(problem: Problem) -> Result:
@@ -666,12 +672,12 @@ def _symbolic(problem: Problem, direction: Any, cotangent: Any) -> Result:
     _finite(result.jacobian, problem, "Jacobian", warnings)
     matrix = np.asarray(result.jacobian, dtype=float) if np.ndim(result.jacobian) == 2 else None
     if direction is not None and matrix is not None:
-        result.direction = {w: float(direction.get(w, 0.0)) for w in wrt}
+        given = seeds.named("--dir", direction, wrt)
+        result.direction = {w: seeds.fitted("--dir", w, given.get(w, 0.0), ()) for w in wrt}
         result.jvp = [float(v) for v in matrix @ np.array([result.direction[w] for w in wrt])]
     if cotangent is not None and matrix is not None:
-        if len(cotangent) != len(outputs):
-            raise AdcliError("usage_error", f"--cot has {len(cotangent)} weights; there are {len(outputs)} outputs")
-        result.cotangent = [float(c) for c in cotangent]
+        weights = seeds.weights(cotangent, len(outputs))
+        result.cotangent = [seeds.fitted("--cot", f"output {k + 1}", c, ()) for k, c in enumerate(weights)]
         result.vjp = [float(v) for v in np.array(result.cotangent) @ matrix]
     result.warnings = warnings
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "derivative_ops": found.derivative_ops}
@@ -682,23 +688,19 @@ def _symbolic(problem: Problem, direction: Any, cotangent: Any) -> Result:
 def _sweeps(problem, vals, partials, mode, direction, cotangent, warnings) -> Result:  # noqa: ANN001, PLR0913
     tape = problem.tape
     if direction is not None:
-        unknown = [n for n in direction if n not in problem.wrt]
-        if unknown:
-            raise AdcliError("usage_error", f"--dir names {', '.join(unknown)}, not among the variables {problem.wrt}")
+        given = seeds.named("--dir", direction, problem.wrt)
+        direction = {n: seeds.fitted("--dir", n, given.get(n, 0.0), ()) for n in problem.wrt}
         seed = [np.float64(direction.get(n, 0.0)) for n in tape.names]
         result = _base(problem, vals, "forward", 1)
-        result.direction = {n: float(direction.get(n, 0.0)) for n in problem.wrt}
+        result.direction = direction
         result.jvp = [_float(t) for t in forward.jvp(tape, vals, partials, seed)]
         _finite([result.jvp], problem, "JVP", warnings)
         return result
     if cotangent is not None:
-        if len(cotangent) != len(tape.outputs):
-            raise AdcliError(
-                "usage_error", f"--cot has {len(cotangent)} weights; the expression has {len(tape.outputs)} outputs"
-            )
+        weights = seeds.weights(cotangent, len(tape.outputs))
         result = _base(problem, vals, "reverse", 1)
-        result.cotangent = [float(c) for c in cotangent]
-        adj = reverse.vjp(tape, vals, partials, [np.float64(c) for c in cotangent])
+        result.cotangent = [seeds.fitted("--cot", f"output {k + 1}", c, ()) for k, c in enumerate(weights)]
+        adj = reverse.vjp(tape, vals, partials, [np.float64(c) for c in result.cotangent])
         result.vjp = [_float(a) for a in adj[: len(problem.wrt)]]
         _finite([result.vjp], problem, "VJP", warnings)
         return result

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from adcli.core import plan, workspace
+from adcli.core import plan, seeds, workspace
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.shaped import evaluate
 from adcli.core.tape import Tape
@@ -91,11 +91,7 @@ def _input(value: Any) -> Any:
 
 
 def _shaped(name: str, given: Any, shape: tuple[int, ...], option: str) -> Any:
-    value = np.asarray(given, dtype=float)
-    if value.shape != shape:
-        got = "a scalar" if value.shape == () else f"shape {value.shape}"
-        raise AdcliError("shape_error", f"{option} for {name} has {got}; {name} has shape {shape}")
-    return value[()]
+    return np.asarray(seeds.fitted(option, name, given, shape))[()]
 
 
 def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base: Any, choose: Any) -> Any:
@@ -109,9 +105,7 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
     vals, partials = steps.linearise(inputs, warnings)
     matrix = None
     if direction is not None:
-        unknown = [n for n in direction if n not in problem.wrt]
-        if unknown:
-            raise AdcliError("usage_error", f"--dir names {', '.join(unknown)}, not among the variables {problem.wrt}")
+        direction = seeds.named("--dir", direction, problem.wrt)
         seed = [
             _shaped(n, direction[n], shapes[k], "--dir") if n in direction else None for k, n in enumerate(tape.names)
         ]
@@ -119,10 +113,7 @@ def differentiate(problem: Any, mode: str, direction: Any, cotangent: Any, base:
         result.direction = {n: np.asarray(direction.get(n, np.zeros(shapes[k]))) for k, n in enumerate(problem.wrt)}
         result.jvp = arrays.jvp(tape, partials, seed)
     elif cotangent is not None:
-        if len(cotangent) != len(tape.outputs):
-            raise AdcliError(
-                "usage_error", f"--cot has {len(cotangent)} weights; there are {len(tape.outputs)} outputs"
-            )
+        cotangent = seeds.weights(cotangent, len(tape.outputs))
         cot = [
             _shaped(f"output {i + 1}", c, shapes[o], "--cot")
             for i, (c, o) in enumerate(zip(cotangent, tape.outputs, strict=True))

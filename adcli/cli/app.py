@@ -167,14 +167,12 @@ def _array_trace(problem: Any, mode: str, d: Any, c: Any, refused: bool) -> Any:
 
 def _array_seeds(problem: Any, d: Any, c: Any) -> tuple[Any, Any]:
     """--dir by name or in --wrt order, --cot one weight (array) per output, for an array problem."""
-    from adcli.core.errors import AdcliError
+    from adcli.core import seeds
 
-    if d is not None and not isinstance(d, dict):
-        if len(d) != len(problem.wrt):
-            raise AdcliError("usage_error", f"--dir has {len(d)} entries; there are {len(problem.wrt)} variables")
-        d = dict(zip(problem.wrt, d, strict=True))
-    if c is not None and isinstance(c, dict):
-        raise AdcliError("usage_error", "--cot takes one weight (a number or an array) per output in order, not names")
+    if d is not None:  # every wrt variable's entry, in its shape, as grad lays out a gradient
+        d = seeds.entries("--dir", d, problem.wrt, problem.tape.shapes[: len(problem.wrt)])
+    if c is not None:
+        c = seeds.weights(c, len(problem.tape.outputs))
     return d, c
 
 

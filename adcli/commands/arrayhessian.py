@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from adcli.commands.curvature import MAX_INPUTS, MODES, Hessian, classify, critical, finite, refuse_kinks, subnormal
-from adcli.core.arrays import show
+from adcli.core import seeds
 from adcli.core.errors import AdcliError
 from adcli.core.shaped import evaluate, local_partials
 from adcli.modes.arrays import entry_labels
@@ -32,33 +32,10 @@ def _mode(mode: str, vector: Any) -> str:
 
 
 def resolve_vector(problem: Any, given: Mapping[str, Any] | Sequence[float], option: str = "--hvp") -> list[np.ndarray]:
-    """--hvp's v (or taylor's --dir) for array variables: by name (w=[1,0,0]; the others 0) or all entries
-    in order, flattened."""
-    shapes = problem.tape.shapes
-    wrt = list(problem.wrt)
-    if isinstance(given, Mapping):
-        unknown = [name for name in given if name not in wrt]
-        if unknown:
-            raise AdcliError(
-                "usage_error", f"{option} names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
-            )
-        out = []
-        for k, name in enumerate(wrt):
-            value = np.asarray(given.get(name, np.zeros(shapes[k])), dtype=float)
-            if value.shape != shapes[k]:
-                got = "a scalar" if value.shape == () else f"shape {show(value.shape)}"
-                raise AdcliError("shape_error", f"{option} gives {name} {got}; {name} has shape {show(shapes[k])}")
-            out.append(value)
-        return out
-    sizes = [int(np.prod(shapes[k], dtype=int)) for k in range(len(wrt))]
-    if len(given) != sum(sizes):
-        raise AdcliError(
-            "usage_error",
-            f"{option} has {len(given)} entries; the variables {', '.join(wrt)} have {sum(sizes)} entries in all "
-            "(or name them: w=[1, 0, 0])",
-        )
-    flat, cuts = np.asarray(given, dtype=float), np.cumsum([0, *sizes])
-    return [flat[cuts[k] : cuts[k + 1]].reshape(shapes[k]) for k in range(len(wrt))]
+    """--hvp's v (or taylor's --dir) for array variables: by name (w=[1,0,0]; the others 0), one array per
+    variable in --wrt order, or all entries in order, flattened (adcli.core.seeds, as jac's --dir)."""
+    shapes = problem.tape.shapes[: len(problem.wrt)]
+    return [np.asarray(v, dtype=float) for v in seeds.entries(option, given, problem.wrt, shapes).values()]
 
 
 def _settle(problem: Any, vals: list[Any], active: list[bool], v: Any, warnings: list[Any]) -> tuple[Any, str | None]:

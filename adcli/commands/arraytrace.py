@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from adcli.commands import arraycode
-from adcli.core import shaped
+from adcli.core import seeds, shaped
 from adcli.core.arrays import key_text
 from adcli.core.errors import AdcliError
 from adcli.core.graph import var
@@ -157,9 +157,7 @@ def _direction(problem: Any, given: Any) -> tuple[dict[str, Any], list[str]]:
         first = problem.wrt[0]
         note = f"the tangent sweep is seeded with 1 in every entry of {first} and 0 elsewhere (--dir sets another)"
         return {w: (np.ones if k == 0 else np.zeros)(shapes[k]) for k, w in enumerate(problem.wrt)}, [note]
-    unknown = [n for n in given if n not in problem.wrt]
-    if unknown:
-        raise AdcliError("usage_error", f"--dir names {', '.join(unknown)}, not among the variables {problem.wrt}")
+    given = seeds.named("--dir", given, problem.wrt)
     return {
         w: np.asarray(_shaped(w, given[w], shapes[k], "--dir"), dtype=float) if w in given else np.zeros(shapes[k])
         for k, w in enumerate(problem.wrt)
@@ -207,19 +205,17 @@ def _adjoint_rows(
 
 
 def _cotangent(tape: Tape, given: Any) -> list[Any]:
-    """The adjoint sweep's seed per output: --cot's weights (a number spread over the output, or an array
-    of its shape), 1 in every entry without it."""
+    """The adjoint sweep's seed per output: --cot's weights, each in its output's shape (as jac's --cot: a
+    number for an array output was spread over it here and a shape_error there), 1 in every entry without it."""
     from adcli.arrays import _shaped
 
     shapes = tape.shapes
     assert shapes is not None
-    weights = [1.0] * len(tape.outputs) if given is None else list(given)
-    if len(weights) != len(tape.outputs):
-        raise AdcliError("usage_error", f"--cot has {len(weights)} weights; there are {len(tape.outputs)} outputs")
+    if given is None:
+        return [np.ones(shapes[o]) for o in tape.outputs]
+    weights = seeds.weights(given, len(tape.outputs))
     return [
-        np.broadcast_to(np.float64(w), shapes[o])
-        if np.ndim(w) == 0
-        else _shaped(f"output {i + 1}", w, shapes[o], "--cot")
+        _shaped(f"output {i + 1}", w, shapes[o], "--cot")
         for i, (w, o) in enumerate(zip(weights, tape.outputs, strict=True))
     ]
 

@@ -129,15 +129,22 @@ def _draw_arrays(problem: Any, cotangent: Sequence[float] | None) -> Drawing:
     """Arrays (issue 12): each vertex shows its shape; values and adjoints are arrays (summarised when drawn)."""
     from adcli.core import shaped
     from adcli.core.arrays import key_text, show
+    from adcli.core.seeds import fitted
+    from adcli.core.seeds import weights as weights_of
 
     tape = problem.tape
     shapes = tape.shapes
-    weights = resolve_cotangent(len(tape.outputs), cotangent)
+    if cotangent is None:  # 1 in every entry of the first output
+        weights: list[Any] = resolve_cotangent(len(tape.outputs), None)
+        seeds = [np.broadcast_to(np.float64(w), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)]
+    else:  # each weight in its output's shape, as jac's and trace's --cot ([1,3] was "output 1 is a scalar")
+        given = zip(weights_of(cotangent, len(tape.outputs)), tape.outputs, strict=True)
+        weights = [fitted("--cot", f"output {i + 1}", w, shapes[o]) for i, (w, o) in enumerate(given)]
+        seeds = [np.asarray(w, dtype=float) for w in weights]
     active = tape.active(problem.wrt)
     inputs = [np.asarray(problem.point.get(n, 0.0), dtype=float)[()] for n in tape.names]
     vals = shaped.evaluate(tape, inputs, active)
     partials = shaped.local_partials(tape, vals, active)
-    seeds = [np.broadcast_to(np.float64(w), shapes[o]) for w, o in zip(weights, tape.outputs, strict=True)]
     adjoints = shaped.adjoint_sweep(tape, partials, seeds)
     vertices = _vertices(tape)
     for v in vertices:

@@ -30,6 +30,7 @@ from adcli.commands.curvature import (  # noqa: F401 - the names hess's users im
     refuse_kinks,
     subnormal,
 )
+from adcli.core import seeds
 from adcli.core.errors import AdcliError
 from adcli.core.tape import evaluate, local_partials
 
@@ -203,29 +204,8 @@ def hessian(problem: Any, mode: str = "auto", vector: Mapping[str, float] | Sequ
 
 
 def resolve_vector(wrt: Sequence[str], given: Mapping[str, float] | Sequence[float]) -> list[float]:
-    """--hvp's v by name (x=1,y=0; the others 0) or in order (1,0): unknown names or a wrong length are usage errors."""
-    if isinstance(given, Mapping):
-        unknown = [name for name in given if name not in wrt]
-        if unknown:
-            raise AdcliError(
-                "usage_error", f"--hvp names {', '.join(unknown)}, not a variable here (variables: {', '.join(wrt)})"
-            )
-        return [entry("--hvp", name, given.get(name, 0.0)) for name in wrt]
-    if len(given) != len(wrt):
-        raise AdcliError(
-            "usage_error", f"--hvp has {len(given)} entries; there are {len(wrt)} variables ({', '.join(wrt)})"
-        )
-    return [entry("--hvp", name, v) for name, v in zip(wrt, given, strict=True)]
-
-
-def entry(option: str, name: str, value: Any) -> float:
-    """One scalar variable's entry of --hvp or --dir: an array there (`x=[1,2]` for a scalar x) was float()'s
-    TypeError, an internal_error."""
-    if np.ndim(value) != 0:
-        shape = "x".join(str(n) for n in np.shape(value))
-        message = f"{option} gives {name} an array of shape {shape or '0'}; {name} is a scalar here: give one number"
-        raise AdcliError("usage_error", message)
-    return float(np.asarray(value).item())
+    """--hvp's v by name (x=1,y=0; the others 0) or in order (1,0), a number per variable (adcli.core.seeds)."""
+    return list(seeds.entries("--hvp", given, wrt, [()] * len(wrt)).values())
 
 
 def _hvp(problem: Any, mode: str, given: Any, started: float) -> Hessian:

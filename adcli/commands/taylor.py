@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from adcli.commands.expansion import AGREE, RESCALE, Expansion, disagreement, polynomial  # noqa: F401 - AGREE: re-exported
-from adcli.commands.hessian import entry
+from adcli.core import seeds
 from adcli.core.errors import AdcliError, AdcliWarning
 from adcli.core.printing import format_number
 from adcli.core.tape import evaluate
@@ -46,17 +46,7 @@ def resolve_direction(
                 f"give --dir {','.join(f'{w}=1' for w in wrt[:2])}",
             )
         return None
-    if isinstance(given, Mapping):
-        unknown = [name for name in given if name not in wrt]
-        if unknown:
-            known = ", ".join(wrt) or "none"
-            message = f"--dir names {', '.join(unknown)}, not a variable here (variables: {known})"
-            raise AdcliError("usage_error", message)
-        direction = {w: entry("--dir", w, given.get(w, 0.0)) for w in wrt}
-    else:
-        if len(given) != len(wrt):
-            raise AdcliError("usage_error", f"--dir has {len(given)} entries; there are {len(wrt)} variables")
-        direction = {w: entry("--dir", w, v) for w, v in zip(wrt, given, strict=True)}
+    direction = seeds.entries("--dir", given, wrt, [()] * len(wrt))
     if not any(direction.values()):
         raise AdcliError("usage_error", "--dir is all zeros: no direction to expand along")
     return direction

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from adcli.core import seeds
 from adcli.core.errors import AdcliError
 from adcli.core.graph import Node, as_node, const, is_const, make, topo_order, var
 from adcli.core.notation import VALUE_PLACEHOLDER, name, token
@@ -165,34 +166,17 @@ def require_one_point(point: Mapping[str, Any], command: str) -> None:
 
 
 def resolve_direction(wrt: Sequence[str], given: Mapping[str, float] | Sequence[float] | None) -> dict[str, float]:
-    """ẋ for each wrt variable: named (x=1,y=0), positional (1,0), or the first unit vector."""
+    """ẋ for each wrt variable: named (x=1,y=0), positional (1,0), or the first unit vector (adcli.core.seeds)."""
     if given is None:
         return {n: 1.0 if k == 0 else 0.0 for k, n in enumerate(wrt)}
-    if isinstance(given, Mapping):
-        unknown = [n for n in given if n not in wrt]
-        if unknown:
-            known = ", ".join(wrt) or "none"
-            raise AdcliError(
-                "usage_error", f"--dir names {', '.join(unknown)}, not a variable here (variables: {known})"
-            )
-        return {n: float(given.get(n, 0.0)) for n in wrt}
-    if len(given) != len(wrt):
-        entries = f"{len(given)} entr" + ("y" if len(given) == 1 else "ies")
-        variables = f"{len(wrt)} variable" + ("" if len(wrt) == 1 else "s")
-        raise AdcliError("usage_error", f"--dir has {entries}; there are {variables} ({', '.join(wrt)})")
-    return {n: float(v) for n, v in zip(wrt, given, strict=True)}
+    return seeds.entries("--dir", given, wrt, [()] * len(wrt))
 
 
 def resolve_cotangent(n_outputs: int, given: Sequence[float] | None) -> list[float]:
-    """ȳ for each output: the given weights, or 1 for the first output."""
+    """ȳ for each output: the given weights (one number per scalar output), or 1 for the first output."""
     if given is None:
         return [1.0 if k == 0 else 0.0 for k in range(n_outputs)]
-    if isinstance(given, Mapping):
-        raise AdcliError("usage_error", "--cot takes numbers, one weight per output in order (1,0), not names")
-    if len(given) != n_outputs:
-        weights = f"{len(given)} weight" + ("s" if len(given) != 1 else "")
-        raise AdcliError("usage_error", f"--cot has {weights}; the expression has {n_outputs} output(s)")
-    return [float(c) for c in given]
+    return [seeds.fitted("--cot", f"output {k + 1}", w, ()) for k, w in enumerate(seeds.weights(given, n_outputs))]
 
 
 # ---- the sweeps, row by row ---------------------------------------------------------------------

@@ -158,9 +158,11 @@ def test_check_of_an_answer_of_the_transposed_shape_is_wrong_not_an_internal_err
         ["hess", "x^2*y", "--at", "x=1,y=2", "--hvp", "[1,2],3"],
     ],
 )
-def test_an_array_entry_for_a_scalar_variable_in_dir_or_hvp_is_a_usage_error(adcli: Run, args: list[str]) -> None:
-    code, out, err = adcli(*args)  # float() of the array was an internal_error (exit 3)
-    assert code == 2 and "usage_error" in err and "is a scalar here" in err and "Traceback" not in err
+def test_an_array_entry_for_a_scalar_variable_in_dir_or_hvp_is_a_shape_error(adcli: Run, args: list[str]) -> None:
+    """float() of the array was an internal_error (exit 3); a shape_error naming both shapes, as jac's --dir
+    on arrays says it (adcli.core.seeds: one wording for every command)."""
+    code, out, err = adcli(*args)
+    assert code == 2 and "error[shape_error]: --" in err and "x is a scalar" in err and "Traceback" not in err
 
 
 def test_dir_and_hvp_by_name_still_take_numbers(adcli: Run) -> None:

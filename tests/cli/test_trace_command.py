@@ -114,7 +114,7 @@ def test_graph_bad_input(adcli: Run) -> None:
     code, _, err = adcli("graph", "x", "--cot", "1")
     assert code == 2 and "--cot needs a point" in err
     code, _, err = adcli("graph", "x, y", "--at", "x=1,y=1", "--cot", "1")
-    assert code == 2 and "--cot has 1 weight; the expression has 2 output(s)" in err
+    assert code == 2 and "--cot has 1 weight; the expression has 2 outputs" in err
 
 
 @pytest.mark.parametrize("command", ["trace", "graph"])

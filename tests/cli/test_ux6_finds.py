@@ -104,3 +104,76 @@ def test_dir_in_order_takes_generated_arrays(adcli: Run) -> None:
     code, out, err = adcli("jac", "x*sum(y)", "--at", "x=2,y=[1,2]", "--dir", "0, ones(2)", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["jvp"] == [4.0]  # d/dt 2*sum(y + t) = 2*2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [  # scalar problems: float() of an array entry was an internal_error (exit 3)
+        (["jac", "x*y", "--at", "x=1,y=2", "--dir", "x=[1,2]"], "--dir for x has shape (2,); x is a scalar"),
+        (
+            ["jac", "x*y, x", "--at", "x=1,y=2", "--cot", "[1],0"],
+            "--cot for output 1 has shape (1,); output 1 is a scalar",
+        ),
+        (
+            ["trace", "x*y, x", "--at", "x=1,y=2", "--cot", "[1,0],2"],
+            "--cot for output 1 has shape (2,); output 1 is a scalar",
+        ),
+        (
+            ["jac", "x*y", "--at", "x=1,y=2", "--mode", "symbolic", "--dir", "[1,2],0"],
+            "--dir for x has shape (2,); x is a scalar",
+        ),
+        # arrays: a number for an array output was a shape_error in jac and spread over it by trace
+        (["trace", "x*2", "--at", "x=[1,2]", "--cot", "1"], "--cot for output 1 is a scalar; output 1 has shape (2,)"),
+        (
+            ["graph", "x*2", "--at", "x=[1,2]", "--cot", "[1,2,3]"],
+            "--cot for output 1 has shape (3,); output 1 has shape (2,)",
+        ),
+        (
+            ["jac", "x*sum(y)", "--at", "x=1,y=[1,2]", "--wrt", "y,x", "--dir", "1,[1,0]"],
+            "--dir for y is a scalar; y has shape (2,)",
+        ),
+    ],
+)
+def test_a_seed_of_the_wrong_shape_is_a_shape_error_naming_both(adcli: Run, args: list[str], message: str) -> None:
+    code, out, err = adcli(*args)
+    assert code == 2 and err == f"error[shape_error]: {message}\n", err
+
+
+def test_unknown_names_and_counts_are_said_alike_for_scalars_and_arrays(adcli: Run) -> None:
+    """The array path said `not among the variables ['x', 'y']` (a Python list) and `1 weights`."""
+    for at in ("x=1,y=2", "x=[1,2],y=2"):
+        code, _, err = adcli("jac", "x*y", "--at", at, "--dir", "z=1")
+        assert code == 2 and err == "error[usage_error]: --dir names z, not a variable here (variables: x, y)\n"
+        code, _, err = adcli("jac", "x*y, y", "--at", at, "--cot", "1")
+        assert code == 2 and err == "error[usage_error]: --cot has 1 weight; the expression has 2 outputs\n"
+
+
+def test_dir_and_hvp_take_the_same_layouts(adcli: Run) -> None:
+    """By name, one entry per --wrt variable in its shape (as grad lays out a gradient), or every entry flattened
+    in --wrt order: jac took only the first two, hess --hvp and taylor only the first and the last."""
+    base = ["jac", "x*sum(y)", "--at", "x=2,y=[1,3]", "--wrt", "y,x", "--format", "json"]
+    jvps = set()
+    for given in ("y=[1,0],x=1", "[1,0],1", "1,0,1"):
+        code, out, err = adcli(*base, "--dir", given)
+        assert code == 0, err
+        jvps.add(tuple(json.loads(out)["jvp"]))
+    assert jvps == {(6.0,)}  # d/dt (2+t)*sum(y + t·[1,0]) = sum(y) + 2*1 = 4 + 2
+    hvps = []
+    for given in ("x=[1,1]", "[1,1]", "1,1", "x=ones(2)"):
+        code, out, err = adcli("hess", "sum(x^3)", "--at", "x=[1,2]", "--hvp", given, "--format", "json")
+        assert code == 0, err
+        hvps.append(json.loads(out)["hvp"])
+    assert hvps == [[6.0, 12.0]] * 4  # H = diag(6x)
+
+
+def test_cot_with_forward_mode_is_refused_for_arrays_as_for_scalars(adcli: Run) -> None:
+    code, out, err = adcli("jac", "x*2", "--at", "x=[1,2]", "--cot", "ones(2)", "--mode", "forward")
+    assert code == 2 and out == ""  # it ran a reverse sweep and said nothing
+    assert err == "error[usage_error]: --cot asks for one reverse sweep; it cannot run in forward mode\n"
+
+
+def test_graph_cot_takes_an_array_weight_for_an_array_output(adcli: Run) -> None:
+    code, out, err = adcli("graph", "x*2", "--at", "x=[1,2]", "--cot", "[1,3]", "--format", "json")
+    assert code == 0, err  # it said "output 1 is a scalar"
+    x = next(v for v in json.loads(out)["vertices"] if v["op"] == "input")
+    assert x["adjoint"] == [2.0, 6.0]  # d(2x)/dx = 2I, weighted by [1, 3]
