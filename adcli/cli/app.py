@@ -670,7 +670,7 @@ def check(
     strict: Strict = False,
     files: Files = None,
 ) -> None:
-    """Is ANSWER a correct derivative of --of EXPR? Symbolic where it can decide, else at random points; exit 0/1."""
+    """Is ANSWER the derivative of --of EXPR? Exit 0 proven symbolically, 4 agrees at random points, 1 wrong."""
     from adcli.cli import present as cli_present
     from adcli.commands import check as checking
     from adcli.render import compare as render_compare

@@ -33,13 +33,18 @@ Grid = Annotated[
     bool,
     typer.Option(
         "--grid/--zip",
-        help="Cross spans and lists (every combination, the default) or pair them.",
+        help="Cross spans, sets and tables (every combination, the default) or pair them.",
         rich_help_panel=INPUT,
     ),
 ]
 At = Annotated[
     list[str] | None,
-    typer.Option("--at", help="The point: x=1,y=2 (values may be pi/4, -1e-3); repeatable.", rich_help_panel=INPUT),
+    typer.Option(
+        "--at",
+        help="The point: x=1,y=2 (pi/4, -1e-3); arrays x=[1,2], W=randn(3,2), @w.npy; sets x={1,2}, spans x=0:1:11;"
+        " repeatable.",
+        rich_help_panel=INPUT,
+    ),
 ]
 Wrt = Annotated[
     str | None,

@@ -177,3 +177,14 @@ def test_graph_cot_takes_an_array_weight_for_an_array_output(adcli: Run) -> None
     assert code == 0, err  # it said "output 1 is a scalar"
     x = next(v for v in json.loads(out)["vertices"] if v["op"] == "input")
     assert x["adjoint"] == [2.0, 6.0]  # d(2x)/dx = 2I, weighted by [1, 3]
+
+
+def test_help_says_what_the_commands_do_now(adcli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check --help said `exit 0/1` (it exits 4 for "agrees, not proven"); --grid said lists (sets now, issue 12);
+    --at's help named no array, generator or file."""
+    monkeypatch.setenv("COLUMNS", "250")
+    _, out, _ = adcli("check", "--help")
+    assert "Exit 0 proven symbolically, 4 agrees at random points, 1 wrong" in out
+    _, out, _ = adcli("grad", "--help")
+    assert "Cross spans, sets and tables" in out and "lists" not in out
+    assert "arrays x=[1,2], W=randn(3,2), @w.npy; sets x={1,2}, spans x=0:1:11" in out
