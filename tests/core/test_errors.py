@@ -126,3 +126,14 @@ def test_places_are_packed_and_keep_the_first_place() -> None:
     assert places["a"] == (1, 5) and places.get("b") == (40_000, 2_000_000)
     assert "a" in places and "c" not in places and places.get("c", (None, None)) == (None, None)
     assert list(places) == ["a", "b"] and len(places) == 2
+
+
+def test_the_carets_line_shows_control_characters_and_lines_up_under_wide_ones() -> None:
+    """An ESC (a terminal escape sequence) or a bidi override in the text went to the terminal as it is in the
+    caret's line; CJK characters, two columns wide, left the caret short by one column each."""
+    escaped = AdcliError("syntax_error", "m", line=1, column=3, source="x+\x1b[31m").caret()
+    assert escaped == "x+\u241b[31m\n  ^"
+    assert AdcliError("usage_error", "m", line=1, column=2, source="1\x00,2").caret() == "1\u2400,2\n ^"
+    assert AdcliError("syntax_error", "m", line=1, column=3, source="x+\u202ey").caret() == "x+\ufffdy\n  ^"
+    assert AdcliError("syntax_error", "m", line=1, column=4, source="名字+)").caret() == "名字+)\n     ^"
+    assert AdcliError("syntax_error", "m", line=1, column=4, source="\tx+)").caret() == "\tx+)\n\t  ^"
