@@ -9,6 +9,7 @@ array literals, sets of values and spans).
 
 from __future__ import annotations
 
+import math
 import re
 import tokenize
 import warnings
@@ -59,7 +60,7 @@ def _dims(name: str, call: str, args: str) -> tuple[int, ...]:
 def _checked(name: str, call: str, dims: tuple[int, ...], args: str) -> tuple[int, ...]:
     if not dims or any(d < 1 for d in dims) or len(dims) > 2:
         raise AdcliError("usage_error", f"{_who(name)}{call}({args}): give one or two sizes, each at least 1")
-    size = int(np.prod(dims, dtype=float))
+    size = math.prod(dims)  # exact: a float product printed 99999999999999999999999 as 99,999,999,999,999,991,611,392
     if size > min(MAX_ENTRIES, memory_budget() // 64):
         raise AdcliError(
             "limit_exceeded",

@@ -188,3 +188,8 @@ def test_help_says_what_the_commands_do_now(adcli: Run, monkeypatch: pytest.Monk
     _, out, _ = adcli("grad", "--help")
     assert "Cross spans, sets and tables" in out and "lists" not in out
     assert "arrays x=[1,2], W=randn(3,2), @w.npy; sets x={1,2}, spans x=0:1:11" in out
+
+
+def test_a_huge_generator_says_its_size_exactly(adcli: Run) -> None:
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=ones(99999999999999999999999)")
+    assert code == 2 and "would have 99,999,999,999,999,999,999,999 entries" in err  # ...991,611,392 (a float)
