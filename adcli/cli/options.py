@@ -226,6 +226,7 @@ def seed_values(option: str, text: str | None) -> Any:
         return None
     from adcli import api
     from adcli.batch.values import in_order, point_bindings
+    from adcli.language.parser import cut
 
     try:
         if "=" in text:
@@ -241,12 +242,12 @@ def seed_values(option: str, text: str | None) -> Any:
         else:
             values = in_order(text, api.constants)  # as --at reads a value: [1,2], ones(2), @c.npy, pi/4
     except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
-        reason = exc.message.removeprefix(f"bad point {text!r}: ").removeprefix(f"{text!r}: ")
+        reason = exc.message.removeprefix(f"bad point {cut(text)!r}: ").removeprefix(f"{text!r}: ")
         reason = reason.replace("weights must be", "entries must be")
-        exc.kind, exc.message = "usage_error", f"bad {option} {text!r}: {reason}"
+        exc.kind, exc.message = "usage_error", f"bad {option} {cut(text)!r}: {reason}"
         raise
     import numpy as np
 
     if not all(np.all(np.isfinite(v)) for v in (values.values() if isinstance(values, dict) else values)):
-        raise api.AdcliError("usage_error", f"bad {option} {text!r}: entries must be finite numbers")
+        raise api.AdcliError("usage_error", f"bad {option} {cut(text)!r}: entries must be finite numbers")
     return values

@@ -198,7 +198,8 @@ class _Builder:
         except ValueError as exc:  # pragma: no cover - the terminal only matches numbers
             raise _error("syntax_error", f"bad number {token.value!r}", token, self.source) from exc
         if not math.isfinite(value):
-            raise _error("nonfinite", f"the number {token.value} is too large for a float", token, self.source)
+            said = f"the number {cut(token.value)} is too large for a float"
+            raise _error("nonfinite", said, token, self.source)
         node = self.numbers[token.value] = const(exact.literal(token.value, value))  # 0.2 is 1/5 in symbolic mode
         return self._at(node, token)
 
@@ -753,10 +754,20 @@ def parse_point(text: str) -> list[Binding]:
     except AdcliError as exc:
         if exc.kind in ("syntax_error", "domain_error", "nonfinite"):  # a bad option value: exit 2
             exc.kind = "usage_error"
-            exc.message = f"bad point {text!r}: {exc.message}"
+            exc.message = f"bad point {cut(text)!r}: {exc.message}"
             if _SPACED.search(text):  # `x=1 y=2`: the values are separated by commas
-                exc.message = f"bad point {text!r}: separate the values with commas: {_SPACED.sub(',', text.strip())}"
+                spaced = cut(_SPACED.sub(",", text.strip()))
+                exc.message = f"bad point {cut(text)!r}: separate the values with commas: {spaced}"
         raise
+
+
+SHOWN = 60  # characters of a user's text quoted in a message (the caret's line shows it whole)
+
+
+def cut(text: str) -> str:
+    """A user's text as a message quotes it: at most SHOWN characters. A 5,000-digit --at number was quoted
+    whole twice, a 10 KB "one-line" message."""
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
 _SPACED = re.compile(r"(?<=[^\s,=])\s+(?=[^\W\d]\w*\s*=)")  # `x=1 y=2`: a space where a comma goes

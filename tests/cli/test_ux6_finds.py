@@ -193,3 +193,14 @@ def test_help_says_what_the_commands_do_now(adcli: Run, monkeypatch: pytest.Monk
 def test_a_huge_generator_says_its_size_exactly(adcli: Run) -> None:
     code, _, err = adcli("grad", "sum(x)", "--at", "x=ones(99999999999999999999999)")
     assert code == 2 and "would have 99,999,999,999,999,999,999,999 entries" in err  # ...991,611,392 (a float)
+
+
+def test_a_long_bad_value_is_quoted_cut_not_whole(adcli: Run) -> None:
+    """A 5,000-digit --at number was quoted whole twice: a 10 KB one-line message."""
+    digits = "1" * 5000
+    code, _, err = adcli("grad", "x", "--at", f"x={digits}")
+    first = err.splitlines()[0]
+    assert code == 2 and len(first) < 250 and first.count("…") == 2
+    assert first.startswith("1:3: error[usage_error]: bad point 'x=111") and first.endswith("is too large for a float")
+    code, _, err = adcli("jac", "x", "--at", "x=1", "--dir", digits)
+    assert code == 2 and len(err.splitlines()[0]) < 250 and "bad --dir '111" in err
