@@ -628,11 +628,12 @@ def _describe(token: Token) -> str:
 
 def _expected(names: set[str]) -> str:
     words: list[str] = []
-    kinds = names | ({"FUNC"} if "NAME" in names else set())  # a declared terminal: Lark leaves it out
+    kinds = names | ({"FUNC"} if names & {"NAME", "GEN"} else set())  # a declared terminal: Lark leaves it out
     operand = [word for kind, word in _OPERAND_WORDS if kind in kinds]
     if operand:  # exactly the kinds of operand the parser can take here (`sin^` takes only a number)
         words.append(", ".join(operand[:-1]) + (" or " if len(operand) > 1 else "") + operand[-1])
-    words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT"}})
+    unsaid = {"MINUS", "PLUS", "SEMICOLON", "_NL", "COMMENT", "GEN", "DEFNAME"}  # GEN, DEFNAME: names the lexer made
+    words += sorted({WORDS.get(n, n) for n in names - OPERAND_START - unsaid})
     if not words:
         words = sorted(WORDS.get(n, n) for n in names)
     if len(words) > 4:

@@ -204,3 +204,11 @@ def test_a_long_bad_value_is_quoted_cut_not_whole(adcli: Run) -> None:
     assert first.startswith("1:3: error[usage_error]: bad point 'x=111") and first.endswith("is too large for a float")
     code, _, err = adcli("jac", "x", "--at", "x=1", "--dir", digits)
     assert code == 2 and len(err.splitlines()[0]) < 250 and "bad --dir '111" in err
+
+
+def test_an_unfinished_point_names_no_grammar_terminal(adcli: Run) -> None:
+    """`--at x=` said `expected … or '{' or GEN` (the lexer's name for randn, zeros, ones, eye)."""
+    code, _, err = adcli("grad", "x", "--at", "x=")
+    assert code == 2 and err.splitlines()[0].endswith("expected a number, a name, a function or '(' or '[' or '{'")
+    code, _, err = adcli("grad", "x at x=")
+    assert code == 2 and "GEN" not in err
