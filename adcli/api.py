@@ -303,7 +303,8 @@ def _column_order(
         return [n for n in point if n in present], warnings
     if not wrt and present:  # no columns asked of an expression with variables: a slip, not a request
         some = sorted(present)
-        raise AdcliError("usage_error", f"--wrt names no variable: give {some[0]} or {','.join(some[:3])}")
+        choices = some[0] if len(some) == 1 else f"{some[0]} or {','.join(some[:3])}"  # `give x or x` for one
+        raise AdcliError("usage_error", f"--wrt names no variable: give {choices}")
     for name in wrt:
         if not name.isidentifier():
             raise AdcliError("usage_error", f"--wrt {name!r}: not a variable name")

@@ -212,3 +212,18 @@ def test_an_unfinished_point_names_no_grammar_terminal(adcli: Run) -> None:
     assert code == 2 and err.splitlines()[0].endswith("expected a number, a name, a function or '(' or '[' or '{'")
     code, _, err = adcli("grad", "x at x=")
     assert code == 2 and "GEN" not in err
+
+
+def test_repl_settings_say_what_is_wrong(adcli: Run) -> None:
+    """`:` alone said `unknown command ::`; `:wrt ,` emptied the columns and every later line failed with
+    `--wrt names no variable: give x or x`; `:name f` before any result said it must have one output."""
+    code, out, err = adcli("repl", "--format", "plain", stdin=":\n:name f\n:wrt ,\n:at x=1\nx\n")
+    assert code == 0
+    assert err.splitlines() == [
+        "error[usage_error]: a ':' needs a command after it, as in :help",
+        "error[usage_error]: :name names the last result: there is none yet",
+        "error[usage_error]: :wrt names no variable: give x,y (or ':wrt -' for the point order)",
+    ]
+    assert "output  value  d/dx" in out  # the columns stayed the point's
+    code, _, err = adcli("grad", "x", "--wrt", ",", "--at", "x=1")
+    assert code == 2 and err == "error[usage_error]: --wrt names no variable: give x\n"

@@ -77,7 +77,8 @@ class Session(State):
         arg = arg.strip()
         handler = SETTINGS.get(word)
         if handler is None:
-            raise AdcliError("usage_error", f"unknown command :{word}: :help lists them")
+            said = f"unknown command :{word}" if word else "a ':' needs a command after it, as in :help"
+            raise AdcliError("usage_error", f"{said}: :help lists them" if word else said)
         return handler(self, arg)
 
     def show_help(self, _: str) -> str:
@@ -139,7 +140,10 @@ class Session(State):
         if arg == "-":
             self.wrt = None
         elif arg:
-            self.wrt = [w.strip() for w in arg.split(",") if w.strip()]
+            wrt = [w.strip() for w in arg.split(",") if w.strip()]
+            if not wrt:  # `:wrt ,`: no columns, and every later line an error that says --wrt
+                raise AdcliError("usage_error", ":wrt names no variable: give x,y (or ':wrt -' for the point order)")
+            self.wrt = wrt
         return f"wrt: {', '.join(self.wrt) if self.wrt else '(the point order)'}"
 
     def set_precision(self, arg: str) -> str:
@@ -163,7 +167,9 @@ class Session(State):
     def set_name(self, arg: str) -> str:
         if not arg:
             raise AdcliError("usage_error", ":name needs a name, e.g. :name f")
-        if not self.results or self.results[-1] is None:
+        if not self.results:
+            raise AdcliError("usage_error", ":name names the last result: there is none yet")
+        if self.results[-1] is None:
             raise AdcliError("usage_error", ":name names the last result, which must have one output")
         self.check_name(arg, f":name {arg}", self.results[-1])
         self.names.pop(arg, None)
