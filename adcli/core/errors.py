@@ -29,20 +29,31 @@ EXIT_AGREES = 4
 _SEVERITY = {0: 0, EXIT_AGREES: 1, 1: 2, 2: 3, 3: 4}
 
 
-#: control characters shown as their Unicode pictures (␀, ␛, ␡): an ESC in the text (`x+\x1b[31m`, a cell of a
-#: --points file) went to the terminal as it is in the caret's line, and a bidi override (U+202E) reordered it
-_VISIBLE = {c: 0x2400 + c for c in range(0x20) if c != 0x09} | {0x7F: 0x2421}
-_VISIBLE |= {
-    c: 0xFFFD for c in [*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-}
-_PAD = {"\t": "\t"}
+#: control characters shown as their Unicode pictures (␀, ␛, ␡), C1 controls as �: an ESC in the text
+#: (`x+\x1b[31m`, a cell of a --points file) went to the terminal as it is in the caret's line
+_VISIBLE = {c: 0x2400 + c for c in range(0x20) if c != 0x09} | {0x7F: 0x2421} | dict.fromkeys(range(0x80, 0xA0), 0xFFFD)
+
+
+def _visible(text: str) -> str:
+    """The caret's line as it can be shown: controls as pictures, invisible format characters (a zero-width
+    space, a BOM, a bidi override that reordered the line) as �, each one column, so the caret finds them."""
+    import unicodedata
+
+    text = text.translate(_VISIBLE)
+    if text.isascii():
+        return text
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cf" else ch for ch in text)
 
 
 def _pad(ch: str) -> str:
     """The blank under one character of the caret's line: two for a wide one (CJK), none for a combining mark."""
     import unicodedata
 
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+    if ch == "\t":  # tabs line up as tabs
+        return "\t"
+    if ch.isascii():
+        return " "
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
         return ""
     return "  " if unicodedata.east_asian_width(ch) in "WF" else " "
 
@@ -91,8 +102,8 @@ class AdcliError(Exception):
         if not 0 <= self.line - self.first_line < len(lines):
             return None
         text = lines[self.line - self.first_line].rstrip("\r").replace("\r", " ")  # a lone CR would send the caret home
-        shown = text.translate(_VISIBLE)
-        pad = "".join(_PAD.get(ch) or _pad(ch) for ch in shown[: self.column - 1])  # tabs line up as tabs
+        shown = _visible(text)
+        pad = "".join(_pad(ch) for ch in shown[: self.column - 1])
         return f"{shown}\n{pad}^"
 
     def place(self) -> str:
