@@ -9,7 +9,9 @@ array literals, sets of values and spans).
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
 import tokenize
 import warnings
@@ -117,22 +119,33 @@ def load(name: str, path: str) -> np.ndarray:
                 )
             value = np.array(value, dtype=float)
         elif lower.endswith((".csv", ".txt")):
-            if os_size(path) > MAX_ENTRIES * 32:
-                raise AdcliError("limit_exceeded", f"{_who(name)}@{path} is too large to read")
+            text = _text(name, path)
             with warnings.catch_warnings():  # an empty file: refused below, in adcli's words
                 warnings.simplefilter("ignore")
-                value = np.loadtxt(path, delimiter="," if lower.endswith(".csv") else None, dtype=float, ndmin=1)
+                delimiter = "," if lower.endswith(".csv") else None
+                value = np.loadtxt(io.StringIO(text), delimiter=delimiter, dtype=float, ndmin=1)
         else:
             raise AdcliError("usage_error", f"{_who(name)}@{path}: adcli reads .npy, .csv and .txt files")
     except FileNotFoundError:
         raise AdcliError("usage_error", f"{_who(name)}@{path}: no such file") from None
     except ValueError as exc:  # a pickled object array, ragged or non-numeric text
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "pickled" in first or "Python objects" in first:  # numpy's words advised loading it unsafely
+            first = "it holds Python objects (pickled data), which adcli never loads"
         raise AdcliError("usage_error", f"{_who(name)}@{path}: not an array of numbers ({first})") from None
     except OSError as exc:
         raise AdcliError("usage_error", f"{_who(name)}@{path}: {exc.strerror or exc}") from None
+    return _usable(name, path, value)
+
+
+def _usable(name: str, path: str, value: np.ndarray) -> np.ndarray:
+    """A loaded array, refused when empty, too large, of more than two axes or with a value not finite."""
     if value.size == 0:
         raise AdcliError("usage_error", f"{_who(name)}@{path}: the array is empty")
+    if value.size > MAX_ENTRIES:  # a text file from a pipe (@<(…), a FIFO) had no size to check first
+        raise AdcliError(
+            "limit_exceeded", f"{_who(name)}@{path} has {value.size:,} entries; the limit is {MAX_ENTRIES:,}"
+        )
     if value.ndim > 2:
         raise AdcliError("usage_error", f"{_who(name)}@{path}: shape {value.shape}: adcli takes vectors and matrices")
     if not np.all(np.isfinite(value)):
@@ -143,6 +156,14 @@ def load(name: str, path: str) -> np.ndarray:
 def _npy(name: str, path: str) -> np.ndarray:
     """np.load of a .npy file, never unpickled; an .npz archive (np.load's other answer) or a header numpy cannot
     read (its tokenizer's TokenError, not a ValueError: an internal_error before) is refused as not an array."""
+    if os.path.exists(path) and not os.path.isfile(path) and not os.path.isdir(path):  # a FIFO: open() waits
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: not a regular file (a .npy is read with np.load)")
+    with open(path, "rb") as f:  # /dev/zero as z.npy: numpy took it for pickled data and advised unpickling it
+        magic = f.read(6)
+    if magic[:4] == b"PK\x03\x04":
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: an .npz archive, not one array: save it with np.save")
+    if magic != b"\x93NUMPY":
+        raise AdcliError("usage_error", f"{_who(name)}@{path}: not a .npy file (no numpy header: save it with np.save)")
     try:
         value = np.load(path, allow_pickle=False, mmap_mode="r")
     except (SyntaxError, tokenize.TokenError, EOFError) as exc:
@@ -154,10 +175,19 @@ def _npy(name: str, path: str) -> np.ndarray:
     return value
 
 
-def os_size(path: str) -> int:
-    import os
+TEXT_LIMIT = MAX_ENTRIES * 32  # characters of a .csv or .txt array: 32 a number, with its separator
 
-    return os.path.getsize(path)
+
+def _text(name: str, path: str) -> str:
+    """A .csv or .txt file's text, read up to TEXT_LIMIT characters: its size on disk was checked, but
+    /dev/zero named z.csv (a MemoryError, an internal_error) or a FIFO (84 million entries read) has none."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read(TEXT_LIMIT + 1)
+    if len(text) > TEXT_LIMIT:
+        raise AdcliError(
+            "limit_exceeded", f"{_who(name)}@{path} is longer than {TEXT_LIMIT:,} characters, too large to read"
+        )
+    return text
 
 
 def point_bindings(text: str, seed: int | None = None) -> tuple[list[Binding], bool]:

@@ -227,3 +227,36 @@ def test_repl_settings_say_what_is_wrong(adcli: Run) -> None:
     assert "output  value  d/dx" in out  # the columns stayed the point's
     code, _, err = adcli("grad", "x", "--wrt", ",", "--at", "x=1")
     assert code == 2 and err == "error[usage_error]: --wrt names no variable: give x\n"
+
+
+def test_array_files_that_are_not_files_are_refused_without_reading_them_whole(
+    adcli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/dev/zero named z.csv was read whole (a MemoryError: internal_error); named z.npy, numpy took it for pickled
+    data and advised loading it unsafely; a FIFO named .csv had no size to check (84 million entries read)."""
+    import os
+
+    from adcli.batch import values
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(values, "TEXT_LIMIT", 1000)  # /dev/zero would reach the real one in ~1 s
+    os.symlink("/dev/zero", "z.csv")
+    os.symlink("/dev/zero", "z.npy")
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@z.csv")
+    assert code == 2 and "error[limit_exceeded]: x=@z.csv is longer than 1,000 characters" in err
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@z.npy")
+    assert code == 2 and "x=@z.npy: not a regular file" in err and "pickle" not in err
+    (tmp_path / "zeros.npy").write_bytes(bytes(100))
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@zeros.npy")
+    assert code == 2 and "x=@zeros.npy: not a .npy file (no numpy header" in err and "pickle" not in err
+    np.save("obj.npy", np.array([1, "a", None], dtype=object))
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@obj.npy")
+    assert code == 2 and "holds Python objects (pickled data), which adcli never loads" in err
+    assert "allow_pickle" not in err
+    os.mkfifo("f.npy")
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@f.npy")  # open() of a FIFO waits for a writer: not opened
+    assert code == 2 and "x=@f.npy: not a regular file" in err
+    (tmp_path / "big.txt").write_text("1 " * 400, encoding="utf-8")
+    monkeypatch.setattr(values, "MAX_ENTRIES", 300)
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@big.txt")
+    assert code == 2 and "x=@big.txt has 400 entries; the limit is 300" in err
