@@ -6,6 +6,7 @@ which ends the same way (`fail`, `pipe_closed`).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple, NoReturn
@@ -357,6 +358,9 @@ def option_error(exc: Any) -> NoReturn:
     elif argv and not argv[0].startswith("-"):  # Click leaves ctx unset for `--at` without its value
         command = f"adcli {argv[0]}"
     message = f"{exc.format_message()} ('{command} --help' lists the options)"
+    extra = [a for a in argv if re.fullmatch(r"[^\W\d]\w*\s*=.*", a)] if "extra argument" in message else []
+    if extra:  # `adcli grad "x^2" x=3`: a point written without its option
+        message = f"{exc.format_message()}: a point is given with --at, as in --at {extra[0]}"
     option = getattr(exc, "option_name", None)
     if option is not None:
         from adcli.cli.command import hint

@@ -750,6 +750,9 @@ def parse_point(text: str) -> list[Binding]:
     plain = plain_point(text)
     if plain is not None:
         return plain
+    if "=" not in text and text.strip():  # `--at 3`: the parser said `expected a name or a function`
+        said = f"bad point {cut(text)!r}: a point names each variable, as in x={cut(text.strip())}"
+        raise AdcliError("usage_error", said, line=1, column=len(text) - len(text.lstrip()) + 1, source=text)
     try:
         return _parse(text, "point")  # type: ignore[return-value]
     except AdcliError as exc:

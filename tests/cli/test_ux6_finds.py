@@ -260,3 +260,14 @@ def test_array_files_that_are_not_files_are_refused_without_reading_them_whole(
     monkeypatch.setattr(values, "MAX_ENTRIES", 300)
     code, _, err = adcli("grad", "sum(x)", "--at", "x=@big.txt")
     assert code == 2 and "x=@big.txt has 400 entries; the limit is 300" in err
+
+
+def test_a_point_without_names_says_how_to_name_it(adcli: Run) -> None:
+    """`--at 3` said `unexpected '3': expected a name or a function`; `grad "x^2" x=3` only that x=3 was extra."""
+    code, _, err = adcli("grad", "x^2", "--at", "3")
+    assert (
+        code == 2
+        and err.splitlines()[0] == "1:1: error[usage_error]: bad point '3': a point names each variable, as in x=3"
+    )
+    code, _, err = adcli("grad", "x^2", "x=3")
+    assert code == 2 and "a point is given with --at, as in --at x=3" in err
