@@ -42,7 +42,7 @@ def _visible(text: str) -> str:
     text = text.translate(_VISIBLE)
     if text.isascii():
         return text
-    return "".join("\ufffd" if unicodedata.category(ch) == "Cf" else ch for ch in text)
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cf", "Cs") else ch for ch in text)  # Cs: undecodable bytes
 
 
 def _pad(ch: str) -> str:

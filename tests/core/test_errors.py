@@ -139,3 +139,5 @@ def test_the_carets_line_shows_control_characters_and_lines_up_under_wide_ones()
     assert AdcliError("syntax_error", "m", line=1, column=4, source="\tx+)").caret() == "\tx+)\n\t  ^"
     zero_width = AdcliError("syntax_error", "m", line=1, column=2, source="x\u200b+y").caret()
     assert zero_width == "x\ufffd+y\n ^"  # the caret was under the + after the invisible space
+    undecodable = AdcliError("syntax_error", "m", line=1, column=3, source="\udcff\udcfe\x17").caret()
+    assert undecodable == "\ufffd\ufffd\u2417\n  ^"  # a REPL's undecodable bytes were written as \udcff, 6 columns
