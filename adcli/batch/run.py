@@ -271,10 +271,11 @@ def point_bindings(
 
     paths = [points] if isinstance(points, str) else list(points or [])
     table: list[Binding] = []
+    named: dict[str, Binding] = {}  # a dict: a scan of the columns so far per column was 54 s for 20,000 of them
     for path in paths:
         for b in read_table(path):
-            clash = next((c for c in table if c.name == b.name), None)
-            if clash is not None:
+            clash = named.setdefault(b.name, b)
+            if clash is not b:
                 message = f"{b.name} is a column of both {clash.table} and {path}: give each variable one table"
                 raise AdcliError("usage_error", message)
             table.append(b)

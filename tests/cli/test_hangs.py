@@ -21,6 +21,9 @@ NEST_ABS = "abs(" * 8_000 + "x" + ")" * 8_000  # 4,000 deep took 22.6 s (quadrat
 NEST_MAX = "max(x, " * 30_000 + "x" + ")" * 30_000  # every max a tie at 0.5: a warning each
 LONG_NAME = "a" * 900_000  # the hint tried every prefix of the name: 27 s at 400,000, past 60 s at 900,000
 NEST_LITERAL = "[" * 100_000 + "x" + "]" * 100_000  # shapes of 10⁵ axes: past 60 s and 11 GB (quadratic)
+#: a --points table 40,000 columns wide: each column looked for its name among those before (quadratic, twice):
+#: 64 s at 20,000
+WIDE_TABLE = ",".join(f"a{i}" for i in range(40_000)) + "\n" + ",".join("1" for _ in range(40_000))
 
 CASES = {
     "power of a huge negative exponent": (["diff", "x + 2^(-1e308)"], None, 0),
@@ -37,6 +40,7 @@ CASES = {
     "an endless line": (["grad", "-f", "/dev/zero", "--at", "x=1"], None, 2),
     "an endless points file": (["grad", "x*y", "--points", "/dev/zero"], None, 2),
     "a literal 100,000 brackets deep": (["grad", "-f", "{file}", "--at", "x=1"], NEST_LITERAL, 2),
+    "a points table 40,000 columns wide": (["eval", "a1", "--points", "{file}", "--format", "json"], WIDE_TABLE, 0),
 }
 
 
