@@ -231,8 +231,8 @@ def seed_values(option: str, text: str | None) -> Any:
     try:
         if "=" in text:
             bindings, _ = point_bindings(text)  # as --at reads it: x=ones(3) (was the scalar ones-like of 3), @f.npy
-            bound = [b.name for b in bindings]
-            twice = next((n for n in bound if bound.count(n) > 1), None)
+            seen: set[str] = set()  # a set: bound.count(n) for each name was quadratic
+            twice = next((b.name for b in bindings if b.name in seen or seen.add(b.name)), None)
             if twice is not None:
                 raise api.AdcliError("usage_error", f"{twice} is given two values in one point")
             many = next((b.name for b in bindings if b.kind not in ("value", "array")), None)

@@ -32,6 +32,12 @@ def _shape_words(shape: tuple[int, ...]) -> str:
     return "is a scalar" if shape == () else f"has shape {shape}"
 
 
+def _few(names: Sequence[str], shown: int = 10) -> str:
+    """`x, y` or the first few names and how many more."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
+
+
 def fitted(option: str, label: str, given: Any, shape: tuple[int, ...]) -> Any:
     """`given` as a float (shape ()) or a float array of `shape`; another shape is a shape_error naming both
     (`--dir for x has shape (2,); x is a scalar`)."""
@@ -46,10 +52,10 @@ def named(option: str, given: Mapping[str, Any] | Sequence[Any], wrt: Sequence[s
     """--dir or --hvp as {variable: entry}: by name (the names must be variables here) or one entry per
     variable in --wrt order; entries not given are absent (the caller's zeros)."""
     if isinstance(given, Mapping):
-        unknown = [name for name in given if name not in wrt]
-        if unknown:
-            known = ", ".join(wrt) or "none"
-            message = f"{option} names {', '.join(unknown)}, not a variable here (variables: {known})"
+        known = set(wrt)
+        unknown = [name for name in given if name not in known]
+        if unknown:  # a few of each, and how many more: 12,000 names made a 100 KB message
+            message = f"{option} names {_few(unknown)}, not a variable here (variables: {_few(wrt) or 'none'})"
             raise AdcliError("usage_error", message)
         return dict(given)
     if len(given) != len(wrt):

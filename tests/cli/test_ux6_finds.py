@@ -271,3 +271,14 @@ def test_a_point_without_names_says_how_to_name_it(adcli: Run) -> None:
     )
     code, _, err = adcli("grad", "x^2", "x=3")
     assert code == 2 and "a point is given with --at, as in --at x=3" in err
+
+
+def test_a_dir_naming_thousands_of_variables_says_a_few(adcli: Run) -> None:
+    """12,000 unknown names in --dir made a 100 KB message (and a quadratic check of names given twice)."""
+    many = ",".join(f"a{i}=1" for i in range(12_000))
+    code, _, err = adcli("jac", "a1", "--at", "a1=1", "--dir", many)
+    assert code == 2
+    assert (
+        err == "error[usage_error]: --dir names a0, a2, a3, a4, a5, a6, a7, a8, a9, a10 and 11,989 more, "
+        "not a variable here (variables: a1)\n"
+    )
