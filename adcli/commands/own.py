@@ -16,14 +16,22 @@ def function_rows(text: str, strict: bool = False) -> list[dict[str, object]]:
     from adcli.commands.diff import diff
     from adcli.language.parser import parse
 
-    program = text.rstrip().rstrip(";")
-    if _ENDS_WITH_DEFINITION.search(program):  # definitions alone: nothing to compute, an output to parse
-        program += "; 0"
+    typed = text.rstrip().rstrip(";")
+    program = typed + "; 0" if _ENDS_WITH_DEFINITION.search(typed) else typed  # an output to parse after them
     try:
         parsed = parse(program, strict=strict)
     except AdcliError as exc:
         if exc.source == program:  # the caret is in the text as typed (`; 0` only ever follows it)
             exc.source = text
+            lines = typed.split("\n")
+            if (exc.line, exc.column or 0) >= (
+                len(lines),
+                len(lines[-1]) + 1,
+            ):  # at the `; 0` (it said "unexpected ';'")
+                exc.line, exc.column = len(lines), len(lines[-1]) + 1
+                exc.message = exc.message.replace("unexpected ';'", "unexpected end of input", 1)
+                if typed.endswith("="):
+                    exc.message = "unexpected end of input: a definition needs a body after '=', as in f(x) = x^2 + 1"
         raise
     if not parsed.functions:
         raise AdcliError("usage_error", "no function is defined here: write one as f(x) = x^2 + 1")

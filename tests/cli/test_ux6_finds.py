@@ -282,3 +282,17 @@ def test_a_dir_naming_thousands_of_variables_says_a_few(adcli: Run) -> None:
         err == "error[usage_error]: --dir names a0, a2, a3, a4, a5, a6, a7, a8, a9, a10 and 11,989 more, "
         "not a variable here (variables: a1)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("f(x) = ", "1:7: error[syntax_error]: unexpected end of input: a definition needs a body after '='"),
+        ("f(x) = (x", "1:10: error[syntax_error]: unexpected end of input: expected ')'"),
+        ("f(x) = x+", "1:10: error[syntax_error]: unexpected end of input: expected a number"),
+    ],
+)
+def test_functions_of_an_unfinished_definition_name_no_semicolon(adcli: Run, text: str, message: str) -> None:
+    """`adcli functions "f(x) = "` said "unexpected ';'": the `; 0` adcli puts after definitions, not typed."""
+    code, _, err = adcli("functions", text)
+    assert code == 2 and err.startswith(message) and "';'" not in err
