@@ -91,7 +91,9 @@ def _header(row: _Row, path: str) -> list[str]:
     names = [cell.strip() for cell in row.cells]
     for k, name in enumerate(names):
         if not name.isidentifier():
-            raise row.error(f"header column {k + 1} ({name!r}) is not a variable name", path, k)
+            other = any(sep in name for sep in ("\t", ";", "{", " ", "|"))  # TSV, a ;-separated CSV, JSON lines
+            hint = ": --points reads comma-separated values, a header row x,y then rows 1,2" if other else ""
+            raise row.error(f"header column {k + 1} ({name!r}) is not a variable name{hint}", path, k)
         if name in CONSTANTS or name in FUNCTIONS:
             what = "a constant" if name in CONSTANTS else "a function name"
             raise row.error(f"header column {k + 1} ({name}) is {what}, not a variable", path, k)

@@ -296,3 +296,13 @@ def test_functions_of_an_unfinished_definition_name_no_semicolon(adcli: Run, tex
     """`adcli functions "f(x) = "` said "unexpected ';'": the `; 0` adcli puts after definitions, not typed."""
     code, _, err = adcli("functions", text)
     assert code == 2 and err.startswith(message) and "';'" not in err
+
+
+@pytest.mark.parametrize("text", ['{"x": 1, "y": 2}\n', "x\ty\n1\t2\n", "x;y\n1;2\n"])
+def test_a_points_file_in_another_format_says_what_points_reads(adcli: Run, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "pts.txt"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = adcli("grad", "x*y", "--points", str(path))
+    assert code == 2 and err.splitlines()[0].endswith(
+        "is not a variable name: --points reads comma-separated values, a header row x,y then rows 1,2"
+    )
