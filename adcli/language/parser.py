@@ -10,6 +10,7 @@ import difflib
 import gc
 import math
 import re
+import unicodedata
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -646,6 +647,19 @@ def _end_place(text: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+def _unicode_hint(char: str) -> str:
+    """A character outside the language named, with what to write: `＋` (FULLWIDTH PLUS SIGN) is +, a
+    Cyrillic х that looks like x is not one, `é` is no letter of a name (A-Z, a-z, 0-9, _ and Greek)."""
+    named = unicodedata.name(char, "")
+    hint = f" ({named})" if named else ""
+    plain = unicodedata.normalize("NFKC", char)
+    if plain != char and plain.isascii() and plain.strip() and plain.isprintable():
+        return f"{hint}: write {plain}"
+    if char.isalpha() or unicodedata.combining(char):
+        return f"{hint}: names are written with A-Z, a-z, 0-9, _ and Greek letters"
+    return hint
+
+
 def _character_error(exc: UnexpectedCharacters, text: str) -> AdcliError:
     """A character no token starts with; a digit of another script (٣, １) names itself and the ASCII digit."""
     char = text[exc.pos_in_stream]
@@ -653,7 +667,11 @@ def _character_error(exc: UnexpectedCharacters, text: str) -> AdcliError:
     if char == "|":  # |x| of the blackboard: one function, whose kink at 0 adcli explains
         inside = re.match(r"\|([^|\n]*)\|", text[exc.pos_in_stream :])
         hint = f": for the absolute value write abs({inside.group(1).strip() if inside else 'x'})"
-    message = f"unexpected character {char!r}{hint}"
+    shown = repr(char)
+    if not char.isascii():
+        hint = _unicode_hint(char)
+        shown = f"'\\u{ord(char):04x}'" if unicodedata.combining(char) else shown  # a bare accent sits on the quote
+    message = f"unexpected character {shown}{hint}"
     if numbers.foreign_digit(char) is not None:  # Python would read them as digits; the grammar does not
         message = numbers.digit_message(char)
     return AdcliError("syntax_error", message, line=exc.line, column=exc.column, source=text)

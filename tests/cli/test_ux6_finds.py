@@ -306,3 +306,18 @@ def test_a_points_file_in_another_format_says_what_points_reads(adcli: Run, tmp_
     assert code == 2 and err.splitlines()[0].endswith(
         "is not a variable name: --points reads comma-separated values, a header row x,y then rows 1,2"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("x＋y", "unexpected character '＋' (FULLWIDTH PLUS SIGN): write +"),
+        ("ﬁ*2", "unexpected character 'ﬁ' (LATIN SMALL LIGATURE FI): write fi"),
+        ("\u0445*2", "unexpected character 'х' (CYRILLIC SMALL LETTER HA): names are written with A-Z, a-z, 0-9, _"),
+        ("e\u0301*2", "unexpected character '\\u0301' (COMBINING ACUTE ACCENT): names are written with"),
+    ],
+)
+def test_a_character_outside_the_language_is_named(adcli: Run, text: str, said: str) -> None:
+    """A Cyrillic х looks like x, ＋ like + (a CJK input method): the message said only `unexpected character`."""
+    code, _, err = adcli("grad", text, "--at", "x=1,y=1")
+    assert code == 2 and said in err.splitlines()[0]
