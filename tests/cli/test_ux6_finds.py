@@ -321,3 +321,13 @@ def test_a_character_outside_the_language_is_named(adcli: Run, text: str, said: 
     """A Cyrillic х looks like x, ＋ like + (a CJK input method): the message said only `unexpected character`."""
     code, _, err = adcli("grad", text, "--at", "x=1,y=1")
     assert code == 2 and said in err.splitlines()[0]
+
+
+def test_repl_at_with_spaces_replaces_the_value(adcli: Run) -> None:
+    """`:at W = randn(2)` was kept as its text, whose name `W ` (with the space) no later :at W matched: W twice."""
+    code, out, _ = adcli(
+        "repl", "--format", "json", "--command", "eval", stdin=":at W = randn(2)\n:at W = ones(2)\nsum(W)\n"
+    )
+    assert code == 0
+    assert "at: W=ones(2)" in out.splitlines()
+    assert json.loads(out.splitlines()[-1])["value"] == 2.0

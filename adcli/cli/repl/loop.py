@@ -128,7 +128,8 @@ class Session(State):
                     said = f"{name} is a name ({name} = {self.names[name]})"
                     raise AdcliError("usage_error", f":at {name}=…: {said}; ':unname {name}' drops it first")
             made = made_outside(arg)
-            written = {p.partition("=")[0].strip(): p.strip() for p in pieces(arg)}
+            sides = [p.partition("=") for p in pieces(arg)]  # `W = randn(2)` shown W=randn(2): a name ends at '='
+            written = {name.strip(): f"{name.strip()}={value.strip()}" for name, _, value in sides}
             texts = {name: written[name] if name in made else _binding_text(b) for name, b in given.items()}
             self.bound = {name: b for name, b in self.bound.items() if name not in given} | given
             self.drawn = (self.drawn - set(given)) | {name for name, call in made.items() if call == "randn"}
