@@ -29,8 +29,8 @@ DEFAULT_SEED = 0
 #: sweeps hold several arrays of its size), and so is one over the memory budget (ADCLI_MEMORY_LIMIT)
 MAX_ENTRIES = 4_000_000
 _GENERATED = re.compile(r"\s*([^\W\d]\w*)\s*=\s*(randn|zeros|ones|eye)\s*\(([^()]*)\)\s*$")
-_FILE = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.+?)\s*$")
-_UNNAMED = re.compile(r"\s*(?:(randn|zeros|ones|eye)\s*\(([^()]*)\)|@(.+?))\s*$")  # --cot ones(2), @c.npy
+_FILE = re.compile(r"\s*([^\W\d]\w*)\s*=\s*@(.*?)\s*$")
+_UNNAMED = re.compile(r"\s*(?:(randn|zeros|ones|eye)\s*\(([^()]*)\)|@(.*?))\s*$")  # --cot ones(2), @c.npy
 
 
 def pieces(text: str) -> list[str]:
@@ -108,6 +108,8 @@ def _made(name: str, call: str, dims: tuple[int, ...], args: str, rng: np.random
 def load(name: str, path: str) -> np.ndarray:
     """An array from a .npy (no pickles), .csv or .txt file; refused with a one-line error when bad."""
     lower = path.lower()
+    if not path:  # `x=@`: the parser said "unexpected '@'"
+        raise AdcliError("usage_error", f"{_who(name)}@: give a file after @, as in {_who(name)}@a.npy")
     try:
         if lower.endswith(".npy"):
             value = _npy(name, path)

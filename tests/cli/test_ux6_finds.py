@@ -331,3 +331,14 @@ def test_repl_at_with_spaces_replaces_the_value(adcli: Run) -> None:
     assert code == 0
     assert "at: W=ones(2)" in out.splitlines()
     assert json.loads(out.splitlines()[-1])["value"] == 2.0
+
+
+def test_an_at_sign_without_a_file_says_to_give_one(adcli: Run) -> None:
+    code, _, err = adcli("grad", "sum(x)", "--at", "x=@")
+    assert code == 2 and err.splitlines()[0] == "1:1: error[usage_error]: x=@: give a file after @, as in x=@a.npy"
+    code, _, err = adcli("jac", "x", "--at", "x=1", "--cot", "1,@")
+    assert code == 2 and err.splitlines()[:3] == [
+        "1:3: error[usage_error]: bad --cot '1,@': @: give a file after @, as in @a.npy",
+        "1,@",
+        "  ^",
+    ]
