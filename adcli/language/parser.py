@@ -697,6 +697,12 @@ def _end_message(text: str, expected: set[str], start: str) -> str:
     return message
 
 
+_EMPTY = {  # `x=[]`, `x={}` said "unexpected ']': expected a number, …"
+    "RSQB": "an empty array: an array has at least one entry, as in [1, 2]",
+    "RBRACE": "an empty set of values: a set has at least one, as in {1, 2}",
+}
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> AdcliError:
     """Lark's exception -> one line in words, with the place of the offending character."""
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
@@ -720,6 +726,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, start: str = "program") -> Ad
         message = f"unexpected number '{token.value}' right after a factor: write an operator between them, e.g. '*'"
     elif token.type == "LSQB" and text[: token.start_pos].rstrip().endswith("]"):
         message += " ([…] right after an array literal is not an index: write ([1, 2])[0])"
+    elif token.type in ("RSQB", "RBRACE") and text[: token.start_pos].rstrip().endswith(("[", "{")):
+        before = text[: token.start_pos].rstrip()[:-1].rstrip()
+        indexed = token.type == "RSQB" and (before[-1:].isalnum() or before[-1:] in ("_", ")", "]", "'"))
+        message = "an empty index: write one, as in x[0] or x[1:3]" if indexed else _EMPTY[token.type]
     calls = [t for t in _BUILDER.parsed.maybe_calls if t.end_pos <= token.start_pos]
     if token.type == "COMMA" and calls:
         return unknown_function(calls[-1], text)

@@ -342,3 +342,21 @@ def test_an_at_sign_without_a_file_says_to_give_one(adcli: Run) -> None:
         "1,@",
         "  ^",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["grad", "x", "--at", "x={}"],
+            "bad point 'x={}': an empty set of values: a set has at least one, as in {1, 2}",
+        ),
+        (["grad", "sum(x)", "--at", "x=[[]]"], "an empty array: an array has at least one entry, as in [1, 2]"),
+        (["grad", "sum([])"], "1:6: error[syntax_error]: an empty array: an array has at least one entry"),
+        (["grad", "sum(x[])", "--at", "x=[1,2]"], "1:7: error[syntax_error]: an empty index: write one, as in x[0]"),
+    ],
+)
+def test_empty_brackets_say_what_is_empty(adcli: Run, args: list[str], said: str) -> None:
+    """`x=[]`, `x={}` and `x[]` said "unexpected ']': expected a number, a name, a function or '(' or '['"."""
+    code, _, err = adcli(*args)
+    assert code == 2 and said in err.splitlines()[0]
