@@ -546,17 +546,54 @@ def differentiate(
     warnings = list(problem.warnings)
     active = tape.active(problem.wrt)
     vals = evaluate(tape, _inputs(problem), active, warnings)
-    partials = local_partials(tape, vals, active, warnings)
+    underflow: list[str] = []
+    partials = local_partials(tape, vals, active, warnings, underflow)
     edges = _edges(tape, active)
     try:
         result = _sweeps(problem, vals, partials, mode, direction, cotangent, warnings)
     except FloatingPointError as exc:
         raise AdcliError("nonfinite", f"a derivative overflowed ({exc})", warnings=warnings) from None
+    if underflow:  # a rule underflowed: flag the derivatives it may have robbed (adcli.core.underflow)
+        _underflow_warnings(problem, vals, partials, active, result, warnings)
     result.warnings = warnings
     per_sweep = {"forward": "tangent_ops", "reverse": "adjoint_ops"}[mode]
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "partials": edges, per_sweep: edges * result.sweeps}
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _underflow_warnings(  # noqa: PLR0913 - one sweep's pieces
+    problem: Problem, vals: Any, partials: Any, active: Any, result: Result, warnings: list[AdcliWarning]
+) -> None:
+    """An `inaccurate` warning per derivative that an underflowed partial may have taken a real share of."""
+    from adcli.core import underflow
+
+    tape, wrt = problem.tape, problem.wrt
+    bound, edges = underflow.loss_bound(tape, vals, partials, active, len(wrt))
+    if bound is None:
+        return
+    outputs = result.outputs or [tape.text(o) for o in tape.outputs]
+    entries = []  # (what, bound, found)
+    if result.jvp is not None:
+        direction = [abs(result.direction.get(w, 0.0)) for w in wrt]
+        for i, found in enumerate(result.jvp):
+            lost = sum(b * d for b, d in zip(bound[i], direction, strict=True))
+            entries.append((f"the JVP of {outputs[i]}", lost, found))
+    elif result.vjp is not None:
+        for k, found in enumerate(result.vjp):
+            lost = sum(abs(c) * bound[i][k] for i, c in enumerate(result.cotangent))
+            entries.append((f"the VJP's ∂/∂{wrt[k]}", lost, found))
+    else:
+        for i, row in enumerate(result.jacobian):
+            entries += [(f"∂({outputs[i]})/∂{w}", bound[i][k], row[k]) for k, w in enumerate(wrt)]
+    for what, lost, found in entries:
+        mask = underflow.flagged(lost, found)
+        if not np.any(mask):
+            continue
+        many = np.ndim(mask) > 0
+        worst = int(np.argmax(np.where(mask, lost, -1.0))) if many else 0
+        shown = (float(np.ravel(lost)[worst]), float(np.ravel(np.asarray(found, dtype=float))[worst]))
+        warnings.append(underflow.warning(tape, edges, *shown, what, mask if many else None))
 
 
 def _evaluate_arrays(problem: Problem) -> Result:

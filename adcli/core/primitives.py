@@ -137,6 +137,17 @@ def _gap(x: Any, one_minus: bool = True) -> Any:
     return (1 - x) * (1 + x) if one_minus else (x - 1) * (x + 1)
 
 
+def _atan2_partial(a: Any, b: Any) -> Any:
+    """a/(a² + b²), atan2's partials (a = x: in y; a = y: in -x). On numbers as (a/r)/r with r = hypot(a, b):
+    a² + b² overflowed past 1.3e154 (atan2(1, 1e200): a nonfinite error for the partial 1e-200) and underflowed
+    below 1e-154 (atan2(1e-200, 3e-200): "a division by zero" for a partial of 3e199). Nodes keep the textbook
+    form, so symbolic mode prints x/(x^2 + y^2)."""
+    if isinstance(a, Node) or isinstance(b, Node):
+        return a / (a**2 + b**2)
+    r = call("hypot", a, b)
+    return a / r / r
+
+
 def _sigmoid(x: object) -> object:
     """1/(1 + e^-x), written with t = e^-|x| <= 1: no overflow anywhere, a few ulps in both tails."""
     if isinstance(x, float):  # one point (np.float64 too): the same arithmetic without np.where's dispatch
@@ -473,7 +484,7 @@ _PRIMITIVES: list[Primitive] = [
         "atan2",
         ("y", "x"),
         _continued(np.arctan2, _atan2_complex),
-        (lambda y, x, o: x / (x**2 + y**2), lambda y, x, o: -y / (x**2 + y**2)),
+        (lambda y, x, o: _atan2_partial(x, y), lambda y, x, o: -_atan2_partial(y, x)),
         lambda y, x: (y != 0) | (x != 0),
         "(y, x) != (0, 0)",
         (_ATAN2_CUT,),

@@ -442,21 +442,31 @@ def constant_partials(prim: Primitive) -> tuple[int, ...] | None:
         probe = [object()] * (len(prim.partials) + 1)
         try:
             found: tuple[Any, ...] | None = tuple(rule(*probe) for rule in prim.partials)
-        except (TypeError, ValueError, ArithmeticError):  # the rule uses its arguments
+        except (TypeError, ValueError, ArithmeticError, AttributeError):  # the rule uses its arguments (np.hypot)
             found = None
         _CONSTANT[prim.name] = found if found and all(type(p) is int for p in found) else None
     return _CONSTANT[prim.name]
 
 
 def local_partials(
-    tape: Tape, vals: Sequence[Any], active: Sequence[bool], warnings: list[AdcliWarning] | None = None
+    tape: Tape,
+    vals: Sequence[Any],
+    active: Sequence[bool],
+    warnings: list[AdcliWarning] | None = None,
+    underflow: list[str] | None = None,
 ) -> list[tuple[Any, ...] | None]:
-    """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive)."""
+    """∂vᵢ/∂vⱼ for every active edge, from the table's rules at the point (None where inactive).
+
+    `underflow`, where given, records numpy's underflow flag (free unless a rule underflows): adcli.core.underflow
+    then bounds what a partial rounded to 0 took from the derivative."""
     partials: list[tuple[Any, ...] | None] = [None] * len(vals)
     prims, args = tape.prims, tape.args
     # by name: a set of the primitives themselves hashed each frozen dataclass field by field
     constant = {name: constant_partials(TABLE[name]) for name in {p.name for p in prims[tape.first_op :] if p}}
-    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+    state: dict[str, Any] = dict(ERRSTATE)
+    if underflow is not None:
+        state.update(under="call", call=lambda kind, flag: underflow.append(kind))
+    with np.errstate(**state):
         for s in range(tape.first_op, len(vals)):
             if not active[s]:
                 continue
