@@ -143,9 +143,20 @@ def _atan2_partial(a: Any, b: Any) -> Any:
     below 1e-154 (atan2(1e-200, 3e-200): "a division by zero" for a partial of 3e199). Nodes keep the textbook
     form, so symbolic mode prints x/(x^2 + y^2)."""
     if isinstance(a, Node) or isinstance(b, Node):
-        return a / (a**2 + b**2)
+        return a / (a**2 + b**2) if not (isinstance(a, float) and a == 1) else 1 / (1 + b**2)  # atan: 1/(1 + x^2)
     r = call("hypot", a, b)
     return a / r / r
+
+
+def _asinh_partial(x: Any, o: Any) -> Any:
+    """1/sqrt(x² + 1), on numbers as 1/hypot(x, 1): x² overflowed past 1.3e154 (a nonfinite error for 1e-200)."""
+    return 1 / sqrt(x**2 + 1) if isinstance(x, Node) else 1 / call("hypot", x, 1.0)
+
+
+def _acosh_partial(x: Any, o: Any) -> Any:
+    """1/sqrt(x² - 1), on numbers as 1/(sqrt(x - 1)·sqrt(x + 1)): (x - 1)(x + 1) overflowed past 1.3e154,
+    and x - 1 is exact near 1 (Sterbenz), as _gap's factor is."""
+    return 1 / sqrt(_gap(x, one_minus=False)) if isinstance(x, Node) else 1 / (sqrt(x - 1) * sqrt(x + 1))
 
 
 def _sigmoid(x: object) -> object:
@@ -479,7 +490,7 @@ _PRIMITIVES: list[Primitive] = [
         ),
         bend=_TO_ONE,
     ),
-    _P("atan", ("x",), np.arctan, (lambda x, o: 1 / (1 + x**2),), bend=_WIDE),
+    _P("atan", ("x",), np.arctan, (lambda x, o: _atan2_partial(1.0, x),), bend=_WIDE),  # 1/(1 + x²)
     _P(
         "atan2",
         ("y", "x"),
@@ -495,12 +506,12 @@ _PRIMITIVES: list[Primitive] = [
     _P("cosh", ("x",), np.cosh, (lambda x, o: sinh(x),), bend=_UNIT),
     _P("tanh", ("x",), np.tanh, (_tanh_partial,), bend=_UNIT, fused=fast_tanh.tanh),
     _P("sech", ("x",), _sech, (lambda x, o: -o * tanh(x),), bend=_UNIT),
-    _P("asinh", ("x",), np.arcsinh, (lambda x, o: 1 / sqrt(x**2 + 1),), bend=_WIDE),
+    _P("asinh", ("x",), np.arcsinh, (_asinh_partial,), bend=_WIDE),
     _P(
         "acosh",
         ("x",),
         np.arccosh,
-        (lambda x, o: 1 / sqrt(_gap(x, one_minus=False)),),
+        (_acosh_partial,),
         lambda x: x >= 1,
         "x >= 1",
         (_infinite_slope(lambda x: x == 1, "undefined (outside the domain)", "+inf"),),

@@ -465,3 +465,20 @@ def test_a_power_at_the_edge_of_its_domain_says_it_is_one_sided(mode: str) -> No
     assert "outside the domain" in warning.details["left"] and warning.details["right"] == "0"
     bound = result.error_estimate[0][0] if result.error_estimate else 0.0
     assert abs(result.gradient[0]) <= bound
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize(
+    ("text", "mpf"),
+    [
+        ("atan(x)", lambda x: 1 / (1 + x**2)),
+        ("asinh(x)", lambda x: 1 / mp.sqrt(x**2 + 1)),
+        ("acosh(x)", lambda x: 1 / mp.sqrt(x**2 - 1)),
+    ],
+)
+@pytest.mark.parametrize("x", [1e200, 3e150, 2e154, 1.5, 1.0000001])
+def test_partials_with_x_squared_hold_where_x_squared_overflows(text: str, mpf, x: float, mode: str) -> None:  # noqa: ANN001
+    # x² overflowed past 1.3e154: "the derivative … overflowed" for derivatives of 1e-200 (atan's 1e-400 is 0)
+    with mp.workdps(40):
+        truth = float(mpf(mp.mpf(x)))
+    assert gradient(text, x=x, mode=mode).gradient[0] == pytest.approx(truth, rel=1e-14, abs=0)
