@@ -84,7 +84,7 @@ def _numeric(
             point = {n: _value(concrete[n], rng) for n in names}
         try:
             reference = reverse_gradient(expr, wrt, point)
-            got = evaluate(list(answers), point)
+            got = evaluate(list(answers), point, derived=False)
         except AdcliError as exc:
             if exc.kind == "shape_error":
                 return _wrong(f"the answer does not fit the shapes {_shapes_text(point)}: {exc.message}", wrt, checked)

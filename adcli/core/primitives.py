@@ -17,7 +17,7 @@ import numpy as np
 
 from adcli.core import arrays
 from adcli.core import tanh as fast_tanh
-from adcli.core.graph import Node, build, const
+from adcli.core.graph import Node, build, const, is_const
 
 Rule = Callable[..., object]
 
@@ -257,7 +257,12 @@ _power.__name__ = "power"  # emitted programs call it as np.power (adcli.command
 
 
 def _pow_exponent_partial(a: object, b: object, o: object) -> object:
-    """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree)."""
+    """∂(a^b)/∂b = a^b·log(a), and 0 where a = 0 (0^b is 0 for every b > 0; JAX and PyTorch agree).
+
+    A constant base 0 gives the node 0 too (0^b*log(0) would not build: log(0) folds to a domain error, and
+    symbolic mode on arrays refused sum(0^x) at x = [1, 2], where forward and reverse give 0)."""
+    if isinstance(a, Node) and is_const(a, 0.0):
+        return const(0.0)
     if isinstance(a, Node) or isinstance(o, Node) or isinstance(a, Lifted) or isinstance(o, Lifted):
         return o * log(a)
     zero = np.equal(a, 0)

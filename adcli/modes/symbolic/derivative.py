@@ -284,10 +284,35 @@ def evaluate_graphs(graphs: Sequence[Node], names: Sequence[str], inputs: Sequen
     """The values of derivative graphs at the point, on a tape (domain checks included, no kink warnings)."""
     from adcli.core.tape import evaluate, linearise
 
-    tape = linearise(list(graphs), list(names))
+    tape = linearise(zero_base_logs(graphs), list(names))
     vals = evaluate(tape, inputs)
     shape = np.broadcast_shapes(*map(np.shape, inputs))  # np.broadcast takes at most 64
     return [np.broadcast_to(vals[o], shape) if shape else vals[o] for o in tape.outputs]
+
+
+def zero_base_logs(graphs: Sequence[Node]) -> list[Node]:
+    """The graphs to evaluate, each log(a) whose a is also a power's base read as log(a + (1 - sign(|a|))).
+
+    ∂(a^b)/∂b = a^b·log(a) is 0 at a = 0 (b > 0: 0^b is 0 for every such b, as the table's rule says on
+    numbers), but log(0) is a domain error: symbolic mode refused grad "a^x" --wrt x at a = 0 where forward
+    and reverse give 0. A log(a) of a derivative graph comes from that rule alone (log in the expression would
+    have failed its primal sweep at a = 0), always as a factor beside a^b, so any finite value serves at a = 0:
+    1 - sign(|a|) is exactly 0 elsewhere (a unchanged) and 1 at 0, where the log reads log(1) = 0. Evaluation only:
+    the printed derivative keeps a^x*log(a)."""
+    order = topo_order(graphs)
+    bases = {n.args[0] for n in order if n.op == "pow" and n.args[0].op != "const"}
+    if not any(n.op == "log" and n.args[0] in bases for n in order):
+        return list(graphs)
+    new: dict[Node, Node] = {}
+    for n in order:
+        args = tuple(new.get(a, a) for a in n.args)
+        if n.op == "log" and n.args[0] in bases:
+            a = args[0]
+            nudge = make("sub", (ONE, make("sign", (make("abs", (a,)),))))
+            new[n] = make("log", (make("add", (a, nudge)),))
+        elif args != n.args:
+            new[n] = make(n.op, args, n.payload)
+    return [new.get(g, g) for g in graphs]
 
 
 def count_operations(graphs: Sequence[Node]) -> int:

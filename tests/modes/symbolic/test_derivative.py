@@ -570,3 +570,44 @@ def test_steps_name_a_constant_operand_and_show_the_quotient_rule_before_it_simp
     assert by_node["x^2"].formula == "d(u^c) = c*u^(c - 1)·du"
     quotient = by_node["(x^2 - 1)/(x + 1)"]
     assert quotient.unsimplified == "(2*x*(x + 1) - (x^2 - 1)*1)/(x + 1)^2" and quotient.derivative == "1"
+
+
+# ---- 0^b along b: the constant 0 for b > 0, so its derivative is 0 in every mode ---------------------------
+
+_ZERO_BASE = [
+    ("sum(0^x)", "x=[1,2]"),  # symbolic mode on arrays: log(0) folded to a domain error
+    ("sum(a^x)", "a=[0,2],x=[1,1.5]"),
+    ("a^x", "a=0,x=1.5"),  # a variable base at 0: log(a) was a domain error in symbolic mode alone
+    ("sin(a^x)*x + a^(2*x)", "a=0,x=1.5"),
+]
+
+
+@pytest.mark.parametrize(("text", "at"), _ZERO_BASE)
+def test_zero_base_powers_agree_in_every_mode(text: str, at: str) -> None:
+    import mpmath as mp
+
+    from adcli.api import gradient
+
+    # the reference: 0^b = 0 for b > 0 is constant in b, so ∂/∂x of each term with base 0 is 0; a = 2's
+    # entry is 2^x·log(2) (mpmath); sin(0^x)*x + 0^(2x) = sin(0)*x = 0 for x > 0
+    expected = {"x=[1,2]": [0.0, 0.0], "a=[0,2],x=[1,1.5]": [0.0, float(mp.mpf(2) ** 1.5 * mp.log(2))]}.get(at, [0.0])
+    for mode in ("forward", "reverse", "numeric", "symbolic"):
+        found = gradient(text, at, wrt=["x"], mode=mode).gradient
+        found = np.ravel(np.asarray(found["x"] if isinstance(found, dict) else found, dtype=float))
+        assert list(found) == pytest.approx(expected, rel=1e-8 if mode == "numeric" else 1e-14, abs=1e-300), mode
+
+
+@pytest.mark.parametrize(("text", "at"), [("sum(0^x)", "x=[0,1]"), ("sum(0^x)", "x=[-1,1]"), ("a^x", "a=0,x=0")])
+def test_zero_base_powers_at_nonpositive_exponents_are_refused_in_every_mode(text: str, at: str) -> None:
+    from adcli.api import gradient
+
+    kinds = set()
+    for mode in ("forward", "reverse", "numeric", "symbolic"):
+        with pytest.raises(AdcliError) as err:
+            gradient(text, at, wrt=["x"], mode=mode)
+        kinds.add(err.value.kind)
+    assert len(kinds) == 1 and kinds <= {"domain_error", "nonfinite"}
+
+
+def test_the_printed_derivative_keeps_the_textbook_log() -> None:
+    assert first("a^x", wrt=["x"]) == "a^x*log(a)"

@@ -26,7 +26,7 @@ from adcli.core.printing import to_text
 from adcli.core.shaped import adjoint_sweep, infer_shapes, local_partials
 from adcli.core.shaped import evaluate as evaluate_tape
 from adcli.core.tape import linearise
-from adcli.modes.symbolic.derivative import Step, StepTree, formula
+from adcli.modes.symbolic.derivative import Step, StepTree, formula, zero_base_logs
 from adcli.modes.symbolic.matrix.algebra import Algebra
 from adcli.modes.symbolic.matrix.forms import presented
 from adcli.modes.symbolic.matrix.rules import Rules, rule_name
@@ -219,9 +219,10 @@ def _tape(nodes: Sequence[Node], point: dict[str, np.ndarray]) -> tuple[Any, lis
     return tape, inputs
 
 
-def evaluate(nodes: Sequence[Node], point: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """Each node's value at the point (a tape over them all: shared parts once)."""
-    tape, inputs = _tape(nodes, point)
+def evaluate(nodes: Sequence[Node], point: dict[str, np.ndarray], *, derived: bool = True) -> list[np.ndarray]:
+    """Each node's value at the point (a tape over them all: shared parts once). `derived`: graphs the rules
+    built, where a^b*log(a) is 0 at a = 0 (derivative.zero_base_logs); a user's text (check's answers) is not."""
+    tape, inputs = _tape(zero_base_logs(nodes) if derived else list(nodes), point)
     vals = evaluate_tape(tape, inputs)
     return [np.asarray(vals[o], dtype=float) for o in tape.outputs]
 
