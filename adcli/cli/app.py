@@ -638,6 +638,10 @@ def compare(
             render_compare.plain(result, precision, sys.stdout)
         else:
             render_compare.table(result, precision, _console(False))
+        if getattr(result, "inconclusive", False):  # numeric's estimate covers its difference: exit as "not proven"
+            from adcli.core.errors import EXIT_AGREES
+
+            raise typer.Exit(EXIT_AGREES)
         if not result.agree:
             raise typer.Exit(1)
 

@@ -101,6 +101,9 @@ class Comparison:
     strict_peers: bool = False  # do the peers count toward `agree`?
     peers_agree: bool | None = None  # every peer ran and agreed (None: no peer asked for)
     order: int = 1  # 2: the Hessian (the Jacobian of the gradient; adcli.commands.crosscheck)
+    #: no entry disagrees, but numeric's estimate is inconclusive at some (`agree` is false: nothing confirmed
+    #: those entries independently; the exit code is 4, as check's "agrees, not proven")
+    inconclusive: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -169,17 +172,49 @@ def shape_sentence(n: int, m: int, nfev: int | None = None) -> str:
     return f"f: ℝ{_superscript(n)} → ℝ{_superscript(m)}: {sweeps}{numeric}; {cheaper} is the cheaper AD mode here"
 
 
-def _why(mode: str, run: ModeRun, i: int, k: int, kinks: list[dict[str, Any]], tol: float) -> str:
+def _inconclusive(disagreements: list[dict[str, Any]], failed: list[str], strict_peers: bool, peers_agree: Any) -> bool:
+    """Only inconclusive numeric entries stand between the modes and agreement."""
+    if failed or (strict_peers and not peers_agree) or any(counts(d, strict_peers) for d in disagreements):
+        return False
+    return any(d.get("inconclusive") for d in disagreements)
+
+
+def counts(d: dict[str, Any], strict_peers: bool = False) -> bool:
+    """Whether a disagreement decides the verdict: not a peer's (unless --strict-peers), not an inconclusive
+    numeric estimate."""
+    return not d.get("inconclusive") and (strict_peers or not d.get("peer"))
+
+
+def inconclusive(mode: str, run: ModeRun, i: int, k: int, tol: float, deviation: float) -> bool:
+    """A numeric entry whose own error estimate is over the tolerance and covers its difference from the
+    reference: it can neither confirm nor contradict it, so the verdict is INCONCLUSIVE, not DISAGREE (a
+    sum(x*x) over 3,000 entries was DISAGREE: ±1.4e-6 beside differences of 3e-8 and a tolerance of 2e-8).
+    Not "agree" either: (1 - cos(x))/x^2 at 1e-3 is the same picture (±3.6e-6 covers 1.6e-8), and there the
+    AD and symbolic values are the ones 2e-4 off, by cancellation. A difference beyond the estimate disagrees."""
+    estimate = run.error_estimate[i][k] if mode == "numeric" and run.error_estimate else None
+    return estimate is not None and estimate > tol and deviation <= estimate
+
+
+def _why(  # noqa: PLR0913 - one entry
+    mode: str, run: ModeRun, i: int, k: int, kinks: list[dict[str, Any]], tol: float, deviation: float
+) -> str:
     estimate = run.error_estimate[i][k] if run.error_estimate else None
     if kinks:
         return (
             f"the point is a kink of {kinks[0]['node']} ({_sides(kinks, i, k)}): "
             f"{mode} and the reference resolve it differently"
         )
+    if inconclusive(mode, run, i, k, tol, deviation):
+        return (
+            f"the numeric estimate is inconclusive here: its own error estimate ±{estimate:.2g} is larger than the "
+            f"tolerance and covers the difference {deviation:.2g}, so it neither confirms nor contradicts the "
+            "reference (ill-conditioned: no step is both small enough for the curvature and large enough for round-off)"
+        )
     if mode == "numeric" and estimate is not None and estimate > tol:
         return (
             f"the numeric estimate is unreliable here: its own error estimate ±{estimate:.2g} is larger than the "
-            "tolerance (ill-conditioned: no step is both small enough for the curvature and large enough for round-off)"
+            f"tolerance, yet the difference {deviation:.2g} is larger still (the estimate does not cover it: an "
+            "error in numeric mode or in the reference)"
         )
     if mode == "numeric":
         return (
@@ -352,6 +387,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
             tol = atol + rtol * abs(ref.jacobian[i][k])  # type: ignore[index]
             value, expected = runs[m].jacobian[i][k], ref.jacobian[i][k]  # type: ignore[index]
             here = [kink for kink in kinks if [i, k] in kink["entries"]]
+            unsure = not here and not runs[m].peer and inconclusive(m, runs[m], i, k, tol, deviation[m][i][k])
             disagreements.append(
                 {
                     "mode": m,
@@ -363,8 +399,9 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
                     "deviation": deviation[m][i][k],
                     "why": _why_peer(m, value, reference, expected, here)
                     if runs[m].peer
-                    else _why(m, runs[m], i, k, here, tol),
+                    else _why(m, runs[m], i, k, here, tol, deviation[m][i][k]),
                     "peer": runs[m].peer,
+                    "inconclusive": unsure,  # numeric's error bar covers the difference: not counted in `agree`
                 }
             )
     peers_agree = None
@@ -386,6 +423,7 @@ def compare(  # noqa: PLR0913 - the options of `adcli compare`
         modes=runs,
         deviation=deviation,
         agree=not any(not d["peer"] for d in disagreements) and not failed and (not strict_peers or bool(peers_agree)),
+        inconclusive=_inconclusive(disagreements, failed, strict_peers, peers_agree),
         disagreements=disagreements,
         kinks=kinks,
         shape=shape_sentence(len(columns), len(ref.jacobian or []), nfev),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from adcli.commands.compare import Comparison
+from adcli.commands.compare import Comparison, counts
 from adcli.modes.numeric import onesided
 from adcli.render.results import dumps, fold, number, table_width
 
@@ -18,8 +18,9 @@ def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]],
     header = ["entry", *ran, *(f"Δ {m}" for m in others)]
     if "numeric" in ran and c.modes["numeric"].error_estimate:
         header.append("± numeric")
-    bad = {(d["output"], d["wrt"]) for d in c.disagreements if c.strict_peers or not d.get("peer")}
+    bad = {(d["output"], d["wrt"]) for d in c.disagreements if counts(d, c.strict_peers)}
     differs = {(d["output"], d["wrt"]) for d in c.disagreements if d.get("peer")}  # a peer's, not counted
+    unsure = {(d["output"], d["wrt"]) for d in c.disagreements if d.get("inconclusive")}
     rows, flags = [], []
     ref = c.modes[c.reference].jacobian or []
     for i in range(len(ref)):
@@ -30,8 +31,14 @@ def _entry_rows(c: Comparison, digits: int) -> tuple[list[str], list[list[str]],
             if "± numeric" in header:
                 row.append(f"{c.modes['numeric'].error_estimate[i][k]:.1e}")  # type: ignore[index]
             rows.append(row)
-            flags.append("disagrees" if (i, w) in bad else "peer differs" if (i, w) in differs else "")
+            flags.append(_flag((i, w), bad, differs, unsure))
     return header, rows, flags
+
+
+def _flag(entry: tuple[int, str], bad: set, differs: set, unsure: set) -> str:
+    if entry in bad:
+        return "disagrees"
+    return "peer differs" if entry in differs else "numeric inconclusive" if entry in unsure else ""
 
 
 def _cost_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
@@ -55,9 +62,22 @@ def _entries_text(n: int) -> str:
 
 
 def _verdict(c: Comparison) -> str:
+    if not getattr(c, "inconclusive", False):
+        return _head(c)
+    unsure = [d for d in c.disagreements if d.get("inconclusive")]
+    spread = max(c.modes["numeric"].error_estimate[d["output"]][c.wrt.index(d["wrt"])] for d in unsure)  # type: ignore[index]
+    return (
+        f"INCONCLUSIVE: every exact mode is within rtol {c.rtol:g}, atol {c.atol:g} of {c.reference}, but numeric "
+        f"is inconclusive at {_entries_text(len(unsure))}: its own error estimate (up to ±{spread:.2g}) is larger "
+        "than the tolerance and covers the difference, so nothing independent confirms or contradicts those entries"
+        " (where the program cancels digits, the exact modes can be the ones off)"
+    )
+
+
+def _head(c: Comparison) -> str:
     tol = f"rtol {c.rtol:g}, atol {c.atol:g}"
     by_peers = [d for d in c.disagreements if d.get("peer")]
-    counted = [d for d in c.disagreements if c.strict_peers or not d.get("peer")]
+    counted = [d for d in c.disagreements if counts(d, c.strict_peers)]
     if c.agree and by_peers:
         names = list(dict.fromkeys(d["mode"] for d in by_peers))
         differ = "differs" if len(names) == 1 else "differ"
@@ -135,6 +155,7 @@ def _long(c: Comparison, header: list[str], rows: list[list[str]]) -> tuple[list
         for k, m in enumerate(ran):
             d = flagged.get((m, i, w))
             mark = "" if d is None else "peer differs" if d.get("peer") and not c.strict_peers else "disagrees"
+            mark = "numeric inconclusive" if d is not None and d.get("inconclusive") else mark
             delta = row[header.index(f"Δ {m}")] if f"Δ {m}" in header else "ref"
             spread = [row[header.index("± numeric")] if m == "numeric" else ""] if "± numeric" in header else []
             out.append([row[0] if k == 0 else "", m, row[1 + k], delta, *spread])
@@ -157,7 +178,7 @@ def _entry_blocks(c: Comparison, header: list[str], rows: list[list[str]], flags
         spread = row[4] if "± numeric" in long and row[4] else ""
         pieces = [row[1].ljust(wide[1]), row[2].rjust(wide[2]), "ref" if row[3] == "ref" else f"Δ {row[3]}"]
         pieces += [f"± {spread}" if spread else "", mark]
-        style = {"disagrees": "bold red", "peer differs": "yellow"}.get(mark)
+        style = {"disagrees": "bold red", "peer differs": "yellow", "numeric inconclusive": "yellow"}.get(mark)
         out += [(line, style) for line in fold(pieces, width)]
     return out
 
@@ -221,7 +242,7 @@ def _entries_table(c: Comparison, header: list[str], rows: list[list[str]], flag
             min_width=widest if name != "entry" else None,
         )
     for row, flag in zip(rows, flags, strict=True):
-        style = {"disagrees": "bold red", "peer differs": "yellow"}.get(flag)
+        style = {"disagrees": "bold red", "peer differs": "yellow", "numeric inconclusive": "yellow"}.get(flag)
         grid.add_row(*(Text(cell) for cell in row), style=style)
     return grid
 
