@@ -302,7 +302,23 @@ MEAN = Rules(
 PROD = Rules(
     lambda x, p: np.prod(x), _whole, *_spread(lambda x, o: _others_product(x)), vjp_text=("{g}·prod(the others)",)
 )
-NORM = Rules(lambda x, p: np.sqrt(np.sum(np.square(x))), _whole, *_spread(_norm_partial), vjp_text=("{g}·{a}/{o}",))
+
+
+def _norm(x: Arr) -> Arr:
+    """The 2-norm (Frobenius for a matrix), scaled by the largest entry when squares would leave float64, as
+    hypot is: sqrt(Σx²) of [3e-200, 4e-200] was 0 (x² underflows) and said "not differentiable at 0", of
+    [3e200, 4e200] an overflow. Within [1e-150, 1e150] the plain sum of squares, digit for digit as before;
+    duals (hess) take the plain form."""
+    if type(x) is not np.ndarray or x.dtype != np.float64 or not x.size:
+        return np.sqrt(np.sum(np.square(x)))
+    s = np.max(np.abs(x))
+    if _PLAIN_LOW <= s <= _PLAIN_HIGH or s == 0 or not np.isfinite(s):
+        return np.sqrt(np.sum(np.square(x)))
+    return s * np.sqrt(np.sum(np.square(x / s)))
+
+
+_PLAIN_LOW, _PLAIN_HIGH = 1e-150, 1e150  # squares (and a sum of up to 1e7 of them) stay normal floats here
+NORM = Rules(lambda x, p: _norm(x), _whole, *_spread(_norm_partial), vjp_text=("{g}·{a}/{o}",))
 LOGSUMEXP = Rules(lambda x, p: _logsumexp(x), _whole, *_spread(_logsumexp_partial), vjp_text=("{g}·exp({a} - {o})",))
 AMAX = Rules(lambda x, p: np.max(x), _whole, *_spread(_ties), vjp_text=("{g}·[{a} = {o}]/ties",))
 AMIN = Rules(lambda x, p: np.min(x), _whole, *_spread(_ties), vjp_text=("{g}·[{a} = {o}]/ties",))

@@ -178,6 +178,24 @@ def _settled(f: Any, inputs: Sequence[Any], k: int, e: int, h: float) -> tuple[t
     return best, attempt + 1
 
 
+FAR = 1e3  # a step this many times an entry's own size steps over whatever bends on that size
+
+
+def _beside_own_scale(f: Any, inputs: Sequence[Any], k: int, e: int, x0: float, best: Any) -> tuple[Any, int]:
+    """An entry far smaller than the step (x = 3e-200 beside a step of 6e-6) estimated again with a step on its
+    own scale: norm(x) at [3e-200, 4e-200] bends on that scale, and the usual step gave the gradient 0 with an
+    error estimate of 2e-15, silently; x + 1 at 1e-30 is right with the usual step and 0 with the small one.
+    Which is right cannot be told from values alone: where the two differ beyond their error estimates, the
+    usual estimate stays and its error estimate becomes the difference (an `inaccurate` warning, not a silent
+    number)."""
+    try:
+        (column, error), used = _settled(f, inputs, k, e, float(np.cbrt(np.finfo(float).eps) * abs(x0)))
+    except AdcliError:
+        return best, 0
+    gap = np.abs(column - best[0])
+    return (best[0], np.where(gap > best[1] + error, np.maximum(best[1], gap), best[1])), used
+
+
 def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:
     """Central differences with steps h and h/2 per entry, Richardson-combined; error = their difference
     (smaller steps where that has not settled: _settled)."""
@@ -201,6 +219,9 @@ def numeric_jacobian(tape: Tape, inputs: Sequence[Any], wrt: int) -> Found:
                 h = float(np.cbrt(np.finfo(float).eps) * max(1.0, abs(x0)))
                 best, used = _settled(f, inputs, k, e, h)
                 nfev += 4 * used
+                if 0 < abs(x0) and h > FAR * abs(x0):
+                    best, used = _beside_own_scale(f, inputs, k, e, x0, best)
+                    nfev += 4 * used
                 columns.append(best[0])
                 errors.append(best[1])
     n = sum(outs)

@@ -191,3 +191,41 @@ def test_one_index_too_many_is_said_in_the_singular() -> None:
     with pytest.raises(AdcliError) as caught:
         adcli.value("sum(x)[0]", x=np.array([1.0, 2.0]))
     assert caught.value.kind == "shape_error" and "1 index for shape scalar ()" in caught.value.message
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "symbolic"])
+@pytest.mark.parametrize(
+    "x",
+    [[3e-200, 4e-200], [[3e-200, 0.0], [0.0, 4e-200]], [3e200, -4e200], [1e-170, 2e-170, 2e-170], [5e-324, 0.0]],
+)
+def test_norm_is_scaled_where_squares_leave_float64(mode: str, x: list) -> None:
+    # sqrt(Σx²) of [3e-200, 4e-200] was 0 (x² underflows), "not differentiable at 0", gradient 0; of 3e200 an
+    # overflow. The reference: mpmath's 2-norm and x/‖x‖ at 50 digits
+    import mpmath as mp
+
+    from adcli.api import gradient
+
+    flat = np.ravel(np.array(x, dtype=float))
+    with mp.workdps(50):
+        r = mp.sqrt(sum(mp.mpf(float(v)) ** 2 for v in flat))
+        expected = [float(mp.mpf(float(v)) / r) for v in flat]
+        value = float(r)
+    result = gradient("norm(x)", {"x": np.array(x)}, mode=mode)
+    assert float(np.ravel(result.value)[0]) == pytest.approx(value, rel=1e-15)
+    assert list(np.ravel(result.gradient[0])) == pytest.approx(expected, rel=1e-15, abs=1e-300)
+    assert not result.warnings
+
+
+def test_numeric_mode_does_not_step_silently_over_an_entry_far_smaller_than_its_step() -> None:
+    # numeric mode on arrays steps by ~6e-6 at x = 3e-200: norm looked like |t| there and the gradient came
+    # out 0 ± 2e-15, silently; the true gradient is [0.6, 0.8] (x/‖x‖). Now its error estimate covers the
+    # truth and the result says `inaccurate`. x + 1 at 1e-30, right with the usual step, keeps it unflagged.
+    from adcli.api import gradient
+
+    result = gradient("norm(x)", {"x": np.array([3e-200, 4e-200])}, mode="numeric")
+    found, error = np.ravel(result.gradient[0]), np.ravel(result.error_estimate)
+    assert np.all(np.abs(found - [0.6, 0.8]) <= error)
+    assert [w.kind for w in result.warnings] == ["inaccurate"]
+    result = gradient("sum(x + 1)", {"x": np.array([1e-30, 1.0])}, mode="numeric")
+    assert list(np.ravel(result.gradient[0])) == pytest.approx([1.0, 1.0], rel=1e-8)
+    assert not result.warnings
