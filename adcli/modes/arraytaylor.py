@@ -6,11 +6,11 @@ the broadcast arguments, kinks and domain edges included. Structural primitives 
 here, in STRUCTURAL_SERIES, one per primitive of the table (a test checks that they cover the same names):
 the linear ones (sum, indexing, transpose, the array literal, …) act coefficient by coefficient through
 their own JVP rule, the bilinear ones (matmul, dot, outer) by the Cauchy product Σⱼ aⱼ∘bₖ₋ⱼ, and the
-nonlinear ones by their recurrences: inv from A·X = I (Xₖ = −A₀⁻¹ Σⱼ≥₁ AⱼXₖ₋ⱼ), logdet and det from
-(log det A)' = tr(A⁻¹A'), logsumexp and softmax from the exponentials' series, norm as a square root,
-prod as a product of series, max/min as a fold of the elementwise max/min rule (ties by the first
-coefficient that differs, a kink at an odd order). Everything runs in float64: numpy's linear algebra
-has no long double.
+nonlinear ones by their recurrences: inv from A·X = I (Xₖ = −A₀⁻¹ Σⱼ≥₁ AⱼXₖ₋ⱼ), logdet from
+(log det A)' = tr(A⁻¹A'), det by cofactors (up to 4 × 4) or elimination on series, logsumexp and
+softmax from the exponentials' series, norm as a square root, prod as a product of series, max/min as
+a fold of the elementwise max/min rule (ties by the first coefficient that differs, a kink at an odd
+order). Everything runs in float64: numpy's linear algebra has no long double.
 """
 
 from __future__ import annotations
@@ -109,21 +109,45 @@ def _laplace(a: Coefficients) -> np.ndarray:
     return total
 
 
+def _cauchy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The Cauchy product of two arrays of series (coefficient first), entry by entry with broadcasting."""
+    return np.stack([np.einsum("m...,m...->...", a[: k + 1], b[k::-1]) for k in range(len(a))])
+
+
+def _lu_det(a: Coefficients) -> np.ndarray:
+    """det of a matrix of series by Gaussian elimination on series, pivoting on the constant terms' size:
+    det = ± the product of the pivots. Each step divides by the largest constant term left, so a matrix near
+    singularity divides by its small pivot last or never. det₀·exp(∫ tr(A⁻¹A')), used before, summed
+    tr((A₀⁻¹A₁)ᵏ)-sized terms that cancel to the polynomial's coefficients: det(A + tD) of a 5 × 5 A with a
+    singular value 1e-6 had c₄ = -4.0 for -9.52 and c₅ = 1.7e6 for -11.2 (mpmath)."""
+    m = a.copy()
+    n, sign = a.shape[-1], 1.0
+    total = np.zeros(len(a))
+    total[0] = 1.0
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(m[0, j:, j])))
+        if m[0, p, j] == 0:
+            raise NoSeriesError("domain_error", 0, "the matrix is singular there (no pivot in a column)")
+        if p != j:
+            m[:, [j, p]] = m[:, [p, j]]
+            sign = -sign
+        pivot = m[:, j, j].copy()
+        total = ps.mul(total, pivot)
+        if j == n - 1:
+            break
+        one = np.zeros(len(a))
+        one[0] = 1.0
+        factors = _cauchy(m[:, j + 1 :, j], ps.div(one, pivot)[:, None])  # (K+1, rows below)
+        m[:, j + 1 :, j:] -= _cauchy(factors[:, :, None], m[:, j, None, j:])
+    return sign * total
+
+
 def _det(args: Sequence[Coefficients], out: Any, payload: Any) -> Coefficients:
-    """det: by cofactors up to 4 × 4; larger, det₀·exp(∫ tr(A⁻¹A')) (y' = y·u', solved as exp's series is)."""
+    """det: by cofactors up to 4 × 4 (exact at a singular matrix too); larger, by elimination on series."""
     a = args[0]
-    if a.shape[-1] <= LAPLACE_MAX:
-        found = _laplace(a)
-        found[0] = float(out)
-        return found
-    if float(out) == 0:
-        raise NoSeriesError(
-            "domain_error",
-            0,
-            f"det's series above {LAPLACE_MAX} × {LAPLACE_MAX} is taken through A⁻¹, and the matrix is singular there",
-        )
-    u = ps.antideriv(_log_det_derivative(a), 0.0)
-    return ps.ode(u, float(out), lambda y, k: y[k])
+    found = _laplace(a) if a.shape[-1] <= LAPLACE_MAX else _lu_det(a)
+    found[0] = float(out)
+    return found
 
 
 def _shifted_exps(x: Coefficients, axis: Any) -> tuple[Coefficients, np.ndarray]:
