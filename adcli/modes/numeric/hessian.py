@@ -7,7 +7,8 @@ at steps hᵢ = size(xᵢ)/8 · 2⁻ˡ (powers of 2, so x ± h is exact), l = 0 
 series in h², h⁴, …, so Neville's tableau (adcli.modes.stencils.tableau) extrapolates them, each entry
 with the error estimate that the first-order numeric mode gives (distance to its neighbours plus the
 round-off carried through, ε·|f|/h²). The gradient comes from the same points, by central differences.
-A stencil that leaves the domain is tried again with steps 64 times smaller, a few times.
+A stencil that leaves the domain is tried again with steps 64 times smaller: only the variables whose own
+steps leave it (down to the shortest step), or all of them where only a mixed corner does.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SQUARABLE = 8 * 2.0**LEVELS * float(np.sqrt(np.finfo(float).tiny))  # and h² of
 INACCURATE = 1e-7  # an entry's estimate above this, relative to the largest entry, is `inaccurate`
 
 
-def _steps(base: np.ndarray, scale: float, extent: np.ndarray | None = None) -> np.ndarray:
+def _steps(base: np.ndarray, scale: Any, extent: np.ndarray | None = None) -> np.ndarray:
     """LEVELS × n steps: powers of 2 near reach/8, halving level by level. The reach is the variable's size,
     or the distance it may move before some primitive of f bends, where that is shorter (the table's `bend`
     through the tangents, as the first-order numeric mode takes it: 1/(x − y) at y = x − 1e-7 bends within
@@ -95,22 +96,64 @@ def flat_base(problem: Any, vals: list[Any]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+EDGE_TRIES = 12  # shrinks of one variable's steps near its domain's edge: 64¹² takes size/8 to 1e-22 of it
+
+
 def _sample(
-    problem: Any, base: np.ndarray, extent: np.ndarray | None, scale: float = 1.0
-) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], float]:
-    """The steps, f at the stencil, the pairs, and the step scale that stayed inside the domain."""
+    problem: Any, base: np.ndarray, extent: np.ndarray | None, scale: Any = 1.0
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], Any]:
+    """The steps, f at the stencil, the pairs, and the step scales (one per variable) that stayed inside the
+    domain. Where the stencil leaves it, the variables whose own steps leave it shrink theirs, each on its
+    own, down to the shortest step (asin at x = [0.999999, 0.1] on arrays, which have no bend extent: one
+    scale for all gave x[1] = 0.1 steps of 5e-7 and a second difference 0.1015625 for 0.1015190, and
+    [1 - 1e-10, 0.1] was a domain_error); where no single variable does (a corner of a mixed pair), all do."""
     n = len(base)
-    for attempt in range(TRIES):
-        h = _steps(base, scale, extent)
+    scales = np.broadcast_to(np.asarray(scale, dtype=float), (n,)).copy()
+    together, last, edge = 0, None, ""
+    for _ in range(EDGE_TRIES + TRIES):
+        h = _steps(base, scales, extent)
         moves, pairs = _displacements(h, n)
         try:
-            return h, _values(problem, base, moves), pairs, scale
+            return h, _values(problem, base, moves), pairs, scales
         except AdcliError as exc:
-            if exc.kind not in ("domain_error", "nonfinite") or attempt == TRIES - 1:
-                exc.message += " (a point of the second-difference stencil)"
+            if exc.kind not in ("domain_error", "nonfinite"):
                 raise
-            scale *= SHRINK
-    raise AssertionError("unreachable")
+            last = exc
+        culprits = _leaving(problem, base, h[0])
+        if culprits and all(h[0, i] <= _shortest(base[i]) for i in culprits):
+            edge = "; the point is nearer the domain's edge than the shortest step, which moves x by 2¹² ulps"
+            break
+        if not culprits:
+            together += 1
+            if together >= TRIES:
+                break
+            scales *= SHRINK
+        for i in culprits:  # 64 times shorter, or the shortest step (a power of 2 at or above it)
+            shortest = 2.0 ** np.ceil(np.log2(_shortest(base[i])))
+            scales[i] *= max(SHRINK, min(1.0, shortest / h[0, i]))
+    assert last is not None
+    last.message += f" (a point of the second-difference stencil{edge})"
+    raise last
+
+
+def _shortest(x: float) -> float:
+    """The shortest first step a variable takes: its smallest step still moves x by 2¹² ulps."""
+    return max(FLOOR * float(np.spacing(abs(x))), SQUARABLE) / 8
+
+
+def _leaving(problem: Any, base: np.ndarray, first: np.ndarray) -> list[int]:
+    """The variables whose own largest steps (±, the others still) leave the domain or overflow."""
+    out = []
+    for i in range(len(base)):
+        move = np.zeros((2, len(base)))
+        move[:, i] = (first[i], -first[i])
+        try:
+            _values(problem, base, move)
+        except AdcliError as exc:
+            if exc.kind not in ("domain_error", "nonfinite"):
+                raise
+            out.append(i)
+    return out
 
 
 def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, float, float]:
@@ -146,7 +189,7 @@ def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, flo
     result.cost = {"primal_ops": len(tape.nodes) - tape.first_op, "function_evaluations": nfev}
     result.notes.append(
         f"numeric: second differences at {LEVELS} halving steps per variable (from size/8"
-        f"{'' if scale == 1 else f', scaled by {scale:g} to stay in the domain or to settle'}), "
+        f"{_scaled(scale)}), "
         "Richardson-extrapolated; "
         f"{nfev} function evaluations in one sweep"
     )
@@ -155,9 +198,19 @@ def hessian(problem: Any, result: Any, vals: list[Any]) -> tuple[np.ndarray, flo
     return matrix, float(gradient_error.max(initial=0.0)), _norm(estimate)
 
 
+def _scaled(scale: Any) -> str:
+    """The note's words on the steps' scales: one number, or the smallest where the variables differ."""
+    scale = np.asarray(scale, dtype=float)
+    if np.all(scale == 1):
+        return ""
+    if np.all(scale == scale.flat[0]):
+        return f", scaled by {float(scale.flat[0]):g} to stay in the domain or to settle"
+    return f", some variables' scaled by down to {float(scale.min()):g} to stay in the domain or to settle"
+
+
 def _extrapolated(
-    problem: Any, base: np.ndarray, f0: float, extent: np.ndarray | None, scale: float
-) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], float]:
+    problem: Any, base: np.ndarray, f0: float, extent: np.ndarray | None, scale: Any
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], Any]:
     """The entries (diagonal, mixed, gradient) Richardson-extrapolated from steps at this scale (or smaller,
     where the stencil left the domain), their error estimates, the pairs, and the scale used."""
     n = len(base)

@@ -12,6 +12,7 @@ import pytest
 
 from adcli import api
 from adcli.commands.hessian import hessian
+from adcli.core.errors import AdcliError
 
 
 def _numeric(expr: str, point: str) -> object:
@@ -53,3 +54,37 @@ def test_huge_entries_keep_their_eigenvalue_signs() -> None:
         found = _numeric("exp(x)", "x=700")
     assert found.hessian[0][0] == pytest.approx(math.exp(700), rel=1e-7)
     assert found.positive_definite is True
+
+
+@pytest.mark.parametrize(
+    ("expr", "point", "second"),
+    [  # f'' from closed forms at 40 digits (mpmath): asin'' = x/(1-x²)^(3/2), atanh'' = 2x/(1-x²)², acosh''
+        ("sum(asin(x))", "x=[0.999999,0.1]", lambda x: x / (1 - x**2) ** 1.5),
+        ("sum(asin(x))", "x=[0.9999999999,0.1]", lambda x: x / (1 - x**2) ** 1.5),
+        ("sum(atanh(x))", "x=[0.999999,0.5]", lambda x: 2 * x / (1 - x**2) ** 2),
+        ("sum(acosh(x))", "x=[1.000001,2]", lambda x: -x / (x**2 - 1) ** 1.5),
+        ("sum(log(x))", "x=[1e-12,1]", lambda x: -1 / x**2),
+    ],
+)
+def test_arrays_near_a_domains_edge_shrink_only_that_entrys_steps(expr: str, point: str, second) -> None:  # noqa: ANN001
+    # one step scale for every entry shrank x[1] = 0.1's steps with x[0]'s (asin's H[1,1] = 0.1015625 for
+    # 0.1015190, inside an estimate of 0.07 and unflagged), and x[0] = 1 - 1e-10 was a domain_error
+    import mpmath as mp
+    import numpy as np
+
+    found = _numeric(expr, point)
+    entries = [float(v) for v in point.split("=")[1].strip("[]").split(",")]
+    matrix, estimate = np.array(found.hessian), np.array(found.error_estimate)
+    with mp.workdps(40):
+        exact = [float(second(mp.mpf(repr(x)))) for x in entries]
+    flagged = any(w.kind == "inaccurate" for w in found.warnings)
+    for i, truth in enumerate(exact):
+        assert abs(matrix[i, i] - truth) <= estimate[i, i] or flagged, (i, matrix[i, i], truth)
+    assert matrix[1, 1] == pytest.approx(exact[1], rel=1e-8)  # the entry far from the edge keeps its steps
+    assert abs(matrix[0, 1]) <= estimate[0, 1] + 1e-6
+
+
+def test_a_point_nearer_the_edge_than_any_stencil_says_why() -> None:
+    with pytest.raises(AdcliError) as err:
+        _numeric("sum(asin(x))", "x=[0.9999999999999999,0.1]")
+    assert err.value.kind == "domain_error" and "nearer the domain's edge than the shortest step" in err.value.message
