@@ -55,7 +55,7 @@ def pieces(entries: int) -> int:
 def run(tasks: Sequence[Callable[[], Any]]) -> None:
     """Run the tasks, the first on this thread and the others on the pool; return when all are done.
     Each runs in a copy of this thread's context (np.errstate is one: a worker raises as the caller would);
-    the first error is raised here, after every task has finished (none writes on afterwards)."""
+    the first error (a Ctrl-C too) is raised here, after every task has finished (none writes on afterwards)."""
     global _pool
     if len(tasks) == 1:
         tasks[0]()
@@ -66,13 +66,25 @@ def run(tasks: Sequence[Callable[[], Any]]) -> None:
     failure: BaseException | None = None
     try:
         tasks[0]()
-    except Exception as exc:  # noqa: BLE001 - raised below, once the others have finished
+    except BaseException as exc:  # noqa: BLE001 - Ctrl-C too: raised below, once the others have finished
         failure = exc
     for future in futures:
-        exc = future.exception()
-        failure = failure or exc
+        failure = _outcome(future, failure)
     if failure is not None:
         raise failure
+
+
+def _outcome(future: Any, failure: BaseException | None) -> BaseException | None:
+    """The first error so far, once the task has finished: a Ctrl-C while waiting is kept, not raised at once,
+    for a worker may still be writing, and the C kernel's (core/tanh.py) write through bare pointers into
+    arrays that the caller's frames free on their way out."""
+    while True:
+        try:
+            found = future.exception()
+        except BaseException as exc:  # noqa: BLE001 - raised by run, after the wait
+            failure = failure or exc
+            continue
+        return failure or found
 
 
 def bounds(n: int, k: int) -> list[tuple[int, int]]:

@@ -6,6 +6,9 @@ small arrays are split (the split itself is what is tested, not its speed)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -102,3 +105,22 @@ def test_an_error_in_a_worker_arrives_as_the_callers() -> None:
         adcli.gradient("sum(exp(x) * x)", x=x)
     assert caught.value.kind == "nonfinite"
     assert "exp(x) overflowed" in caught.value.message
+
+
+def test_a_ctrl_c_on_the_callers_stretch_waits_for_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (KeyboardInterrupt) in the caller's own task is raised only once the workers are done: the C
+    kernel's tasks write through bare pointers into arrays the caller frees on its way out (it was raised at
+    once, the workers writing on)."""
+    monkeypatch.setattr(threads, "_count", 2)
+    done = threading.Event()
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    def worker() -> None:
+        time.sleep(0.3)
+        done.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        threads.run([interrupted, worker])
+    assert done.is_set()
