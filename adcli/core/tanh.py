@@ -39,6 +39,7 @@ def tanh(
     """tanh(x) written into out (and sech²(x) into partial, where given); spare: a scratch array of x's shape.
 
     Arrays of x's shape, C-contiguous, float64; None: allocated. x itself may be any float64 array."""
+    _check(x, out, partial, spare)
     o = np.empty(x.shape) if out is None else out
     pair = kernels.tanh_pair()
     if pair is not None:  # the C kernel: one vectorised pass (core/kernels.py)
@@ -63,6 +64,14 @@ def tanh(
 
     threads.run([task(lo, hi) for lo, hi in threads.bounds(x.size, threads.pieces(x.size))])
     return o
+
+
+def _check(x: np.ndarray, *given: np.ndarray | None) -> None:
+    """Refuse a buffer the passes cannot fill: the kernel writes x.size doubles through each one's bare pointer
+    (a smaller one would be memory past its end), and the numpy passes' reshape(-1) of a strided one a copy."""
+    for a in given:
+        if a is not None and (a.dtype != np.float64 or not a.flags.c_contiguous or a.shape != x.shape):
+            raise ValueError(f"tanh's buffers must be C-contiguous float64 arrays of x's shape {x.shape}")
 
 
 def _by_kernel(pair: kernels.Pair, x: np.ndarray, o: np.ndarray, d: np.ndarray) -> None:

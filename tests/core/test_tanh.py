@@ -107,3 +107,19 @@ def test_blocks_give_the_whole_arrays_digits(monkeypatch: pytest.MonkeyPatch, pa
     block_slope = np.empty_like(x)
     np.testing.assert_array_equal(fast.tanh(x, partial=block_slope), value)
     np.testing.assert_array_equal(block_slope, slope)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.empty(10), np.empty((20, 30))[:, ::2], np.empty((20, 15), dtype=np.float32), np.empty((15, 20))],
+    ids=["too small", "strided", "float32", "another shape"],
+)
+def test_a_buffer_the_passes_cannot_fill_is_refused(bad: np.ndarray) -> None:
+    """The kernel writes x.size doubles through each buffer's bare pointer: a smaller one was memory past its
+    end, a strided or float32 one garbled; the numpy passes wrote a strided one's copy (the result lost)."""
+    x = np.random.default_rng(5).standard_normal((20, 15))
+    for k in range(3):
+        given: list[np.ndarray | None] = [None, None, None]
+        given[k] = bad
+        with pytest.raises(ValueError, match="C-contiguous float64"):
+            fast.tanh(x, *given)
