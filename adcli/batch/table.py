@@ -150,7 +150,7 @@ def read_table(path: str) -> list[Binding]:
         raise AdcliError("usage_error", f"cannot read the points file: {exc.strerror or exc}", file=path) from None
     with f:
         record = _Record(f, path)
-        reader = csv.reader(record)
+        reader = csv.reader(record, strict=True)  # not strict, `"1"2` was the number 12 and a lone `"` no row
         rows = _rows(reader, record)
         try:
             header = next(rows, None)

@@ -216,6 +216,8 @@ def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
         ("x,y\n1,2,3\n", ["row 1", "column 3 has no name"], (2, 5)),
         ("x,y\n1,2\n3,abc\n", ["row 2, column y", "'abc' is not a number"], (3, 3)),
         ('x\n"1,0",2\n', ["row 1 has 2 cells for 1 column:"], (2, 7)),  # a quoted comma starts no cell
+        ('x\n"1"2\n', ["',' expected after '\"'"], (2, None)),  # csv's lenient reading: the number 12
+        ('x\n1\n"', ["unexpected end of data"], (3, None)),  # an unclosed quote: read as no row at all
         ("x,y\n1,\n", ["row 1, column y", "empty cell"], (2, 3)),
         ("x,y\n1,inf\n", ["column y", "not a finite number"], (2, 3)),
         ("x,y\n1_000,2\n", ["column x", "'1_000' is not a number"], (2, 1)),  # Python's float() would take it
