@@ -802,7 +802,8 @@ def cut(text: str) -> str:
     return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
 
 
-_SPACED = re.compile(r"(?<=[^\s,=])\s+(?=[^\W\d]\w*\s*=)")  # `x=1 y=2`: a space where a comma goes
+#: `x=1 y=2` or `x=1; y=2`: a space or a semicolon where a comma goes (`x=1;,y=2` was the advice for the latter)
+_SPACED = re.compile(r"(?<=[^\s,=;])(?:\s*;\s*|\s+)(?=[^\W\d]\w*\s*=)")
 
 
 def suggest(name: str, choices: list[str]) -> str | None:

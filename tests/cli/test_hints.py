@@ -57,10 +57,14 @@ def test_order_on_a_first_derivative_command_points_to_hess_taylor_and_diff(adcl
     assert all(f"adcli {c}" in err for c in ("hess", "taylor", "diff --order"))
 
 
-def test_a_point_with_spaces_asks_for_commas(adcli: Run) -> None:
-    code, _, err = adcli("grad", "x^2*y", "--at", "x=1 y=2")
+@pytest.mark.parametrize(
+    ("given", "advised"), [("x=1 y=2", "x=1,y=2"), ("x=1; y=2", "x=1,y=2"), ("x=1;y=[2]", "x=1,y=[2]")]
+)
+def test_a_point_with_spaces_asks_for_commas(adcli: Run, given: str, advised: str) -> None:
+    """A semicolon, with or without a space, is replaced in the advice (it said `x=1;,y=2`)."""
+    code, _, err = adcli("grad", "x^2*sum(y)", "--at", given)
     assert code == 2
-    assert "separate the values with commas: x=1,y=2" in err
+    assert f"separate the values with commas: {advised}\n" in err
 
 
 def test_bars_suggest_abs(adcli: Run) -> None:
