@@ -136,7 +136,7 @@ def jac(
     from adcli import api
     from adcli.cli import run as cli_run
 
-    d, c = _seeds(direction, cot, fmt)  # once, before any problem: a bad seed is the command's error
+    d, c = _seeds(direction, cot, fmt, seed=seed)  # once, before any problem: a bad seed is the command's error
 
     def finish(prepare: Callable[[], Any]) -> Any:
         from adcli.commands.trace import resolve_cotangent, resolve_direction
@@ -176,14 +176,16 @@ def _array_seeds(problem: Any, d: Any, c: Any) -> tuple[Any, Any]:
     return d, c
 
 
-def _seeds(direction: str | None, cot: str | None, fmt: str | None, both: bool = False) -> tuple[Any, Any]:
+def _seeds(
+    direction: str | None, cot: str | None, fmt: str | None, both: bool = False, seed: int | None = None
+) -> tuple[Any, Any]:
     """--dir and --cot read once, before any problem: a bad value (or both, when `both` is not allowed) is a
     usage error of the command, reported once (not once per line of a batch)."""
     from adcli.cli import run as cli_run
     from adcli.core.errors import AdcliError
 
     try:
-        d, c = seed_values("--dir", direction), seed_values("--cot", cot)
+        d, c = seed_values("--dir", direction, seed), seed_values("--cot", cot, seed)
         if d is not None and c is not None and not both:
             raise AdcliError("usage_error", "--dir and --cot ask for different sweeps: give one")
     except AdcliError as exc:

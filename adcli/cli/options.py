@@ -142,7 +142,12 @@ Samples = Annotated[int, _int_option("--samples", help="Random in-domain points 
 CheckSeed = Annotated[int, _int_option("--seed", low=0, help="Seed of the random points.")]  # numpy's: >= 0
 Seed = Annotated[
     int | None,
-    _int_option("--seed", low=0, help="The seed of randn(…) values in --at (default 0, printed).", panel=INPUT),
+    _int_option(
+        "--seed",
+        low=0,
+        help="The seed of randn(…) values in --at (and jac's --dir, --cot; default 0, printed).",
+        panel=INPUT,
+    ),
 ]
 RelativeAgreement = Annotated[float, _float_option("--rtol", help="Relative tolerance of agreement.")]
 AbsoluteAgreement = Annotated[float, _float_option("--atol", help="Absolute tolerance of agreement.")]
@@ -220,8 +225,9 @@ def numeric_options(mode: str, method: str | None, step: str | None, sweep: bool
     return Options(method or "richardson", None if step is None else parse_step(step), precision, sweep)
 
 
-def seed_values(option: str, text: str | None) -> Any:
-    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of finite numbers; bad text is a usage error."""
+def seed_values(option: str, text: str | None, seed: int | None = None) -> Any:
+    """`x=1,y=0` (by name) or `1,0` (in order) -> a dict or a list of finite numbers; bad text is a usage error.
+    randn(…) draws with --seed, as --at's does (it drew with seed 0 whatever --seed said)."""
     if text is None:
         return None
     from adcli import api
@@ -230,7 +236,8 @@ def seed_values(option: str, text: str | None) -> Any:
 
     try:
         if "=" in text:
-            bindings, _ = point_bindings(text)  # as --at reads it: x=ones(3) (was the scalar ones-like of 3), @f.npy
+            # as --at reads it: x=ones(3) (was the scalar ones-like of 3), @f.npy
+            bindings, _ = point_bindings(text, seed)
             seen: set[str] = set()  # a set: bound.count(n) for each name was quadratic
             twice = next((b.name for b in bindings if b.name in seen or seen.add(b.name)), None)
             if twice is not None:
@@ -240,7 +247,7 @@ def seed_values(option: str, text: str | None) -> Any:
                 raise api.AdcliError("usage_error", f"{many} takes one number or array, not a set of values or a span")
             values: Any = {b.name: b.values[0] for b in bindings}
         else:
-            values = in_order(text, api.constants)  # as --at reads a value: [1,2], ones(2), @c.npy, pi/4
+            values = in_order(text, api.constants, seed)  # as --at reads a value: [1,2], ones(2), @c.npy, pi/4
     except api.AdcliError as exc:  # a number too large for a float is bad text too: exit 2
         reason = exc.message.removeprefix(f"bad point {cut(text)!r}: ").removeprefix(f"{text!r}: ")
         reason = reason.replace("weights must be", "entries must be")

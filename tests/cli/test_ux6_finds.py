@@ -100,6 +100,16 @@ def test_cot_takes_generated_and_file_arrays_in_order(adcli: Run, tmp_path: Path
     ]
 
 
+@pytest.mark.parametrize("given", [["--dir", "randn(2)"], ["--dir", "x=randn(2)"], ["--cot", "randn(2)"]])
+def test_a_drawn_dir_or_cot_uses_the_seed(adcli: Run, given: list[str]) -> None:
+    """randn(…) in --dir and --cot draws with --seed, as --at's does: it drew with seed 0 whatever --seed said.
+    d(2x)/dx = 2I, so the JVP or VJP is twice the drawn vector."""
+    code, out, err = adcli("jac", "2*x", "--at", "x=[1,2]", "--seed", "5", *given, "--format", "json")
+    assert code == 0, err
+    found = json.loads(out)["jvp" if given[0] == "--dir" else "vjp"][0]
+    np.testing.assert_allclose(found, 2 * np.random.default_rng(5).standard_normal(2), rtol=1e-15)
+
+
 def test_dir_in_order_takes_generated_arrays(adcli: Run) -> None:
     code, out, err = adcli("jac", "x*sum(y)", "--at", "x=2,y=[1,2]", "--dir", "0, ones(2)", "--format", "json")
     assert code == 0, err
