@@ -16,7 +16,7 @@ import numpy as np
 from adcli.core import numbers
 from adcli.core.errors import AdcliError
 from adcli.core.primitives import CONSTANTS, FUNCTIONS
-from adcli.language.parser import Binding
+from adcli.language.parser import NAME, Binding
 
 
 class _Record:
@@ -90,9 +90,11 @@ def _starts(raw: str) -> list[int]:
 def _header(row: _Row, path: str) -> list[str]:
     names = [cell.strip() for cell in row.cells]
     for k, name in enumerate(names):
-        if not name.isidentifier():
+        if not NAME.fullmatch(name):
             other = any(sep in name for sep in ("\t", ";", "{", " ", "|"))  # TSV, a ;-separated CSV, JSON lines
             hint = ": --points reads comma-separated values, a header row x,y then rows 1,2" if other else ""
+            if not hint and name.isidentifier():  # `é`, `ｘ`: a column no expression could name
+                hint = " (names are written with A-Z, a-z, 0-9, _ and Greek letters)"
             raise row.error(f"header column {k + 1} ({name!r}) is not a variable name{hint}", path, k)
         if name in CONSTANTS or name in FUNCTIONS:
             what = "a constant" if name in CONSTANTS else "a function name"

@@ -747,6 +747,8 @@ def parse(text: str, *, strict: bool = False, given: Mapping[str, Node] | None =
 
 
 _LETTER = "A-Za-z_\u0391-\u03a9\u03b1-\u03bf\u03c1-\u03c9"  # the grammar's NAME
+#: a name as the grammar's NAME writes it (str.isidentifier also takes `é` and `ｘ`, which no expression can name)
+NAME = re.compile(rf"[{_LETTER}][{_LETTER}0-9]*")
 _PLAIN = re.compile(
     rf"[ \t]*([{_LETTER}][{_LETTER}0-9]*)[ \t]*=[ \t]*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)[ \t]*"
 )

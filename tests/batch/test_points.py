@@ -226,6 +226,8 @@ def test_a_points_table_is_read_by_column(tmp_path: Path) -> None:
         ("x,x\n1,2\n", ["names x twice"], (1, 3)),
         ("# c\n\nx, 2y\n1,2\n", ["header column 2", "not a variable name"], (3, 4)),
         ("x,pi\n1,2\n", ["header column 2 (pi) is a constant"], (1, 3)),
+        ("x,\uff58\n1,2\n", ["header column 2 ('\uff58') is not a variable name (names are written"], (1, 3)),
+        ("\u00e9\n1\n", ["header column 1 ('\u00e9') is not a variable name"], (1, 1)),  # no expression names it
         ("sin\n1\n", ["header column 1 (sin) is a function name"], (1, 1)),
         ("x,y\n", ["no rows"], (1, None)),
         ("", ["no header row"], (None, None)),
