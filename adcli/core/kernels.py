@@ -17,6 +17,10 @@ from pathlib import Path
 #: (x, out, partial, n) -> None: out = tanh(x), partial = sech²(x); pointers to n float64s each
 Pair = Callable[[int, int, int, int], None]
 
+#: adcli_kernels_version() of the _kernels.c this module was written for: another build (a .so left from
+#: an older source, an edit not yet rebuilt by `pip install -e .`) is not loaded
+VERSION = 2
+
 _loaded: list[Pair | None] = []
 
 
@@ -33,7 +37,10 @@ def _load() -> Pair | None:
         path = here / f"_kernels{suffix}"
         if path.is_file():
             try:
-                fn = ctypes.CDLL(str(path)).adcli_tanh_sech2
+                lib = ctypes.CDLL(str(path))
+                if lib.adcli_kernels_version() != VERSION:
+                    return None
+                fn = lib.adcli_tanh_sech2
             except (OSError, AttributeError):  # a stale or foreign build: the numpy passes instead
                 return None
             fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]

@@ -70,14 +70,17 @@ def _check(x: np.ndarray, *given: np.ndarray | None) -> None:
     """Refuse a buffer the passes cannot fill: the kernel writes x.size doubles through each one's bare pointer
     (a smaller one would be memory past its end), and the numpy passes' reshape(-1) of a strided one a copy."""
     for a in given:
-        if a is not None and (a.dtype != np.float64 or not a.flags.c_contiguous or a.shape != x.shape):
-            raise ValueError(f"tanh's buffers must be C-contiguous float64 arrays of x's shape {x.shape}")
+        if a is not None and (
+            a.dtype != np.float64 or not a.flags.c_contiguous or not a.flags.aligned or a.shape != x.shape
+        ):
+            raise ValueError(f"tanh's buffers must be aligned C-contiguous float64 arrays of x's shape {x.shape}")
 
 
 def _by_kernel(pair: kernels.Pair, x: np.ndarray, o: np.ndarray, d: np.ndarray) -> None:
     """The C kernel over x into o and d (C-contiguous float64), each thread given one stretch (it runs without
-    the GIL); x copied first where it is not contiguous float64 (a transpose's view)."""
-    flat = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
+    the GIL); x copied first where it is not aligned contiguous float64 (a transpose's view; C reads doubles
+    at their alignment)."""
+    flat = np.require(x, np.float64, ["C", "A"]).reshape(-1)
     px, po, pd = flat.ctypes.data, o.ctypes.data, d.ctypes.data
     pieces = threads.pieces(flat.size)
     if pieces == 1:

@@ -123,3 +123,32 @@ def test_a_buffer_the_passes_cannot_fill_is_refused(bad: np.ndarray) -> None:
         given[k] = bad
         with pytest.raises(ValueError, match="C-contiguous float64"):
             fast.tanh(x, *given)
+
+
+def _unaligned(shape: tuple[int, ...]) -> np.ndarray:
+    """A C-contiguous float64 array at an odd address (np.frombuffer at an offset of 1 byte)."""
+    n = int(np.prod(shape))
+    a = np.frombuffer(bytearray(8 * n + 1), dtype=np.float64, count=n, offset=1).reshape(shape)
+    assert not a.flags.aligned
+    return a
+
+
+def test_an_unaligned_array_is_read_aligned_and_refused_as_a_buffer() -> None:
+    """C reads doubles at their alignment: an unaligned x is copied first (same digits), an unaligned buffer refused."""
+    x = np.random.default_rng(6).standard_normal((20, 15))
+    odd = _unaligned(x.shape)
+    odd[...] = x
+    slope, want = np.empty_like(x), np.empty_like(x)
+    np.testing.assert_array_equal(fast.tanh(odd, partial=slope), fast.tanh(x, partial=want))
+    np.testing.assert_array_equal(slope, want)
+    with pytest.raises(ValueError, match="aligned"):
+        fast.tanh(x, _unaligned(x.shape))
+
+
+def test_a_build_of_another_version_is_not_loaded(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """A .so left from an older _kernels.c (or an edit not rebuilt) is not used: the numpy passes run instead."""
+    if path != "kernel":
+        pytest.skip("the kernel's own version check")
+    monkeypatch.setattr(kernels, "VERSION", kernels.VERSION + 1)
+    kernels.reset()
+    assert kernels.tanh_pair() is None
