@@ -220,21 +220,8 @@ def _back_step(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> 
     tape fixes bound once (its VJP rule, arguments and shapes; a product into a kept array of one thread's size)."""
     prim, idx, shapes = tape.prims[s], tape.args[s], tape.shapes
     assert prim is not None and shapes is not None
-    if prim.rules is not None and prim.rules.vjp_into is not None:
-        return _linear_into(tape, s, kept)
     if prim.rules is not None:  # its linearisation is a Linear (_partial_step)
-        vjp = prim.rules.vjp
-
-        def linear(adjoints: list[Any], local: Any, g: Any) -> None:
-            try:
-                contributions = vjp(local.args, local.out, g, local.need, local.payload)
-            except arrays.SingularError as exc:
-                raise shaped.underivable(tape, s, exc) from None
-            for c, j in zip(contributions, idx, strict=True):
-                if c is not None:
-                    shaped.accumulate(adjoints, j, c, kept)
-
-        return linear
+        return _linear(tape, s, kept)
     shape = shapes[s]
     own = [(j, shapes[j], shapes[j] == shape and threads.pieces(math.prod(shape)) == 1) for j in idx]
 
@@ -254,17 +241,25 @@ def _back_step(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> 
     return elementwise
 
 
-def _linear_into(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> Back:
-    """A structural slot whose VJP writes into given arrays (matmul): each argument's first adjoint goes into
-    its kept array (a repeated argument's second contribution, A@A's, is summed as usual)."""
-    idx, vjp_into = tape.args[s], tape.prims[s].rules.vjp_into  # type: ignore[union-attr]
+def _linear(tape: Tape, s: int, kept: Callable[[int], np.ndarray | None]) -> Back:
+    """A structural slot's part: its VJP rule's adjoints summed into its arguments'. A rule that can write into
+    given arrays (matmul's vjp_into) puts each argument's first adjoint into its kept array (a repeated
+    argument's second contribution, A@A's, is summed as usual)."""
+    idx, rules = tape.args[s], tape.prims[s].rules  # type: ignore[union-attr]
+    vjp, into = rules.vjp, rules.vjp_into  # type: ignore[union-attr]
     first = [j not in idx[:k] for k, j in enumerate(idx)]
 
     def linear(adjoints: list[Any], local: Any, g: Any) -> None:
         need = local.need
-        outs = [kept(j) if n and f and adjoints[j] is None else None for j, n, f in zip(idx, need, first, strict=True)]
         try:
-            contributions = vjp_into(local.args, local.out, g, need, local.payload, outs)  # type: ignore[misc]
+            if into is None:
+                contributions = vjp(local.args, local.out, g, need, local.payload)
+            else:
+                outs = [
+                    kept(j) if n and f and adjoints[j] is None else None
+                    for j, n, f in zip(idx, need, first, strict=True)
+                ]
+                contributions = into(local.args, local.out, g, need, local.payload, outs)
         except arrays.SingularError as exc:
             raise shaped.underivable(tape, s, exc) from None
         for c, j in zip(contributions, idx, strict=True):
