@@ -47,6 +47,10 @@ IDENTITIES: list[tuple[str, str, dict, Callable[..., np.ndarray]]] = [
     ),
     ("norm(A @ x - b)^2", "x", {"A": ("m", "n"), "x": ("n",), "b": ("m",)}, lambda A, x, b: 2 * A.T @ (A @ x - b)),
     ("norm(X)^2", "X", {"X": ("m", "n")}, lambda X: 2 * X),
+    # a column, row or 1x1 matrix broadcast across a matrix: summed back along the copied axis (numpy's rule)
+    ("sum(exp(A - c))", "c", {"A": ("m", "n"), "c": ("m", 1)}, lambda A, c: -np.exp(A - c).sum(1, keepdims=True)),
+    ("sum(A * r)", "r", {"A": ("m", "n"), "r": (1, "n")}, lambda A, r: A.sum(0, keepdims=True)),
+    ("sum((A + s)^2)", "s", {"A": ("m", "n"), "s": (1, 1)}, lambda A, s: 2 * (A + s).sum(keepdims=True)),
     ("norm(x)", "x", {"x": ("n",)}, lambda x: x / np.linalg.norm(x)),
     ("sum(x)", "x", {"x": ("n",)}, lambda x: np.ones_like(x)),
     ("mean(X)", "X", {"X": ("m", "n")}, lambda X: np.ones_like(X) / X.size),

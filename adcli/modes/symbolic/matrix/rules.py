@@ -22,6 +22,7 @@ from adcli.modes.symbolic.matrix.forms import identity
 
 Adjoints = list[Node | None]
 MAX_SCATTER = 400  # entries of an indexed array whose adjoint is written out as a literal
+_EDGE = {True: (("s", None, None), ("s", 0, 1)), False: (("s", 0, 1), ("s", None, None))}  # first column, first row
 
 
 def _unsupported(what: str) -> AdcliError:
@@ -48,6 +49,11 @@ class Rules:
             if len(shape) == 1 and len(s) == 2 and shape[0] in s:
                 key = (("s", None, None), ("i", 0)) if s[0] == shape[0] else (("i", 0), ("s", None, None))
                 return make("ones", (make("index", (make("var", payload=name),), key),))
+        for name, s in self.shape.variables.items():  # a column or row of ones: a variable's, transposed if need be
+            want = shape[0] if len(shape) == 2 and shape[1] == 1 else shape[-1]
+            if len(shape) == 2 and 1 in shape and len(s) == 2 and want in s:
+                part = make("index", (make("var", payload=name),), _EDGE[s[0] == want])
+                return make("ones", (part if (s[0] == want) == (shape[1] == 1) else self.alg.t(part),))
         return make("ones", (like,))
 
     def full(self, g: Node, like: Node) -> Node:
@@ -66,7 +72,23 @@ class Rules:
         if len(target) == 1 and len(gs) == 2 and gs[1] == target[0]:
             column = make("index", (g,), (("s", None, None), ("i", 0)))
             return self.alg.mm(self.alg.t(g), self.ones(column))
+        if len(target) == 2 and len(gs) == 2:
+            return self._unbroadcast_matrix(g, target)
         raise _unsupported(f"broadcasting shape {self.shape(arg)} to {gs}")
+
+    def _unbroadcast_matrix(self, g: Node, target: tuple[int, ...]) -> Node:
+        """A column (n,1) or row (1,m) broadcast across a matrix: g @ ones(m×1), ones(1×n) @ g, or both.
+
+        The ones are matrices shaped like a column or row of g (as numpy broadcasts them), so the sums
+        stay matrix products of the Cookbook's kind and keep the argument's 2-D shape."""
+        (n, m), out = self.shape(g), g
+        if target[1] == 1 and m != 1:  # summed across each row: g @ ones((m, 1))
+            row = make("index", (g,), (("s", 0, 1), ("s", None, None)))
+            out = self.alg.mm(out, self.ones(self.alg.t(row)))
+        if target[0] == 1 and n != 1:  # summed down each column: ones((1, n)) @ g
+            column = make("index", (g,), (("s", None, None), ("s", 0, 1)))
+            out = self.alg.mm(self.ones(self.alg.t(column)), out)
+        return out
 
     # ---- the rules -----------------------------------------------------------------------------------
     def vjp(self, node: Node, g: Node, need: Sequence[bool]) -> Adjoints:

@@ -99,6 +99,8 @@ def _index(node: Node, s: Shape) -> Shape:
             out.append(size)
         elif isinstance(size, int):
             out.append(len(range(size)[slice(*k[1:])]))
+        elif k[1:] in ((0, 1), (None, 1)):  # x[0:1]: the first entry, kept as an axis (every size is ≥ 1)
+            out.append(1)
         else:
             raise MismatchError(f"a slice of the symbolic size {size} needs a number: give --shape with sizes", node)
     return tuple(out) + tuple(s[len(node.payload) :])  # type: ignore[arg-type]
